@@ -1,0 +1,106 @@
+// The contract between the guard tick and an endpoint provider (Hugging Face today).
+// Expected failures are values (`ProviderResult`), never exceptions.
+
+/** Real HF state names (see shared/reference/hf-endpoints-api.md §2.1). */
+export const ENDPOINT_STATES = [
+  "pending",
+  "initializing",
+  "updating",
+  "updateFailed",
+  "running",
+  "paused",
+  "failed",
+  "scaledToZero",
+] as const;
+export type EndpointState = (typeof ENDPOINT_STATES)[number];
+
+/** The fields of an endpoint the guardrail reasons about, normalised from the provider's payload. */
+export interface EndpointSnapshot {
+  namespace: string;
+  name: string;
+  state: EndpointState;
+  readyReplica: number;
+  targetReplica: number;
+  minReplica: number;
+  maxReplica: number;
+  scaleToZeroTimeout: number | null;
+  vendor: string | null;
+  region: string | null;
+  accelerator: string | null;
+  instanceType: string | null;
+  instanceSize: string | null;
+  /** compute.id when the provider sends it, e.g. aws-us-east-1-nvidia-l4-x1 */
+  computeId: string | null;
+  url: string | null;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+/** Partial update body: only the keys being changed (HF merges PUT bodies). */
+export interface EndpointUpdate {
+  compute?: {
+    instanceType?: string;
+    instanceSize?: string;
+    accelerator?: string;
+    scaling?: {
+      minReplica?: number;
+      maxReplica?: number;
+      scaleToZeroTimeout?: number;
+    };
+  };
+}
+
+/** Catalog price of one compute, keyed by `vendor|region|instanceType|instanceSize` and by compute id. */
+export interface ComputePrice {
+  id: string | null;
+  vendor: string;
+  region: string;
+  instanceType: string;
+  instanceSize: string;
+  accelerator: string | null;
+  /** integer micro-USD per replica-hour */
+  priceMicroPerHour: number;
+}
+
+export type ProviderErrorCode =
+  | "unauthorized" // 401/403
+  | "not_found" // 404
+  | "rate_limited" // 429 after retries
+  | "server_error" // 5xx after retries
+  | "timeout" // no answer in time, after retries
+  | "network" // fetch threw
+  | "bad_request" // other 4xx
+  | "invalid_response"; // body did not match the schema / was not JSON
+
+export interface ProviderError {
+  code: ProviderErrorCode;
+  message: string;
+  status?: number;
+  /** X-Request-Id or similar from the provider, for support tickets */
+  requestId?: string;
+  /** the endpoint the error is about, `ns/name`, when there is one */
+  endpoint?: string;
+}
+
+export type ProviderResult<T> = { ok: true; value: T } | { ok: false; error: ProviderError };
+
+export interface ListResult {
+  /** endpoints that parsed */
+  endpoints: EndpointSnapshot[];
+  /** items in the listing that did not match the schema: an error for that endpoint only */
+  invalid: ProviderError[];
+  /** number of HTTP requests the listing took (pages), for subrequest accounting */
+  requests: number;
+}
+
+export interface EndpointProvider {
+  listEndpoints(namespace: string): Promise<ProviderResult<ListResult>>;
+  getEndpoint(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
+  updateEndpoint(namespace: string, name: string, update: EndpointUpdate): Promise<ProviderResult<EndpointSnapshot>>;
+  pauseEndpoint(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
+  /** 400 "already running" counts as success (value is then the endpoint as fetched afterwards) */
+  resumeEndpoint(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
+  scaleToZero(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
+  /** Catalog for a namespace (GET /v2/provider/{ns}), cached by the implementation. */
+  listPrices(namespace: string): Promise<ProviderResult<ComputePrice[]>>;
+}

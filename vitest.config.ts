@@ -1,0 +1,52 @@
+// Two projects: pure unit tests in Node, and Worker code inside workerd with a real local D1
+// (migrations applied from infra/migrations) and the HF emulator started once in globalSetup.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig, type Plugin } from "vitest/config";
+
+/** Lets `import text from "./x.yaml"` work under Vite as it does under wrangler's Text rule. */
+export function yamlAsText(): Plugin {
+  return {
+    name: "yaml-as-text",
+    transform(code, id) {
+      if (id.endsWith(".yaml") || id.endsWith(".yml")) return { code: `export default ${JSON.stringify(code)};`, map: null };
+      return null;
+    },
+  };
+}
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "infra/migrations"));
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [yamlAsText()],
+          test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+        },
+        {
+          plugins: [
+            yamlAsText(),
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                compatibilityFlags: ["nodejs_compat", "service_binding_extra_handlers"],
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  HF_API_BASE: inject("hfBase"),
+                  HF_TOKEN: "hf_test_token",
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "worker",
+            include: ["test/worker/**/*.test.ts"],
+            globalSetup: ["test/global-setup.ts"],
+            setupFiles: ["test/worker/apply-migrations.ts"],
+          },
+        },
+      ],
+    },
+  };
+});
