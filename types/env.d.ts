@@ -12,9 +12,4 @@ declare global {
   }
 }
 
-declare module "*.yaml" {
-  const text: string;
-  export default text;
-}
-
 export {};

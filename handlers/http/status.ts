@@ -1,0 +1,83 @@
+// GET /v1/status: the budget day at a glance: spend, ratio, level, endpoints, last tick, problems.
+import { Hono } from "hono";
+import { z } from "zod";
+import { budgetDay, hourlyBurn, levelName, usdToMicro } from "../../src/core/index.ts";
+import type { Level } from "../../src/core/types.ts";
+import { settingsFor } from "../../src/policy/index.ts";
+import { actionsOfDay, dayLevel, lastObservations, loadRoutes, recentTicks, spendByEndpoint } from "../../src/store/index.ts";
+import { loadConfig } from "../config.ts";
+import type { AppEnv } from "./app.ts";
+import { invalidInput } from "./errors.ts";
+
+const usd = (micro: number) => Math.round(micro) / 1e6;
+
+const query = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD").optional() }).strict();
+
+export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
+  const parsed = query.safeParse(c.req.query());
+  if (!parsed.success) return invalidInput(c, parsed.error);
+  const config = loadConfig(c.env);
+  const db = c.env.DB;
+  const [ticks, stored] = await Promise.all([recentTicks(db, 1), lastObservations(db)]);
+  const lastTick = ticks[0] ?? null;
+  const base = {
+    policy: {
+      valid: config.policy.ok,
+      source: config.policySource,
+      issues: config.policy.ok ? [] : config.policy.issues,
+    },
+    problems: config.problems,
+    last_tick: lastTick && {
+      at: new Date(lastTick.scheduledAt).toISOString(),
+      outcome: lastTick.outcome,
+      duration_ms: lastTick.finishedAt === null ? null : lastTick.finishedAt - lastTick.startedAt,
+      endpoints: lastTick.endpoints,
+      actions: lastTick.actions,
+      alerts: lastTick.alerts,
+      subrequests: lastTick.subrequests,
+      error: lastTick.error,
+    },
+  };
+  if (!config.policy.ok) return c.json({ acting: false, ...base });
+  const policy = config.policy.policy;
+  const day = parsed.data.day ?? budgetDay(c.get("clock")(), policy.budget.timezone);
+  const [spend, level, routes, actions] = await Promise.all([spendByEndpoint(db, day), dayLevel(db, day), loadRoutes(db), actionsOfDay(db, day)]);
+  const total = [...spend.values()].reduce((a, b) => a + b, 0);
+  const budgetMicro = usdToMicro(policy.budget.daily_usd);
+  const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
+  return c.json({
+    acting: config.problems.length === 0,
+    mode: policy.mode,
+    ...base,
+    budget: {
+      day,
+      timezone: policy.budget.timezone,
+      daily_usd: policy.budget.daily_usd,
+      spend_usd: usd(total),
+      ratio: Number((total / budgetMicro).toFixed(4)),
+      level: level as Level,
+      level_name: levelName(level as Level),
+      thresholds: policy.thresholds,
+      burn_usd_per_hour: usd(stored.reduce((a, s) => a + hourlyBurn(s.observation), 0)),
+    },
+    endpoints: stored.map(({ observation: o, observedAt }) => {
+      const route = routes.get(o.id);
+      const last = lastAction.get(o.id);
+      return {
+        id: o.id,
+        state: o.state,
+        replicas: { ready: o.readyReplica, target: o.targetReplica, min: o.minReplica, max: o.maxReplica },
+        instance: `${o.vendor}/${o.region}/${o.instanceType}/${o.instanceSize}`,
+        price_usd_per_hour: o.priceMicroPerHour === null ? null : usd(o.priceMicroPerHour),
+        burn_usd_per_hour: usd(hourlyBurn(o)),
+        spend_today_usd: usd(spend.get(o.id) ?? 0),
+        critical: settingsFor(policy, o.id).critical,
+        route: route?.mode ?? "primary",
+        fallback: route?.fallback ?? null,
+        observed_at: new Date(observedAt).toISOString(),
+        last_action: last ? { kind: last.kind, status: last.status, reason: last.reason, at: new Date(last.updated_at).toISOString() } : null,
+      };
+    }),
+    actions_today: actions.map((a) => ({ kind: a.kind, endpoint: a.endpoint, status: a.status, mode: a.mode, reason: a.reason, before: a.before, after: a.after, error: a.error })),
+  });
+});

@@ -1,0 +1,39 @@
+// The scheduled guard tick: wires the Worker environment into runTick.
+import { HfClient } from "../src/providers/hf/index.ts";
+import { type TickLogEntry, runTick } from "../src/tick/index.ts";
+import { loadConfig } from "./config.ts";
+
+// One client per isolate, so the price catalog cache survives between ticks.
+let client: { key: string; hf: HfClient; count: { n: number } } | undefined;
+
+function providerFor(env: Cloudflare.Env) {
+  const key = `${env.HF_API_BASE}\n${env.HF_TOKEN ?? ""}`;
+  if (client?.key !== key) {
+    const count = { n: 0 };
+    const counting: typeof fetch = (input, init) => {
+      count.n++;
+      return fetch(input, init);
+    };
+    client = { key, count, hf: new HfClient({ baseUrl: env.HF_API_BASE, token: env.HF_TOKEN ?? "", fetch: counting }) };
+  }
+  return client;
+}
+
+const log = (entry: TickLogEntry) => console.log(JSON.stringify({ at: new Date().toISOString(), ...entry }));
+
+export async function scheduledTick(controller: ScheduledController, env: Cloudflare.Env): Promise<void> {
+  const config = loadConfig(env);
+  const provider = providerFor(env);
+  const startCount = provider.count.n;
+  await runTick({
+    db: env.DB,
+    provider: provider.hf,
+    policy: config.policy,
+    problems: config.problems,
+    now: controller.scheduledTime,
+    clock: () => Date.now(),
+    holder: crypto.randomUUID(),
+    log,
+    subrequests: () => provider.count.n - startCount,
+  });
+}

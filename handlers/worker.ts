@@ -1,0 +1,14 @@
+// The composition root: the Worker's fetch (HTTP API) and scheduled (guard tick) handlers.
+import { createApp } from "./http/app.ts";
+import { scheduledTick } from "./tick.ts";
+
+const app = createApp({ clock: () => Date.now() });
+
+export default {
+  fetch: app.fetch,
+  async scheduled(controller, env) {
+    // A failed tick is not retried by the platform: the next minute's tick observes afresh.
+    controller.noRetry?.();
+    await scheduledTick(controller, env);
+  },
+} satisfies ExportedHandler<Cloudflare.Env>;

@@ -1,0 +1,18 @@
+// The registry of action kinds, looked up by name by the planner and the executor.
+import type { ActionKindName } from "../types.ts";
+import type { ActionKind } from "./kind.ts";
+import { pause } from "./pause.ts";
+import { reroute } from "./reroute.ts";
+import { scaleDown } from "./scale-down.ts";
+
+export const ACTION_KINDS: Readonly<Record<ActionKindName, ActionKind>> = {
+  scale_down: scaleDown,
+  reroute,
+  pause,
+};
+
+/** In ladder order. */
+export const LADDER: readonly ActionKind[] = [scaleDown, reroute, pause];
+
+export { isExpensive } from "./pause.ts";
+export type { ActionKind, ActionContext } from "./kind.ts";

@@ -1,0 +1,145 @@
+// The planner: from today's spend, the observed fleet and the policy, decide the actions and
+// alerts of one tick, each with the reason and figures that caused it. Pure.
+import { type EndpointSettings, type Policy, settingsFor } from "../policy/index.ts";
+import { type ActionContext, LADDER } from "./actions/index.ts";
+import { levelFor, levelName, thresholdOf } from "./ladder.ts";
+import { hourlyBurn } from "./metering.ts";
+import { type MicroUsd, formatUsd, usdToMicro } from "./money.ts";
+import type { Alert, EndpointConfig, Level, Observation, Plan, PlannedAction, RouteMode, Severity } from "./types.ts";
+
+export interface RouteState {
+  mode: RouteMode;
+  fallback: string | null;
+}
+
+export interface PlanInput {
+  policy: Policy;
+  day: string;
+  observations: readonly Observation[];
+  /** today's spend after metering this tick */
+  spendMicro: MicroUsd;
+  /** highest level already reached today (a level reached stays reached for the day) */
+  previousLevel: Level;
+  routes: ReadonlyMap<string, RouteState>;
+  /** idempotency keys of actions already carried out (or recorded in dry run) today */
+  doneKeys: ReadonlySet<string>;
+}
+
+export const actionKey = (day: string, kind: string, endpoint: string): string => `${day}:${kind}:${endpoint}`;
+
+export function configOf(o: Observation, route: RouteState | undefined): EndpointConfig {
+  return {
+    state: o.state,
+    minReplica: o.minReplica,
+    maxReplica: o.maxReplica,
+    scaleToZeroTimeout: o.scaleToZeroTimeout,
+    route: route?.mode ?? "primary",
+    fallback: route?.fallback ?? null,
+  };
+}
+
+const LEVEL_SEVERITY: Record<Exclude<Level, 0>, Severity> = { 1: "warning", 2: "critical", 3: "critical" };
+
+function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: number, budgetMicro: MicroUsd, burn: MicroUsd): Alert {
+  const { policy, day, spendMicro } = input;
+  const threshold = thresholdOf(level, policy.thresholds);
+  const what =
+    level === 1
+      ? "non-critical endpoints are capped and may scale to zero"
+      : level === 2
+        ? "non-critical overflow is rerouted to fallbacks"
+        : "expensive non-critical endpoints are paused";
+  return {
+    kind: "budget_level",
+    severity: LEVEL_SEVERITY[level],
+    endpoint: null,
+    dedupKey: `${day}:budget_level:${level}`,
+    title: `Spend crossed ${(threshold * 100).toFixed(0)}% of the daily budget (${levelName(level)})`,
+    message:
+      `Today's spend ${formatUsd(spendMicro)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
+      `burning ${formatUsd(burn)}/h. ${policy.mode === "dry_run" ? "Dry run: nothing is changed, but " : ""}${what}.`,
+    figures: {
+      spend_usd: spendMicro / 1e6,
+      budget_usd: budgetMicro / 1e6,
+      ratio: Number(ratio.toFixed(4)),
+      level,
+      threshold,
+      burn_usd_per_hour: burn / 1e6,
+    },
+  };
+}
+
+function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, ratio: number): Alert {
+  return {
+    kind: "critical_endpoint_spared",
+    severity: "warning",
+    endpoint: o.id,
+    dedupKey: `${day}:critical_endpoint_spared:${o.id}:${level}`,
+    title: `Critical endpoint ${o.id} left running at the ${levelName(level)} level`,
+    message:
+      `${o.id} is marked critical, so the guardrail did not touch it at ${(ratio * 100).toFixed(0)}% of budget. ` +
+      `It burns ${formatUsd(hourlyBurn(o))}/h with ${o.targetReplica} replica(s). Decide whether to scale it down by hand.`,
+    figures: { ratio: Number(ratio.toFixed(4)), level, replicas: o.targetReplica, burn_usd_per_hour: hourlyBurn(o) / 1e6 },
+  };
+}
+
+function unpricedAlert(day: string, o: Observation): Alert {
+  return {
+    kind: "unpriced_endpoint",
+    severity: "warning",
+    endpoint: o.id,
+    dedupKey: `${day}:unpriced_endpoint:${o.id}`,
+    title: `No price for ${o.id}`,
+    message:
+      `The provider catalog has no price for ${o.vendor}/${o.region}/${o.instanceType}/${o.instanceSize}, so ${o.id} is not ` +
+      "metered. Check the hardware is still offered; until then its spend is missing from the budget.",
+    figures: { replicas: o.targetReplica },
+  };
+}
+
+export function plan(input: PlanInput): Plan {
+  const { policy, day, observations, spendMicro, previousLevel, routes, doneKeys } = input;
+  const budgetMicro = usdToMicro(policy.budget.daily_usd);
+  const ratio = spendMicro / budgetMicro;
+  const level = Math.max(previousLevel, levelFor(ratio, policy.thresholds)) as Level;
+  const burn = observations.reduce((sum, o) => sum + hourlyBurn(o), 0);
+  const alerts: Alert[] = [];
+  const actions: PlannedAction[] = [];
+
+  for (let l = previousLevel + 1; l <= level; l++) alerts.push(budgetLevelAlert(input, l as Exclude<Level, 0>, ratio, budgetMicro, burn));
+
+  for (const o of observations) {
+    if (o.priceMicroPerHour === null && o.targetReplica > 0) alerts.push(unpricedAlert(day, o));
+    const settings: EndpointSettings = settingsFor(policy, o.id);
+    if (settings.critical && level > 0) {
+      if (hourlyBurn(o) > 0 || o.priceMicroPerHour === null) alerts.push(sparedAlert(day, o, level as Exclude<Level, 0>, ratio));
+      continue;
+    }
+    const config = configOf(o, routes.get(o.id));
+    const ctx: ActionContext = { policy, settings, config, ratio };
+    const forEndpoint: PlannedAction[] = [];
+    for (const kind of LADDER) {
+      if (kind.level > level) break;
+      const key = actionKey(day, kind.name, o.id);
+      if (doneKeys.has(key) || !kind.needed(o, ctx)) continue;
+      forEndpoint.push({
+        kind: kind.name,
+        endpoint: o.id,
+        key,
+        level: kind.level,
+        change: kind.change(o, ctx),
+        before: config,
+        after: kind.after(o, ctx),
+        reason: kind.reason(o, ctx),
+        hourlyMicro: hourlyBurn(o),
+      });
+    }
+    // A pause supersedes a cap planned in the same tick: one change to the endpoint, not two.
+    const pausing = forEndpoint.some((a) => a.kind === "pause");
+    actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
+  }
+
+  // Most expensive first, so a partial tick (deadline, errors) stops the biggest burn first.
+  actions.sort((a, b) => b.hourlyMicro - a.hourlyMicro || b.level - a.level || a.endpoint.localeCompare(b.endpoint));
+  return { day, spendMicro, budgetMicro, ratio, level, previousLevel, burnMicroPerHour: burn, actions, alerts };
+}

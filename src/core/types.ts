@@ -1,0 +1,107 @@
+// Values the core works on: what was observed, what is planned, what is alerted.
+import type { EndpointSnapshot } from "../providers/types.ts";
+import type { MicroUsd } from "./money.ts";
+
+/** One endpoint as seen in one tick, with its price resolved from the catalog. */
+export interface Observation extends EndpointSnapshot {
+  /** `namespace/name` */
+  id: string;
+  /** micro-USD per replica-hour; null when the catalog has no price for its hardware */
+  priceMicroPerHour: number | null;
+}
+
+/** What the ledger remembers of an endpoint's last observation, to meter the next interval. */
+export interface MeterPoint {
+  at: number;
+  billableReplicas: number;
+  priceMicroPerHour: number | null;
+}
+
+export type Level = 0 | 1 | 2 | 3;
+export const LEVEL_NAMES = ["normal", "scale_down", "reroute", "shutdown"] as const;
+export type LevelName = (typeof LEVEL_NAMES)[number];
+
+export type Severity = "info" | "warning" | "critical";
+
+/** Public contract: subscribers filter on these. Documented in the README. */
+export type AlertKind =
+  | "budget_level"
+  | "forecast"
+  | "hourly_burn"
+  | "runaway_scaling"
+  | "request_spike"
+  | "spend_spike"
+  | "cold_starts"
+  | "underutilized"
+  | "scale_up"
+  | "scale_up_held"
+  | "error_rate"
+  | "guardrail_blind"
+  | "critical_endpoint_spared"
+  | "restore"
+  | "restore_skipped"
+  | "action_failed"
+  | "unpriced_endpoint"
+  | "policy_invalid";
+
+export interface Alert {
+  kind: AlertKind;
+  severity: Severity;
+  endpoint: string | null;
+  /** one notification per condition per budget day: `${day}:${kind}:${endpoint}:${detail}` */
+  dedupKey: string;
+  title: string;
+  /** what happened, with the figures, and what a person should do */
+  message: string;
+  figures: Record<string, number | string | null>;
+}
+
+export type RouteMode = "primary" | "overflow" | "fallback";
+
+/** A change to the world, as data: the executor at the edge carries it out. */
+export type Change =
+  | { type: "hf_update"; body: import("../providers/types.ts").EndpointUpdate }
+  | { type: "hf_pause" }
+  | { type: "hf_resume" }
+  | { type: "route"; mode: RouteMode; fallback: string | null };
+
+export type ActionKindName = "scale_down" | "reroute" | "pause";
+
+/** The configuration the guardrail may change, saved before and after each action so it can be undone. */
+export interface EndpointConfig {
+  state: string;
+  minReplica: number;
+  maxReplica: number;
+  scaleToZeroTimeout: number | null;
+  route: RouteMode;
+  fallback: string | null;
+}
+
+export interface PlannedAction {
+  kind: ActionKindName;
+  endpoint: string;
+  /** idempotency key: one action of a kind per endpoint per budget day */
+  key: string;
+  level: Level;
+  change: Change;
+  before: EndpointConfig;
+  /** expected configuration once the change took effect */
+  after: EndpointConfig;
+  reason: string;
+  /** hourly cost this action stops or caps, for ordering (most expensive first) */
+  hourlyMicro: MicroUsd;
+}
+
+export interface Plan {
+  day: string;
+  spendMicro: MicroUsd;
+  budgetMicro: MicroUsd;
+  ratio: number;
+  /** highest level reached today, including this tick */
+  level: Level;
+  /** the level reached before this tick (to tell a new crossing) */
+  previousLevel: Level;
+  burnMicroPerHour: MicroUsd;
+  actions: PlannedAction[];
+  alerts: Alert[];
+}

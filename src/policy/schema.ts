@@ -1,0 +1,118 @@
+// The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
+// Key names are a public contract documented in the README; change them only with a migration note.
+import { z } from "zod";
+
+const isTimeZone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `namespace/name`, as HF names them (lowercase alphanumerics and `-`, namespace may hold `_`/`.`). */
+export const ENDPOINT_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[a-z0-9][a-z0-9-]{0,31}$/;
+
+export const endpointSettingsSchema = z
+  .object({
+    critical: z.boolean().optional().describe("never paused or scaled down automatically; a person is alerted instead"),
+    fallback: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .describe("where traffic goes at the reroute level: another endpoint `ns/name` or an https URL"),
+    expected_max_replicas: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .optional()
+      .describe("replicas above this are runaway scaling"),
+  })
+  .strict();
+
+const thresholdsSchema = z
+  .object({
+    scale_down: z.number().positive().default(1.2).describe("ratio of spend to daily budget that caps replicas"),
+    reroute: z.number().positive().default(1.5).describe("ratio that reroutes non-critical traffic to fallbacks"),
+    shutdown: z.number().positive().default(2.0).describe("ratio that pauses expensive non-critical endpoints"),
+  })
+  .strict()
+  .refine((t) => t.scale_down < t.reroute && t.reroute < t.shutdown, {
+    message: "thresholds must increase: scale_down < reroute < shutdown",
+  });
+
+export const policySchema = z
+  .object({
+    mode: z
+      .enum(["enforce", "dry_run"])
+      .default("dry_run")
+      .describe("dry_run records what the guardrail would do and changes nothing"),
+    budget: z
+      .object({
+        daily_usd: z.number().positive().describe("daily budget in US dollars"),
+        timezone: z
+          .string()
+          .default("UTC")
+          .refine(isTimeZone, { message: "not an IANA time zone (for example Europe/Paris, America/New_York, UTC)" })
+          .describe("the budget day starts at midnight in this IANA time zone"),
+      })
+      .strict(),
+    thresholds: thresholdsSchema.default({ scale_down: 1.2, reroute: 1.5, shutdown: 2.0 }),
+    expensive_usd_per_hour: z
+      .number()
+      .min(0)
+      .default(0.5)
+      .describe("an endpoint whose price per replica-hour is at or above this counts as expensive"),
+    hf: z
+      .object({
+        namespaces: z.array(z.string().min(1)).min(1).describe("HF users or organisations whose endpoints are guarded"),
+      })
+      .strict(),
+    actions: z
+      .object({
+        scale_down: z
+          .object({
+            max_replicas: z.number().int().min(0).default(1).describe("maxReplica set at the scale_down level"),
+            scale_to_zero_timeout_minutes: z
+              .number()
+              .int()
+              .min(1)
+              .default(15)
+              .describe("idle minutes before HF scales a capped endpoint to zero"),
+          })
+          .strict()
+          .default({ max_replicas: 1, scale_to_zero_timeout_minutes: 15 }),
+      })
+      .strict()
+      .default({ scale_down: { max_replicas: 1, scale_to_zero_timeout_minutes: 15 } }),
+    endpoints: z
+      .record(z.string(), endpointSettingsSchema)
+      .default({})
+      .superRefine((entries, ctx) => {
+        for (const key of Object.keys(entries)) {
+          if (key !== "defaults" && !ENDPOINT_KEY.test(key)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: `endpoint keys are "defaults" or "namespace/name" (lowercase name, up to 32 characters); got "${key}"`,
+            });
+          }
+        }
+      })
+      .describe("per-endpoint settings keyed namespace/name, with a `defaults` entry"),
+  })
+  .strict();
+
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type EndpointSettingsInput = z.infer<typeof endpointSettingsSchema>;
+
+/** Settings of one endpoint after applying `defaults`. */
+export interface EndpointSettings {
+  critical: boolean;
+  fallback: string | null;
+  expected_max_replicas: number | null;
+}

@@ -1,0 +1,99 @@
+// The event timeline: actions, alerts and tick errors. Alerts carry a dedup key, so the same
+// condition is recorded once per budget day however many ticks see it.
+import type { Severity } from "../core/types.ts";
+
+export type EventType = "action" | "alert" | "error";
+
+export interface NewEvent {
+  at: number;
+  type: EventType;
+  kind: string;
+  severity: Severity | null;
+  endpoint: string | null;
+  title: string;
+  message: string;
+  data: Record<string, unknown>;
+  dedupKey: string | null;
+}
+
+export interface EventRow extends Omit<NewEvent, "dedupKey"> {
+  id: number;
+  dedupKey: string | null;
+}
+
+/** Inserts events in one statement; returns the ones that were new (duplicates by dedup key are skipped). */
+export async function recordEvents(db: D1Database, events: readonly NewEvent[]): Promise<EventRow[]> {
+  if (events.length === 0) return [];
+  const rows = events.map((e) => ({ ...e, data: JSON.stringify(e.data) }));
+  const { results } = await db
+    .prepare(
+      `INSERT OR IGNORE INTO events (at, type, kind, severity, endpoint, title, message, data, dedup_key)
+       SELECT json_extract(value, '$.at'), json_extract(value, '$.type'), json_extract(value, '$.kind'),
+              json_extract(value, '$.severity'), json_extract(value, '$.endpoint'), json_extract(value, '$.title'),
+              json_extract(value, '$.message'), json_extract(value, '$.data'), json_extract(value, '$.dedupKey')
+       FROM json_each(?1)
+       RETURNING id, at, type, kind, severity, endpoint, title, message, data, dedup_key`,
+    )
+    .bind(JSON.stringify(rows))
+    .all<RawEvent>();
+  return results.map(fromRaw).sort((a, b) => a.id - b.id);
+}
+
+interface RawEvent {
+  id: number;
+  at: number;
+  type: EventType;
+  kind: string;
+  severity: Severity | null;
+  endpoint: string | null;
+  title: string;
+  message: string;
+  data: string;
+  dedup_key: string | null;
+}
+
+const fromRaw = (r: RawEvent): EventRow => ({
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  kind: r.kind,
+  severity: r.severity,
+  endpoint: r.endpoint,
+  title: r.title,
+  message: r.message,
+  data: JSON.parse(r.data) as Record<string, unknown>,
+  dedupKey: r.dedup_key,
+});
+
+export interface EventFilter {
+  type?: EventType | undefined;
+  kind?: string | undefined;
+  endpoint?: string | undefined;
+  /** only events with an id below this (paging backwards) */
+  before?: number | undefined;
+  /** only events with an id above this (following the timeline) */
+  after?: number | undefined;
+  limit: number;
+}
+
+/** Newest first. */
+export async function listEvents(db: D1Database, f: EventFilter): Promise<EventRow[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    args.push(v);
+    where.push(sql.replace("?", `?${args.length}`));
+  };
+  if (f.type !== undefined) add("type = ?", f.type);
+  if (f.kind !== undefined) add("kind = ?", f.kind);
+  if (f.endpoint !== undefined) add("endpoint = ?", f.endpoint);
+  if (f.before !== undefined) add("id < ?", f.before);
+  if (f.after !== undefined) add("id > ?", f.after);
+  args.push(f.limit);
+  const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?${args.length}`;
+  const { results } = await db
+    .prepare(sql)
+    .bind(...args)
+    .all<RawEvent>();
+  return results.map(fromRaw);
+}

@@ -1,0 +1,101 @@
+// The ledger: last observation per endpoint, spend per endpoint per budget day, and the level
+// reached each day. Writes of a whole tick are one batch (a transaction) of set-based statements,
+// so the number of D1 queries does not grow with the fleet.
+import type { Accrual } from "../core/index.ts";
+import type { Level, MeterPoint, Observation } from "../core/types.ts";
+
+export async function loadMeterPoints(db: D1Database): Promise<Map<string, MeterPoint>> {
+  const { results } = await db
+    .prepare("SELECT endpoint, observed_at, billable_replicas, price_micro_per_hour FROM endpoint_state")
+    .all<{ endpoint: string; observed_at: number; billable_replicas: number; price_micro_per_hour: number | null }>();
+  return new Map(
+    results.map((r) => [r.endpoint, { at: r.observed_at, billableReplicas: r.billable_replicas, priceMicroPerHour: r.price_micro_per_hour }]),
+  );
+}
+
+export interface EndpointAccrual extends Accrual {
+  endpoint: string;
+}
+
+/**
+ * Stores this tick's observations and adds the accruals to the ledger, atomically.
+ * An observation older than the stored one is ignored, so a late duplicate tick cannot rewind.
+ */
+export async function recordMetering(
+  db: D1Database,
+  now: number,
+  observations: ReadonlyArray<{ o: Observation; billable: number }>,
+  accruals: readonly EndpointAccrual[],
+): Promise<void> {
+  const rows = observations.map(({ o, billable }) => ({
+    endpoint: o.id,
+    billable,
+    price: o.priceMicroPerHour,
+    snapshot: JSON.stringify(o),
+  }));
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO endpoint_state (endpoint, observed_at, billable_replicas, price_micro_per_hour, snapshot)
+         SELECT json_extract(value, '$.endpoint'), ?2, json_extract(value, '$.billable'), json_extract(value, '$.price'),
+                json_extract(value, '$.snapshot')
+         FROM json_each(?1) WHERE true
+         ON CONFLICT (endpoint) DO UPDATE SET observed_at = excluded.observed_at,
+           billable_replicas = excluded.billable_replicas, price_micro_per_hour = excluded.price_micro_per_hour,
+           snapshot = excluded.snapshot
+         WHERE excluded.observed_at > endpoint_state.observed_at`,
+      )
+      .bind(JSON.stringify(rows), now),
+    db
+      .prepare(
+        `INSERT INTO ledger (day, endpoint, spend_micro, updated_at)
+         SELECT json_extract(value, '$.day'), json_extract(value, '$.endpoint'), json_extract(value, '$.micro'), ?2
+         FROM json_each(?1) WHERE true
+         ON CONFLICT (day, endpoint) DO UPDATE SET spend_micro = spend_micro + excluded.spend_micro,
+           updated_at = excluded.updated_at`,
+      )
+      .bind(JSON.stringify(accruals.filter((a) => a.micro > 0)), now),
+  ]);
+}
+
+export async function spendByEndpoint(db: D1Database, day: string): Promise<Map<string, number>> {
+  const { results } = await db
+    .prepare("SELECT endpoint, spend_micro FROM ledger WHERE day = ?1")
+    .bind(day)
+    .all<{ endpoint: string; spend_micro: number }>();
+  return new Map(results.map((r) => [r.endpoint, r.spend_micro]));
+}
+
+export async function spendToday(db: D1Database, day: string): Promise<number> {
+  const row = await db.prepare("SELECT COALESCE(SUM(spend_micro), 0) AS total FROM ledger WHERE day = ?1").bind(day).first<{ total: number }>();
+  return row?.total ?? 0;
+}
+
+export async function dayLevel(db: D1Database, day: string): Promise<Level> {
+  const row = await db.prepare("SELECT level FROM budget_days WHERE day = ?1").bind(day).first<{ level: number }>();
+  return (row?.level ?? 0) as Level;
+}
+
+/** Raises (never lowers) the level reached on `day`. */
+export async function raiseDayLevel(db: D1Database, day: string, level: Level, budgetMicro: number, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO budget_days (day, level, budget_micro, updated_at) VALUES (?1, ?2, ?3, ?4)
+       ON CONFLICT (day) DO UPDATE SET level = MAX(level, excluded.level), budget_micro = excluded.budget_micro,
+         updated_at = excluded.updated_at`,
+    )
+    .bind(day, level, budgetMicro, now)
+    .run();
+}
+
+export interface StoredEndpoint {
+  observation: Observation;
+  observedAt: number;
+}
+
+export async function lastObservations(db: D1Database): Promise<StoredEndpoint[]> {
+  const { results } = await db
+    .prepare("SELECT snapshot, observed_at FROM endpoint_state ORDER BY endpoint")
+    .all<{ snapshot: string; observed_at: number }>();
+  return results.map((r) => ({ observation: JSON.parse(r.snapshot) as Observation, observedAt: r.observed_at }));
+}

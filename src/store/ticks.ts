@@ -1,0 +1,81 @@
+// One row per tick that took the lease: when it ran, what it saw and how it ended.
+export type TickOutcome = "running" | "ok" | "partial" | "blind" | "policy_invalid" | "error";
+
+export interface TickSummary {
+  outcome: Exclude<TickOutcome, "running">;
+  day: string | null;
+  spendMicro: number | null;
+  budgetMicro: number | null;
+  ratio: number | null;
+  level: number | null;
+  endpoints: number;
+  actions: number;
+  alerts: number;
+  subrequests: number;
+  error: string | null;
+}
+
+export interface TickRow extends TickSummary {
+  id: number;
+  scheduledAt: number;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export async function startTick(db: D1Database, scheduledAt: number, startedAt: number): Promise<number> {
+  const row = await db
+    .prepare("INSERT INTO ticks (scheduled_at, started_at, outcome) VALUES (?1, ?2, 'running') RETURNING id")
+    .bind(scheduledAt, startedAt)
+    .first<{ id: number }>();
+  if (!row) throw new Error("ticks insert returned no id");
+  return row.id;
+}
+
+export async function finishTick(db: D1Database, id: number, finishedAt: number, s: TickSummary): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE ticks SET finished_at = ?2, outcome = ?3, day = ?4, spend_micro = ?5, budget_micro = ?6, ratio = ?7, level = ?8,
+         endpoints = ?9, actions = ?10, alerts = ?11, subrequests = ?12, error = ?13 WHERE id = ?1`,
+    )
+    .bind(id, finishedAt, s.outcome, s.day, s.spendMicro, s.budgetMicro, s.ratio, s.level, s.endpoints, s.actions, s.alerts, s.subrequests, s.error)
+    .run();
+}
+
+interface RawTick {
+  id: number;
+  scheduled_at: number;
+  started_at: number;
+  finished_at: number | null;
+  outcome: Exclude<TickOutcome, "running">;
+  day: string | null;
+  spend_micro: number | null;
+  budget_micro: number | null;
+  ratio: number | null;
+  level: number | null;
+  endpoints: number | null;
+  actions: number | null;
+  alerts: number | null;
+  subrequests: number | null;
+  error: string | null;
+}
+
+export async function recentTicks(db: D1Database, limit: number): Promise<TickRow[]> {
+  const { results } = await db.prepare("SELECT * FROM ticks ORDER BY id DESC LIMIT ?1").bind(limit).all<RawTick>();
+  return results.map((r) => ({
+    id: r.id,
+    scheduledAt: r.scheduled_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    outcome: r.outcome,
+    day: r.day,
+    spendMicro: r.spend_micro,
+    budgetMicro: r.budget_micro,
+    ratio: r.ratio,
+    level: r.level,
+    endpoints: r.endpoints ?? 0,
+    actions: r.actions ?? 0,
+    alerts: r.alerts ?? 0,
+    subrequests: r.subrequests ?? 0,
+    error: r.error,
+  }));
+}
