@@ -1,0 +1,855 @@
+// A local stand-in for api.endpoints.huggingface.cloud: the same routes and JSON, a fleet that scales and bills
+// on a controllable clock, injectable faults, and a record of every call, so tests run the shipping HF client.
+//
+// HF routes (Bearer token required, as the real API; shapes per shared/reference/hf-endpoints-api.md):
+//   GET  /v2/endpoint/{ns}?limit=&cursor=        {items, nextCursor?}   limit default 20, max 100
+//   GET  /v2/endpoint/{ns}/{name}                 EndpointWithStatus
+//   PUT  /v2/endpoint/{ns}/{name}                 deep-merges the body; scaling clamps the replicas
+//   POST /v2/endpoint/{ns}/{name}/pause           paused, 0 replicas
+//   POST /v2/endpoint/{ns}/{name}/resume          running (via initializing when startupMs > 0); 400 "already running"
+//   POST /v2/endpoint/{ns}/{name}/scale-to-zero   scaledToZero, 0 replicas; wakes on demand
+//   GET  /v2/provider/{ns}                        {vendors:[{name, regions:[{name, computes:[...]}]}]}
+//
+// Admin API (no auth; JSON in and out), so tests inside workerd can drive it with fetch:
+//   POST /_emulator/{ns}/reset                      {endpoints: EndpointSpec[], prices?: PriceSpec[], startupMs?}
+//   POST /_emulator/{ns}/endpoints/{name}/replicas  {replicas}  autoscaler demand, clamped to [min, max]
+//   POST /_emulator/{ns}/endpoints/{name}           deep patch of raw fields: a person's change (stamps updatedBy)
+//   POST /_emulator/{ns}/faults                     {faults: Fault[]}  appended to the namespace's queue
+//   POST /_emulator/{ns}/clock                      {advanceMs}  moves this namespace's clock forward
+//   GET  /_emulator/{ns}/calls                      {calls: RecordedCall[]}
+//   GET  /_emulator/{ns}/cost                       CostReport
+// State is per namespace, so parallel test files each own one and never see each other.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { EndpointState } from "../providers/types.ts";
+
+/** The small description a test or scenario gives; the emulator builds the full HF object from it. */
+export interface EndpointSpec {
+  name: string;
+  instanceType: string;
+  instanceSize: string;
+  vendor?: string;
+  region?: string;
+  accelerator?: string;
+  minReplica: number;
+  maxReplica: number;
+  /** current demand; for running endpoints the replicas are this, clamped to [max(min, 1), max] */
+  replicas: number;
+  /** default: running when replicas > 0, else scaledToZero */
+  state?: EndpointState;
+  /** minutes */
+  scaleToZeroTimeout?: number;
+  tags?: string[];
+}
+
+export interface PriceSpec {
+  vendor?: string;
+  region?: string;
+  instanceType: string;
+  instanceSize: string;
+  accelerator?: string;
+  /** USD per replica-hour, as the catalog shows it */
+  pricePerHour: number;
+}
+
+export interface Fault {
+  /** any method when absent */
+  method?: string;
+  /** substring of the request path, e.g. "/pause" or "/v2/endpoint/ns" */
+  path: string;
+  /** answer with this status instead of the real handler; absent with delayMs = a slow but correct answer */
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** wait this long before answering */
+  delayMs?: number;
+  /** answer 200 with a body that is not JSON */
+  malformed?: boolean;
+  /** how many matching requests it applies to; default 1 */
+  times?: number;
+}
+
+export interface RecordedCall {
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  mutating: boolean;
+  status: number;
+  fault: boolean;
+}
+
+export interface CostReport {
+  at: number;
+  totalMicroUsd: number;
+  endpoints: Record<string, { microUsd: number; replicaMinutes: number }>;
+}
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  now?: () => number;
+  /** the bearer token the API accepts; default "hf_test_token" (the worker tests' HF_TOKEN) */
+  token?: string;
+  /** time a resumed or woken endpoint spends initializing; 0 (default) = running at once */
+  startupMs?: number;
+}
+
+export interface NamespaceSetup {
+  endpoints: EndpointSpec[];
+  /** merged over the default catalog (same vendor/region/type/size replaces the default price) */
+  prices?: PriceSpec[];
+  startupMs?: number;
+}
+
+export interface Emulator {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+  reset(namespace: string, setup: NamespaceSetup): RawEndpoint[];
+  setReplicas(namespace: string, name: string, replicas: number): RawEndpoint;
+  patchEndpoint(namespace: string, name: string, patch: Record<string, unknown>): RawEndpoint;
+  addFaults(namespace: string, faults: Fault[]): void;
+  calls(namespace: string): RecordedCall[];
+  cost(namespace: string): CostReport;
+  endpoint(namespace: string, name: string): RawEndpoint | undefined;
+  advance(namespace: string, ms: number): number;
+}
+
+/**
+ * The emulator's own model of an HF endpoint object (reference §2.2). Deliberately not the client's zod type:
+ * a fake built from the client's schema would agree with the client's mistakes.
+ */
+export interface RawEndpoint {
+  name: string;
+  type: string;
+  accountId: string | null;
+  provider: { vendor: string; region: string };
+  compute: {
+    id: string;
+    accelerator: string;
+    instanceType: string;
+    instanceSize: string;
+    scaling: { minReplica: number; maxReplica: number; scaleToZeroTimeout?: number; measure?: Record<string, number> };
+  };
+  model: Record<string, unknown>;
+  healthRoute: string;
+  tags: string[];
+  experimentalFeatures: Record<string, unknown>;
+  notifications: Record<string, unknown>;
+  status: {
+    createdAt: string;
+    createdBy: { id: string; name: string };
+    updatedAt: string;
+    updatedBy: { id: string; name: string };
+    private: null;
+    state: EndpointState;
+    message: string;
+    url?: string;
+    readyReplica: number;
+    targetReplica: number;
+  };
+  [key: string]: unknown;
+}
+
+/** Realistic list prices (HF pricing page, USD per replica-hour); tests may override per namespace. */
+export const DEFAULT_PRICES: PriceSpec[] = [
+  ...[
+    ["intel-spr", "x1", 0.033],
+    ["intel-spr", "x2", 0.067],
+    ["intel-spr", "x4", 0.134],
+    ["intel-spr", "x8", 0.268],
+    ["intel-icl", "x1", 0.032],
+    ["intel-icl", "x2", 0.064],
+    ["nvidia-t4", "x1", 0.5],
+    ["nvidia-t4", "x4", 3.0],
+    ["nvidia-l4", "x1", 0.8],
+    ["nvidia-l4", "x4", 3.8],
+    ["nvidia-a10g", "x1", 1.0],
+    ["nvidia-a10g", "x4", 5.0],
+    ["nvidia-l40s", "x1", 1.8],
+    ["nvidia-l40s", "x4", 8.3],
+    ["nvidia-a100", "x1", 2.5],
+    ["nvidia-a100", "x2", 5.0],
+    ["nvidia-a100", "x4", 10.0],
+    ["nvidia-a100", "x8", 20.0],
+    ["nvidia-h200", "x1", 5.0],
+    ["nvidia-h200", "x8", 40.0],
+    ["inf2", "x1", 0.75],
+    ["inf2", "x12", 12.0],
+  ].map(([instanceType, instanceSize, pricePerHour]) => ({
+    vendor: "aws",
+    region: "us-east-1",
+    instanceType: instanceType as string,
+    instanceSize: instanceSize as string,
+    pricePerHour: pricePerHour as number,
+  })),
+  { vendor: "gcp", region: "us-east4", instanceType: "nvidia-l4", instanceSize: "x1", pricePerHour: 0.7 },
+  { vendor: "gcp", region: "us-east4", instanceType: "nvidia-a100", instanceSize: "x8", pricePerHour: 28.8 },
+];
+
+const DEFAULT_TOKEN = "hf_test_token";
+const API_USER = { id: "6273f303f6d63a28483fde12", name: "guardrail-bot" };
+const HUMAN_USER = { id: "64b7f0c2a1b2c3d4e5f60718", name: "a-person" };
+const BILLABLE: ReadonlySet<string> = new Set(["initializing", "running", "updating"]);
+const AWAKE: ReadonlySet<string> = BILLABLE;
+const MESSAGES: Record<EndpointState, string> = {
+  pending: "Endpoint waiting to be scheduled",
+  initializing: "Endpoint is initializing",
+  updating: "Endpoint waiting for the update",
+  updateFailed: "Endpoint update failed",
+  running: "Endpoint is ready",
+  paused: "Endpoint is paused",
+  failed: "Endpoint failed to deploy",
+  scaledToZero: "Endpoint is scaled to zero",
+};
+
+/** A failure to report as an HTTP answer (admin or API), with HF's error body. */
+class EmulatorError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Stored {
+  raw: RawEndpoint;
+  /** last autoscaler demand: what the replicas would be without min/max */
+  demand: number;
+  /** when replicas being started become ready (initializing/updating → running) */
+  readyAt?: number;
+  /** when demand last fell to 0: the start of the scale-to-zero idle timer */
+  idleSince?: number;
+  billedUntil: number;
+  replicaMs: number;
+  microUsd: number;
+}
+
+interface Namespace {
+  name: string;
+  endpoints: Map<string, Stored>;
+  prices: PriceSpec[];
+  faults: Fault[];
+  calls: RecordedCall[];
+  clockOffset: number;
+  startupMs: number;
+}
+
+/** The fleet and its rules, without HTTP; the server below is a thin adapter over it. */
+class Fleet {
+  private readonly namespaces = new Map<string, Namespace>();
+
+  constructor(
+    private readonly clock: () => number,
+    private readonly startupMs: number,
+  ) {}
+
+  ns(name: string): Namespace {
+    let ns = this.namespaces.get(name);
+    if (!ns) {
+      ns = { name, endpoints: new Map(), prices: [...DEFAULT_PRICES], faults: [], calls: [], clockOffset: 0, startupMs: this.startupMs };
+      this.namespaces.set(name, ns);
+    }
+    return ns;
+  }
+
+  now(ns: Namespace): number {
+    return this.clock() + ns.clockOffset;
+  }
+
+  /** Replaces the namespace's fleet, faults and calls; a bad spec leaves the old state untouched. The clock keeps running. */
+  reset(name: string, setup: NamespaceSetup): RawEndpoint[] {
+    const ns: Namespace = {
+      name,
+      endpoints: new Map(),
+      prices: mergePrices(DEFAULT_PRICES, setup.prices ?? []),
+      faults: [],
+      calls: [],
+      clockOffset: this.namespaces.get(name)?.clockOffset ?? 0,
+      startupMs: setup.startupMs ?? this.startupMs,
+    };
+    const now = this.now(ns);
+    for (const spec of setup.endpoints) {
+      if (ns.endpoints.has(spec.name)) throw new EmulatorError(400, `duplicate endpoint ${spec.name}`);
+      ns.endpoints.set(spec.name, this.build(ns, spec, now));
+    }
+    this.namespaces.set(name, ns);
+    return [...ns.endpoints.values()].map((s) => s.raw);
+  }
+
+  /** Brings every endpoint of the namespace up to now: readiness, idle scale-to-zero, and cost. */
+  settle(ns: Namespace): void {
+    const now = this.now(ns);
+    for (const stored of ns.endpoints.values()) {
+      const { raw } = stored;
+      if (stored.readyAt !== undefined && now >= stored.readyAt) {
+        stored.readyAt = undefined;
+        raw.status.readyReplica = raw.status.targetReplica;
+        if (raw.status.state === "initializing" || raw.status.state === "updating") setState(raw, "running");
+      }
+      const idleDeadline = this.idleDeadline(stored);
+      if (idleDeadline !== undefined && now >= idleDeadline) {
+        this.accrue(ns, stored, Math.max(stored.billedUntil, idleDeadline));
+        toZero(stored, "scaledToZero");
+      }
+      this.accrue(ns, stored, now);
+    }
+  }
+
+  get(ns: Namespace, name: string): Stored {
+    const stored = ns.endpoints.get(name);
+    if (!stored) throw new EmulatorError(404, "Endpoint not found");
+    return stored;
+  }
+
+  list(ns: Namespace, query: Record<string, string>): { items: RawEndpoint[]; nextCursor?: string } {
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new EmulatorError(400, "limit must be between 1 and 100");
+    const offset = query.cursor === undefined ? 0 : decodeCursor(query.cursor);
+    const all = [...ns.endpoints.values()].map((s) => s.raw);
+    const items = all.slice(offset, offset + limit);
+    return offset + limit < all.length ? { items, nextCursor: encodeCursor(offset + limit) } : { items };
+  }
+
+  update(ns: Namespace, stored: Stored, body: unknown): void {
+    if (!isObject(body)) throw new EmulatorError(400, "Incorrect input");
+    // name and status are server-owned; HF ignores or rejects them in an update.
+    const { name: _name, status: _status, ...changes } = body;
+    const next = deepMerge(stored.raw, changes) as RawEndpoint;
+    const scaling = next.compute.scaling;
+    if (!isCount(scaling.minReplica) || !isCount(scaling.maxReplica) || scaling.maxReplica < 1) {
+      throw new EmulatorError(400, "Incorrect input: minReplica and maxReplica must be integers, maxReplica at least 1");
+    }
+    if (scaling.minReplica > scaling.maxReplica) throw new EmulatorError(400, "Incorrect input: minReplica must be <= maxReplica");
+    const hardwareChanged =
+      next.compute.instanceType !== stored.raw.compute.instanceType || next.compute.instanceSize !== stored.raw.compute.instanceSize;
+    if (hardwareChanged) {
+      if (!priceOf(ns, next)) throw new EmulatorError(400, `Incorrect input: ${computeId(next)} is not available`);
+      next.compute.id = computeId(next);
+    }
+    stored.raw = next;
+    stamp(next, this.now(ns), API_USER);
+    if (hardwareChanged && AWAKE.has(next.status.state) && ns.startupMs > 0) {
+      setState(next, "updating");
+      next.status.readyReplica = 0;
+      stored.readyAt = this.now(ns) + ns.startupMs;
+    }
+    this.rescale(ns, stored);
+  }
+
+  pause(ns: Namespace, stored: Stored): void {
+    toZero(stored, "paused");
+    stamp(stored.raw, this.now(ns), API_USER);
+  }
+
+  resume(ns: Namespace, stored: Stored): void {
+    if (AWAKE.has(stored.raw.status.state)) throw new EmulatorError(400, "Endpoint is already running");
+    stored.demand = Math.max(stored.demand, 1);
+    this.wake(ns, stored);
+    stamp(stored.raw, this.now(ns), API_USER);
+  }
+
+  scaleToZero(ns: Namespace, stored: Stored): void {
+    // A paused endpoint must stay paused: scaled-to-zero ones wake on traffic, paused ones never do.
+    if (stored.raw.status.state === "paused") throw new EmulatorError(400, "Endpoint is paused");
+    toZero(stored, "scaledToZero");
+    stamp(stored.raw, this.now(ns), API_USER);
+  }
+
+  /** Autoscaler demand. Traffic wakes a scaled-to-zero endpoint; paused or failed ones ignore it. */
+  setDemand(ns: Namespace, stored: Stored, replicas: number): void {
+    if (!isCount(replicas)) throw new EmulatorError(400, "replicas must be a non-negative integer");
+    stored.demand = replicas;
+    const state = stored.raw.status.state;
+    if (state === "scaledToZero" && replicas > 0) this.wake(ns, stored);
+    else if (AWAKE.has(state)) this.rescale(ns, stored);
+  }
+
+  /** A person's change in the HF UI: raw fields merged as given, so tests can also plant invalid data. */
+  patch(ns: Namespace, stored: Stored, patch: Record<string, unknown>): void {
+    stored.raw = deepMerge(stored.raw, patch) as RawEndpoint;
+    const statusPatch = isObject(patch.status) ? patch.status : {};
+    if (!("updatedAt" in statusPatch)) stored.raw.status.updatedAt = iso(this.now(ns));
+    if (!("updatedBy" in statusPatch)) stored.raw.status.updatedBy = { ...HUMAN_USER };
+    // A status written by hand wins; otherwise a new min/max re-clamps the replicas as HF would.
+    if (!("status" in patch) && "compute" in patch) this.rescale(ns, stored);
+  }
+
+  cost(ns: Namespace): CostReport {
+    const endpoints: CostReport["endpoints"] = {};
+    let total = 0;
+    for (const [name, stored] of ns.endpoints) {
+      endpoints[name] = { microUsd: Math.round(stored.microUsd), replicaMinutes: stored.replicaMs / 60_000 };
+      total += stored.microUsd;
+    }
+    return { at: this.now(ns), totalMicroUsd: Math.round(total), endpoints };
+  }
+
+  catalog(ns: Namespace): unknown {
+    const vendors = new Map<string, Map<string, PriceSpec[]>>();
+    for (const price of ns.prices) {
+      const vendor = price.vendor ?? "aws";
+      const region = price.region ?? "us-east-1";
+      const regions = vendors.get(vendor) ?? new Map<string, PriceSpec[]>();
+      vendors.set(vendor, regions);
+      regions.set(region, [...(regions.get(region) ?? []), price]);
+    }
+    return {
+      vendors: [...vendors].map(([vendor, regions]) => ({
+        name: vendor,
+        status: "available",
+        regions: [...regions].map(([region, computes]) => ({
+          name: region,
+          label: region,
+          status: "available",
+          computes: computes.map((c) => {
+            const accelerators = Number(c.instanceSize.replace(/^x/, "")) || 1;
+            const accelerator = c.accelerator ?? acceleratorOf(c.instanceType);
+            return {
+              id: `${vendor}-${region}-${c.instanceType}-${c.instanceSize}`,
+              accelerator,
+              numAccelerators: accelerators,
+              memoryGb: accelerator === "cpu" ? 2 * accelerators : 30 * accelerators,
+              gpuMemoryGb: accelerator === "gpu" ? 24 * accelerators : null,
+              instanceType: c.instanceType,
+              instanceSize: c.instanceSize,
+              architecture: c.instanceType,
+              status: "available",
+              pricePerHour: c.pricePerHour,
+              quota: { maxAccelerators: 64, usedAccelerators: 0 },
+            };
+          }),
+        })),
+      })),
+    };
+  }
+
+  private build(ns: Namespace, spec: EndpointSpec, now: number): Stored {
+    const vendor = spec.vendor ?? "aws";
+    const region = spec.region ?? "us-east-1";
+    const state = spec.state ?? (spec.replicas > 0 ? "running" : "scaledToZero");
+    if (typeof spec.name !== "string" || typeof spec.instanceType !== "string" || typeof spec.instanceSize !== "string") {
+      throw new EmulatorError(400, "an endpoint spec needs name, instanceType and instanceSize");
+    }
+    if (!isCount(spec.minReplica) || !isCount(spec.maxReplica) || !isCount(spec.replicas) || spec.minReplica > spec.maxReplica) {
+      throw new EmulatorError(400, `endpoint ${spec.name}: replicas must be integers with minReplica <= maxReplica`);
+    }
+    const raw: RawEndpoint = {
+      name: spec.name,
+      type: "authenticated",
+      accountId: null,
+      provider: { vendor, region },
+      compute: {
+        id: `${vendor}-${region}-${spec.instanceType}-${spec.instanceSize}`,
+        accelerator: spec.accelerator ?? acceleratorOf(spec.instanceType),
+        instanceType: spec.instanceType,
+        instanceSize: spec.instanceSize,
+        scaling: {
+          minReplica: spec.minReplica,
+          maxReplica: spec.maxReplica,
+          ...(spec.scaleToZeroTimeout === undefined ? {} : { scaleToZeroTimeout: spec.scaleToZeroTimeout }),
+          measure: { pendingRequests: 1.5 },
+        },
+      },
+      model: {
+        repository: "meta-llama/Llama-3.1-8B-Instruct",
+        revision: "0e9e39f249a16976918f6564b8830bc894c89659",
+        task: "text-generation",
+        framework: "pytorch",
+        image: { vLLM: { url: "vllm/vllm-openai:v0.10.0", port: 8000, healthRoute: "/health" } },
+        env: {},
+        secrets: {},
+      },
+      healthRoute: "/health",
+      tags: spec.tags ?? [],
+      experimentalFeatures: {},
+      notifications: {},
+      status: {
+        createdAt: iso(now),
+        createdBy: { ...HUMAN_USER },
+        updatedAt: iso(now),
+        updatedBy: { ...HUMAN_USER },
+        private: null,
+        state,
+        message: MESSAGES[state],
+        url: `https://${spec.name}.${region}.${vendor}.endpoints.huggingface.cloud`,
+        readyReplica: 0,
+        targetReplica: 0,
+      },
+    };
+    if (!priceOf(ns, raw)) throw new EmulatorError(400, `endpoint ${spec.name}: no price for ${raw.compute.id}; pass it in prices`);
+    const stored: Stored = { raw, demand: spec.replicas, billedUntil: now, replicaMs: 0, microUsd: 0 };
+    if (AWAKE.has(state)) {
+      this.rescale(ns, stored);
+      // A fleet described as running is already up; only an initializing one still waits for startupMs.
+      if (state === "initializing") stored.readyAt = now + ns.startupMs;
+      else {
+        raw.status.readyReplica = raw.status.targetReplica;
+        stored.readyAt = undefined;
+      }
+    } else if (state !== "paused" && state !== "scaledToZero") raw.status.targetReplica = spec.replicas;
+    return stored;
+  }
+
+  /** Replicas of an awake endpoint follow demand within [max(min, 1), max]; extra ones become ready after startupMs. */
+  private rescale(ns: Namespace, stored: Stored): void {
+    const { raw } = stored;
+    if (!AWAKE.has(raw.status.state)) return;
+    const { minReplica, maxReplica } = raw.compute.scaling;
+    this.accrue(ns, stored, this.now(ns));
+    const target = Math.min(Math.max(stored.demand, minReplica, 1), maxReplica);
+    raw.status.targetReplica = target;
+    if (target <= raw.status.readyReplica || ns.startupMs === 0) {
+      if (stored.readyAt === undefined) raw.status.readyReplica = target;
+      else raw.status.readyReplica = Math.min(raw.status.readyReplica, target);
+    } else {
+      stored.readyAt ??= this.now(ns) + ns.startupMs;
+    }
+    if (stored.demand === 0) stored.idleSince ??= this.now(ns);
+    else stored.idleSince = undefined;
+  }
+
+  private wake(ns: Namespace, stored: Stored): void {
+    this.accrue(ns, stored, this.now(ns));
+    stored.idleSince = undefined;
+    if (ns.startupMs > 0) {
+      setState(stored.raw, "initializing");
+      stored.raw.status.readyReplica = 0;
+      stored.readyAt = this.now(ns) + ns.startupMs;
+    } else {
+      setState(stored.raw, "running");
+    }
+    this.rescale(ns, stored);
+  }
+
+  private idleDeadline(stored: Stored): number | undefined {
+    const { raw } = stored;
+    const timeout = raw.compute.scaling.scaleToZeroTimeout;
+    if (raw.status.state !== "running" || stored.idleSince === undefined || stored.demand !== 0) return undefined;
+    if (raw.compute.scaling.minReplica !== 0 || !timeout) return undefined;
+    return stored.idleSince + timeout * 60_000;
+  }
+
+  /** Bills target replicas at the catalog price for the time since the last accrual, if the state is billable. */
+  private accrue(ns: Namespace, stored: Stored, until: number): void {
+    const elapsed = until - stored.billedUntil;
+    if (elapsed <= 0) return;
+    stored.billedUntil = until;
+    const { raw } = stored;
+    if (!BILLABLE.has(raw.status.state)) return;
+    // Hand-patched fields may hold anything; an unreadable count bills nothing rather than NaN.
+    const replicas = Number.isFinite(raw.status.targetReplica) ? raw.status.targetReplica : 0;
+    const price = priceOf(ns, raw)?.pricePerHour ?? 0;
+    stored.replicaMs += replicas * elapsed;
+    stored.microUsd += (replicas * price * 1e6 * elapsed) / 3_600_000;
+  }
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.now ?? Date.now;
+  const token = options.token ?? DEFAULT_TOKEN;
+  const fleet = new Fleet(clock, options.startupMs ?? 0);
+  const pending = new Set<ReturnType<typeof setTimeout>>();
+  let requestCounter = 0;
+
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        resolve();
+      }, ms);
+      pending.add(timer);
+    });
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const status = error instanceof EmulatorError ? error.status : 500;
+      const message = error instanceof Error ? error.message : String(error);
+      send(res, status, { error: message });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const text = await readBody(req);
+    res.setHeader("x-request-id", `emu-${++requestCounter}`);
+    if (segments[0] === "_emulator") {
+      const reply = admin(req.method ?? "GET", segments.slice(1), text);
+      return send(res, reply.status, reply.payload);
+    }
+    if (segments[0] !== "v2" || segments[2] === undefined) return send(res, 404, { error: "Not found" });
+    return api(req, url, segments, text, res);
+  }
+
+  async function api(req: IncomingMessage, url: URL, segments: string[], text: string, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const ns = fleet.ns(segments[2] ?? "");
+    const body = parseJson(text);
+    const call: RecordedCall = {
+      at: fleet.now(ns),
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: body.ok ? body.value : text || null,
+      mutating: method !== "GET",
+      status: 0,
+      fault: false,
+    };
+    ns.calls.push(call);
+    const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
+      call.status = status;
+      send(res, status, payload, headers);
+    };
+
+    const fault = takeFault(ns, method, url.pathname);
+    if (fault?.delayMs) await delay(fault.delayMs);
+    if (fault && (fault.status !== undefined || fault.malformed)) {
+      call.fault = true;
+      call.status = fault.malformed ? 200 : (fault.status ?? 200);
+      if (fault.malformed) return sendRaw(res, 200, '{"items": [{"name": ', fault.headers);
+      return answer(call.status, fault.body ?? { error: `emulated fault ${call.status}` }, fault.headers);
+    }
+
+    if (req.headers.authorization !== `Bearer ${token}`) {
+      return answer(401, { error: "A valid user or organization token, sent as a Bearer, is required" });
+    }
+    try {
+      fleet.settle(ns);
+      const [, resource, , name, action] = segments;
+      if (resource === "provider" && method === "GET" && name === undefined) return answer(200, fleet.catalog(ns));
+      if (resource !== "endpoint") return answer(404, { error: "Not found" });
+      if (name === undefined) {
+        if (method === "GET") return answer(200, fleet.list(ns, call.query));
+        return answer(405, { error: "Method not allowed" });
+      }
+      const stored = fleet.get(ns, name);
+      if (method === "GET" && action === undefined) return answer(200, stored.raw);
+      if (method === "PUT" && action === undefined) {
+        if (!body.ok) throw new EmulatorError(400, "Incorrect input");
+        fleet.update(ns, stored, body.value);
+      } else if (method === "POST" && action === "pause") fleet.pause(ns, stored);
+      else if (method === "POST" && action === "resume") fleet.resume(ns, stored);
+      else if (method === "POST" && action === "scale-to-zero") fleet.scaleToZero(ns, stored);
+      else return answer(404, { error: "Not found" });
+      return answer(200, stored.raw);
+    } catch (error) {
+      if (error instanceof EmulatorError) return answer(error.status, { error: error.message });
+      throw error;
+    }
+  }
+
+  function admin(method: string, segments: string[], text: string): { status: number; payload: unknown } {
+    const [namespace, resource, name, action] = segments;
+    if (namespace === undefined) return { status: 404, payload: { error: "Not found" } };
+    const body = parseJson(text);
+    if (method === "POST" && text && !body.ok) throw new EmulatorError(400, "body is not JSON");
+    const input = body.ok && isObject(body.value) ? body.value : {};
+    const ok = (payload: unknown) => ({ status: 200, payload });
+    switch (`${method} ${resource ?? ""}${action ? `/${action}` : ""}`) {
+      case "POST reset":
+        return ok({ endpoints: control.reset(namespace, input as unknown as NamespaceSetup) });
+      case "POST endpoints/replicas":
+        return ok(control.setReplicas(namespace, name ?? "", Number(input.replicas)));
+      case "POST endpoints":
+        return ok(control.patchEndpoint(namespace, name ?? "", input));
+      case "POST faults":
+        control.addFaults(namespace, Array.isArray(input.faults) ? (input.faults as Fault[]) : []);
+        return ok({ faults: fleet.ns(namespace).faults });
+      case "POST clock":
+        return ok({ now: control.advance(namespace, Number(input.advanceMs ?? 0)) });
+      case "GET calls":
+        return ok({ calls: control.calls(namespace) });
+      case "GET cost":
+        return ok(control.cost(namespace));
+      default:
+        return { status: 404, payload: { error: `no admin route ${method} /_emulator/${segments.join("/")}` } };
+    }
+  }
+
+  const control = {
+    reset: (namespace: string, setup: NamespaceSetup) => {
+      if (!Array.isArray(setup.endpoints)) throw new EmulatorError(400, "reset needs {endpoints: [...]}");
+      return fleet.reset(namespace, setup);
+    },
+    setReplicas: (namespace: string, name: string, replicas: number) => {
+      const ns = fleet.ns(namespace);
+      fleet.settle(ns);
+      const stored = fleet.get(ns, name);
+      fleet.setDemand(ns, stored, replicas);
+      return stored.raw;
+    },
+    patchEndpoint: (namespace: string, name: string, patch: Record<string, unknown>) => {
+      const ns = fleet.ns(namespace);
+      fleet.settle(ns);
+      const stored = fleet.get(ns, name);
+      fleet.patch(ns, stored, patch);
+      return stored.raw;
+    },
+    addFaults: (namespace: string, faults: Fault[]) => {
+      for (const fault of faults) {
+        if (typeof fault.path !== "string") throw new EmulatorError(400, "a fault needs a path substring");
+      }
+      fleet.ns(namespace).faults.push(...faults.map((f) => ({ ...f, times: f.times ?? 1 })));
+    },
+    calls: (namespace: string) => [...fleet.ns(namespace).calls],
+    cost: (namespace: string) => {
+      const ns = fleet.ns(namespace);
+      fleet.settle(ns);
+      return fleet.cost(ns);
+    },
+    endpoint: (namespace: string, name: string) => {
+      const ns = fleet.ns(namespace);
+      fleet.settle(ns);
+      return ns.endpoints.get(name)?.raw;
+    },
+    advance: (namespace: string, ms: number) => {
+      if (!Number.isFinite(ms) || ms < 0) throw new EmulatorError(400, "advanceMs must be a non-negative number");
+      const ns = fleet.ns(namespace);
+      // Settle in steps so readiness and idle deadlines that fall inside the jump are billed at their own moment.
+      fleet.settle(ns);
+      ns.clockOffset += ms;
+      fleet.settle(ns);
+      return fleet.now(ns);
+    },
+  };
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${host}:${port}`,
+    token,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of pending) clearTimeout(timer);
+        pending.clear();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+    ...control,
+  };
+}
+
+function takeFault(ns: Namespace, method: string, path: string): Fault | undefined {
+  const index = ns.faults.findIndex(
+    (f) => (f.method === undefined || f.method.toUpperCase() === method) && path.includes(f.path),
+  );
+  if (index < 0) return undefined;
+  const fault = ns.faults[index] as Fault;
+  fault.times = (fault.times ?? 1) - 1;
+  if (fault.times <= 0) ns.faults.splice(index, 1);
+  return fault;
+}
+
+function setState(raw: RawEndpoint, state: EndpointState): void {
+  raw.status.state = state;
+  raw.status.message = MESSAGES[state];
+}
+
+function toZero(stored: Stored, state: "paused" | "scaledToZero"): void {
+  setState(stored.raw, state);
+  stored.raw.status.readyReplica = 0;
+  stored.raw.status.targetReplica = 0;
+  stored.readyAt = undefined;
+  stored.idleSince = undefined;
+  if (state === "paused") stored.demand = 0;
+}
+
+function stamp(raw: RawEndpoint, now: number, user: { id: string; name: string }): void {
+  raw.status.updatedAt = iso(now);
+  raw.status.updatedBy = { ...user };
+}
+
+function priceOf(ns: Namespace, raw: RawEndpoint): PriceSpec | undefined {
+  return ns.prices.find(
+    (p) =>
+      (p.vendor ?? "aws") === raw.provider.vendor &&
+      (p.region ?? "us-east-1") === raw.provider.region &&
+      p.instanceType === raw.compute.instanceType &&
+      p.instanceSize === raw.compute.instanceSize,
+  );
+}
+
+function computeId(raw: RawEndpoint): string {
+  return `${raw.provider.vendor}-${raw.provider.region}-${raw.compute.instanceType}-${raw.compute.instanceSize}`;
+}
+
+function mergePrices(base: PriceSpec[], overrides: PriceSpec[]): PriceSpec[] {
+  const key = (p: PriceSpec) => `${p.vendor ?? "aws"}|${p.region ?? "us-east-1"}|${p.instanceType}|${p.instanceSize}`;
+  const merged = new Map(base.map((p) => [key(p), p]));
+  for (const p of overrides) merged.set(key(p), p);
+  return [...merged.values()];
+}
+
+function acceleratorOf(instanceType: string): string {
+  if (instanceType.startsWith("nvidia-")) return "gpu";
+  if (instanceType.startsWith("inf")) return "neuron";
+  return "cpu";
+}
+
+/** Opaque to clients, as HF's cursors are; an offset underneath. */
+function encodeCursor(offset: number): string {
+  return Buffer.from(`offset:${offset}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!match) throw new EmulatorError(400, "Invalid cursor");
+  return Number(match[1]);
+}
+
+function deepMerge(target: unknown, patch: unknown): unknown {
+  if (!isObject(target) || !isObject(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = structuredClone(target);
+  for (const [key, value] of Object.entries(patch)) out[key] = deepMerge(out[key], value);
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (!text) return { ok: false };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, payload: unknown, headers?: Record<string, string>): void {
+  sendRaw(res, status, JSON.stringify(payload), headers);
+}
+
+function sendRaw(res: ServerResponse, status: number, text: string, headers?: Record<string, string>): void {
+  // The client may have given up (a timeout test); writing to its closed socket would only raise noise.
+  if (res.writableEnded || res.destroyed) return;
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(text);
+}
