@@ -45,10 +45,10 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
   const threshold = thresholdOf(level, policy.thresholds);
   const what =
     level === 1
-      ? "non-critical endpoints are capped and may scale to zero"
+      ? "Non-critical endpoints are capped and may scale to zero"
       : level === 2
-        ? "non-critical overflow is rerouted to fallbacks"
-        : "expensive non-critical endpoints are paused";
+        ? "Non-critical overflow is rerouted to fallbacks"
+        : "Expensive non-critical endpoints are paused";
   return {
     kind: "budget_level",
     severity: LEVEL_SEVERITY[level],
@@ -57,7 +57,7 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
     title: `Spend crossed ${(threshold * 100).toFixed(0)}% of the daily budget (${levelName(level)})`,
     message:
       `Today's spend ${formatUsd(spendMicro)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
-      `burning ${formatUsd(burn)}/h. ${policy.mode === "dry_run" ? "Dry run: nothing is changed, but " : ""}${what}.`,
+      `burning ${formatUsd(burn)}/h. ${what}${policy.mode === "dry_run" ? " (dry run: recorded, nothing changed)" : ""}.`,
     figures: {
       spend_usd: spendMicro / 1e6,
       budget_usd: budgetMicro / 1e6,
@@ -134,8 +134,9 @@ export function plan(input: PlanInput): Plan {
         hourlyMicro: hourlyBurn(o),
       });
     }
-    // A pause supersedes a cap planned in the same tick: one change to the endpoint, not two.
-    const pausing = forEndpoint.some((a) => a.kind === "pause");
+    // A pause supersedes a cap, whether planned in this tick or done earlier today (if a person
+    // resumed the endpoint since, their decision stands): one change to the endpoint, not two.
+    const pausing = forEndpoint.some((a) => a.kind === "pause") || doneKeys.has(actionKey(day, "pause", o.id));
     actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
   }
 

@@ -1,0 +1,202 @@
+// `npm start`: the guardrail running locally under wrangler (workerd + local D1) against the
+// simulated HF fleet, with a tick every few seconds and a readable timeline. No account, no keys.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createWriteStream, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { parse } from "yaml";
+import { DEMO_FLEET, DEMO_NAMESPACE } from "../src/sim/demo-fleet.ts";
+import { startEmulator } from "../src/sim/emulator.ts";
+
+const TICK_SECONDS = Number(process.env.DEMO_TICK_SECONDS ?? 10);
+const STATE_DIR = ".wrangler/demo-state";
+const LOG_FILE = ".wrangler/demo-wrangler.log";
+const POLICY_FILE = "scripts/demo-policy.yaml";
+
+const tty = process.stdout.isTTY;
+const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
+const dim = paint("2");
+const bold = paint("1");
+const red = paint("31");
+const yellow = paint("33");
+const green = paint("32");
+const cyan = paint("36");
+const LEVEL_COLOR: Record<string, (s: string) => string> = { normal: green, scale_down: yellow, reroute: yellow, shutdown: red };
+
+const clock = () => new Date().toISOString().slice(11, 19);
+const say = (line: string) => console.log(`${dim(clock())}  ${line}`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+
+function applyMigrations() {
+  const res = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "budget-guardrail", "--local", "--persist-to", STATE_DIR], {
+    env,
+    encoding: "utf8",
+  });
+  if (res.status !== 0) {
+    console.error(res.stdout, res.stderr);
+    throw new Error("could not apply the D1 migrations locally (output above)");
+  }
+}
+
+async function waitUntilUp(base: string, wrangler: ChildProcess, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited with code ${wrangler.exitCode}; see ${LOG_FILE}`);
+    try {
+      const res = await fetch(`${base}/v1/status`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`wrangler dev did not answer within ${timeoutMs / 1000} s; see ${LOG_FILE}`);
+}
+
+interface Status {
+  mode?: string;
+  acting: boolean;
+  policy: { valid: boolean; issues: Array<{ path: string; message: string }> };
+  problems: Array<{ path: string; message: string }>;
+  budget?: { spend_usd: number; daily_usd: number; ratio: number; level_name: string; burn_usd_per_hour: number };
+  endpoints?: Array<{ id: string; state: string; replicas: { target: number; max: number } }>;
+  last_tick: { outcome: string; error: string | null } | null;
+}
+
+interface Event {
+  id: number;
+  type: string;
+  kind: string;
+  severity: string | null;
+  endpoint: string | null;
+  title: string;
+  message: string;
+  data: { status?: string };
+}
+
+async function main() {
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  const emulator = await startEmulator({ port: await freePort() });
+  emulator.reset(DEMO_NAMESPACE, { endpoints: DEMO_FLEET });
+  const policyJson = JSON.stringify(parse(readFileSync(POLICY_FILE, "utf8")));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+
+  console.log(bold("budget-guardrail demo"));
+  console.log(`  simulated HF fleet  ${emulator.url} (namespace "${DEMO_NAMESPACE}", ${DEMO_FLEET.length} endpoints)`);
+  console.log(`  guardrail Worker    ${base}  (try ${base}/v1/status and ${base}/v1/events)`);
+  console.log(`  policy              ${POLICY_FILE}; a tick every ${TICK_SECONDS} s (production: every minute)`);
+  console.log(dim("  applying D1 migrations and starting wrangler dev..."));
+  applyMigrations();
+
+  const log = createWriteStream(LOG_FILE);
+  const wrangler = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(await freePort()),
+      "--persist-to",
+      STATE_DIR,
+      "--var",
+      `HF_API_BASE:${emulator.url}`,
+      "--var",
+      `HF_TOKEN:${emulator.token}`,
+      "--var",
+      `GUARDRAIL_POLICY:${policyJson}`,
+    ],
+    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  wrangler.stdout?.pipe(log);
+  wrangler.stderr?.pipe(log);
+
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (timer) clearTimeout(timer);
+    console.log(dim("\nstopping: wrangler dev, then the emulator..."));
+    try {
+      if (wrangler.pid && wrangler.exitCode === null) process.kill(-wrangler.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    await emulator.close();
+    const cost = emulator.cost(DEMO_NAMESPACE);
+    console.log(`simulated bill while the demo ran: $${(cost.totalMicroUsd / 1e6).toFixed(4)}`);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+
+  await waitUntilUp(base, wrangler);
+  say(green("guardrail up; first tick now"));
+
+  let lastEventId = 0;
+  const tick = async () => {
+    const t = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${Date.now()}`);
+    const outcome = (await t.text()).trim();
+    const status = (await (await fetch(`${base}/v1/status`)).json()) as Status;
+    const { events } = (await (await fetch(`${base}/v1/events?after=${lastEventId}&limit=200`)).json()) as { events: Event[] };
+    if (outcome !== "ok") say(red(`tick ${outcome}: see ${LOG_FILE}`));
+    if (!status.policy.valid || status.problems.length) {
+      for (const i of [...status.policy.issues, ...status.problems]) say(red(`config: ${i.path}: ${i.message}`));
+    }
+    if (status.budget) {
+      const b = status.budget;
+      const lvl = (LEVEL_COLOR[b.level_name] ?? ((s: string) => s))(b.level_name.padEnd(10));
+      const billing = (status.endpoints ?? []).reduce((n, e) => n + (e.state === "running" ? e.replicas.target : 0), 0);
+      say(
+        `${cyan("tick")}   spend $${b.spend_usd.toFixed(4)} of $${b.daily_usd.toFixed(2)}  ${(b.ratio * 100).toFixed(1).padStart(6)}%  ${lvl} ` +
+          `burn $${b.burn_usd_per_hour.toFixed(2)}/h  ${billing} replicas billing${status.last_tick?.outcome && status.last_tick.outcome !== "ok" ? `  (${status.last_tick.outcome})` : ""}`,
+      );
+    }
+    for (const e of events.reverse()) {
+      lastEventId = Math.max(lastEventId, e.id);
+      if (e.type === "action") {
+        const mark = e.data.status === "failed" ? red("ACTION FAILED") : bold("ACTION");
+        say(`${mark} ${e.title}\n${" ".repeat(10)}${dim(`why: ${e.message}`)}`);
+      } else {
+        const sev = e.severity === "critical" ? red("critical") : e.severity === "warning" ? yellow("warning") : "info";
+        say(`${bold("ALERT")}  ${sev} ${e.title}\n${" ".repeat(10)}${dim(e.message)}`);
+      }
+    }
+  };
+  const loop = async () => {
+    try {
+      await tick();
+    } catch (err) {
+      if (!stopping) say(red(`tick request failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    if (!stopping) timer = setTimeout(loop, TICK_SECONDS * 1000);
+  };
+  wrangler.on("exit", (code) => {
+    if (!stopping) {
+      say(red(`wrangler dev exited (${code}); see ${LOG_FILE}`));
+      void stop(1);
+    }
+  });
+  await loop();
+}
+
+main().catch((err) => {
+  console.error(red(`npm start failed: ${err instanceof Error ? err.message : String(err)}`));
+  process.exit(1);
+});
