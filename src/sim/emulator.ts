@@ -192,8 +192,8 @@ export const DEFAULT_PRICES: PriceSpec[] = [
 const DEFAULT_TOKEN = "hf_test_token";
 const API_USER = { id: "6273f303f6d63a28483fde12", name: "guardrail-bot" };
 const HUMAN_USER = { id: "64b7f0c2a1b2c3d4e5f60718", name: "a-person" };
-const BILLABLE: ReadonlySet<string> = new Set(["initializing", "running", "updating"]);
-const AWAKE: ReadonlySet<string> = BILLABLE;
+/** States with replicas up; they are also exactly the states HF bills (support/pricing.md). */
+const AWAKE: ReadonlySet<string> = new Set(["initializing", "running", "updating"]);
 const MESSAGES: Record<EndpointState, string> = {
   pending: "Endpoint waiting to be scheduled",
   initializing: "Endpoint is initializing",
@@ -539,7 +539,7 @@ class Fleet {
     if (elapsed <= 0) return;
     stored.billedUntil = until;
     const { raw } = stored;
-    if (!BILLABLE.has(raw.status.state)) return;
+    if (!AWAKE.has(raw.status.state)) return;
     // Hand-patched fields may hold anything; an unreadable count bills nothing rather than NaN.
     const replicas = Number.isFinite(raw.status.targetReplica) ? raw.status.targetReplica : 0;
     const price = priceOf(ns, raw)?.pricePerHour ?? 0;
