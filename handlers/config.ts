@@ -21,7 +21,8 @@ export function loadConfig(env: Cloudflare.Env): Config {
   if (!env.HF_TOKEN) {
     problems.push({ path: "secret HF_TOKEN", message: "not set: run `wrangler secret put HF_TOKEN` (or put it in .dev.vars locally)" });
   }
-  if (!env.HF_API_BASE) problems.push({ path: "var HF_API_BASE", message: "not set: it should be https://api.endpoints.huggingface.cloud" });
+  if (!env.HF_API_BASE)
+    problems.push({ path: "var HF_API_BASE", message: "not set: it should be https://api.endpoints.huggingface.cloud" });
   return {
     policy,
     policySource: env.GUARDRAIL_POLICY?.trim() ? "GUARDRAIL_POLICY variable" : "bundled guardrail.yaml",

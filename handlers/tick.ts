@@ -1,6 +1,6 @@
 // The scheduled guard tick: wires the Worker environment into runTick.
 import { HfClient } from "../src/providers/hf/index.ts";
-import { type TickLogEntry, runTick } from "../src/tick/index.ts";
+import { runTick, type TickLogEntry } from "../src/tick/index.ts";
 import { loadConfig } from "./config.ts";
 
 // One client per isolate, so the price catalog cache survives between ticks.

@@ -1,7 +1,7 @@
 // `npm run schema`: writes guardrail.schema.json from the zod schema, for editor completion
 // (add `# yaml-language-server: $schema=./guardrail.schema.json` at the top of guardrail.yaml).
 import { writeFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { policySchema } from "../src/policy/index.ts";
 
 const schema = z.toJSONSchema(policySchema, { io: "input", unrepresentable: "any" });

@@ -1,7 +1,7 @@
 // One error shape for every failure: { "error": { "code", "message", "details"? } }.
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { z } from "zod";
+import type * as z from "zod";
 import { formatPath } from "../../src/policy/index.ts";
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {

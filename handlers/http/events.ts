@@ -1,6 +1,6 @@
 // GET /v1/events: actions, alerts and errors, newest first, filtered by type, kind and endpoint.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { listEvents } from "../../src/store/index.ts";
 import type { AppEnv } from "./app.ts";
 import { invalidInput } from "./errors.ts";

@@ -1,6 +1,6 @@
 // GET /v1/status: the budget day at a glance: spend, ratio, level, endpoints, last tick, problems.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { budgetDay, hourlyBurn, levelName, usdToMicro } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { settingsFor } from "../../src/policy/index.ts";
@@ -11,7 +11,14 @@ import { invalidInput } from "./errors.ts";
 
 const usd = (micro: number) => Math.round(micro) / 1e6;
 
-const query = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD").optional() }).strict();
+const query = z
+  .object({
+    day: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
+      .optional(),
+  })
+  .strict();
 
 export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
   const parsed = query.safeParse(c.req.query());
@@ -41,7 +48,12 @@ export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
   if (!config.policy.ok) return c.json({ acting: false, ...base });
   const policy = config.policy.policy;
   const day = parsed.data.day ?? budgetDay(c.get("clock")(), policy.budget.timezone);
-  const [spend, level, routes, actions] = await Promise.all([spendByEndpoint(db, day), dayLevel(db, day), loadRoutes(db), actionsOfDay(db, day)]);
+  const [spend, level, routes, actions] = await Promise.all([
+    spendByEndpoint(db, day),
+    dayLevel(db, day),
+    loadRoutes(db),
+    actionsOfDay(db, day),
+  ]);
   const total = [...spend.values()].reduce((a, b) => a + b, 0);
   const budgetMicro = usdToMicro(policy.budget.daily_usd);
   const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
@@ -75,9 +87,20 @@ export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
         route: route?.mode ?? "primary",
         fallback: route?.fallback ?? null,
         observed_at: new Date(observedAt).toISOString(),
-        last_action: last ? { kind: last.kind, status: last.status, reason: last.reason, at: new Date(last.updated_at).toISOString() } : null,
+        last_action: last
+          ? { kind: last.kind, status: last.status, reason: last.reason, at: new Date(last.updated_at).toISOString() }
+          : null,
       };
     }),
-    actions_today: actions.map((a) => ({ kind: a.kind, endpoint: a.endpoint, status: a.status, mode: a.mode, reason: a.reason, before: a.before, after: a.after, error: a.error })),
+    actions_today: actions.map((a) => ({
+      kind: a.kind,
+      endpoint: a.endpoint,
+      status: a.status,
+      mode: a.mode,
+      reason: a.reason,
+      before: a.before,
+      after: a.after,
+      error: a.error,
+    })),
   });
 });

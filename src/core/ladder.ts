@@ -1,6 +1,6 @@
 // The budget ladder: ratio of today's spend to the daily budget -> level 0..3.
 import type { Policy } from "../policy/index.ts";
-import { type Level, LEVEL_NAMES, type LevelName } from "./types.ts";
+import { LEVEL_NAMES, type Level, type LevelName } from "./types.ts";
 
 export function levelFor(ratio: number, thresholds: Policy["thresholds"]): Level {
   if (ratio >= thresholds.shutdown) return 3;

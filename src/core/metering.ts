@@ -2,7 +2,7 @@
 // split at budget-day boundaries so each day's ledger gets exactly its share.
 import type { EndpointState } from "../providers/types.ts";
 import { budgetDay, startOfDay } from "./budget-day.ts";
-import { type MicroUsd, costOf } from "./money.ts";
+import { costOf, type MicroUsd } from "./money.ts";
 import type { MeterPoint, Observation } from "./types.ts";
 
 /** HF bills initializing, running and updating endpoints (reference §1, Billing). */

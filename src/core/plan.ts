@@ -4,7 +4,7 @@ import { type EndpointSettings, type Policy, settingsFor } from "../policy/index
 import { type ActionContext, LADDER } from "./actions/index.ts";
 import { levelFor, levelName, thresholdOf } from "./ladder.ts";
 import { hourlyBurn } from "./metering.ts";
-import { type MicroUsd, formatUsd, usdToMicro } from "./money.ts";
+import { formatUsd, type MicroUsd, usdToMicro } from "./money.ts";
 import type { Alert, EndpointConfig, Level, Observation, Plan, PlannedAction, RouteMode, Severity } from "./types.ts";
 
 export interface RouteState {

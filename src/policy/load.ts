@@ -1,7 +1,7 @@
 // Parses policy text (YAML or JSON) and validates it; every error carries its path and, for
 // enums, the allowed values, so `npm run check` and /v1/status can say exactly what to fix.
 import { parseDocument } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { type EndpointSettings, type Policy, policySchema } from "./schema.ts";
 
 export interface PolicyIssue {
@@ -57,7 +57,6 @@ export function settingsFor(policy: Policy, id: string): EndpointSettings {
   return {
     critical: e.critical ?? d.critical ?? NO_SETTINGS.critical,
     fallback: e.fallback !== undefined ? e.fallback : (d.fallback ?? NO_SETTINGS.fallback),
-    expected_max_replicas:
-      e.expected_max_replicas !== undefined ? e.expected_max_replicas : (d.expected_max_replicas ?? null),
+    expected_max_replicas: e.expected_max_replicas !== undefined ? e.expected_max_replicas : (d.expected_max_replicas ?? null),
   };
 }

@@ -1,6 +1,6 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
-import { z } from "zod";
+import * as z from "zod";
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -23,13 +23,7 @@ export const endpointSettingsSchema = z
       .nullable()
       .optional()
       .describe("where traffic goes at the reroute level: another endpoint `ns/name` or an https URL"),
-    expected_max_replicas: z
-      .number()
-      .int()
-      .min(0)
-      .nullable()
-      .optional()
-      .describe("replicas above this are runaway scaling"),
+    expected_max_replicas: z.number().int().min(0).nullable().optional().describe("replicas above this are runaway scaling"),
   })
   .strict();
 
@@ -46,10 +40,7 @@ const thresholdsSchema = z
 
 export const policySchema = z
   .object({
-    mode: z
-      .enum(["enforce", "dry_run"])
-      .default("dry_run")
-      .describe("dry_run records what the guardrail would do and changes nothing"),
+    mode: z.enum(["enforce", "dry_run"]).default("dry_run").describe("dry_run records what the guardrail would do and changes nothing"),
     budget: z
       .object({
         daily_usd: z.number().positive().describe("daily budget in US dollars"),

@@ -739,9 +739,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 }
 
 function takeFault(ns: Namespace, method: string, path: string): Fault | undefined {
-  const index = ns.faults.findIndex(
-    (f) => (f.method === undefined || f.method.toUpperCase() === method) && path.includes(f.path),
-  );
+  const index = ns.faults.findIndex((f) => (f.method === undefined || f.method.toUpperCase() === method) && path.includes(f.path));
   if (index < 0) return undefined;
   const fault = ns.faults[index] as Fault;
   fault.times = (fault.times ?? 1) - 1;

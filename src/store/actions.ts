@@ -36,7 +36,20 @@ export async function claimAction(
          change = excluded.change, before = excluded.before, mode = excluded.mode, error = NULL, updated_at = excluded.updated_at
        WHERE (actions.status = 'failed' AND actions.attempts < ?11) OR (actions.status = 'intent' AND actions.updated_at < ?12)`,
     )
-    .bind(a.key, day, a.kind, a.endpoint, a.level, mode, a.reason, JSON.stringify(a.change), JSON.stringify(a.before), now, MAX_ATTEMPTS, staleBefore)
+    .bind(
+      a.key,
+      day,
+      a.kind,
+      a.endpoint,
+      a.level,
+      mode,
+      a.reason,
+      JSON.stringify(a.change),
+      JSON.stringify(a.before),
+      now,
+      MAX_ATTEMPTS,
+      staleBefore,
+    )
     .run();
   return res.meta.changes === 1;
 }

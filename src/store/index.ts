@@ -1,17 +1,18 @@
 // D1 access, one module per table family; SQL lives only here and in infra/migrations.
-export { takeLease, releaseLease, TICK_LEASE } from "./lease.ts";
+
+export { type ActionRow, type ActionStatus, actionsOfDay, claimAction, finishAction, MAX_ATTEMPTS, settledKeys } from "./actions.ts";
+export { type EventFilter, type EventRow, type EventType, listEvents, type NewEvent, recordEvents } from "./events.ts";
+export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
 export {
+  dayLevel,
+  type EndpointAccrual,
+  lastObservations,
   loadMeterPoints,
+  raiseDayLevel,
   recordMetering,
+  type StoredEndpoint,
   spendByEndpoint,
   spendToday,
-  dayLevel,
-  raiseDayLevel,
-  lastObservations,
-  type EndpointAccrual,
-  type StoredEndpoint,
 } from "./ledger.ts";
-export { settledKeys, claimAction, finishAction, actionsOfDay, MAX_ATTEMPTS, type ActionRow, type ActionStatus } from "./actions.ts";
-export { recordEvents, listEvents, type NewEvent, type EventRow, type EventFilter, type EventType } from "./events.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
-export { startTick, finishTick, recentTicks, type TickRow, type TickSummary, type TickOutcome } from "./ticks.ts";
+export { finishTick, recentTicks, startTick, type TickOutcome, type TickRow, type TickSummary } from "./ticks.ts";

@@ -9,7 +9,10 @@ export async function loadMeterPoints(db: D1Database): Promise<Map<string, Meter
     .prepare("SELECT endpoint, observed_at, billable_replicas, price_micro_per_hour FROM endpoint_state")
     .all<{ endpoint: string; observed_at: number; billable_replicas: number; price_micro_per_hour: number | null }>();
   return new Map(
-    results.map((r) => [r.endpoint, { at: r.observed_at, billableReplicas: r.billable_replicas, priceMicroPerHour: r.price_micro_per_hour }]),
+    results.map((r) => [
+      r.endpoint,
+      { at: r.observed_at, billableReplicas: r.billable_replicas, priceMicroPerHour: r.price_micro_per_hour },
+    ]),
   );
 }
 
@@ -67,7 +70,10 @@ export async function spendByEndpoint(db: D1Database, day: string): Promise<Map<
 }
 
 export async function spendToday(db: D1Database, day: string): Promise<number> {
-  const row = await db.prepare("SELECT COALESCE(SUM(spend_micro), 0) AS total FROM ledger WHERE day = ?1").bind(day).first<{ total: number }>();
+  const row = await db
+    .prepare("SELECT COALESCE(SUM(spend_micro), 0) AS total FROM ledger WHERE day = ?1")
+    .bind(day)
+    .first<{ total: number }>();
   return row?.total ?? 0;
 }
 

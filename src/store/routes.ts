@@ -4,11 +4,20 @@ import type { RouteState } from "../core/index.ts";
 import type { RouteMode } from "../core/types.ts";
 
 export async function loadRoutes(db: D1Database): Promise<Map<string, RouteState>> {
-  const { results } = await db.prepare("SELECT endpoint, mode, fallback FROM routes").all<{ endpoint: string; mode: RouteMode; fallback: string | null }>();
+  const { results } = await db
+    .prepare("SELECT endpoint, mode, fallback FROM routes")
+    .all<{ endpoint: string; mode: RouteMode; fallback: string | null }>();
   return new Map(results.map((r) => [r.endpoint, { mode: r.mode, fallback: r.fallback }]));
 }
 
-export async function setRoute(db: D1Database, endpoint: string, mode: RouteMode, fallback: string | null, reason: string, now: number): Promise<void> {
+export async function setRoute(
+  db: D1Database,
+  endpoint: string,
+  mode: RouteMode,
+  fallback: string | null,
+  reason: string,
+  now: number,
+): Promise<void> {
   await db
     .prepare(
       `INSERT INTO routes (endpoint, mode, fallback, reason, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)

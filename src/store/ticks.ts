@@ -37,7 +37,21 @@ export async function finishTick(db: D1Database, id: number, finishedAt: number,
       `UPDATE ticks SET finished_at = ?2, outcome = ?3, day = ?4, spend_micro = ?5, budget_micro = ?6, ratio = ?7, level = ?8,
          endpoints = ?9, actions = ?10, alerts = ?11, subrequests = ?12, error = ?13 WHERE id = ?1`,
     )
-    .bind(id, finishedAt, s.outcome, s.day, s.spendMicro, s.budgetMicro, s.ratio, s.level, s.endpoints, s.actions, s.alerts, s.subrequests, s.error)
+    .bind(
+      id,
+      finishedAt,
+      s.outcome,
+      s.day,
+      s.spendMicro,
+      s.budgetMicro,
+      s.ratio,
+      s.level,
+      s.endpoints,
+      s.actions,
+      s.alerts,
+      s.subrequests,
+      s.error,
+    )
     .run();
 }
 

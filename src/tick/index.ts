@@ -1,4 +1,5 @@
 // The guard tick and its parts.
-export { runTick, DEFAULT_LEASE_MS, type TickDeps, type TickReport, type TickLogEntry } from "./run.ts";
-export { observeFleet, priceIndex, priceOf, type FleetObservation } from "./observe.ts";
-export { executePlan, splitId, type ExecutedAction } from "./execute.ts";
+
+export { type ExecutedAction, executePlan, splitId } from "./execute.ts";
+export { type FleetObservation, observeFleet, priceIndex, priceOf } from "./observe.ts";
+export { DEFAULT_LEASE_MS, runTick, type TickDeps, type TickLogEntry, type TickReport } from "./run.ts";

@@ -5,13 +5,13 @@ import type { Alert, Plan } from "../core/types.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
+  dayLevel,
   type EndpointAccrual,
   type EventRow,
-  type NewEvent,
-  dayLevel,
   finishTick,
   loadMeterPoints,
   loadRoutes,
+  type NewEvent,
   raiseDayLevel,
   recordEvents,
   recordMetering,
@@ -44,7 +44,19 @@ export interface TickDeps {
 
 export type TickLogEntry =
   | { event: "tick_skipped"; reason: string }
-  | { event: "tick"; outcome: string; day: string | null; spend: string; budget: string; ratio: number | null; level: string; endpoints: number; actions: number; alerts: number; ms: number }
+  | {
+      event: "tick";
+      outcome: string;
+      day: string | null;
+      spend: string;
+      budget: string;
+      ratio: number | null;
+      level: string;
+      endpoints: number;
+      actions: number;
+      alerts: number;
+      ms: number;
+    }
   | { event: "action"; kind: string; endpoint: string; status: string; reason: string; error: string | null }
   | { event: "alert"; kind: string; severity: string; endpoint: string | null; title: string }
   | { event: "error"; message: string; issues?: readonly PolicyIssue[] };
@@ -208,7 +220,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     ]);
     for (const x of executed) {
       if (x.status !== "skipped") {
-        log({ event: "action", kind: x.action.kind, endpoint: x.action.endpoint, status: x.status, reason: x.action.reason, error: x.error });
+        log({
+          event: "action",
+          kind: x.action.kind,
+          endpoint: x.action.endpoint,
+          status: x.status,
+          reason: x.action.reason,
+          error: x.error,
+        });
       }
     }
     for (const e of events) {
@@ -226,7 +245,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ratio: thePlan.ratio,
       level: thePlan.level,
       ...summary,
-      error: fleet.errors.length ? fleet.errors.map((e) => e.message).join("; ").slice(0, 1000) : null,
+      error: fleet.errors.length
+        ? fleet.errors
+            .map((e) => e.message)
+            .join("; ")
+            .slice(0, 1000)
+        : null,
     });
     log({
       event: "tick",

@@ -1,7 +1,7 @@
 // Invariants of metering and the ladder over random fleets and spend paths.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type RouteState, meter, plan } from "../../src/core/index.ts";
+import { meter, plan, type RouteState } from "../../src/core/index.ts";
 import type { Level, Observation } from "../../src/core/types.ts";
 import { ENDPOINT_STATES } from "../../src/providers/types.ts";
 import { endpoint, planInput, policy } from "../fixtures/builders.ts";
@@ -17,7 +17,17 @@ const arbEndpoint = (i: number) =>
       critical: fc.boolean(),
       fallback: fc.boolean(),
     })
-    .map((r) => ({ ...r, o: endpoint({ name: `e${i}`, state: r.state, replicas: r.replicas, minReplica: r.minReplica, maxReplica: r.maxReplica, priceMicroPerHour: r.price }) }));
+    .map((r) => ({
+      ...r,
+      o: endpoint({
+        name: `e${i}`,
+        state: r.state,
+        replicas: r.replicas,
+        minReplica: r.minReplica,
+        maxReplica: r.maxReplica,
+        priceMicroPerHour: r.price,
+      }),
+    }));
 
 const arbFleet = fc.integer({ min: 1, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => arbEndpoint(i))));
 
@@ -47,7 +57,16 @@ describe("ladder invariants", () => {
         let previousLevel: Level = 0;
         // Dry run: the world never changes, so only the ledger of done keys can prevent repeats.
         for (const ratio of ratios) {
-          const p = plan(planInput({ policy: pol, observations: fleet.map((f) => f.o), spendMicro: Math.round(ratio * 100e6), previousLevel, doneKeys: done, routes }));
+          const p = plan(
+            planInput({
+              policy: pol,
+              observations: fleet.map((f) => f.o),
+              spendMicro: Math.round(ratio * 100e6),
+              previousLevel,
+              doneKeys: done,
+              routes,
+            }),
+          );
           for (const a of p.actions) {
             expect(done.has(a.key)).toBe(false);
             done.add(a.key);
@@ -75,10 +94,17 @@ describe("ladder invariants", () => {
     const T0 = Date.UTC(2026, 10, 24, 0, 0);
     fc.assert(
       fc.property(
-        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 180_000 }), replicas: fc.integer({ min: 0, max: 10 }), price: fc.option(fc.integer({ min: 0, max: 40_000_000 }), { nil: null }) }), {
-          minLength: 1,
-          maxLength: 50,
-        }),
+        fc.array(
+          fc.record({
+            gap: fc.integer({ min: 0, max: 180_000 }),
+            replicas: fc.integer({ min: 0, max: 10 }),
+            price: fc.option(fc.integer({ min: 0, max: 40_000_000 }), { nil: null }),
+          }),
+          {
+            minLength: 1,
+            maxLength: 50,
+          },
+        ),
         (steps) => {
           let at = T0;
           let prev: { at: number; billableReplicas: number; priceMicroPerHour: number | null } | undefined;

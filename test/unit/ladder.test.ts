@@ -28,7 +28,10 @@ describe("the budget ladder", () => {
     const p = plan(planInput({ spendMicro: at(1.2), observations: [endpoint({ minReplica: 1, maxReplica: 4 })] }));
     expect(p.actions).toHaveLength(1);
     expect(p.actions[0]?.kind).toBe("scale_down");
-    expect(p.actions[0]?.change).toEqual({ type: "hf_update", body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } } });
+    expect(p.actions[0]?.change).toEqual({
+      type: "hf_update",
+      body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } },
+    });
     expect(p.actions[0]?.before).toMatchObject({ minReplica: 1, maxReplica: 4 });
     expect(p.actions[0]?.reason).toContain("maxReplica 4 -> 1");
   });
@@ -80,7 +83,10 @@ describe("the budget ladder", () => {
   });
 
   it("orders actions most expensive first", () => {
-    const observations = [endpoint({ name: "small", priceMicroPerHour: 800_000, replicas: 1 }), endpoint({ name: "big", priceMicroPerHour: 5_000_000, replicas: 2 })];
+    const observations = [
+      endpoint({ name: "small", priceMicroPerHour: 800_000, replicas: 1 }),
+      endpoint({ name: "big", priceMicroPerHour: 5_000_000, replicas: 2 }),
+    ];
     const p = plan(planInput({ spendMicro: at(2), observations }));
     expect(p.actions.map((a) => a.endpoint)).toEqual(["acme/big", "acme/small"]);
   });

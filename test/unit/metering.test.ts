@@ -15,7 +15,8 @@ describe("metering", () => {
   });
 
   it("bills initializing, running and updating replicas, nothing else", () => {
-    for (const state of ["initializing", "running", "updating"] as const) expect(billableReplicas(endpoint({ state, replicas: 2 }))).toBe(2);
+    for (const state of ["initializing", "running", "updating"] as const)
+      expect(billableReplicas(endpoint({ state, replicas: 2 }))).toBe(2);
     for (const state of ["paused", "scaledToZero", "failed", "pending", "updateFailed"] as const) {
       expect(billableReplicas(endpoint({ state, replicas: 2 }))).toBe(0);
     }
@@ -35,7 +36,12 @@ describe("metering", () => {
 
   it("splits an interval that spans midnight between the two budget days", () => {
     const midnight = Date.UTC(2026, 10, 25);
-    const acc = meter({ at: midnight - 30_000, billableReplicas: 1, priceMicroPerHour: 3_600_000 }, endpoint({ replicas: 1, priceMicroPerHour: 3_600_000 }), midnight + 30_000, "UTC");
+    const acc = meter(
+      { at: midnight - 30_000, billableReplicas: 1, priceMicroPerHour: 3_600_000 },
+      endpoint({ replicas: 1, priceMicroPerHour: 3_600_000 }),
+      midnight + 30_000,
+      "UTC",
+    );
     expect(acc).toEqual([
       { day: "2026-11-24", micro: 30_000 },
       { day: "2026-11-25", micro: 30_000 },
@@ -44,7 +50,9 @@ describe("metering", () => {
 
   it("meters an unpriced endpoint at its last known price, and not at all without one", () => {
     const o = endpoint({ priceMicroPerHour: null, replicas: 1 });
-    expect(meter({ at: T0, billableReplicas: 1, priceMicroPerHour: 600_000 }, o, T0 + MIN, "UTC")).toEqual([{ day: "2026-11-24", micro: 10_000 }]);
+    expect(meter({ at: T0, billableReplicas: 1, priceMicroPerHour: 600_000 }, o, T0 + MIN, "UTC")).toEqual([
+      { day: "2026-11-24", micro: 10_000 },
+    ]);
     expect(meter({ at: T0, billableReplicas: 1, priceMicroPerHour: null }, o, T0 + MIN, "UTC")).toEqual([]);
   });
 });

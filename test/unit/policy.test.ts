@@ -46,7 +46,9 @@ describe("policy", () => {
   });
 
   it("merges an endpoint's settings over the defaults entry", () => {
-    const res = parsePolicy(`${minimal}endpoints:\n  defaults: { critical: true, expected_max_replicas: 3 }\n  acme/llm: { critical: false, fallback: acme/llm-cpu }\n`);
+    const res = parsePolicy(
+      `${minimal}endpoints:\n  defaults: { critical: true, expected_max_replicas: 3 }\n  acme/llm: { critical: false, fallback: acme/llm-cpu }\n`,
+    );
     if (!res.ok) throw new Error(JSON.stringify(res.issues));
     expect(settingsFor(res.policy, "acme/llm")).toEqual({ critical: false, fallback: "acme/llm-cpu", expected_max_replicas: 3 });
     expect(settingsFor(res.policy, "acme/other")).toEqual({ critical: true, fallback: null, expected_max_replicas: 3 });

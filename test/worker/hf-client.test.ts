@@ -247,7 +247,9 @@ describe("price catalog", () => {
       accelerator: "gpu",
       priceMicroPerHour: 800_000,
     });
-    expect(result.ok && result.value.find((p) => p.instanceType === "intel-spr" && p.instanceSize === "x1")?.priceMicroPerHour).toBe(33_000);
+    expect(result.ok && result.value.find((p) => p.instanceType === "intel-spr" && p.instanceSize === "x1")?.priceMicroPerHour).toBe(
+      33_000,
+    );
   });
 
   it("answers a second call from the cache without a request", async () => {

@@ -2,11 +2,11 @@
 // emulator over HTTP. Each test uses its own budget day so the shared per-file D1 never mixes them.
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
+import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import type { EndpointSpec } from "../../src/sim/emulator.ts";
-import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { actionsOfDay, listEvents } from "../../src/store/index.ts";
-import { type TickLogEntry, runTick } from "../../src/tick/index.ts";
+import { runTick, type TickLogEntry } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 
 const base = inject("hfBase");
@@ -56,9 +56,21 @@ describe("the guard tick", () => {
     const t2 = await tick(T0 + 33 * MIN); // 121 %
     expect(t2.plan?.level).toBe(1);
     expect(await admin.mutations()).toEqual([
-      { method: "PUT", path: `/v2/endpoint/${ns}/big`, body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } } },
-      { method: "PUT", path: `/v2/endpoint/${ns}/summarizer`, body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } } },
-      { method: "PUT", path: `/v2/endpoint/${ns}/cpu`, body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } } },
+      {
+        method: "PUT",
+        path: `/v2/endpoint/${ns}/big`,
+        body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } },
+      },
+      {
+        method: "PUT",
+        path: `/v2/endpoint/${ns}/summarizer`,
+        body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } },
+      },
+      {
+        method: "PUT",
+        path: `/v2/endpoint/${ns}/cpu`,
+        body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } },
+      },
     ]);
 
     const t3 = await tick(T0 + 50 * MIN);

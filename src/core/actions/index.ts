@@ -14,5 +14,5 @@ export const ACTION_KINDS: Readonly<Record<ActionKindName, ActionKind>> = {
 /** In ladder order. */
 export const LADDER: readonly ActionKind[] = [scaleDown, reroute, pause];
 
+export type { ActionContext, ActionKind } from "./kind.ts";
 export { isExpensive } from "./pause.ts";
-export type { ActionKind, ActionContext } from "./kind.ts";

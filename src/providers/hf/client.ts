@@ -2,7 +2,7 @@
 //
 // Routes, status codes and retry behaviour follow shared/reference/hf-endpoints-api.md (§1, §6), which copies
 // huggingface_hub. Expected failures come back as `ProviderResult` values; nothing here throws on a bad answer.
-import type { z } from "zod";
+import type * as z from "zod";
 import type {
   ComputePrice,
   EndpointProvider,
@@ -253,7 +253,11 @@ export class HfClient implements EndpointProvider {
     if (result.kind === "timeout") return { code: "timeout", message: `${what}: no answer within ${this.timeoutMs} ms` };
     if (result.kind === "network") return { code: "network", message: `${what}: ${result.message}` };
     const detail = errorDetail(result);
-    return { code: codeForStatus(result.status), status: result.status, message: `${what}: HTTP ${result.status}${detail ? ` ${detail}` : ""}` };
+    return {
+      code: codeForStatus(result.status),
+      status: result.status,
+      message: `${what}: HTTP ${result.status}${detail ? ` ${detail}` : ""}`,
+    };
   }
 
   private failed(call: Call, error: ProviderError, result: Attempt): { ok: false; error: ProviderError; bodyText: string } {

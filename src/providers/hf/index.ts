@@ -1,13 +1,13 @@
 // The Hugging Face provider's public surface: the client and the wire schemas other folders need.
 export { HfClient, type HfClientOptions } from "./client.ts";
 export {
+  type EndpointList,
+  type EndpointWithStatus,
   endpointListSchema,
   endpointWithStatusSchema,
   errorBodySchema,
+  type ProviderCatalog,
   providerCatalogSchema,
   toComputePrices,
   toSnapshot,
-  type EndpointList,
-  type EndpointWithStatus,
-  type ProviderCatalog,
 } from "./schema.ts";

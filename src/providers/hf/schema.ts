@@ -3,7 +3,7 @@
 // Tolerance: objects use zod's default mode, so keys we do not model are accepted and dropped from
 // the parsed value. That keeps us working when HF adds fields, and it means model.secrets and
 // model.env never leave this module: they are not in the schema, so they are not in the output.
-import { z } from "zod";
+import * as z from "zod";
 import { type ComputePrice, ENDPOINT_STATES, type EndpointSnapshot } from "../types.ts";
 
 const count = z.number().int().nonnegative();
