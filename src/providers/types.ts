@@ -89,7 +89,7 @@ export interface ListResult {
   endpoints: EndpointSnapshot[];
   /** items in the listing that did not match the schema: an error for that endpoint only */
   invalid: ProviderError[];
-  /** number of HTTP requests the listing took (pages), for subrequest accounting */
+  /** HTTP requests the listing took (pages and retries), for subrequest accounting */
   requests: number;
 }
 
