@@ -1,5 +1,6 @@
 // Two projects: pure unit tests in Node, and Worker code inside workerd with a real local D1
 // (migrations applied from infra/migrations) and the HF emulator started once in globalSetup.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig, type Plugin } from "vitest/config";
@@ -15,16 +16,22 @@ export function yamlAsText(): Plugin {
   };
 }
 
+/** shared/ (real third-party test vectors) sits beside the repo: ../shared from /work/main, ../../shared from a worktree. */
+const shared = [path.join(import.meta.dirname, "../shared"), path.join(import.meta.dirname, "../../shared")].find((p) => existsSync(p));
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "infra/migrations"));
+  const resolve = { alias: shared ? [{ find: "@shared", replacement: shared }] : [] };
   return {
     test: {
       projects: [
         {
+          resolve,
           plugins: [yamlAsText()],
           test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
         },
         {
+          resolve,
           plugins: [
             yamlAsText(),
             cloudflareTest(({ inject }) => ({
@@ -35,6 +42,9 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   HF_API_BASE: inject("hfBase"),
                   HF_TOKEN: "hf_test_token",
+                  READ_TOKEN: "test-read-token",
+                  OVERRIDE_SIGNING_SECRET: "test-override-secret",
+                  SLACK_SIGNING_SECRET: "test-slack-signing-secret",
                 },
               },
             })),

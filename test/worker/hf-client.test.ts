@@ -17,8 +17,10 @@ const TOKEN = "hf_test_token";
 /** A whole second, so HTTP dates (second precision) land exactly on it. */
 const NOW = Date.UTC(2026, 4, 1, 12, 0, 0);
 
-// The recorded HF payloads in shared/ (beside the repo in CI as here); new vectors are picked up automatically.
-const vectors = import.meta.glob("../../../shared/vectors/hf/**/*.json", { eager: true, import: "default" });
+// The recorded HF payloads in shared/ (beside the repo: `@shared` is resolved in vitest.config.ts, so
+// this works from a checkout and from a worktree); new vectors are picked up automatically.
+const vectors = import.meta.glob("@shared/vectors/hf/**/*.json", { eager: true, import: "default" });
+const vector = (name: string): unknown => Object.entries(vectors).find(([path]) => path.endsWith(`/vectors/hf/${name}`))?.[1];
 
 function endpoint(overrides: Partial<EndpointSpec> = {}): EndpointSpec {
   return { name: "chat", instanceType: "nvidia-l4", instanceSize: "x1", minReplica: 1, maxReplica: 4, replicas: 2, ...overrides };
@@ -73,14 +75,14 @@ describe("recorded HF payloads", () => {
   });
 
   it("never carries model secrets or env into a snapshot", () => {
-    const raw = vectors["../../../shared/vectors/hf/get_endpoint_running.json"];
+    const raw = vector("get_endpoint_running.json");
     const parsed = endpointWithStatusSchema.parse(raw);
     expect(JSON.stringify(parsed)).not.toContain("my-token");
     expect(JSON.stringify(toSnapshot(parsed, NS))).not.toContain("my-token");
   });
 
   it("maps a create response without compute or provider to nulls and zero replicas", () => {
-    const raw = endpointWithStatusSchema.parse(vectors["../../../shared/vectors/hf/post_create_endpoint_minimal_response.json"]);
+    const raw = endpointWithStatusSchema.parse(vector("post_create_endpoint_minimal_response.json"));
     expect(toSnapshot(raw, NS)).toMatchObject({
       state: "pending",
       readyReplica: 0,
