@@ -6,7 +6,7 @@ import { loadConfig } from "./config.ts";
 // One client per isolate, so the price catalog cache survives between ticks.
 let client: { key: string; hf: HfClient; count: { n: number } } | undefined;
 
-function providerFor(env: Cloudflare.Env) {
+export function providerFor(env: Cloudflare.Env) {
   const key = `${env.HF_API_BASE}\n${env.HF_TOKEN ?? ""}`;
   if (client?.key !== key) {
     const count = { n: 0 };

@@ -7,7 +7,7 @@ import { invalidInput } from "./errors.ts";
 
 const query = z
   .object({
-    type: z.enum(["action", "alert", "error"]).optional(),
+    type: z.enum(["action", "alert", "error", "override"]).optional(),
     kind: z.string().min(1).max(64).optional(),
     endpoint: z.string().min(3).max(200).optional(),
     before: z.coerce.number().int().positive().optional(),

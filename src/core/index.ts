@@ -1,10 +1,35 @@
 // Public surface of the pure core: metering, budget day, ladder, planner.
 
 export { ACTION_KINDS, isExpensive, LADDER } from "./actions/index.ts";
+export {
+  type ApprovalGate,
+  type ApprovalRecord,
+  type ApprovalStatus,
+  approvalExpiredAlert,
+  approvalRequestedAlert,
+  gateActions,
+  ruleFor,
+} from "./approvals.ts";
 export { budgetDay, budgetDayBounds, startOfDay } from "./budget-day.ts";
+export { type ForceInput, type ForcePlan, type JournalEntry, planForced, savedBeforeState } from "./force.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
+export {
+  activeRaise,
+  alertCondition,
+  applyOverrides,
+  effectiveBudgetMicro,
+  FORCE_ACTIONS,
+  type ForceAction,
+  holdOn,
+  OVERRIDE_OPS,
+  type Override,
+  type OverrideOp,
+  parseDuration,
+  raisedBudgetUsd,
+  withOverrides,
+} from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
 export type * from "./types.ts";
 export { LEVEL_NAMES } from "./types.ts";

@@ -5,6 +5,7 @@ import { type ActionContext, LADDER } from "./actions/index.ts";
 import { levelFor, levelName, thresholdOf } from "./ladder.ts";
 import { hourlyBurn } from "./metering.ts";
 import { formatUsd, type MicroUsd, usdToMicro } from "./money.ts";
+import { applyOverrides, type Override, withOverrides } from "./overrides.ts";
 import type { Alert, EndpointConfig, Level, Observation, Plan, PlannedAction, RouteMode, Severity } from "./types.ts";
 
 export interface RouteState {
@@ -23,6 +24,8 @@ export interface PlanInput {
   routes: ReadonlyMap<string, RouteState>;
   /** idempotency keys of actions already carried out (or recorded in dry run) today */
   doneKeys: ReadonlySet<string>;
+  /** overrides active at the tick's time (suspend, raise_budget, force, ack) */
+  overrides?: readonly Override[];
 }
 
 export const actionKey = (day: string, kind: string, endpoint: string): string => `${day}:${kind}:${endpoint}`;
@@ -97,7 +100,8 @@ function unpricedAlert(day: string, o: Observation): Alert {
   };
 }
 
-export function plan(input: PlanInput): Plan {
+export function plan(given: PlanInput): Plan {
+  const input = withOverrides(given);
   const { policy, day, observations, spendMicro, previousLevel, routes, doneKeys } = input;
   const budgetMicro = usdToMicro(policy.budget.daily_usd);
   const ratio = spendMicro / budgetMicro;
@@ -142,5 +146,5 @@ export function plan(input: PlanInput): Plan {
 
   // Most expensive first, so a partial tick (deadline, errors) stops the biggest burn first.
   actions.sort((a, b) => b.hourlyMicro - a.hourlyMicro || b.level - a.level || a.endpoint.localeCompare(b.endpoint));
-  return { day, spendMicro, budgetMicro, ratio, level, previousLevel, burnMicroPerHour: burn, actions, alerts };
+  return applyOverrides(input, { day, spendMicro, budgetMicro, ratio, level, previousLevel, burnMicroPerHour: burn, actions, alerts });
 }

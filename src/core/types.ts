@@ -42,7 +42,9 @@ export type AlertKind =
   | "restore_skipped"
   | "action_failed"
   | "unpriced_endpoint"
-  | "policy_invalid";
+  | "policy_invalid"
+  | "approval_requested"
+  | "approval_expired";
 
 export interface Alert {
   kind: AlertKind;
@@ -65,7 +67,7 @@ export type Change =
   | { type: "hf_resume" }
   | { type: "route"; mode: RouteMode; fallback: string | null };
 
-export type ActionKindName = "scale_down" | "reroute" | "pause";
+export type ActionKindName = "scale_down" | "reroute" | "pause" | "restore";
 
 /** The configuration the guardrail may change, saved before and after each action so it can be undone. */
 export interface EndpointConfig {

@@ -1,6 +1,7 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
+import { approvalsPolicySchema, overridesPolicySchema, statusPolicySchema } from "./control.ts";
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -94,6 +95,9 @@ export const policySchema = z
         }
       })
       .describe("per-endpoint settings keyed namespace/name, with a `defaults` entry"),
+    overrides: overridesPolicySchema.describe("limits of overrides and who may steer from Slack"),
+    approvals: approvalsPolicySchema.describe("ladder levels whose actions wait for a person's approval"),
+    status: statusPolicySchema.describe("who may read status, events, overrides and metrics"),
   })
   .strict();
 

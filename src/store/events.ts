@@ -2,7 +2,7 @@
 // condition is recorded once per budget day however many ticks see it.
 import type { Severity } from "../core/types.ts";
 
-export type EventType = "action" | "alert" | "error";
+export type EventType = "action" | "alert" | "error" | "override";
 
 export interface NewEvent {
   at: number;
@@ -24,8 +24,14 @@ export interface EventRow extends Omit<NewEvent, "dedupKey"> {
 /** Inserts events in one statement; returns the ones that were new (duplicates by dedup key are skipped). */
 export async function recordEvents(db: D1Database, events: readonly NewEvent[]): Promise<EventRow[]> {
   if (events.length === 0) return [];
+  const { results } = await eventsStatement(db, events).all<RawEvent>();
+  return results.map(fromRaw).sort((a, b) => a.id - b.id);
+}
+
+/** The insert of `recordEvents` as a statement, to batch it with another write (one transaction). */
+export function eventsStatement(db: D1Database, events: readonly NewEvent[]): D1PreparedStatement {
   const rows = events.map((e) => ({ ...e, data: JSON.stringify(e.data) }));
-  const { results } = await db
+  return db
     .prepare(
       `INSERT OR IGNORE INTO events (at, type, kind, severity, endpoint, title, message, data, dedup_key)
        SELECT json_extract(value, '$.at'), json_extract(value, '$.type'), json_extract(value, '$.kind'),
@@ -34,9 +40,7 @@ export async function recordEvents(db: D1Database, events: readonly NewEvent[]):
        FROM json_each(?1)
        RETURNING id, at, type, kind, severity, endpoint, title, message, data, dedup_key`,
     )
-    .bind(JSON.stringify(rows))
-    .all<RawEvent>();
-  return results.map(fromRaw).sort((a, b) => a.id - b.id);
+    .bind(JSON.stringify(rows));
 }
 
 interface RawEvent {

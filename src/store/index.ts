@@ -1,18 +1,30 @@
 // D1 access, one module per table family; SQL lives only here and in infra/migrations.
 
 export { type ActionRow, type ActionStatus, actionsOfDay, claimAction, finishAction, MAX_ATTEMPTS, settledKeys } from "./actions.ts";
-export { type EventFilter, type EventRow, type EventType, listEvents, type NewEvent, recordEvents } from "./events.ts";
+export { type ApprovalRow, approvalsOfDay, decideApproval, getApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
+export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
 export {
   dayLevel,
   type EndpointAccrual,
   lastObservations,
   loadMeterPoints,
+  observedEndpoint,
   raiseDayLevel,
   recordMetering,
   type StoredEndpoint,
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
+export { type MetricCounts, metricCounts } from "./metrics.ts";
+export {
+  activeOverrides,
+  claimSignature,
+  createOverride,
+  endOverrides,
+  getOverride,
+  SEEN_SIGNATURE_TTL_MS,
+  type StoredOverride,
+} from "./overrides.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export { finishTick, recentTicks, startTick, type TickOutcome, type TickRow, type TickSummary } from "./ticks.ts";

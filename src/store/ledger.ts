@@ -105,3 +105,12 @@ export async function lastObservations(db: D1Database): Promise<StoredEndpoint[]
     .all<{ snapshot: string; observed_at: number }>();
   return results.map((r) => ({ observation: JSON.parse(r.snapshot) as Observation, observedAt: r.observed_at }));
 }
+
+/** The last observation of one endpoint, or null when the guardrail has never seen it. */
+export async function observedEndpoint(db: D1Database, id: string): Promise<StoredEndpoint | null> {
+  const row = await db
+    .prepare("SELECT snapshot, observed_at FROM endpoint_state WHERE endpoint = ?1")
+    .bind(id)
+    .first<{ snapshot: string; observed_at: number }>();
+  return row ? { observation: JSON.parse(row.snapshot) as Observation, observedAt: row.observed_at } : null;
+}

@@ -1,10 +1,12 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
+import { gateApprovals } from "../control/approvals.ts";
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
 import type { Alert, Plan } from "../core/types.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
+  activeOverrides,
   dayLevel,
   type EndpointAccrual,
   type EventRow,
@@ -87,7 +89,7 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
   };
 }
 
-const alertEvent = (now: number, a: Alert): NewEvent => ({
+export const alertEvent = (now: number, a: Alert): NewEvent => ({
   at: now,
   type: "alert",
   kind: a.kind,
@@ -99,12 +101,12 @@ const alertEvent = (now: number, a: Alert): NewEvent => ({
   dedupKey: a.dedupKey,
 });
 
-function actionEvents(now: number, day: string, executed: readonly ExecutedAction[]): NewEvent[] {
+export function actionEvents(now: number, day: string, executed: readonly ExecutedAction[]): NewEvent[] {
   const out: NewEvent[] = [];
   for (const x of executed) {
     if (x.status === "skipped") continue;
     const a = x.action;
-    const verb = { scale_down: "Capped", reroute: "Rerouted", pause: "Paused" }[a.kind];
+    const verb = { scale_down: "Capped", reroute: "Rerouted", pause: "Paused", restore: "Restored" }[a.kind];
     const title =
       x.status === "dry_run"
         ? `[dry run] would ${a.kind.replace("_", " ")} ${a.endpoint}`
@@ -196,20 +198,22 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     summary.endpoints = fleet.observations.length;
 
     // Decide.
-    const [spendMicro, previousLevel, doneKeys, routes] = await Promise.all([
+    const [spendMicro, previousLevel, doneKeys, routes, overrides] = await Promise.all([
       spendToday(db, day),
       dayLevel(db, day),
       settledKeys(db, day),
       loadRoutes(db),
+      activeOverrides(db, now),
     ]);
-    const thePlan = plan({ policy, day, observations: fleet.observations, spendMicro, previousLevel, routes, doneKeys });
+    const thePlan = plan({ policy, day, observations: fleet.observations, spendMicro, previousLevel, routes, doneKeys, overrides });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 
     // Act: stop before the lease runs out so an overlapping tick can never act at the same time.
     const deadline = started + leaseMs - 15_000;
+    const approvals = await gateApprovals(db, policy, day, thePlan.actions, now);
     const executed = await executePlan(
       { db, provider: deps.provider, mode: policy.mode, day, now, staleBefore: now - leaseMs, inTime: () => clock() < deadline },
-      thePlan.actions,
+      approvals.run,
     );
 
     // Record.
@@ -217,6 +221,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ...fleet.errors.map((e) => providerErrorEvent(now, day, e)),
       ...actionEvents(now, day, executed),
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
+      ...approvals.alerts.map((a) => alertEvent(now, a)),
     ]);
     for (const x of executed) {
       if (x.status !== "skipped") {

@@ -35,7 +35,11 @@ async function scheduled(at: number, e: Cloudflare.Env = envWith({ GUARDRAIL_POL
 
 async function get(path: string, e: Cloudflare.Env = envWith({ GUARDRAIL_POLICY: POLICY })) {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`https://guardrail.test${path}`), e, ctx);
+  const res = await worker.fetch(
+    new Request(`https://guardrail.test${path}`, { headers: { Authorization: `Bearer ${env.READ_TOKEN}` } }),
+    e,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
 }

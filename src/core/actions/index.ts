@@ -5,7 +5,8 @@ import { pause } from "./pause.ts";
 import { reroute } from "./reroute.ts";
 import { scaleDown } from "./scale-down.ts";
 
-export const ACTION_KINDS: Readonly<Record<ActionKindName, ActionKind>> = {
+/** The ladder's kinds; a restore is planned from the journal's saved before-state instead (core/force.ts). */
+export const ACTION_KINDS: Readonly<Record<Exclude<ActionKindName, "restore">, ActionKind>> = {
   scale_down: scaleDown,
   reroute,
   pause,

@@ -1,0 +1,152 @@
+// GET /metrics: Prometheus text exposition of the budget day, the fleet, actions, alerts, ticks and
+// overrides, for a scraper (Grafana Agent, Prometheus) with the read token.
+import { Hono } from "hono";
+import { budgetDay, effectiveBudgetMicro } from "../../src/core/index.ts";
+import { activeOverrides, dayLevel, lastObservations, metricCounts, spendByEndpoint } from "../../src/store/index.ts";
+import { loadConfig } from "../config.ts";
+import type { AppEnv } from "./app.ts";
+import { requireReader } from "./auth.ts";
+import { CONTENT_TYPE, exposition, type Family } from "./prometheus.ts";
+
+const usd = (micro: number) => micro / 1e6;
+const FAILED_TICKS = new Set(["error", "policy_invalid", "blind"]);
+
+export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c) => {
+  const now = c.get("clock")();
+  const db = c.env.DB;
+  const config = loadConfig(c.env);
+  const policy = config.policy.ok ? config.policy.policy : null;
+  const day = budgetDay(now, policy?.budget.timezone ?? "UTC");
+  const [counts, overrides, stored, spend, level] = await Promise.all([
+    metricCounts(db, day),
+    activeOverrides(db, now),
+    lastObservations(db),
+    spendByEndpoint(db, day),
+    dayLevel(db, day),
+  ]);
+  const families: Family[] = [
+    {
+      name: "guardrail_policy_valid",
+      help: "1 when the policy validates and the guardrail may act, 0 when it refuses to act.",
+      type: "gauge",
+      samples: [{ value: config.policy.ok && config.problems.length === 0 ? 1 : 0 }],
+    },
+  ];
+  if (policy) {
+    const spendMicro = [...spend.values()].reduce((a, b) => a + b, 0);
+    const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
+    families.push(
+      {
+        name: "guardrail_dry_run",
+        help: "1 in dry run (records, changes nothing), 0 when enforcing.",
+        type: "gauge",
+        samples: [{ value: policy.mode === "dry_run" ? 1 : 0 }],
+      },
+      {
+        name: "guardrail_spend_usd",
+        help: "Today's metered spend in USD (budget day in the policy's time zone).",
+        type: "gauge",
+        samples: [{ value: usd(spendMicro) }],
+      },
+      {
+        name: "guardrail_budget_usd",
+        help: "Today's daily budget in USD, including an active raise_budget override.",
+        type: "gauge",
+        samples: [{ value: usd(budgetMicro) }],
+      },
+      {
+        name: "guardrail_budget_ratio",
+        help: "Today's spend divided by today's budget.",
+        type: "gauge",
+        samples: [{ value: Number((spendMicro / budgetMicro).toFixed(6)) }],
+      },
+      {
+        name: "guardrail_level",
+        help: "Highest ladder level reached today: 0 normal, 1 scale_down, 2 reroute, 3 shutdown.",
+        type: "gauge",
+        samples: [{ value: level }],
+      },
+    );
+  }
+  const endpoints = stored.map((s) => s.observation);
+  families.push(
+    {
+      name: "guardrail_endpoint_replicas",
+      help: "Target replicas of each endpoint at its last observation.",
+      type: "gauge",
+      samples: endpoints.map((o) => ({ labels: { endpoint: o.id, state: o.state }, value: o.targetReplica })),
+    },
+    {
+      name: "guardrail_endpoint_price_usd_per_hour",
+      help: "Catalog price per replica-hour of each endpoint's hardware (absent when unknown).",
+      type: "gauge",
+      samples: endpoints.flatMap((o) =>
+        o.priceMicroPerHour === null ? [] : [{ labels: { endpoint: o.id }, value: usd(o.priceMicroPerHour) }],
+      ),
+    },
+    {
+      name: "guardrail_endpoint_spend_usd",
+      help: "Today's metered spend of each endpoint in USD.",
+      type: "gauge",
+      samples: [...spend].map(([endpoint, micro]) => ({ labels: { endpoint }, value: usd(micro) })),
+    },
+    {
+      name: "guardrail_actions_total",
+      help: "Actions in the journal by kind and result (done, failed, dry_run, intent).",
+      type: "counter",
+      samples: counts.actions.map((r) => ({ labels: { kind: r.kind, result: r.status }, value: r.n })),
+    },
+    {
+      name: "guardrail_alerts_total",
+      help: "Alerts recorded (once per condition per budget day) by kind and severity.",
+      type: "counter",
+      samples: counts.alerts.map((r) => ({ labels: { kind: r.kind, severity: r.severity ?? "none" }, value: r.n })),
+    },
+    {
+      name: "guardrail_ticks_total",
+      help: "Ticks that took the lease, by outcome.",
+      type: "counter",
+      samples: counts.ticks.map((r) => ({ labels: { outcome: r.outcome }, value: r.n })),
+    },
+    {
+      name: "guardrail_tick_failures_total",
+      help: "Ticks that ended in error, refused to act (policy_invalid) or could not observe the fleet (blind).",
+      type: "counter",
+      samples: [{ value: counts.ticks.filter((r) => FAILED_TICKS.has(r.outcome)).reduce((a, r) => a + r.n, 0) }],
+    },
+    {
+      name: "guardrail_last_tick_duration_seconds",
+      help: "Wall time of the last finished tick.",
+      type: "gauge",
+      samples: counts.lastTick?.finished_at ? [{ value: (counts.lastTick.finished_at - counts.lastTick.started_at) / 1000 }] : [],
+    },
+    {
+      name: "guardrail_last_tick_timestamp_seconds",
+      help: "Scheduled time of the last finished tick, unix seconds.",
+      type: "gauge",
+      samples: counts.lastTick ? [{ value: counts.lastTick.scheduled_at / 1000 }] : [],
+    },
+    {
+      name: "guardrail_seconds_since_last_good_observation",
+      help: "Seconds since an endpoint was last observed (+Inf before the first observation); alert when it grows past a few minutes.",
+      type: "gauge",
+      samples: [{ value: counts.lastObservedAt === null ? Number.POSITIVE_INFINITY : Math.max(0, (now - counts.lastObservedAt) / 1000) }],
+    },
+    {
+      name: "guardrail_overrides_active",
+      help: "Overrides in force, by operation.",
+      type: "gauge",
+      samples: ["suspend", "raise_budget", "force", "ack"].map((op) => ({
+        labels: { op },
+        value: overrides.filter((o) => o.op === op).length,
+      })),
+    },
+    {
+      name: "guardrail_approvals_pending",
+      help: "Actions waiting for a person's approval today.",
+      type: "gauge",
+      samples: [{ value: counts.pendingApprovals }],
+    },
+  );
+  return c.body(exposition(families), 200, { "Content-Type": CONTENT_TYPE });
+});

@@ -1,0 +1,158 @@
+// The override webhook: POST /v1/overrides (create, or approve/reject a waiting action),
+// DELETE /v1/overrides/{id} (end early), both signed; GET /v1/overrides (active ones and pending
+// approvals) for readers. Unsigned, badly signed, stale or replayed requests get 401 and change nothing.
+import { type Context, Hono } from "hono";
+import {
+  createOverride,
+  decide,
+  endOverride,
+  endRequestSchema,
+  isDecision,
+  MAX_BODY_BYTES,
+  overrideJson,
+  overrideRequestSchema,
+} from "../../src/control/index.ts";
+import { budgetDay } from "../../src/core/index.ts";
+import type { Policy } from "../../src/policy/index.ts";
+import { OVERRIDE_SIGNATURE_HEADER, verifyOverrideSignature } from "../../src/security/index.ts";
+import { type ApprovalRow, activeOverrides, approvalsOfDay, claimSignature } from "../../src/store/index.ts";
+import type { ExecutedAction } from "../../src/tick/index.ts";
+import { loadConfig } from "../config.ts";
+import { providerFor } from "../tick.ts";
+import type { AppEnv } from "./app.ts";
+import { requireReader } from "./auth.ts";
+import { controlError, limitBody } from "./body.ts";
+import { errorResponse, invalidInput } from "./errors.ts";
+
+type Signed = { ok: true; raw: string; policy: Policy } | { ok: false; res: Response };
+
+/** Verifies the signature, refuses a replay, and loads the policy; the raw body is returned as signed. */
+async function signedRequest(c: Context<AppEnv>): Promise<Signed> {
+  const secret = c.env.OVERRIDE_SIGNING_SECRET;
+  if (!secret) {
+    return {
+      ok: false,
+      res: errorResponse(
+        c,
+        503,
+        "not_configured",
+        "overrides are off: set the OVERRIDE_SIGNING_SECRET secret (`wrangler secret put OVERRIDE_SIGNING_SECRET`)",
+      ),
+    };
+  }
+  const raw = await c.req.text();
+  const now = c.get("clock")();
+  const check = await verifyOverrideSignature({
+    secret,
+    header: c.req.header(OVERRIDE_SIGNATURE_HEADER),
+    body: raw,
+    nowSeconds: now / 1000,
+  });
+  if (!check.ok)
+    return {
+      ok: false,
+      res: errorResponse(c, 401, "unauthorized", check.message, [{ path: OVERRIDE_SIGNATURE_HEADER, message: check.reason }]),
+    };
+  if (!(await claimSignature(c.env.DB, check.signature, now))) {
+    return {
+      ok: false,
+      res: errorResponse(c, 401, "unauthorized", "this signature was already used: sign every request afresh", [
+        { path: OVERRIDE_SIGNATURE_HEADER, message: "replayed" },
+      ]),
+    };
+  }
+  const config = loadConfig(c.env);
+  if (!config.policy.ok) {
+    return {
+      ok: false,
+      res: errorResponse(
+        c,
+        503,
+        "policy_invalid",
+        "the policy is invalid, so overrides cannot be checked; see /v1/status",
+        config.policy.issues,
+      ),
+    };
+  }
+  return { ok: true, raw, policy: config.policy.policy };
+}
+
+function parseJson(c: Context, raw: string): { ok: true; value: unknown } | { ok: false; res: Response } {
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : "not JSON";
+    return { ok: false, res: errorResponse(c, 400, "invalid_json", `body: not valid JSON (${why})`, [{ path: "body", message: why }]) };
+  }
+}
+
+const actionJson = (x: ExecutedAction) => ({
+  kind: x.action.kind,
+  endpoint: x.action.endpoint,
+  status: x.status,
+  reason: x.action.reason,
+  before: x.action.before,
+  after: x.after,
+  error: x.error,
+});
+
+export const approvalJson = (a: ApprovalRow) => ({
+  key: a.key,
+  action: a.kind,
+  endpoint: a.endpoint,
+  level: a.level,
+  reason: a.reason,
+  status: a.status,
+  requested_at: new Date(a.requestedAt).toISOString(),
+  deadline: new Date(a.deadline).toISOString(),
+  on_timeout: a.onTimeout,
+  decided_by: a.decidedBy,
+  decided_at: a.decidedAt === null ? null : new Date(a.decidedAt).toISOString(),
+});
+
+export const overridesRoutes = new Hono<AppEnv>()
+  .get("/", requireReader, async (c) => {
+    const now = c.get("clock")();
+    const config = loadConfig(c.env);
+    const day = budgetDay(now, config.policy.ok ? config.policy.policy.budget.timezone : "UTC");
+    const [overrides, approvals] = await Promise.all([activeOverrides(c.env.DB, now), approvalsOfDay(c.env.DB, day)]);
+    return c.json({
+      overrides: overrides.map(overrideJson),
+      approvals_pending: approvals.filter((a) => a.status === "pending").map(approvalJson),
+    });
+  })
+  .post("/", limitBody(MAX_BODY_BYTES), async (c) => {
+    const signed = await signedRequest(c);
+    if (!signed.ok) return signed.res;
+    const json = parseJson(c, signed.raw);
+    if (!json.ok) return json.res;
+    const parsed = overrideRequestSchema.safeParse(json.value);
+    if (!parsed.success) return invalidInput(c, parsed.error);
+    const deps = { db: c.env.DB, policy: signed.policy, provider: providerFor(c.env).hf, now: c.get("clock")() };
+    const req = parsed.data;
+    if (isDecision(req)) {
+      const res = await decide(deps, req);
+      return res.ok ? c.json({ approval: approvalJson(res.value) }) : controlError(c, res.error);
+    }
+    const res = await createOverride(deps, req, "webhook");
+    if (!res.ok) return controlError(c, res.error);
+    return c.json({ override: overrideJson(res.value.override), actions: res.value.executed.map(actionJson) }, 201);
+  })
+  .delete("/:id", limitBody(MAX_BODY_BYTES), async (c) => {
+    const signed = await signedRequest(c);
+    if (!signed.ok) return signed.res;
+    const json = parseJson(c, signed.raw);
+    if (!json.ok) return json.res;
+    const parsed = endRequestSchema.safeParse(json.value);
+    if (!parsed.success) return invalidInput(c, parsed.error);
+    const id = c.req.param("id");
+    if (parsed.data.id !== id) {
+      return errorResponse(c, 400, "invalid_request", `id: the body names ${parsed.data.id}, the path ${id}`, [
+        { path: "id", message: "must match the path" },
+      ]);
+    }
+    const deps = { db: c.env.DB, policy: signed.policy, provider: providerFor(c.env).hf, now: c.get("clock")() };
+    const res = await endOverride(deps, id, parsed.data.actor, parsed.data.reason);
+    if (!res.ok) return controlError(c, res.error);
+    return c.json({ override: overrideJson(res.value), ended_at: new Date(deps.now).toISOString(), ended_by: parsed.data.actor });
+  });

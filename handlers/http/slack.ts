@@ -1,0 +1,208 @@
+// Slack: POST /slack/commands (`/guardrail ...`) and POST /slack/interactions (buttons on alert
+// messages). Every request must carry Slack's signature; only the policy's `overrides.slack_users`
+// may change anything. Slack wants an answer within 3 s: commands touch only D1 and answer inline;
+// button presses are acknowledged at once and carried out after the response (waitUntil), with the
+// outcome posted to the message's response_url.
+import { type Context, Hono } from "hono";
+import {
+  type ControlDeps,
+  type CreateRequest,
+  createOverride,
+  decide,
+  describeOverride,
+  overrideRequestSchema,
+  resumeEndpoint,
+} from "../../src/control/index.ts";
+import { ACTION_IDS, approvalButtons, interactionPayload, parseSlashCommand, snoozeValue, USAGE } from "../../src/control/slack.ts";
+import { budgetDay, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
+import type { Level } from "../../src/core/types.ts";
+import { formatPath, type Policy } from "../../src/policy/index.ts";
+import { verifySlackSignature } from "../../src/security/index.ts";
+import { activeOverrides, approvalsOfDay, dayLevel, spendToday } from "../../src/store/index.ts";
+import { loadConfig } from "../config.ts";
+import { providerFor } from "../tick.ts";
+import type { AppEnv } from "./app.ts";
+import { limitBody } from "./body.ts";
+import { errorResponse } from "./errors.ts";
+
+const MAX_SLACK_BODY = 64 * 1024;
+
+type Verified = { ok: true; form: URLSearchParams; policy: Policy | null; deps: ControlDeps | null } | { ok: false; res: Response };
+
+async function verified(c: Context<AppEnv>): Promise<Verified> {
+  const secret = c.env.SLACK_SIGNING_SECRET;
+  if (!secret) return { ok: false, res: errorResponse(c, 503, "not_configured", "Slack is off: set the SLACK_SIGNING_SECRET secret") };
+  const raw = await c.req.text();
+  const now = c.get("clock")();
+  const check = await verifySlackSignature({
+    secret,
+    timestamp: c.req.header("X-Slack-Request-Timestamp"),
+    signature: c.req.header("X-Slack-Signature"),
+    body: raw,
+    nowSeconds: now / 1000,
+  });
+  if (!check.ok) return { ok: false, res: errorResponse(c, 401, "unauthorized", check.message) };
+  const config = loadConfig(c.env);
+  const policy = config.policy.ok ? config.policy.policy : null;
+  const deps = policy && { db: c.env.DB, policy, provider: providerFor(c.env).hf, now };
+  return { ok: true, form: new URLSearchParams(raw), policy, deps };
+}
+
+const reply = (c: Context, text: string, visible = false, blocks?: unknown[]) =>
+  c.json({ response_type: visible ? "in_channel" : "ephemeral", text, ...(blocks ? { blocks } : {}) });
+
+const notAllowed = (userId: string) =>
+  `You (${userId}) may not steer the guardrail: ask an admin to add your member id to overrides.slack_users in the policy.`;
+
+/** The first problem of a request that failed validation, as a line for Slack. */
+function problemOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
+  const first = error.issues[0];
+  return first ? `${formatPath(first.path)}: ${first.message}` : "invalid request";
+}
+
+async function create(deps: ControlDeps, body: Record<string, unknown>): Promise<string> {
+  const parsed = overrideRequestSchema.safeParse(body);
+  if (!parsed.success) return `Not done: ${problemOf(parsed.error)}`;
+  const res = await createOverride(deps, parsed.data as CreateRequest, "slack");
+  if (!res.ok) return `Not done: ${res.error.message}`;
+  const failed = res.value.executed.filter((x) => x.status === "failed");
+  const tail = failed.length ? ` (failed: ${failed.map((x) => x.error).join("; ")})` : "";
+  return `<@${body.actor?.toString().replace("slack:", "")}>: ${describeOverride(res.value.override)} (${res.value.override.id}).${tail}`;
+}
+
+async function statusText(deps: ControlDeps): Promise<{ text: string; blocks: unknown[] }> {
+  const { db, policy, now } = deps;
+  const day = budgetDay(now, policy.budget.timezone);
+  const [spend, level, overrides, approvals] = await Promise.all([
+    spendToday(db, day),
+    dayLevel(db, day),
+    activeOverrides(db, now),
+    approvalsOfDay(db, day),
+  ]);
+  const budget = effectiveBudgetMicro(policy, overrides, day);
+  const pending = approvals.filter((a) => a.status === "pending");
+  const lines = [
+    `*${day}*: spent ${formatUsd(spend)} of ${formatUsd(budget)} (${((spend / budget) * 100).toFixed(1)}%), level *${levelName(level as Level)}*${policy.mode === "dry_run" ? " (dry run)" : ""}`,
+    overrides.length ? `Overrides: ${overrides.map((o) => `${describeOverride(o)} [${o.id}, ${o.actor}]`).join("; ")}` : "No overrides.",
+    pending.length ? `Waiting for approval: ${pending.map((a) => `${a.kind} ${a.endpoint}`).join(", ")}` : "Nothing waiting for approval.",
+  ];
+  const text = lines.join("\n");
+  const blocks: unknown[] = [
+    { type: "section", text: { type: "mrkdwn", text } },
+    ...pending.map((a) => approvalButtons(a.key, a.kind, a.endpoint, `${day}:approval_requested:${a.key}`)),
+  ];
+  return { text, blocks };
+}
+
+async function runCommand(c: Context<AppEnv>, v: Extract<Verified, { ok: true }>): Promise<Response> {
+  const userId = v.form.get("user_id") ?? "";
+  const cmd = parseSlashCommand(v.form.get("text") ?? "");
+  if (cmd.kind === "help") return reply(c, `${cmd.error ? `${cmd.error}\n` : ""}${USAGE}`);
+  if (!v.deps || !v.policy) return reply(c, "The guardrail's policy is invalid, so it is not acting; see /v1/status.");
+  // Anyone in the workspace may look; only listed users may change anything.
+  if (cmd.kind === "status") {
+    const { text, blocks } = await statusText(v.deps);
+    return reply(c, text, false, blocks);
+  }
+  if (!v.policy.overrides.slack_users.includes(userId)) return reply(c, notAllowed(userId));
+  const actor = `slack:${userId}`;
+  switch (cmd.kind) {
+    case "suspend":
+      return reply(
+        c,
+        await create(v.deps, { op: "suspend", endpoint: cmd.endpoint, duration: cmd.duration, reason: cmd.reason, actor }),
+        true,
+      );
+    case "raise": {
+      const amount = cmd.percent === undefined ? { budget_usd: cmd.budgetUsd } : { percent: cmd.percent };
+      return reply(c, await create(v.deps, { op: "raise_budget", ...amount, duration: cmd.duration, reason: cmd.reason, actor }), true);
+    }
+    case "resume": {
+      const ended = await resumeEndpoint(v.deps, cmd.endpoint, actor);
+      if (ended.length === 0) return reply(c, `No active suspension of ${cmd.endpoint}.`);
+      return reply(c, `<@${userId}> resumed automatic actions on ${cmd.endpoint} (ended ${ended.map((o) => o.id).join(", ")}).`, true);
+    }
+  }
+}
+
+async function press(deps: ControlDeps, actor: string, action: { action_id: string; value?: string | undefined }): Promise<string> {
+  const value = action.value ?? "";
+  switch (action.action_id) {
+    case ACTION_IDS.approve:
+    case ACTION_IDS.reject: {
+      const op = action.action_id === ACTION_IDS.approve ? "approve" : "reject";
+      const res = await decide(deps, { op, key: value, actor, reason: "from Slack" });
+      if (!res.ok) return `Not done: ${res.error.message}`;
+      const a = res.value;
+      return `<@${actor.replace("slack:", "")}> ${a.status} ${a.kind.replace("_", " ")} of ${a.endpoint}${a.status === "approved" ? ": it runs on the next tick" : ""}.`;
+    }
+    case ACTION_IDS.snooze: {
+      let target: { endpoint: string | null; dedup_key: string | null };
+      try {
+        target = snoozeValue.parse(JSON.parse(value));
+      } catch {
+        return "Not done: this button's value is not one the guardrail made.";
+      }
+      const lines = [
+        await create(deps, { op: "suspend", endpoint: target.endpoint ?? "*", duration: "1h", reason: "snoozed from Slack", actor }),
+      ];
+      if (target.dedup_key)
+        lines.push(await create(deps, { op: "ack", dedup_key: target.dedup_key, duration: "1h", reason: "snoozed from Slack", actor }));
+      return lines.join("\n");
+    }
+    case ACTION_IDS.restore:
+      return create(deps, { op: "force", action: "restore", endpoint: value, duration: "1h", reason: "restore pressed in Slack", actor });
+    default:
+      return `Unknown button ${action.action_id}.`;
+  }
+}
+
+/** Posts the outcome to the message's response_url (visible to the channel, under the alert). */
+async function respond(responseUrl: string | undefined, text: string): Promise<void> {
+  if (!responseUrl) return;
+  const res = await fetch(responseUrl, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ response_type: "in_channel", replace_original: false, text }),
+  });
+  await res.body?.cancel();
+}
+
+export const slackRoutes = new Hono<AppEnv>()
+  .use("*", limitBody(MAX_SLACK_BODY))
+  .post("/commands", async (c) => {
+    const v = await verified(c);
+    return v.ok ? runCommand(c, v) : v.res;
+  })
+  .post("/interactions", async (c) => {
+    const v = await verified(c);
+    if (!v.ok) return v.res;
+    let json: unknown;
+    try {
+      json = JSON.parse(v.form.get("payload") ?? "");
+    } catch {
+      return errorResponse(c, 400, "invalid_json", "payload: not valid JSON", [{ path: "payload", message: "not valid JSON" }]);
+    }
+    const parsed = interactionPayload.safeParse(json);
+    if (!parsed.success) {
+      return errorResponse(c, 400, "invalid_request", `payload.${problemOf(parsed.error)}`, [
+        { path: "payload", message: problemOf(parsed.error) },
+      ]);
+    }
+    const p = parsed.data;
+    if (p.type !== "block_actions" || p.actions.length === 0) return c.body(null, 200);
+    const { deps, policy } = v;
+    const work = async () => {
+      if (!deps || !policy) return respond(p.response_url, "The guardrail's policy is invalid, so it is not acting; see /v1/status.");
+      if (!policy.overrides.slack_users.includes(p.user.id)) return respond(p.response_url, notAllowed(p.user.id));
+      const lines: string[] = [];
+      for (const action of p.actions) lines.push(await press(deps, `slack:${p.user.id}`, action));
+      await respond(p.response_url, lines.join("\n"));
+    };
+    c.executionCtx.waitUntil(
+      work().catch((err) =>
+        console.error(JSON.stringify({ event: "slack_interaction_failed", message: err instanceof Error ? err.message : String(err) })),
+      ),
+    );
+    return c.body(null, 200);
+  });

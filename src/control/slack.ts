@@ -1,0 +1,100 @@
+// Slack as a control surface: the `/guardrail` slash command's grammar, the interactive buttons put
+// on alert messages, and the payloads Slack posts when one is pressed. Pure: no I/O here.
+import * as z from "zod";
+import type { Alert } from "../core/types.ts";
+
+export type SlashCommand =
+  | { kind: "help"; error?: string }
+  | { kind: "status" }
+  | { kind: "suspend"; endpoint: string; duration: string; reason: string }
+  | { kind: "resume"; endpoint: string }
+  | { kind: "raise"; budgetUsd?: number; percent?: number; duration: string; reason: string };
+
+export const USAGE = [
+  "`/guardrail status`: today's spend, level, overrides and actions waiting for approval",
+  "`/guardrail suspend <namespace/name | *> <duration> [reason]`: no automatic actions until then (alerts continue)",
+  "`/guardrail resume <namespace/name | *>`: end that suspension now",
+  "`/guardrail raise <amount | percent> <duration> [reason]`: a higher budget for today, e.g. `raise 300 4h` or `raise 50% 2h`",
+].join("\n");
+
+/** Parses the text after `/guardrail`. */
+export function parseSlashCommand(text: string): SlashCommand {
+  const [word = "", ...rest] = text.trim().split(/\s+/).filter(Boolean);
+  const sub = word.toLowerCase();
+  if (sub === "" || sub === "help") return { kind: "help" };
+  if (sub === "status") return { kind: "status" };
+  if (sub === "suspend") {
+    const [endpoint, duration, ...why] = rest;
+    if (!endpoint || !duration) return { kind: "help", error: "suspend needs an endpoint and a duration, e.g. `suspend acme/llm 2h`" };
+    return { kind: "suspend", endpoint, duration, reason: why.join(" ") || "suspended from Slack" };
+  }
+  if (sub === "resume") {
+    const [endpoint] = rest;
+    if (!endpoint || rest.length > 1) return { kind: "help", error: "resume needs one endpoint, e.g. `resume acme/llm`" };
+    return { kind: "resume", endpoint };
+  }
+  if (sub === "raise") {
+    const [amount = "", duration, ...why] = rest;
+    const m = /^\$?(\d+(?:\.\d+)?)(%|usd)?$/i.exec(amount);
+    if (!m || !duration) return { kind: "help", error: "raise needs an amount and a duration, e.g. `raise 300 4h` or `raise 50% 2h`" };
+    const n = Number(m[1]);
+    const reason = why.join(" ") || "raised from Slack";
+    return m[2] === "%" ? { kind: "raise", percent: n, duration, reason } : { kind: "raise", budgetUsd: n, duration, reason };
+  }
+  return { kind: "help", error: `unknown subcommand "${word}"` };
+}
+
+/** What a button carries in its `value` (Slack allows 2,000 characters). */
+export const snoozeValue = z.object({ endpoint: z.string().nullable(), dedup_key: z.string().nullable() }).strict();
+
+/** The part of a block_actions payload the guardrail reads; Slack sends much more. */
+export const interactionPayload = z.object({
+  type: z.string(),
+  user: z.object({ id: z.string().min(1).max(40) }),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000).optional() })).default([]),
+  response_url: z.url().optional(),
+});
+export type InteractionPayload = z.infer<typeof interactionPayload>;
+
+export const ACTION_IDS = {
+  approve: "guardrail_approve",
+  reject: "guardrail_reject",
+  snooze: "guardrail_snooze_1h",
+  restore: "guardrail_restore",
+} as const;
+
+const button = (text: string, action_id: string, value: string, style?: "primary" | "danger") => ({
+  type: "button",
+  text: { type: "plain_text", text },
+  action_id,
+  value,
+  ...(style ? { style } : {}),
+});
+
+/** Buttons for an action waiting for approval: "Approve pause", "Reject", "Snooze 1h". */
+export function approvalButtons(key: string, kind: string, endpoint: string, dedupKey: string | null = null) {
+  return {
+    type: "actions",
+    block_id: `guardrail_approval:${key}`.slice(0, 255),
+    elements: [
+      button(`Approve ${kind.replace("_", " ")}`, ACTION_IDS.approve, key, "primary"),
+      button("Reject", ACTION_IDS.reject, key, "danger"),
+      button("Snooze 1h", ACTION_IDS.snooze, JSON.stringify({ endpoint, dedup_key: dedupKey })),
+    ],
+  };
+}
+
+/**
+ * The actions block for an alert message (for the Slack renderer): approval requests get
+ * Approve/Reject/Snooze; other alerts get "Snooze 1h", and "Restore" when they concern one endpoint.
+ */
+export function alertButtons(alert: Alert) {
+  const key = alert.figures.key;
+  const action = alert.figures.action;
+  if (alert.kind === "approval_requested" && typeof key === "string" && typeof action === "string" && alert.endpoint) {
+    return approvalButtons(key, action, alert.endpoint, alert.dedupKey);
+  }
+  const elements = [button("Snooze 1h", ACTION_IDS.snooze, JSON.stringify({ endpoint: alert.endpoint, dedup_key: alert.dedupKey }))];
+  if (alert.endpoint) elements.push(button("Restore", ACTION_IDS.restore, alert.endpoint));
+  return { type: "actions", block_id: `guardrail_alert:${alert.dedupKey}`.slice(0, 255), elements };
+}

@@ -1,0 +1,110 @@
+// Overrides: a person's temporary decisions, applied to one tick's planning. Pure: the shell
+// passes only the overrides active at the tick's time.
+//   suspend       no automatic actions for an endpoint (or "*") until it expires; alerts continue
+//   raise_budget  a higher budget for the budget day it was made on (absolute or percent)
+//   force         one action run at once (src/control); until it expires the guardrail leaves
+//                 that endpoint alone, so it does not fight the person's decision
+//   ack           silences one alert condition (its dedup key without the day) until it expires
+import type { Policy } from "../policy/index.ts";
+import { formatUsd, type MicroUsd, usdToMicro } from "./money.ts";
+import type { PlanInput } from "./plan.ts";
+import type { ActionKindName, Plan } from "./types.ts";
+
+export const OVERRIDE_OPS = ["suspend", "raise_budget", "force", "ack"] as const;
+export type OverrideOp = (typeof OVERRIDE_OPS)[number];
+
+export const FORCE_ACTIONS = ["scale_down", "reroute", "pause", "restore"] as const satisfies readonly ActionKindName[];
+export type ForceAction = (typeof FORCE_ACTIONS)[number];
+
+interface OverrideBase {
+  id: string;
+  /** `ns/name`, `*` for every endpoint, null when the operation is not about one (raise_budget, ack) */
+  endpoint: string | null;
+  reason: string;
+  /** who asked: a name from the webhook, `slack:<user id>` from Slack */
+  actor: string;
+  source: "webhook" | "slack";
+  /** the budget day it was made on */
+  day: string;
+  createdAt: number;
+  until: number;
+}
+
+export type Override = OverrideBase &
+  (
+    | { op: "suspend" }
+    | { op: "raise_budget"; budgetUsd: number; percent: number | null }
+    | { op: "force"; action: ForceAction }
+    | { op: "ack"; condition: string }
+  );
+
+const DAY_PREFIX = /^\d{4}-\d{2}-\d{2}:/;
+
+/** An alert's condition: its dedup key without the leading budget day, so an ack outlives midnight. */
+export const alertCondition = (dedupKey: string): string => dedupKey.replace(DAY_PREFIX, "");
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
+
+/** "90m", "2h", "1h30m", "1d": milliseconds, or null when the text is not a duration. */
+export function parseDuration(text: string): number | null {
+  const m = /^(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$/.exec(text.trim());
+  if (!m || text.trim() === "") return null;
+  const [, d, h, min, s] = m;
+  const ms = Number(d ?? 0) * UNIT_MS.d + Number(h ?? 0) * UNIT_MS.h + Number(min ?? 0) * UNIT_MS.m + Number(s ?? 0) * UNIT_MS.s;
+  return ms > 0 ? ms : null;
+}
+
+/** A raise given as percent becomes an absolute budget; the newest raise of the day wins. */
+export const raisedBudgetUsd = (policy: Policy, percent: number): number =>
+  Math.round(policy.budget.daily_usd * (1 + percent / 100) * 100) / 100;
+
+export function activeRaise(overrides: readonly Override[], day: string): (Override & { op: "raise_budget" }) | null {
+  let found: (Override & { op: "raise_budget" }) | null = null;
+  for (const o of overrides) {
+    if (o.op === "raise_budget" && o.day === day && (found === null || o.createdAt > found.createdAt)) found = o;
+  }
+  return found;
+}
+
+/** The override that holds automatic actions off `endpoint`, if any (suspend, or a recent force). */
+export function holdOn(overrides: readonly Override[], endpoint: string): Override | null {
+  return overrides.find((o) => (o.op === "suspend" || o.op === "force") && (o.endpoint === "*" || o.endpoint === endpoint)) ?? null;
+}
+
+/**
+ * Before planning: a raised budget replaces the policy's for today, and the ladder restarts from
+ * the level today's spend reaches under it (the crossings it alerts about are then new ones).
+ */
+export function withOverrides(input: PlanInput): PlanInput {
+  const raise = activeRaise(input.overrides ?? [], input.day);
+  if (!raise) return input;
+  const policy: Policy = { ...input.policy, budget: { ...input.policy.budget, daily_usd: raise.budgetUsd } };
+  return { ...input, policy, previousLevel: 0 };
+}
+
+/** After planning: drop held actions and acknowledged alerts, and tie budget alerts to the raise. */
+export function applyOverrides(input: PlanInput, plan: Plan): Plan {
+  const overrides = input.overrides ?? [];
+  if (overrides.length === 0) return plan;
+  const raise = activeRaise(overrides, input.day);
+  const acked = new Set(overrides.flatMap((o) => (o.op === "ack" ? [o.condition] : [])));
+  const alerts = plan.alerts
+    .filter((a) => !acked.has(alertCondition(a.dedupKey)))
+    .map((a) =>
+      raise && a.kind === "budget_level"
+        ? {
+            ...a,
+            // A crossing under the raised budget is a new condition, once per raise.
+            dedupKey: `${a.dedupKey}:raise:${raise.id}`,
+            message: `${a.message} Budget raised to ${formatUsd(usdToMicro(raise.budgetUsd))} for today by ${raise.actor}: ${raise.reason}.`,
+            figures: { ...a.figures, raised_by: raise.actor, override: raise.id },
+          }
+        : a,
+    );
+  return { ...plan, actions: plan.actions.filter((a) => holdOn(overrides, a.endpoint) === null), alerts };
+}
+
+/** The budget in force for `day`, for the read side (status, metrics). */
+export function effectiveBudgetMicro(policy: Policy, overrides: readonly Override[], day: string): MicroUsd {
+  return usdToMicro(activeRaise(overrides, day)?.budgetUsd ?? policy.budget.daily_usd);
+}
