@@ -1,0 +1,72 @@
+// GET /metrics inside workerd: Prometheus text exposition whose figures agree with /v1/status and
+// with what the ticks did.
+import { describe, expect, it } from "vitest";
+import { FLEET, guardrail, HOUR, MIN } from "../fixtures/http.ts";
+
+const LINE =
+  /^(?:# (?:HELP|TYPE) [a-z_:][a-z0-9_:]* .+|[a-z_:][a-z0-9_:]*(?:\{(?:[a-z_][a-z0-9_]*="(?:[^"\\\n]|\\["\\n])*",?)*\})? (?:[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?|NaN|[+-]Inf))$/;
+
+/** Samples by `name{labels}`; also checks every line's syntax and that each family is declared before use. */
+function parse(text: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  const typed = new Set<string>();
+  expect(text.endsWith("\n")).toBe(true);
+  for (const line of text.trimEnd().split("\n")) {
+    expect(line).toMatch(LINE);
+    const type = /^# TYPE (\S+) (gauge|counter)$/.exec(line);
+    if (type?.[1]) typed.add(type[1]);
+    if (line.startsWith("#")) continue;
+    const [series = "", value = ""] = line.split(/ (?=\S+$)/);
+    expect(typed.has(series.replace(/\{.*$/, ""))).toBe(true);
+    samples.set(series, value === "+Inf" ? Number.POSITIVE_INFINITY : Number(value));
+  }
+  return samples;
+}
+
+describe("GET /metrics", () => {
+  it("exposes spend, budget, ratio, level, the fleet, actions, alerts, ticks, failures and overrides", async () => {
+    const g = guardrail("metrics");
+    await g.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 5, 1, 0, 0);
+    const before = parse(await (await g.read("/metrics", T0)).text());
+    expect(before.get("guardrail_seconds_since_last_good_observation")).toBe(Number.POSITIVE_INFINITY);
+    expect(before.get("guardrail_policy_valid")).toBe(1);
+
+    await g.tick(T0);
+    await g.tick(T0 + HOUR);
+    await g.admin.faults({ method: "GET", path: "/v2/endpoint/metrics", status: 503, times: 20 });
+    await g.tick(T0 + HOUR + MIN); // blind: a failed tick
+    await g.post({ op: "raise_budget", budget_usd: 40, duration: "2h", reason: "launch", actor: "m" }, T0 + HOUR + 2 * MIN);
+
+    const at = T0 + HOUR + 3 * MIN;
+    const res = await g.read("/metrics", at);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    const m = parse(await res.text());
+    const status = (await (await g.read("/v1/status", at)).json()) as { budget: { spend_usd: number; level: number } };
+
+    expect(m.get("guardrail_spend_usd")).toBeCloseTo(status.budget.spend_usd, 6);
+    expect(m.get("guardrail_budget_usd")).toBe(40);
+    expect(m.get("guardrail_budget_ratio")).toBeCloseTo(status.budget.spend_usd / 40, 5);
+    expect(m.get("guardrail_level")).toBe(3);
+    expect(m.get("guardrail_dry_run")).toBe(0);
+    expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/vip",state="running"}')).toBe(2);
+    // As last observed: at the start of the tick that paused it (the blind tick saw nothing).
+    expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/big",state="running"}')).toBe(4);
+    expect(m.get('guardrail_endpoint_price_usd_per_hour{endpoint="metrics/big"}')).toBe(2.5);
+    expect(m.get('guardrail_endpoint_spend_usd{endpoint="metrics/big"}')).toBeCloseTo(10, 1);
+    expect(m.get('guardrail_actions_total{kind="pause",result="done"}')).toBe(2);
+    expect(m.get('guardrail_actions_total{kind="reroute",result="done"}')).toBe(1);
+    expect(m.get('guardrail_alerts_total{kind="budget_level",severity="critical"}')).toBe(2);
+    expect(m.get('guardrail_alerts_total{kind="budget_level",severity="warning"}')).toBe(1);
+    expect(m.get('guardrail_ticks_total{outcome="blind"}')).toBe(1);
+    expect(m.get('guardrail_ticks_total{outcome="ok"}')).toBe(2);
+    expect(m.get("guardrail_tick_failures_total")).toBe(1);
+    expect(m.get("guardrail_last_tick_duration_seconds")).toBeGreaterThanOrEqual(0);
+    expect(m.get("guardrail_last_tick_timestamp_seconds")).toBe((T0 + HOUR + MIN) / 1000);
+    expect(m.get("guardrail_seconds_since_last_good_observation")).toBe(180); // the blind tick observed nothing
+    expect(m.get('guardrail_overrides_active{op="raise_budget"}')).toBe(1);
+    expect(m.get('guardrail_overrides_active{op="suspend"}')).toBe(0);
+    expect(m.get("guardrail_approvals_pending")).toBe(0);
+  });
+});

@@ -1,0 +1,203 @@
+// Slack's slash command and buttons inside workerd: requests signed as Slack signs them (and the
+// documented example itself), outcomes posted to a local server standing in for response_url.
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import { ACTION_IDS } from "../../src/control/slack.ts";
+import { actionsOfDay, approvalsOfDay, listEvents } from "../../src/store/index.ts";
+import { FLEET, guardrail, HOUR, MIN, ORIGIN, send, slackRequest, stateCounts } from "../fixtures/http.ts";
+
+const day = (d: number) => Date.UTC(2026, 3, d, 0, 0);
+const capture = inject("captureBase");
+
+function command(text: string, user = "U0ALLOWED"): string {
+  return new URLSearchParams({
+    token: "xyzz0WbapA4vBCDEFasx0q6G",
+    team_id: "T1DC2JH3J",
+    team_domain: "acme",
+    channel_id: "G8PSS9T3V",
+    channel_name: "oncall",
+    user_id: user,
+    user_name: "someone",
+    command: "/guardrail",
+    text,
+    response_url: "https://hooks.slack.com/commands/T1DC2JH3J/1/x",
+    trigger_id: "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+  }).toString();
+}
+
+function press(actionId: string, value: string, responsePath: string, user = "U0ALLOWED"): string {
+  const payload = {
+    type: "block_actions",
+    user: { id: user, username: "someone", team_id: "T1DC2JH3J" },
+    api_app_id: "A0001",
+    container: { type: "message", message_ts: "1700000000.000100", channel_id: "G8PSS9T3V" },
+    trigger_id: "1.2.3",
+    team: { id: "T1DC2JH3J", domain: "acme" },
+    channel: { id: "G8PSS9T3V", name: "oncall" },
+    response_url: `${capture}${responsePath}`,
+    actions: [
+      {
+        type: "button",
+        action_id: actionId,
+        block_id: "b",
+        value,
+        text: { type: "plain_text", text: "x" },
+        action_ts: "1700000001.000200",
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+async function responses(path: string): Promise<Array<{ text: string; response_type: string }>> {
+  const res = await fetch(`${capture}/_captured?path=${encodeURIComponent(path)}`);
+  return ((await res.json()) as Array<{ body: string }>).map((c) => JSON.parse(c.body));
+}
+
+describe("POST /slack/commands", () => {
+  const g = guardrail("slack-cmd");
+  const T = day(1) + 10 * HOUR;
+  const run = async (text: string, user?: string, at = T) => {
+    const res = await send(await slackRequest("/slack/commands", command(text, user), at), at, g.env);
+    return { status: res.status, body: (await res.json()) as { response_type: string; text: string; blocks?: unknown[] } };
+  };
+
+  it("accepts Slack's documented example request (signature, timestamp and body as published)", async () => {
+    const body =
+      "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    const req = new Request(`${ORIGIN}/slack/commands`, {
+      method: "POST",
+      body,
+      headers: {
+        "X-Slack-Request-Timestamp": "1531420618",
+        "X-Slack-Signature": "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+      },
+    });
+    const e = { ...g.env, SLACK_SIGNING_SECRET: "8f742231b10e8888abcd99yyyzzz85a5" };
+    const ok = await send(req.clone(), 1531420618_000, e);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { text: string }).text).toContain("/guardrail status");
+    expect((await send(req.clone(), (1531420618 + 301) * 1000, e)).status).toBe(401);
+    expect((await send(req.clone(), 1531420618_000, g.env)).status).toBe(401); // another app's secret
+  });
+
+  it("refuses unsigned and badly signed requests with 401 and changes nothing", async () => {
+    const before = await stateCounts();
+    const unsigned = await send(new Request(`${ORIGIN}/slack/commands`, { method: "POST", body: command("suspend * 1h") }), T, g.env);
+    expect(unsigned.status).toBe(401);
+    const wrong = await send(await slackRequest("/slack/commands", command("suspend * 1h"), T, "another-secret"), T, g.env);
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    expect(await stateCounts()).toEqual(before);
+  });
+
+  it("suspends and resumes for a listed user, visibly to the channel", async () => {
+    await g.admin.reset(FLEET);
+    await g.tick(T - HOUR);
+    const s = await run("suspend slack-cmd/big 2h deploy in progress");
+    expect(s.body.response_type).toBe("in_channel");
+    expect(s.body.text).toContain("<@U0ALLOWED>: automatic actions suspended on slack-cmd/big");
+    const [event] = await listEvents(env.DB, { type: "override", endpoint: "slack-cmd/big", limit: 1 });
+    expect(event).toMatchObject({ kind: "suspend", message: "deploy in progress", data: { actor: "slack:U0ALLOWED", source: "slack" } });
+
+    const status = await run("status", "U0SOMEONE");
+    expect(status.body.response_type).toBe("ephemeral");
+    expect(status.body.text).toContain("automatic actions suspended on slack-cmd/big");
+    expect(status.body.text).toMatch(/spent \$\d+\.\d+ of \$10\.00/);
+
+    const r = await run("resume slack-cmd/big", undefined, T + MIN);
+    expect(r.body.text).toContain("resumed automatic actions on slack-cmd/big");
+    expect((await run("resume slack-cmd/big", undefined, T + 2 * MIN)).body.text).toContain("No active suspension");
+  });
+
+  it("raises today's budget by an amount or a percent", async () => {
+    const r = await run("raise 50% 2h launch day", undefined, T + 3 * MIN);
+    expect(r.body.text).toContain("raised to $15.00 (+50%)");
+    const abs = await run("raise $40 1h", undefined, T + 4 * MIN);
+    expect(abs.body.text).toContain("raised to $40.00");
+  });
+
+  it("refuses an unlisted user, and explains bad arguments, without changing anything", async () => {
+    const before = await stateCounts();
+    const denied = await run("suspend * 1h", "U0STRANGER");
+    expect(denied.body).toMatchObject({ response_type: "ephemeral" });
+    expect(denied.body.text).toContain("may not steer");
+    expect((await run("suspend slack-cmd/big 99h")).body.text).toContain("duration: 99h is over the maximum");
+    expect((await run("suspend slack-cmd/nope 1h")).body.text).toContain("endpoint: slack-cmd/nope is not an endpoint");
+    expect((await run("raise 5 1h")).body.text).toContain("budget_usd: must raise the budget");
+    expect((await run("explode")).body.text).toContain('unknown subcommand "explode"');
+    expect(await stateCounts()).toEqual(before);
+  });
+});
+
+describe("POST /slack/interactions", () => {
+  const g = guardrail("slack-btn", "approvals: { shutdown: { wait_minutes: 30, on_timeout: hold } }");
+  const T0 = day(2);
+  const click = async (body: string, at: number, secret?: string) =>
+    send(await slackRequest("/slack/interactions", body, at, secret), at, g.env);
+
+  it("approves a waiting pause from the button; it runs on the next tick; the outcome goes to response_url", async () => {
+    await g.admin.reset(FLEET);
+    await g.tick(T0);
+    const t1 = await g.tick(T0 + HOUR); // 220 %: the pauses wait for approval
+    expect(t1.executed.some((x) => x.action.kind === "pause")).toBe(false);
+    expect(t1.events.filter((e) => e.kind === "approval_requested").map((e) => e.endpoint)).toEqual(
+      expect.arrayContaining(["slack-btn/big", "slack-btn/summarizer"]),
+    );
+    const key = "2026-04-02:pause:slack-btn/big";
+    const res = await click(press(ACTION_IDS.approve, key, "/r/approve"), T0 + HOUR + MIN);
+    expect(res.status).toBe(200);
+    expect(await responses("/r/approve")).toEqual([
+      {
+        response_type: "in_channel",
+        replace_original: false,
+        text: "<@U0ALLOWED> approved pause of slack-btn/big: it runs on the next tick.",
+      },
+    ]);
+    const t2 = await g.tick(T0 + HOUR + 2 * MIN);
+    expect(t2.executed.filter((x) => x.action.kind === "pause").map((x) => [x.action.endpoint, x.status])).toEqual([
+      ["slack-btn/big", "done"],
+    ]);
+
+    await click(press(ACTION_IDS.reject, "2026-04-02:pause:slack-btn/summarizer", "/r/reject"), T0 + HOUR + 3 * MIN);
+    expect((await responses("/r/reject"))[0]?.text).toContain("rejected pause of slack-btn/summarizer");
+    const approvals = await approvalsOfDay(env.DB, "2026-04-02");
+    expect(approvals.map((a) => [a.endpoint, a.status, a.decidedBy])).toEqual([
+      ["slack-btn/big", "approved", "slack:U0ALLOWED"],
+      ["slack-btn/summarizer", "rejected", "slack:U0ALLOWED"],
+    ]);
+    const late = await g.tick(T0 + 2 * HOUR); // past the deadline: a rejection stands
+    expect(late.executed.some((x) => x.action.endpoint === "slack-btn/summarizer" && x.action.kind === "pause")).toBe(false);
+  });
+
+  it("snoozes an alert for an hour: suspends its endpoint and silences its condition", async () => {
+    const value = JSON.stringify({ endpoint: "slack-btn/cpu", dedup_key: "2026-04-02:budget_level:3" });
+    await click(press(ACTION_IDS.snooze, value, "/r/snooze"), T0 + 3 * HOUR);
+    const [text] = (await responses("/r/snooze")).map((r) => r.text);
+    expect(text).toContain("automatic actions suspended on slack-btn/cpu until 2026-04-02T04:00:00.000Z");
+    expect(text).toContain("alert condition budget_level:3 silenced");
+  });
+
+  it("restores an endpoint from the button", async () => {
+    await click(press(ACTION_IDS.restore, "slack-btn/big", "/r/restore"), T0 + 4 * HOUR);
+    expect((await responses("/r/restore"))[0]?.text).toContain("restore forced on slack-btn/big");
+    const restores = (await actionsOfDay(env.DB, "2026-04-02")).filter((a) => a.kind === "restore");
+    expect(restores.map((a) => [a.endpoint, a.status])).toContainEqual(["slack-btn/big", "done"]);
+    expect((await g.admin.mutations()).at(-1)).toMatchObject({ path: "/v2/endpoint/slack-btn/big/resume" });
+  });
+
+  it("tells an unlisted user no, ignores what is not a button press, and refuses bad payloads and signatures", async () => {
+    const before = await stateCounts();
+    await click(press(ACTION_IDS.restore, "slack-btn/big", "/r/stranger", "U0STRANGER"), T0 + 5 * HOUR);
+    expect((await responses("/r/stranger"))[0]?.text).toContain("may not steer");
+    const shortcut = new URLSearchParams({ payload: JSON.stringify({ type: "shortcut", user: { id: "U0ALLOWED" } }) }).toString();
+    expect((await click(shortcut, T0 + 5 * HOUR)).status).toBe(200);
+    const broken = await click(new URLSearchParams({ payload: "{" }).toString(), T0 + 5 * HOUR);
+    expect(broken.status).toBe(400);
+    const noUser = await click(new URLSearchParams({ payload: JSON.stringify({ type: "block_actions" }) }).toString(), T0 + 5 * HOUR);
+    expect(noUser.status).toBe(400);
+    expect(((await noUser.json()) as { error: { message: string } }).error.message).toContain("user");
+    expect((await click(press(ACTION_IDS.restore, "slack-btn/big", "/r/x"), T0 + 5 * HOUR, "wrong")).status).toBe(401);
+    expect(await stateCounts()).toEqual(before);
+  });
+});
