@@ -1,6 +1,7 @@
 // `npm start`: the guardrail running locally under wrangler (workerd + local D1) against the
 // simulated HF fleet, with a tick every few seconds and a readable timeline. No account, no keys.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { parse } from "yaml";
@@ -11,6 +12,10 @@ const TICK_SECONDS = Number(process.env.DEMO_TICK_SECONDS ?? 10);
 const STATE_DIR = ".wrangler/demo-state";
 const LOG_FILE = ".wrangler/demo-wrangler.log";
 const POLICY_FILE = "scripts/demo-policy.yaml";
+// Fresh secrets per run: the demo reads with READ_TOKEN and prints how to steer it with overrides.
+const READ_TOKEN = randomBytes(16).toString("hex");
+const OVERRIDE_SECRET = randomBytes(16).toString("hex");
+const AUTH = { headers: { Authorization: `Bearer ${READ_TOKEN}` } };
 
 const tty = process.stdout.isTTY;
 const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -54,7 +59,7 @@ async function waitUntilUp(base: string, wrangler: ChildProcess, timeoutMs = 90_
   while (Date.now() < deadline) {
     if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited with code ${wrangler.exitCode}; see ${LOG_FILE}`);
     try {
-      const res = await fetch(`${base}/v1/status`);
+      const res = await fetch(`${base}/v1/status`, AUTH);
       if (res.ok) return;
     } catch {
       // not listening yet
@@ -97,6 +102,10 @@ async function main() {
   console.log(`  simulated HF fleet  ${emulator.url} (namespace "${DEMO_NAMESPACE}", ${DEMO_FLEET.length} endpoints)`);
   console.log(`  guardrail Worker    ${base}  (try ${base}/v1/status and ${base}/v1/events)`);
   console.log(`  policy              ${POLICY_FILE}; a tick every ${TICK_SECONDS} s (production: every minute)`);
+  console.log(`  read token          curl -H "Authorization: Bearer ${READ_TOKEN}" ${base}/metrics`);
+  console.log(
+    `  steer it            OVERRIDE_SIGNING_SECRET=${OVERRIDE_SECRET} GUARDRAIL_URL=${base} npm run override -- suspend demo/batch-llm 30m --reason "demo"`,
+  );
   console.log(dim("  applying D1 migrations and starting wrangler dev..."));
   applyMigrations();
 
@@ -120,6 +129,10 @@ async function main() {
       `HF_TOKEN:${emulator.token}`,
       "--var",
       `GUARDRAIL_POLICY:${policyJson}`,
+      "--var",
+      `READ_TOKEN:${READ_TOKEN}`,
+      "--var",
+      `OVERRIDE_SIGNING_SECRET:${OVERRIDE_SECRET}`,
     ],
     { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -153,8 +166,8 @@ async function main() {
   const tick = async () => {
     const t = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${Date.now()}`);
     const outcome = (await t.text()).trim();
-    const status = (await (await fetch(`${base}/v1/status`)).json()) as Status;
-    const { events } = (await (await fetch(`${base}/v1/events?after=${lastEventId}&limit=200`)).json()) as { events: Event[] };
+    const status = (await (await fetch(`${base}/v1/status`, AUTH)).json()) as Status;
+    const { events } = (await (await fetch(`${base}/v1/events?after=${lastEventId}&limit=200`, AUTH)).json()) as { events: Event[] };
     if (outcome !== "ok") say(red(`tick ${outcome}: see ${LOG_FILE}`));
     if (!status.policy.valid || status.problems.length) {
       for (const i of [...status.policy.issues, ...status.problems]) say(red(`config: ${i.path}: ${i.message}`));
@@ -173,6 +186,8 @@ async function main() {
       if (e.type === "action") {
         const mark = e.data.status === "failed" ? red("ACTION FAILED") : bold("ACTION");
         say(`${mark} ${e.title}\n${" ".repeat(10)}${dim(`why: ${e.message}`)}`);
+      } else if (e.type === "override") {
+        say(`${cyan("OVERRIDE")} ${e.title}\n${" ".repeat(10)}${dim(`why: ${e.message}`)}`);
       } else {
         const sev = e.severity === "critical" ? red("critical") : e.severity === "warning" ? yellow("warning") : "info";
         say(`${bold("ALERT")}  ${sev} ${e.title}\n${" ".repeat(10)}${dim(e.message)}`);
