@@ -1,6 +1,7 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
+import { statusSchema } from "./status.ts";
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -94,6 +95,7 @@ export const policySchema = z
         }
       })
       .describe("per-endpoint settings keyed namespace/name, with a `defaults` entry"),
+    status: statusSchema.describe("who may read the status page and the read API"),
   })
   .strict();
 

@@ -15,4 +15,13 @@ export {
   spendToday,
 } from "./ledger.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
-export { finishTick, recentTicks, startTick, type TickOutcome, type TickRow, type TickSummary } from "./ticks.ts";
+export {
+  finishTick,
+  recentTicks,
+  type SpendPoint,
+  spendSeries,
+  startTick,
+  type TickOutcome,
+  type TickRow,
+  type TickSummary,
+} from "./ticks.ts";

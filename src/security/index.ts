@@ -1,0 +1,2 @@
+// Public surface of security: secret comparison (signature checks join here).
+export { sameSecret } from "./secret.ts";
