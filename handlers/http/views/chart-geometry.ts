@@ -2,9 +2,9 @@
 // the forecast and the action markers over the budget day. Pure, so it is tested without a browser.
 import type { SpendPoint } from "../../../src/store/index.ts";
 
-export const WIDTH = 640;
+export const WIDTH = 560;
 export const HEIGHT = 300;
-export const PAD = { left: 56, right: 64, top: 16, bottom: 32 };
+export const PAD = { left: 52, right: 48, top: 14, bottom: 30 };
 /** More points than this are thinned: the line is cumulative, so every n-th point draws the same shape. */
 export const MAX_POINTS = 360;
 
@@ -26,7 +26,12 @@ export interface ThresholdLine {
   name: "budget" | "scale_down" | "reroute" | "shutdown";
   ratio: number;
   y: number;
+  /** where its label sits: at the line, or pushed up so labels of close lines do not overlap */
+  labelY: number;
 }
+
+/** Vertical room one threshold label needs, in chart units. */
+export const LABEL_GAP = 15;
 
 export interface Marker {
   at: number;
@@ -80,7 +85,9 @@ export function chartGeometry(input: ChartInput, hourLabel: (t: number) => strin
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const highest = Math.max(budgetMicro * thresholds.shutdown * 1.1, ...input.series.map((p) => p.spendMicro), input.forecast?.toMicro ?? 0);
-  const yMaxMicro = niceCeil(highest / 1e6) * 1e6;
+  // Four or five gridlines at round dollar amounts.
+  const stepMicro = niceCeil(highest / 4 / 1e6) * 1e6;
+  const yMaxMicro = Math.ceil(highest / stepMicro) * stepMicro;
   const x = (t: number) => round(PAD.left + (plotW * (Math.min(Math.max(t, start), end) - start)) / (end - start));
   const y = (micro: number) => round(PAD.top + plotH * (1 - Math.min(micro, yMaxMicro) / yMaxMicro));
 
@@ -91,7 +98,13 @@ export function chartGeometry(input: ChartInput, hourLabel: (t: number) => strin
       ["reroute", thresholds.reroute],
       ["shutdown", thresholds.shutdown],
     ] as const
-  ).map(([name, ratio]) => ({ name, ratio, y: y(budgetMicro * ratio) }));
+  ).map(([name, ratio]) => ({ name, ratio, y: y(budgetMicro * ratio), labelY: y(budgetMicro * ratio) }));
+  // Ratios rise, so each line is above the one before: push each label up past the previous one.
+  for (let i = 1; i < lines.length; i++) {
+    const prev = lines[i - 1] as ThresholdLine;
+    const line = lines[i] as ThresholdLine;
+    line.labelY = Math.min(line.y, prev.labelY - LABEL_GAP);
+  }
 
   const byTime = new Map<number, Marker>();
   for (const a of input.actions) {
@@ -108,7 +121,8 @@ export function chartGeometry(input: ChartInput, hourLabel: (t: number) => strin
     const t = start + h * 3_600_000;
     hourTicks.push({ x: x(t), label: hourLabel(t) });
   }
-  const moneyTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({ y: y(yMaxMicro * f), micro: yMaxMicro * f }));
+  const moneyTicks: ChartGeometry["moneyTicks"] = [];
+  for (let m = 0; m <= yMaxMicro + 1; m += stepMicro) moneyTicks.push({ y: y(m), micro: m });
 
   const f = input.forecast;
   return {

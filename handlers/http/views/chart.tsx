@@ -36,8 +36,8 @@ export function SpendChart(props: { input: ChartInput; tz: string }) {
       {g.thresholds.map((l) => (
         <g data-threshold={l.name} data-ratio={l.ratio}>
           <line class={`threshold ${l.name}`} x1={PAD.left} x2={right} y1={l.y} y2={l.y} />
-          <text class={`threshold-label ${l.name}`} x={right + 4} y={l.y + 4}>
-            {l.name === "budget" ? "100 %" : percent(l.ratio).replace(".0 ", " ")}
+          <text class={`threshold-label ${l.name}`} x={right + 4} y={l.labelY + 5}>
+            {`${Math.round(l.ratio * 100)}%`}
           </text>
           <title>{`${LINE_LABEL[l.name]}: ${percent(l.ratio)} of the budget = ${usd((input.budgetMicro * l.ratio) / 1e6)}`}</title>
         </g>

@@ -113,71 +113,80 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
   };
   return (
     <>
-      <section class="glance" data-section="glance">
-        <div>
-          <div class={`big level-${b.level_name}`} data-figure="level">
-            {words(b.level_name)}
+      <div class="overview">
+        <section class="glance" data-section="glance">
+          <div class="headline">
+            <div>
+              <div class={`big level-${b.level_name}`} data-figure="level">
+                {words(b.level_name)}
+              </div>
+              <div class="muted small">level reached today</div>
+            </div>
+            <div>
+              <div class={`big level-${b.level_name}`} data-figure="ratio">
+                {percent(b.ratio)}
+              </div>
+              <div class="muted small">of the daily budget</div>
+            </div>
           </div>
-          <div class="muted small">level reached today</div>
-        </div>
-        <div>
-          <div class={`big level-${b.level_name}`} data-figure="ratio">
-            {percent(b.ratio)}
+          <dl class="figures">
+            <div>
+              <dt>spent today</dt>
+              <dd>
+                <span data-figure="spend">{usd(b.spend_usd)}</span>
+                <span class="muted small">
+                  {" of "}
+                  <span data-figure="budget">{usd(b.daily_usd)}</span>
+                </span>
+              </dd>
+            </div>
+            <div>
+              <dt>burning now</dt>
+              <dd>
+                <span data-figure="burn">{usd(b.burn_usd_per_hour)}</span>
+                <span class="muted small"> per hour</span>
+              </dd>
+            </div>
+            <div>
+              <dt>forecast, end of day</dt>
+              <dd data-figure="forecast">{props.day.forecastMicro === null ? "–" : usd(props.day.forecastMicro / 1e6)}</dd>
+            </div>
+            <div>
+              <dt>last tick</dt>
+              <dd data-figure="last-tick">
+                {lastAt === null ? "never" : clockTime(lastAt, tz, true)}
+                {lastAt !== null && <span class="muted small">{` ${age(lastAt, now)}`}</span>}
+              </dd>
+            </div>
+          </dl>
+          <div class="flags" data-section="flags">
+            {flags.map((f) => (
+              <span class={`flag ${f.tone}`} data-flag={f.name}>
+                {f.text}
+              </span>
+            ))}
           </div>
-          <div class="muted small">of the daily budget</div>
-        </div>
-        <dl class="figure">
-          <dt>spent today</dt>
-          <dd>
-            <span data-figure="spend">{usd(b.spend_usd)}</span>
-            <span class="muted small">
-              {" of "}
-              <span data-figure="budget">{usd(b.daily_usd)}</span>
+        </section>
+        <section data-section="chart">
+          <h2>Spend today</h2>
+          <SpendChart input={chart} tz={tz} />
+          <div class="legend">
+            <span>
+              <i />
+              spend
             </span>
-          </dd>
-          <dt>burning now</dt>
-          <dd>
-            <span data-figure="burn">{usd(b.burn_usd_per_hour)}</span>
-            <span class="muted small"> per hour</span>
-          </dd>
-        </dl>
-        <dl class="figure">
-          <dt>forecast, end of day</dt>
-          <dd data-figure="forecast">{props.day.forecastMicro === null ? "–" : usd(props.day.forecastMicro / 1e6)}</dd>
-          <dt>last tick</dt>
-          <dd class="small" data-figure="last-tick">
-            {lastAt === null ? "never" : `${clockTime(lastAt, tz, true)} (${age(lastAt, now)})`}
-          </dd>
-        </dl>
-        <div class="flags" data-section="flags">
-          {flags.map((f) => (
-            <span class={`flag ${f.tone}`} data-flag={f.name}>
-              {f.text}
+            <span>
+              <i class="f" />
+              forecast at the current burn
             </span>
-          ))}
-        </div>
-      </section>
-      <section data-section="chart">
-        <h2>Spend today</h2>
-        <SpendChart input={chart} tz={tz} />
-        <div class="legend">
-          <span>
-            <i />
-            spend
-          </span>
-          <span>
-            <i class="f" />
-            forecast (current burn)
-          </span>
-          <span>
-            <i class="m" />
-            action
-          </span>
-          <span>
-            lines: budget, {percent(b.thresholds.scale_down)}, {percent(b.thresholds.reroute)}, {percent(b.thresholds.shutdown)}
-          </span>
-        </div>
-      </section>
+            <span>
+              <i class="m" />
+              action
+            </span>
+            <span>lines: budget and the ladder</span>
+          </div>
+        </section>
+      </div>
       <Endpoints json={json} />
     </>
   );

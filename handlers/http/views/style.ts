@@ -12,22 +12,25 @@ header.top{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:spac
 h1{font-size:17px;margin:4px 0}h2{font-size:15px;margin:0 0 8px}
 .muted{color:var(--muted)}.small{font-size:13px}
 section{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px;margin:12px 0}
-.glance{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px}
-.big{font-size:40px;font-weight:700;line-height:1.1;letter-spacing:-.5px;overflow-wrap:anywhere}
+.overview{display:grid;gap:12px;margin:12px 0}.overview section{margin:0}
+@media (min-width:960px){.overview{grid-template-columns:minmax(320px,2fr) 3fr}}
+.headline{display:flex;flex-wrap:wrap;gap:8px 28px;margin-bottom:12px}
+.big{font-size:clamp(30px,8vw,44px);font-weight:700;line-height:1.1;letter-spacing:-.5px;white-space:nowrap}
 .level-normal{color:var(--ok)}.level-scale_down{color:var(--l1)}.level-reroute{color:var(--l2)}.level-shutdown{color:var(--l3)}
-.figure dt{font-size:13px;color:var(--muted)}.figure dd{margin:0;font-size:20px;font-weight:600}
-.flags{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
+.figures{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:10px 16px;margin:0}
+.figures dt{font-size:13px;color:var(--muted)}.figures dd{margin:0;font-size:19px;font-weight:600}
+.flags{display:flex;flex-wrap:wrap;align-items:flex-start;gap:6px;margin-top:12px}
 .flag{border-radius:999px;padding:2px 10px;font-size:13px;font-weight:600;border:1px solid currentColor}
 .flag.warn{color:var(--l1)}.flag.bad{color:var(--l3)}.flag.ok{color:var(--ok)}
 .chart{width:100%;height:auto;display:block}
-.chart .axis{font-size:13px;fill:var(--muted)}
+.chart .axis{font-size:14px;fill:var(--muted)}
 .chart .grid{stroke:var(--line);stroke-width:1}
 .chart .over{fill:var(--over)}
 .chart .threshold{stroke-width:1.5;stroke-dasharray:6 4}
 .chart .threshold.budget{stroke:var(--fg);stroke-dasharray:none}
 .chart .scale_down{stroke:var(--l1);fill:var(--l1)}.chart .reroute{stroke:var(--l2);fill:var(--l2)}
 .chart .shutdown{stroke:var(--l3);fill:var(--l3)}.chart .pause{stroke:var(--l3);fill:var(--l3)}
-.chart .threshold-label{font-size:13px;stroke:none}.chart .threshold-label.budget{fill:var(--fg)}
+.chart .threshold-label{font-size:14px;stroke:none}.chart .threshold-label.budget{fill:var(--fg)}
 .chart .spend{fill:none;stroke:var(--spend);stroke-width:3;stroke-linejoin:round}
 .chart .spend-dot{fill:var(--spend)}
 .chart .forecast{stroke:var(--spend);stroke-width:2;stroke-dasharray:3 5;opacity:.8}
@@ -53,7 +56,6 @@ form.login input{width:100%;font:inherit;padding:10px;border:1px solid var(--lin
 button{font:inherit;padding:10px 16px;border-radius:8px;border:0;background:var(--spend);color:#fff;margin-top:10px;cursor:pointer}
 button.link{background:none;color:var(--muted);padding:0;margin:0;text-decoration:underline}
 @media (max-width:640px){
-.big{font-size:34px}
 table.endpoints thead{display:none}
 table.endpoints,table.endpoints tbody,table.endpoints tr,table.endpoints td{display:block;width:100%}
 table.endpoints tr{border-bottom:1px solid var(--line);padding:6px 0}
