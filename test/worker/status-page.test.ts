@@ -42,6 +42,13 @@ function worker(vars: Partial<Cloudflare.Env> = {}, policy: PolicyInput = policy
 
 const bearer = { headers: { authorization: `Bearer ${TOKEN}` } };
 
+/** The login form's POST, as a browser on `origin` sends it. */
+const loginPost = (token: string, origin = "http://guardrail.test"): RequestInit => ({
+  method: "POST",
+  headers: { origin, "content-type": "application/x-www-form-urlencoded" },
+  body: new URLSearchParams({ token }),
+});
+
 /** Visible text of the first element carrying `attr` (enough HTML parsing for our own markup). */
 function textOf(html: string, attr: string): string | null {
   const m = new RegExp(`<(\\w+)[^>]*${attr}[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
@@ -150,11 +157,7 @@ describe("reading the status page", () => {
 
   it("signs in with the read token: an HttpOnly, Secure, SameSite=Strict cookie that opens the page", async () => {
     const get = worker();
-    const res = await get("/login", {
-      method: "POST",
-      headers: { origin: "http://guardrail.test", "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: TOKEN }),
-    });
+    const res = await get("/login", loginPost(TOKEN));
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/");
     const cookie = res.headers.get("set-cookie") ?? "";
@@ -168,22 +171,14 @@ describe("reading the status page", () => {
   });
 
   it("refuses a wrong token with 401, sets no cookie and says why", async () => {
-    const res = await worker()("/login", {
-      method: "POST",
-      headers: { origin: "http://guardrail.test", "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: `${TOKEN}x` }),
-    });
+    const res = await worker()("/login", loginPost(`${TOKEN}x`));
     expect(res.status).toBe(401);
     expect(res.headers.get("set-cookie")).toBeNull();
     expect(await res.text()).toContain("That is not the read token.");
   });
 
   it("refuses a login posted from another site", async () => {
-    const res = await worker()("/login", {
-      method: "POST",
-      headers: { origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: TOKEN }),
-    });
+    const res = await worker()("/login", loginPost(TOKEN, "https://evil.example"));
     expect(res.status).toBe(403);
     expect(res.headers.get("set-cookie")).toBeNull();
   });
@@ -192,11 +187,7 @@ describe("reading the status page", () => {
     const get = worker({ READ_TOKEN: undefined });
     expect((await get("/")).status).toBe(302);
     expect(await (await get("/login")).text()).toContain("READ_TOKEN is not set");
-    const login = await get("/login", {
-      method: "POST",
-      headers: { origin: "http://guardrail.test", "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: "anything" }),
-    });
+    const login = await get("/login", loginPost("anything"));
     expect(login.status).toBe(401);
   });
 
