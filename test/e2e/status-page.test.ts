@@ -52,7 +52,22 @@ describe("the status page in a real browser", () => {
     return (await res.json()) as T;
   };
 
+  // A setup failure (no Chromium, wrangler not starting) fails every test here, by name: a suite
+  // that errors in beforeAll would only show its tests as skipped.
+  let setupError: unknown = null;
+  const ready = () => {
+    if (setupError) throw setupError;
+  };
+
   beforeAll(async () => {
+    try {
+      await setUp();
+    } catch (err) {
+      setupError = err;
+    }
+  });
+
+  async function setUp() {
     mkdirSync(SHOTS, { recursive: true });
     // The browser first: when it is missing, fail before spending time on wrangler.
     browser = await launchChromium();
@@ -73,8 +88,11 @@ describe("the status page in a real browser", () => {
     await dev.ready;
     // The demo fleet burns about $31.50/h against $50/day: 0 %, 63 %, 126 % (scale down),
     // 189 % (reroute), 218 % (shutdown): one tick an hour for the last four hours.
-    for (let h = 4; h >= 0; h--) expect(await dev.tick(now - h * HOUR - 1000)).toBe("ok");
-  });
+    for (let h = 4; h >= 0; h--) {
+      const outcome = await dev.tick(now - h * HOUR - 1000);
+      if (outcome !== "ok") throw new Error(`tick ${4 - h} answered ${outcome}; see ${SHOTS}/wrangler.log`);
+    }
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -84,6 +102,7 @@ describe("the status page in a real browser", () => {
   });
 
   it("signs in with the read token and shows the figures /v1/status reports", async () => {
+    ready();
     desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await desktop.newPage();
     await page.goto(`${dev.base}/`);
@@ -119,6 +138,7 @@ describe("the status page in a real browser", () => {
   });
 
   it("draws the budget and the 120 / 150 / 200 % lines and a marker wherever the guardrail acted", async () => {
+    ready();
     const lines = page.locator("svg.chart [data-threshold]");
     expect(await lines.evaluateAll((ls) => ls.map((l) => l.getAttribute("data-ratio")))).toEqual(["1", "1.2", "1.5", "2"]);
     // Drawn where they should be: each higher ratio higher on the screen.
@@ -144,6 +164,7 @@ describe("the status page in a real browser", () => {
   });
 
   it("refreshes its figures without a full reload", async () => {
+    ready();
     await page.goto(`${dev.base}/?refresh=2`);
     // Survives only if the document is never reloaded.
     await page.evaluate("window.sameDocument = true");
@@ -157,6 +178,7 @@ describe("the status page in a real browser", () => {
   });
 
   it("fits a phone screen", async () => {
+    ready();
     const phone = await browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
