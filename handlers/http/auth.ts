@@ -1,46 +1,43 @@
-// Read access: GET / and the read API need READ_TOKEN, sent as `Authorization: Bearer <token>` or
-// as the guardrail_read cookie the login form sets, unless the policy says `status.public: true`.
+// Read access: the status page (GET /) needs the READ_TOKEN secret, as `Authorization: Bearer
+// <token>` or the `guardrail_read` cookie set by the page's login form, unless the policy says
+// `status.public: true`. Compared in constant time.
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { sameSecret } from "../../src/security/index.ts";
+import { timingSafeEqual } from "hono/utils/buffer";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";
 
 export const READ_COOKIE = "guardrail_read";
 
-export function isPublic(env: Cloudflare.Env): boolean {
+/** Whether the policy opens reading to anyone; an invalid policy cannot, so it fails closed. */
+export function statusIsPublic(env: Cloudflare.Env): boolean {
   const { policy } = loadConfig(env);
   return policy.ok && policy.policy.status.public;
 }
 
-/** True when `token` is the deployment's READ_TOKEN (false when none is set: fail closed). */
-export async function isReadToken(env: Cloudflare.Env, token: string): Promise<boolean> {
-  return Boolean(env.READ_TOKEN) && (await sameSecret(token, env.READ_TOKEN ?? ""));
+/** True when `given` is this Worker's READ_TOKEN (never when none is set). */
+export async function isReadToken(env: Cloudflare.Env, given: string | undefined): Promise<boolean> {
+  const token = env.READ_TOKEN;
+  return Boolean(token && given && (await timingSafeEqual(given, token)));
 }
 
-function presentedToken(c: Context): string | null {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  return bearer?.[1] ?? getCookie(c, READ_COOKIE) ?? null;
+function presentedToken(c: Context<AppEnv>): string | undefined {
+  const auth = c.req.header("Authorization");
+  const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1];
+  return bearer || getCookie(c, READ_COOKIE) || undefined;
+}
+
+/** True when this request may read: status is public, or it carries READ_TOKEN. */
+export async function mayRead(c: Context<AppEnv>): Promise<boolean> {
+  return statusIsPublic(c.env) || (await isReadToken(c.env, presentedToken(c)));
 }
 
 export const requireReader: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (isPublic(c.env)) return next();
-  const token = presentedToken(c);
-  if (token !== null && (await isReadToken(c.env, token))) return next();
+  if (await mayRead(c)) return next();
   c.header("WWW-Authenticate", 'Bearer realm="budget-guardrail"');
-  if (!c.env.READ_TOKEN) {
-    return errorResponse(
-      c,
-      401,
-      "unauthorized",
-      "READ_TOKEN is not set: run `wrangler secret put READ_TOKEN`, or set `status.public: true` in the policy",
-    );
-  }
-  return errorResponse(
-    c,
-    401,
-    "unauthorized",
-    token === null ? "send `Authorization: Bearer <READ_TOKEN>` or log in at /login" : "the read token is not valid",
-  );
+  const message = c.env.READ_TOKEN
+    ? "send the read token as `Authorization: Bearer <READ_TOKEN>` (or log in at /login)"
+    : "reading needs the READ_TOKEN secret, which is not set on this Worker: `wrangler secret put READ_TOKEN`, or set status.public: true in the policy";
+  return errorResponse(c, 401, "unauthorized", message);
 };

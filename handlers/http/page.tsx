@@ -7,7 +7,7 @@ import * as z from "zod";
 import { budgetDayBounds, runRateForecast, usdToMicro } from "../../src/core/index.ts";
 import { listEvents, spendSeries } from "../../src/store/index.ts";
 import type { AppEnv } from "./app.ts";
-import { isPublic, isReadToken, READ_COOKIE, requireReader } from "./auth.ts";
+import { isReadToken, READ_COOKIE, requireReader, statusIsPublic } from "./auth.ts";
 import { invalidInput } from "./errors.ts";
 import { loadStatus } from "./status.ts";
 import { Layout } from "./views/layout.tsx";
@@ -63,7 +63,7 @@ async function pageData(c: Context<AppEnv>): Promise<StatusPageData> {
     series,
     events,
     now,
-    signedIn: !isPublic(c.env),
+    signedIn: !statusIsPublic(c.env),
     day:
       bounds && budget
         ? {
@@ -90,7 +90,7 @@ export const pageRoutes = new Hono<AppEnv>()
     );
   })
   .get("/login", (c) => {
-    if (isPublic(c.env)) return c.redirect("/");
+    if (statusIsPublic(c.env)) return c.redirect("/");
     const nonce = crypto.randomUUID();
     htmlHeaders(c, nonce);
     return c.html(

@@ -1,2 +1,0 @@
-// Public surface of security: secret comparison (signature checks join here).
-export { sameSecret } from "./secret.ts";
