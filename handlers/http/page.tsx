@@ -1,6 +1,7 @@
 // GET / (the status page), GET|POST /login and POST /logout. The page is rendered here from
 // loadStatus (the same reading as GET /v1/status) plus the day's spend series and latest events.
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import * as z from "zod";
@@ -99,7 +100,7 @@ export const pageRoutes = new Hono<AppEnv>()
       </Layout>,
     );
   })
-  .post("/login", csrf(), async (c) => {
+  .post("/login", csrf(), bodyLimit({ maxSize: 4096 }), async (c) => {
     const parsed = loginBody.safeParse(await c.req.parseBody());
     const ok = parsed.success && (await isReadToken(c.env, parsed.data.token));
     if (parsed.success && ok) {

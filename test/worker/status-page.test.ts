@@ -183,6 +183,12 @@ describe("reading the status page", () => {
     expect(res.headers.get("set-cookie")).toBeNull();
   });
 
+  it("refuses an oversized login body before reading it", async () => {
+    const res = await worker()("/login", loginPost("x".repeat(10_000)));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "too_large" } });
+  });
+
   it("fails closed when READ_TOKEN is not set, and the login form says how to set it", async () => {
     const get = worker({ READ_TOKEN: undefined });
     expect((await get("/")).status).toBe(302);
