@@ -1,5 +1,6 @@
-// Two projects: pure unit tests in Node, and Worker code inside workerd with a real local D1
-// (migrations applied from infra/migrations) and the HF emulator started once in globalSetup.
+// Three projects: pure unit tests in Node; Worker code inside workerd with a real local D1
+// (migrations applied from infra/migrations) and the HF emulator started once in globalSetup;
+// end-to-end tests in Node that run `wrangler dev` and drive headless Chromium.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
@@ -55,6 +56,9 @@ export default defineConfig(async () => {
             globalSetup: ["test/global-setup.ts"],
             setupFiles: ["test/worker/apply-migrations.ts"],
           },
+        },
+        {
+          test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 },
         },
       ],
     },

@@ -6,7 +6,7 @@ const app = createApp({ clock: () => Date.now() });
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env, _ctx) {
+  async scheduled(controller, env) {
     // A failed tick is not retried by the platform: the next minute's tick observes afresh.
     controller.noRetry?.();
     await scheduledTick(controller, env);

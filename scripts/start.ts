@@ -1,21 +1,18 @@
 // `npm start`: the guardrail running locally under wrangler (workerd + local D1) against the
 // simulated HF fleet, with a tick every few seconds and a readable timeline. No account, no keys.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { readFileSync, rmSync } from "node:fs";
 import { parse } from "yaml";
 import { DEMO_FLEET, DEMO_NAMESPACE } from "../src/sim/demo-fleet.ts";
 import { startEmulator } from "../src/sim/emulator.ts";
+import { freePort, startWranglerDev } from "./wrangler-dev.ts";
 
 const TICK_SECONDS = Number(process.env.DEMO_TICK_SECONDS ?? 10);
 const STATE_DIR = ".wrangler/demo-state";
 const LOG_FILE = ".wrangler/demo-wrangler.log";
 const POLICY_FILE = "scripts/demo-policy.yaml";
-// Fresh secrets per run: the demo reads with READ_TOKEN and prints how to steer it with overrides.
-const READ_TOKEN = randomBytes(16).toString("hex");
+/** A fresh secret per run, printed, so the demo can be steered with `npm run override`. */
 const OVERRIDE_SECRET = randomBytes(16).toString("hex");
-const AUTH = { headers: { Authorization: `Bearer ${READ_TOKEN}` } };
 
 const tty = process.stdout.isTTY;
 const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -29,45 +26,6 @@ const LEVEL_COLOR: Record<string, (s: string) => string> = { normal: green, scal
 
 const clock = () => new Date().toISOString().slice(11, 19);
 const say = (line: string) => console.log(`${dim(clock())}  ${line}`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
-
-function applyMigrations() {
-  const res = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "budget-guardrail", "--local", "--persist-to", STATE_DIR], {
-    env,
-    encoding: "utf8",
-  });
-  if (res.status !== 0) {
-    console.error(res.stdout, res.stderr);
-    throw new Error("could not apply the D1 migrations locally (output above)");
-  }
-}
-
-async function waitUntilUp(base: string, wrangler: ChildProcess, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited with code ${wrangler.exitCode}; see ${LOG_FILE}`);
-    try {
-      const res = await fetch(`${base}/v1/status`, AUTH);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`wrangler dev did not answer within ${timeoutMs / 1000} s; see ${LOG_FILE}`);
-}
 
 interface Status {
   mode?: string;
@@ -95,49 +53,20 @@ async function main() {
   const emulator = await startEmulator({ port: await freePort() });
   emulator.reset(DEMO_NAMESPACE, { endpoints: DEMO_FLEET });
   const policyJson = JSON.stringify(parse(readFileSync(POLICY_FILE, "utf8")));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-
   console.log(bold("budget-guardrail demo"));
   console.log(`  simulated HF fleet  ${emulator.url} (namespace "${DEMO_NAMESPACE}", ${DEMO_FLEET.length} endpoints)`);
-  console.log(`  guardrail Worker    ${base}  (try ${base}/v1/status and ${base}/v1/events)`);
   console.log(`  policy              ${POLICY_FILE}; a tick every ${TICK_SECONDS} s (production: every minute)`);
-  console.log(`  read token          curl -H "Authorization: Bearer ${READ_TOKEN}" ${base}/metrics`);
-  console.log(
-    `  steer it            OVERRIDE_SIGNING_SECRET=${OVERRIDE_SECRET} GUARDRAIL_URL=${base} npm run override -- suspend demo/batch-llm 30m --reason "demo"`,
-  );
   console.log(dim("  applying D1 migrations and starting wrangler dev..."));
-  applyMigrations();
-
-  const log = createWriteStream(LOG_FILE);
-  const wrangler = spawn(
-    "npx",
-    [
-      "wrangler",
-      "dev",
-      "--port",
-      String(port),
-      "--ip",
-      "127.0.0.1",
-      "--inspector-port",
-      String(await freePort()),
-      "--persist-to",
-      STATE_DIR,
-      "--var",
-      `HF_API_BASE:${emulator.url}`,
-      "--var",
-      `HF_TOKEN:${emulator.token}`,
-      "--var",
-      `GUARDRAIL_POLICY:${policyJson}`,
-      "--var",
-      `READ_TOKEN:${READ_TOKEN}`,
-      "--var",
-      `OVERRIDE_SIGNING_SECRET:${OVERRIDE_SECRET}`,
-    ],
-    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  const dev = await startWranglerDev({
+    stateDir: STATE_DIR,
+    logFile: LOG_FILE,
+    vars: { HF_API_BASE: emulator.url, HF_TOKEN: emulator.token, GUARDRAIL_POLICY: policyJson, OVERRIDE_SIGNING_SECRET: OVERRIDE_SECRET },
+  });
+  const { base, process: wrangler } = dev;
+  console.log(`  guardrail Worker    ${base}  (status page ${base}/ ; JSON ${base}/v1/status and ${base}/v1/events)`);
+  console.log(
+    `  steer it            OVERRIDE_SIGNING_SECRET=${OVERRIDE_SECRET} GUARDRAIL_URL=${base} npm run override -- suspend demo/batch-llm 30m --reason demo`,
   );
-  wrangler.stdout?.pipe(log);
-  wrangler.stderr?.pipe(log);
 
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
@@ -146,11 +75,7 @@ async function main() {
     stopping = true;
     if (timer) clearTimeout(timer);
     console.log(dim("\nstopping: wrangler dev, then the emulator..."));
-    try {
-      if (wrangler.pid && wrangler.exitCode === null) process.kill(-wrangler.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
+    dev.stop();
     await emulator.close();
     const cost = emulator.cost(DEMO_NAMESPACE);
     console.log(`simulated bill while the demo ran: $${(cost.totalMicroUsd / 1e6).toFixed(4)}`);
@@ -159,15 +84,19 @@ async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  await waitUntilUp(base, wrangler);
-  say(green("guardrail up; first tick now"));
+  try {
+    await dev.ready;
+  } catch (err) {
+    await emulator.close();
+    throw err;
+  }
+  say(green(`guardrail up; first tick now. Status page: ${base}/`));
 
   let lastEventId = 0;
   const tick = async () => {
-    const t = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${Date.now()}`);
-    const outcome = (await t.text()).trim();
-    const status = (await (await fetch(`${base}/v1/status`, AUTH)).json()) as Status;
-    const { events } = (await (await fetch(`${base}/v1/events?after=${lastEventId}&limit=200`, AUTH)).json()) as { events: Event[] };
+    const outcome = await dev.tick(Date.now());
+    const status = (await (await fetch(`${base}/v1/status`)).json()) as Status;
+    const { events } = (await (await fetch(`${base}/v1/events?after=${lastEventId}&limit=200`)).json()) as { events: Event[] };
     if (outcome !== "ok") say(red(`tick ${outcome}: see ${LOG_FILE}`));
     if (!status.policy.valid || status.problems.length) {
       for (const i of [...status.policy.issues, ...status.problems]) say(red(`config: ${i.path}: ${i.message}`));

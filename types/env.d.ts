@@ -5,10 +5,10 @@ declare global {
       DB: D1Database;
       HF_API_BASE: string;
       HF_TOKEN?: string;
+      /** Bearer token for GET / and the read API (unless the policy sets status.public). */
+      READ_TOKEN?: string;
       /** Optional policy (YAML or JSON) that replaces the bundled guardrail.yaml; used by `npm start`. */
       GUARDRAIL_POLICY?: string;
-      /** Bearer token (or guardrail_read cookie) for the read side; see handlers/http/auth.ts. */
-      READ_TOKEN?: string;
       /** HMAC key of the override webhook (X-Guardrail-Signature). */
       OVERRIDE_SIGNING_SECRET?: string;
       /** Slack app signing secret, for /slack/commands and /slack/interactions. */

@@ -1,12 +1,16 @@
 // The Hono app: one file per route group; every error leaves as the JSON error shape.
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { requireReader } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { eventsRoutes } from "./events.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { overridesRoutes } from "./overrides.ts";
+import { pageRoutes } from "./page.tsx";
 import { slackRoutes } from "./slack.ts";
 import { statusRoutes } from "./status.ts";
+
+const HTTP_CODES: Record<number, string> = { 400: "invalid_request", 401: "unauthorized", 403: "forbidden", 413: "too_large" };
 
 export interface AppDeps {
   clock: () => number;
@@ -27,9 +31,13 @@ export function createApp(deps: AppDeps) {
   app.route("/v1/overrides", overridesRoutes);
   app.route("/metrics", metricsRoutes);
   app.route("/slack", slackRoutes);
-  app.get("/", (c) => c.redirect("/v1/status"));
+  app.route("/", pageRoutes);
   app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {
+    // Hono's own middleware (csrf, body limits) refuses requests by throwing these.
+    if (err instanceof HTTPException && err.status < 500) {
+      return errorResponse(c, err.status, HTTP_CODES[err.status] ?? "refused", err.message || "request refused");
+    }
     console.error(JSON.stringify({ event: "http_error", path: new URL(c.req.url).pathname, message: err.message }));
     return errorResponse(c, 500, "internal", "internal error; see the Worker logs");
   });

@@ -1,6 +1,6 @@
-// Read access: GET /v1/status, /v1/events, /v1/overrides, /metrics and the status page need the
-// READ_TOKEN secret, as `Authorization: Bearer <token>` or the `guardrail_read` cookie (set by the
-// status page's login form), unless the policy says `status.public: true`. Compared in constant time.
+// Read access: the status page (GET /) needs the READ_TOKEN secret, as `Authorization: Bearer
+// <token>` or the `guardrail_read` cookie set by the page's login form, unless the policy says
+// `status.public: true`. Compared in constant time.
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { timingSafeEqual } from "hono/utils/buffer";
@@ -10,6 +10,18 @@ import { errorResponse } from "./errors.ts";
 
 export const READ_COOKIE = "guardrail_read";
 
+/** Whether the policy opens reading to anyone; an invalid policy cannot, so it fails closed. */
+export function statusIsPublic(env: Cloudflare.Env): boolean {
+  const { policy } = loadConfig(env);
+  return policy.ok && policy.policy.status.public;
+}
+
+/** True when `given` is this Worker's READ_TOKEN (never when none is set). */
+export async function isReadToken(env: Cloudflare.Env, given: string | undefined): Promise<boolean> {
+  const token = env.READ_TOKEN;
+  return Boolean(token && given && (await timingSafeEqual(given, token)));
+}
+
 function presentedToken(c: Context<AppEnv>): string | undefined {
   const auth = c.req.header("Authorization");
   const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1];
@@ -18,19 +30,14 @@ function presentedToken(c: Context<AppEnv>): string | undefined {
 
 /** True when this request may read: status is public, or it carries READ_TOKEN. */
 export async function mayRead(c: Context<AppEnv>): Promise<boolean> {
-  const config = loadConfig(c.env);
-  // An invalid policy cannot say status is public: fail closed.
-  if (config.policy.ok && config.policy.policy.status.public) return true;
-  const token = c.env.READ_TOKEN;
-  const given = presentedToken(c);
-  return Boolean(token && given && (await timingSafeEqual(given, token)));
+  return statusIsPublic(c.env) || (await isReadToken(c.env, presentedToken(c)));
 }
 
 export const requireReader: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (await mayRead(c)) return next();
   c.header("WWW-Authenticate", 'Bearer realm="budget-guardrail"');
   const message = c.env.READ_TOKEN
-    ? "send the read token as `Authorization: Bearer <READ_TOKEN>` (or log in on the status page)"
+    ? "send the read token as `Authorization: Bearer <READ_TOKEN>` (or log in at /login)"
     : "reading needs the READ_TOKEN secret, which is not set on this Worker: `wrangler secret put READ_TOKEN`, or set status.public: true in the policy";
   return errorResponse(c, 401, "unauthorized", message);
 };

@@ -1,30 +1,32 @@
 // GET /v1/status: the budget day at a glance: spend, ratio, level, endpoints, last tick, problems.
+// loadStatus() is the one reading of it; the JSON here and the status page (page.tsx) both show it.
 import { Hono } from "hono";
 import * as z from "zod";
 import { budgetDay, hourlyBurn, levelName, usdToMicro } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { settingsFor } from "../../src/policy/index.ts";
-import { actionsOfDay, dayLevel, lastObservations, loadRoutes, recentTicks, spendByEndpoint } from "../../src/store/index.ts";
+import {
+  type ActionRow,
+  actionsOfDay,
+  dayLevel,
+  lastObservations,
+  loadRoutes,
+  recentTicks,
+  spendByEndpoint,
+} from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { invalidInput } from "./errors.ts";
 
 const usd = (micro: number) => Math.round(micro) / 1e6;
 
-const query = z
-  .object({
-    day: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
-      .optional(),
-  })
-  .strict();
-
-export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
-  const parsed = query.safeParse(c.req.query());
-  if (!parsed.success) return invalidInput(c, parsed.error);
-  const config = loadConfig(c.env);
-  const db = c.env.DB;
+/**
+ * The day's status: `json` is the body of GET /v1/status; `actions` the day's action journal,
+ * oldest first (empty while the policy is invalid), whose times the status page marks.
+ */
+export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: string) {
+  const config = loadConfig(env);
+  const db = env.DB;
   const [ticks, stored] = await Promise.all([recentTicks(db, 1), lastObservations(db)]);
   const lastTick = ticks[0] ?? null;
   const base = {
@@ -45,9 +47,9 @@ export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
       error: lastTick.error,
     },
   };
-  if (!config.policy.ok) return c.json({ acting: false, ...base });
+  if (!config.policy.ok) return { json: { acting: false as boolean, ...base }, actions: [] as ActionRow[] };
   const policy = config.policy.policy;
-  const day = parsed.data.day ?? budgetDay(c.get("clock")(), policy.budget.timezone);
+  const day = dayWanted ?? budgetDay(now, policy.budget.timezone);
   const [spend, level, routes, actions] = await Promise.all([
     spendByEndpoint(db, day),
     dayLevel(db, day),
@@ -57,7 +59,7 @@ export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
   const total = [...spend.values()].reduce((a, b) => a + b, 0);
   const budgetMicro = usdToMicro(policy.budget.daily_usd);
   const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
-  return c.json({
+  const json = {
     acting: config.problems.length === 0,
     mode: policy.mode,
     ...base,
@@ -102,5 +104,27 @@ export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
       after: a.after,
       error: a.error,
     })),
-  });
+  };
+  return { json, actions };
+}
+
+export type Status = Awaited<ReturnType<typeof loadStatus>>;
+export type StatusJson = Status["json"];
+/** The status when the policy is valid: with budget, endpoints and today's actions. */
+export type ActingStatusJson = Extract<StatusJson, { budget: unknown }>;
+
+const query = z
+  .object({
+    day: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
+      .optional(),
+  })
+  .strict();
+
+export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
+  const parsed = query.safeParse(c.req.query());
+  if (!parsed.success) return invalidInput(c, parsed.error);
+  const { json } = await loadStatus(c.env, c.get("clock")(), parsed.data.day);
+  return c.json(json);
 });

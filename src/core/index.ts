@@ -31,5 +31,6 @@ export {
   withOverrides,
 } from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
+export { runRateForecast } from "./run-rate.ts";
 export type * from "./types.ts";
 export { LEVEL_NAMES } from "./types.ts";

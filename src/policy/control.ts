@@ -1,5 +1,5 @@
-// Policy sections for human control: who may steer (overrides, Slack users), which ladder levels
-// wait for a person's approval, and whether the read side is public.
+// Policy sections for human control: who may steer (overrides, Slack users) and which ladder
+// levels wait for a person's approval. (Who may read is `status`, in status.ts.)
 import * as z from "zod";
 
 /** A Slack member id, e.g. U2CERLKJA or W012A3CDE. */
@@ -36,16 +36,6 @@ export const approvalsPolicySchema = z
   })
   .strict()
   .default({ scale_down: null, reroute: null, shutdown: null });
-
-export const statusPolicySchema = z
-  .object({
-    public: z
-      .boolean()
-      .default(false)
-      .describe("true lets anyone read /v1/status, /v1/events, GET /v1/overrides, /metrics and the status page without READ_TOKEN"),
-  })
-  .strict()
-  .default({ public: false });
 
 export type ApprovalRule = z.infer<typeof approvalRuleSchema>;
 export type ApprovalsPolicy = z.infer<typeof approvalsPolicySchema>;

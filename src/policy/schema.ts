@@ -1,7 +1,8 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
-import { approvalsPolicySchema, overridesPolicySchema, statusPolicySchema } from "./control.ts";
+import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
+import { statusSchema } from "./status.ts";
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -97,7 +98,7 @@ export const policySchema = z
       .describe("per-endpoint settings keyed namespace/name, with a `defaults` entry"),
     overrides: overridesPolicySchema.describe("limits of overrides and who may steer from Slack"),
     approvals: approvalsPolicySchema.describe("ladder levels whose actions wait for a person's approval"),
-    status: statusPolicySchema.describe("who may read status, events, overrides and metrics"),
+    status: statusSchema.describe("who may read the status page and the read API"),
   })
   .strict();
 

@@ -27,4 +27,13 @@ export {
   type StoredOverride,
 } from "./overrides.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
-export { finishTick, recentTicks, startTick, type TickOutcome, type TickRow, type TickSummary } from "./ticks.ts";
+export {
+  finishTick,
+  recentTicks,
+  type SpendPoint,
+  spendSeries,
+  startTick,
+  type TickOutcome,
+  type TickRow,
+  type TickSummary,
+} from "./ticks.ts";

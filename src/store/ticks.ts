@@ -93,3 +93,27 @@ export async function recentTicks(db: D1Database, limit: number): Promise<TickRo
     error: r.error,
   }));
 }
+
+export interface SpendPoint {
+  /** the tick's scheduled time */
+  at: number;
+  /** the day's total spend after that tick */
+  spendMicro: number;
+  level: number;
+}
+
+/**
+ * The day's spend after each tick, oldest first: the line on the status page. The range on the
+ * indexed started_at (a tick never starts before its budget day does) keeps the read to the
+ * day's rows instead of the whole table.
+ */
+export async function spendSeries(db: D1Database, day: string, dayStart: number): Promise<SpendPoint[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT scheduled_at, spend_micro, level FROM ticks
+       WHERE started_at >= ?2 AND day = ?1 AND spend_micro IS NOT NULL ORDER BY scheduled_at LIMIT 5000`,
+    )
+    .bind(day, dayStart)
+    .all<{ scheduled_at: number; spend_micro: number; level: number | null }>();
+  return results.map((r) => ({ at: r.scheduled_at, spendMicro: r.spend_micro, level: r.level ?? 0 }));
+}

@@ -28,9 +28,7 @@ const FLEET: EndpointSpec[] = [
 const envWith = (over: Partial<Cloudflare.Env>): Cloudflare.Env => ({ ...env, ...over });
 
 async function scheduled(at: number, e: Cloudflare.Env = envWith({ GUARDRAIL_POLICY: POLICY })) {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), e, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "* * * * *" }), e);
 }
 
 async function get(path: string, e: Cloudflare.Env = envWith({ GUARDRAIL_POLICY: POLICY })) {

@@ -1,0 +1,283 @@
+// The status page's content (<main>), rendered from the same status as GET /v1/status: the level
+// and ratio in large type, the spend chart, the endpoints and the latest events. The refresh
+// script fetches exactly this fragment again.
+import type { EventRow, SpendPoint } from "../../../src/store/index.ts";
+import type { ActingStatusJson, Status } from "../status.ts";
+import { SpendChart } from "./chart.tsx";
+import type { ChartInput } from "./chart-geometry.ts";
+import { age, clockTime, percent, usd, words } from "./format.ts";
+
+/** A tick older than this means the cron is not running (or every tick fails before it records). */
+const STALE_MS = 3 * 60_000;
+
+export interface StatusPageData {
+  status: Status;
+  series: SpendPoint[];
+  events: EventRow[];
+  /** the budget day's bounds and its end-of-day projection, when the policy is valid */
+  day: { start: number; end: number; forecastMicro: number | null } | null;
+  now: number;
+  /** whether a sign-out button makes sense (the page is not public) */
+  signedIn: boolean;
+}
+
+export function StatusMain(props: StatusPageData) {
+  const { json } = props.status;
+  const tz = "budget" in json ? json.budget.timezone : "UTC";
+  return (
+    <main data-rendered-at={props.now}>
+      <header class="top">
+        <h1>budget-guardrail</h1>
+        <span class="muted small">
+          {"budget" in json ? `budget day ${json.budget.day} (${tz}) · ` : ""}updated {clockTime(props.now, tz, true)}
+        </span>
+      </header>
+      <Problems json={json} />
+      {"budget" in json && props.day ? <Acting {...props} json={json} day={props.day} tz={tz} /> : <LastTick {...props} tz={tz} />}
+      <Events events={props.events} tz={tz} />
+      {props.signedIn && (
+        <form method="post" action="/logout" class="small">
+          <button class="link" type="submit">
+            sign out
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}
+
+function Problems({ json }: { json: Status["json"] }) {
+  const issues = [...json.policy.issues, ...json.problems];
+  if (issues.length === 0) return null;
+  return (
+    <section data-section="problems">
+      <h2>
+        {json.policy.valid ? "The guardrail is not acting: configuration problems" : "The guardrail is not acting: the policy is invalid"}
+      </h2>
+      <ul class="problems">
+        {issues.map((i) => (
+          <li>
+            <code>{i.path}</code>: {i.message}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function LastTick(props: { status: Status; now: number; tz: string }) {
+  const t = props.status.json.last_tick;
+  return (
+    <section>
+      <span class="muted">last tick </span>
+      <span data-figure="last-tick">
+        {t ? `${clockTime(Date.parse(t.at), props.tz, true)} (${age(Date.parse(t.at), props.now)})` : "never"}
+      </span>
+    </section>
+  );
+}
+
+function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullable<StatusPageData["day"]>; tz: string }) {
+  const { json, tz, now } = props;
+  const b = json.budget;
+  const t = json.last_tick;
+  const lastAt = t ? Date.parse(t.at) : null;
+  const flags: Array<{ text: string; tone: "ok" | "warn" | "bad"; name: string }> = [];
+  flags.push(
+    json.mode === "dry_run"
+      ? { text: "dry run: records, changes nothing", tone: "warn", name: "dry_run" }
+      : { text: "enforcing", tone: "ok", name: "enforce" },
+  );
+  if (!json.acting) flags.push({ text: "not acting", tone: "bad", name: "not_acting" });
+  if (t?.outcome === "blind") flags.push({ text: "blind: cannot see the fleet", tone: "bad", name: "blind" });
+  else if (t && t.outcome !== "ok") flags.push({ text: `last tick: ${words(t.outcome)}`, tone: "warn", name: t.outcome });
+  if (lastAt === null) flags.push({ text: "no tick yet", tone: "warn", name: "no_tick" });
+  else if (now - lastAt > STALE_MS) flags.push({ text: `no tick for ${age(lastAt, now).replace(" ago", "")}`, tone: "bad", name: "stale" });
+
+  const chart: ChartInput = {
+    start: props.day.start,
+    end: props.day.end,
+    now,
+    budgetMicro: Math.round(b.daily_usd * 1e6),
+    thresholds: b.thresholds,
+    series: props.series,
+    forecast:
+      props.day.forecastMicro === null || props.series.length === 0
+        ? null
+        : {
+            from: props.series.at(-1)?.at ?? now,
+            fromMicro: props.series.at(-1)?.spendMicro ?? 0,
+            toMicro: props.day.forecastMicro,
+          },
+    actions: props.status.actions.map((a) => ({ at: a.created_at, kind: a.kind, endpoint: a.endpoint, status: a.status })),
+  };
+  return (
+    <>
+      <div class="overview">
+        <section class="glance" data-section="glance">
+          <div class="headline">
+            <div>
+              <div class={`big level-${b.level_name}`} data-figure="level">
+                {words(b.level_name)}
+              </div>
+              <div class="muted small">level reached today</div>
+            </div>
+            <div>
+              <div class={`big level-${b.level_name}`} data-figure="ratio">
+                {percent(b.ratio)}
+              </div>
+              <div class="muted small">of the daily budget</div>
+            </div>
+          </div>
+          <dl class="figures">
+            <div>
+              <dt>spent today</dt>
+              <dd>
+                <span data-figure="spend">{usd(b.spend_usd)}</span>
+                <span class="muted small">
+                  {" of "}
+                  <span data-figure="budget">{usd(b.daily_usd)}</span>
+                </span>
+              </dd>
+            </div>
+            <div>
+              <dt>burning now</dt>
+              <dd>
+                <span data-figure="burn">{usd(b.burn_usd_per_hour)}</span>
+                <span class="muted small"> per hour</span>
+              </dd>
+            </div>
+            <div>
+              <dt>forecast, end of day</dt>
+              <dd data-figure="forecast">{props.day.forecastMicro === null ? "–" : usd(props.day.forecastMicro / 1e6)}</dd>
+            </div>
+            <div>
+              <dt>last tick</dt>
+              <dd data-figure="last-tick">
+                {lastAt === null ? "never" : clockTime(lastAt, tz, true)}
+                {lastAt !== null && <span class="muted small">{` ${age(lastAt, now)}`}</span>}
+              </dd>
+            </div>
+          </dl>
+          <div class="flags" data-section="flags">
+            {flags.map((f) => (
+              <span class={`flag ${f.tone}`} data-flag={f.name}>
+                {f.text}
+              </span>
+            ))}
+          </div>
+        </section>
+        <section data-section="chart">
+          <h2>Spend today</h2>
+          <SpendChart input={chart} tz={tz} />
+          <div class="legend">
+            <span>
+              <i />
+              spend
+            </span>
+            <span>
+              <i class="f" />
+              forecast at the current burn
+            </span>
+            <span>
+              <i class="m" />
+              action
+            </span>
+            <span>lines: budget and the ladder</span>
+          </div>
+        </section>
+      </div>
+      <Endpoints json={json} />
+    </>
+  );
+}
+
+function Endpoints({ json }: { json: ActingStatusJson }) {
+  return (
+    <section data-section="endpoints">
+      <h2>Endpoints</h2>
+      {json.endpoints.length === 0 ? (
+        <p class="muted">No endpoint observed yet.</p>
+      ) : (
+        <table class="endpoints">
+          <thead>
+            <tr>
+              <th>endpoint</th>
+              <th>state</th>
+              <th>replicas ready / target / max</th>
+              <th>price per hour</th>
+              <th>spend today</th>
+              <th>critical</th>
+              <th>routing</th>
+              <th>last action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {json.endpoints.map((e) => (
+              <tr data-endpoint={e.id}>
+                <td class="name" data-label="endpoint">
+                  {e.id}
+                </td>
+                <td data-label="state" data-col="state">
+                  {e.state}
+                </td>
+                <td class="num" data-label="replicas" data-col="replicas">
+                  {`${e.replicas.ready} / ${e.replicas.target} / ${e.replicas.max}`}
+                </td>
+                <td class="num" data-label="price per hour" data-col="price">
+                  {e.price_usd_per_hour === null ? "unknown" : usd(e.price_usd_per_hour)}
+                </td>
+                <td class="num" data-label="spend today" data-col="spend">
+                  {usd(e.spend_today_usd)}
+                </td>
+                <td data-label="critical" data-col="critical">
+                  {e.critical ? "critical" : "no"}
+                </td>
+                <td data-label="routing" data-col="route">
+                  {e.route === "primary" ? "primary" : `${e.route} → ${e.fallback ?? "?"}`}
+                </td>
+                <td data-label="last action" data-col="last-action">
+                  {e.last_action ? (
+                    <span title={e.last_action.reason}>
+                      {`${words(e.last_action.kind)} (${words(e.last_action.status)})`}
+                      <br />
+                      <span class="muted small">{e.last_action.reason}</span>
+                    </span>
+                  ) : (
+                    "–"
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Events({ events, tz }: { events: EventRow[]; tz: string }) {
+  return (
+    <section data-section="events">
+      <h2>Latest events</h2>
+      {events.length === 0 ? (
+        <p class="muted">Nothing has happened yet.</p>
+      ) : (
+        <ul class="events">
+          {events.map((e) => {
+            const status = typeof e.data.status === "string" ? e.data.status : null;
+            const label = e.type === "action" ? `action${status ? ` · ${words(status)}` : ""}` : (e.severity ?? e.type);
+            return (
+              <li data-event={e.id} data-type={e.type}>
+                <span class="muted small">{clockTime(e.at, tz)} </span>
+                <span class={`sev sev-${e.type === "action" ? "action" : (e.severity ?? "info")}`}>{label}</span>
+                <strong>{e.title}</strong>
+                <div class="small muted">{e.message}</div>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

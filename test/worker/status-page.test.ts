@@ -1,0 +1,215 @@
+// The status page inside workerd: rendered from the same reading as /v1/status, with the day's
+// spend line, the ladder's lines, the forecast and the action markers; protected by READ_TOKEN
+// (bearer or the login form's cookie) unless the policy makes it public.
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import { createApp } from "../../handlers/http/app.ts";
+import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
+import { HfClient } from "../../src/providers/hf/index.ts";
+import type { EndpointSpec } from "../../src/sim/emulator.ts";
+import { spendSeries } from "../../src/store/index.ts";
+import { runTick } from "../../src/tick/index.ts";
+import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
+
+const hfBase = inject("hfBase");
+const HOUR = 3_600_000;
+const TOKEN = "read-token-for-tests-0123456789";
+const NS = "page";
+const DAY = "2026-02-03";
+const T0 = Date.UTC(2026, 1, 3, 6, 0);
+const NOW = T0 + 4 * HOUR + 20 * 60_000;
+
+// $10 + $5 + $1 = $16/h against a $40 budget.
+const FLEET: EndpointSpec[] = [
+  { name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 6, replicas: 4 },
+  { name: "vip", instanceType: "nvidia-h200", instanceSize: "x1", minReplica: 1, maxReplica: 1, replicas: 1 },
+  { name: "small", instanceType: "nvidia-a10g", instanceSize: "x1", minReplica: 1, maxReplica: 2, replicas: 1 },
+];
+
+const policyInput = (over: Partial<PolicyInput> = {}): PolicyInput => ({
+  mode: "enforce",
+  budget: { daily_usd: 40, timezone: "UTC" },
+  hf: { namespaces: [NS] },
+  endpoints: { [`${NS}/vip`]: { critical: true } },
+  ...over,
+});
+
+function worker(vars: Partial<Cloudflare.Env> = {}, policy: PolicyInput = policyInput()) {
+  const app = createApp({ clock: () => NOW });
+  const e = { ...env, HF_API_BASE: hfBase, GUARDRAIL_POLICY: JSON.stringify(policy), READ_TOKEN: TOKEN, ...vars };
+  return (path: string, init: RequestInit = {}) => app.fetch(new Request(`http://guardrail.test${path}`, init), e);
+}
+
+const bearer = { headers: { authorization: `Bearer ${TOKEN}` } };
+
+/** The login form's POST, as a browser on `origin` sends it. */
+const loginPost = (token: string, origin = "http://guardrail.test"): RequestInit => ({
+  method: "POST",
+  headers: { origin, "content-type": "application/x-www-form-urlencoded" },
+  body: new URLSearchParams({ token }),
+});
+
+/** Visible text of the first element carrying `attr` (enough HTML parsing for our own markup). */
+function textOf(html: string, attr: string): string | null {
+  const m = new RegExp(`<(\\w+)[^>]*${attr}[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
+  return m?.[2] ? m[2].replace(/<[^>]+>/g, "").trim() : null;
+}
+
+async function driveTheDay() {
+  await emulatorAdmin(hfBase, NS).reset(FLEET);
+  const res = validatePolicy(policyInput());
+  if (!res.ok) throw new Error(JSON.stringify(res.issues));
+  const provider = new HfClient({ baseUrl: hfBase, token: "hf_test_token", sleep: async () => {} });
+  // 06:00 0 %, 07:00 40 %, 08:00 80 %, 09:00 120 % (scale down), 10:00 160 % (reroute level; no fallback to use).
+  for (let h = 0; h <= 4; h++) {
+    const now = T0 + h * HOUR;
+    await runTick({ db: env.DB, provider, policy: res, now, clock: () => now, holder: crypto.randomUUID(), log: () => {} });
+  }
+}
+
+describe("the status page", () => {
+  it("shows the figures of /v1/status, the endpoints and the latest events", async () => {
+    await driveTheDay();
+    const get = worker();
+    const status = (await (await get("/v1/status", bearer)).json()) as {
+      budget: { spend_usd: number; ratio: number; level_name: string; daily_usd: number; burn_usd_per_hour: number };
+      endpoints: Array<{ id: string; replicas: { ready: number; target: number; max: number }; spend_today_usd: number }>;
+    };
+    const res = await get("/", bearer);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const html = await res.text();
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(status.budget.level_name).toBe("reroute");
+    expect(textOf(html, 'data-figure="level"')).toBe("reroute");
+    expect(textOf(html, 'data-figure="ratio"')).toBe(`${(status.budget.ratio * 100).toFixed(1)} %`);
+    expect(textOf(html, 'data-figure="spend"')).toBe(`$${status.budget.spend_usd.toFixed(2)}`);
+    expect(textOf(html, 'data-figure="budget"')).toBe("$40.00");
+    expect(textOf(html, 'data-figure="burn"')).toBe(`$${status.budget.burn_usd_per_hour.toFixed(2)}`);
+    expect(textOf(html, 'data-figure="last-tick"')).toBe("10:00:00 20 min ago");
+    for (const e of status.endpoints) {
+      const row = textOf(html, `data-endpoint="${e.id}"`) ?? "";
+      expect(row).toContain(`${e.replicas.ready} / ${e.replicas.target} / ${e.replicas.max}`);
+      expect(row).toContain(`$${e.spend_today_usd.toFixed(2)}`);
+    }
+    expect(textOf(html, `data-endpoint="${NS}/big"`)).toContain("scale down (done)");
+    expect(html).toMatch(/data-type="action"[^>]*>[\s\S]*?Capped page\/big/);
+  });
+
+  it("draws the budget and ladder lines, the spend line, the forecast and a marker where actions happened", async () => {
+    const html = await (await worker()("/", bearer)).text();
+    for (const [name, ratio] of [
+      ["budget", 1],
+      ["scale_down", 1.2],
+      ["reroute", 1.5],
+      ["shutdown", 2],
+    ] as const) {
+      expect(html).toContain(`data-threshold="${name}" data-ratio="${ratio}"`);
+    }
+    const points = /<polyline class="spend" points="([^"]+)"/.exec(html)?.[1]?.split(" ") ?? [];
+    expect(points).toHaveLength(5);
+    // Spend only rises, so every point is at or above (smaller y than) the one before.
+    const ys = points.map((p) => Number(p.split(",")[1]));
+    expect(ys).toEqual([...ys].sort((a, b) => b - a));
+    // One marker, at the 09:00 tick that crossed 120 %, holding the two scale-downs.
+    const markers = [...html.matchAll(/data-marker="(\d+)" data-kinds="([^"]+)"/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(markers).toEqual([[T0 + 3 * HOUR, "scale_down"]]);
+    // Forecast: $64 spent at 10:00, then $8.50/h (vip $5, big capped to 1 x $2.50, small $1) for 14 h.
+    expect(html).toContain('data-forecast-usd="183.00"');
+    expect(textOf(html, 'data-figure="forecast"')).toBe("$183.00");
+  });
+
+  it("returns only the <main> fragment for the refresh script", async () => {
+    const res = await worker()("/?part=main", bearer);
+    const html = await res.text();
+    expect(html.startsWith("<main")).toBe(true);
+    expect(html).not.toContain("<script");
+    expect(html).toContain('data-figure="spend"');
+  });
+
+  it("answers a bad query with the JSON error shape", async () => {
+    const res = await worker()("/?refresh=0", bearer);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+  });
+
+  it("keeps the spend series to the budget day, oldest first", async () => {
+    const series = await spendSeries(env.DB, DAY, Date.UTC(2026, 1, 3));
+    expect(series.map((p) => p.at)).toEqual([0, 1, 2, 3, 4].map((h) => T0 + h * HOUR));
+    expect(series.map((p) => p.level)).toEqual([0, 0, 0, 1, 2]);
+    expect(series[0]?.spendMicro).toBe(0);
+    expect(await spendSeries(env.DB, "2026-02-04", Date.UTC(2026, 1, 4))).toEqual([]);
+  });
+});
+
+describe("reading the status page", () => {
+  it("sends a browser without the token to the login form, and the refresh script a 401", async () => {
+    const get = worker();
+    const page = await get("/");
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe("/login");
+    const fragment = await get("/?part=main");
+    expect(fragment.status).toBe(401);
+    expect(await fragment.json()).toMatchObject({ error: { code: "unauthorized" } });
+    expect((await get("/", { headers: { authorization: "Bearer not-the-token" } })).status).toBe(302);
+  });
+
+  it("signs in with the read token: an HttpOnly, Secure, SameSite=Strict cookie that opens the page", async () => {
+    const get = worker();
+    const res = await get("/login", loginPost(TOKEN));
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const cookie = res.headers.get("set-cookie") ?? "";
+    expect(cookie).toMatch(/^guardrail_read=/);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("Secure");
+    expect(cookie).toContain("SameSite=Strict");
+    const page = await get("/", { headers: { cookie: cookie.split(";")[0] ?? "" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('data-figure="ratio"');
+  });
+
+  it("refuses a wrong token with 401, sets no cookie and says why", async () => {
+    const res = await worker()("/login", loginPost(`${TOKEN}x`));
+    expect(res.status).toBe(401);
+    expect(res.headers.get("set-cookie")).toBeNull();
+    expect(await res.text()).toContain("That is not the read token.");
+  });
+
+  it("refuses a login posted from another site", async () => {
+    const res = await worker()("/login", loginPost(TOKEN, "https://evil.example"));
+    expect(res.status).toBe(403);
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("refuses an oversized login body before reading it", async () => {
+    const res = await worker()("/login", loginPost("x".repeat(10_000)));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: { code: "too_large" } });
+  });
+
+  it("fails closed when READ_TOKEN is not set, and the login form says how to set it", async () => {
+    const get = worker({ READ_TOKEN: undefined });
+    expect((await get("/")).status).toBe(302);
+    expect(await (await get("/login")).text()).toContain("READ_TOKEN is not set");
+    const login = await get("/login", loginPost("anything"));
+    expect(login.status).toBe(401);
+  });
+
+  it("serves the page to anyone when the policy makes status public", async () => {
+    const get = worker({ READ_TOKEN: undefined }, policyInput({ status: { public: true } }));
+    const res = await get("/");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('data-figure="level"');
+    expect(html).not.toContain("sign out");
+    expect((await get("/login")).headers.get("location")).toBe("/");
+  });
+
+  it("clears the cookie on sign-out", async () => {
+    const res = await worker()("/logout", { method: "POST", headers: { origin: "http://guardrail.test" } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("set-cookie")).toMatch(/^guardrail_read=;.*Max-Age=0/);
+  });
+});
