@@ -2,7 +2,9 @@
 // DELETE /v1/overrides/{id} (end early), both signed; GET /v1/overrides (active ones and pending
 // approvals) for readers. Unsigned, badly signed, stale or replayed requests get 401 and change nothing.
 import { type Context, Hono } from "hono";
+import type * as z from "zod";
 import {
+  type ControlDeps,
   createOverride,
   decide,
   endOverride,
@@ -13,7 +15,6 @@ import {
   overrideRequestSchema,
 } from "../../src/control/index.ts";
 import { budgetDay } from "../../src/core/index.ts";
-import type { Policy } from "../../src/policy/index.ts";
 import { OVERRIDE_SIGNATURE_HEADER, verifyOverrideSignature } from "../../src/security/index.ts";
 import { type ApprovalRow, activeOverrides, approvalsOfDay, claimSignature } from "../../src/store/index.ts";
 import type { ExecutedAction } from "../../src/tick/index.ts";
@@ -24,10 +25,13 @@ import { requireReader } from "./auth.ts";
 import { controlError, limitBody } from "./body.ts";
 import { errorResponse, invalidInput } from "./errors.ts";
 
-type Signed = { ok: true; raw: string; policy: Policy } | { ok: false; res: Response };
+type Signed<T> = { ok: true; data: T; deps: ControlDeps } | { ok: false; res: Response };
 
-/** Verifies the signature, refuses a replay, and loads the policy; the raw body is returned as signed. */
-async function signedRequest(c: Context<AppEnv>): Promise<Signed> {
+/**
+ * A signed request's body, parsed: verifies the signature over the raw body, refuses a replay,
+ * loads the policy, then parses JSON and the schema. Every failure is an answer naming the field.
+ */
+async function signedBody<T>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<Signed<T>> {
   const secret = c.env.OVERRIDE_SIGNING_SECRET;
   if (!secret) {
     return {
@@ -74,16 +78,16 @@ async function signedRequest(c: Context<AppEnv>): Promise<Signed> {
       ),
     };
   }
-  return { ok: true, raw, policy: config.policy.policy };
-}
-
-function parseJson(c: Context, raw: string): { ok: true; value: unknown } | { ok: false; res: Response } {
+  let json: unknown;
   try {
-    return { ok: true, value: JSON.parse(raw) };
+    json = JSON.parse(raw);
   } catch (err) {
     const why = err instanceof Error ? err.message : "not JSON";
     return { ok: false, res: errorResponse(c, 400, "invalid_json", `body: not valid JSON (${why})`, [{ path: "body", message: why }]) };
   }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, res: invalidInput(c, parsed.error) };
+  return { ok: true, data: parsed.data, deps: { db: c.env.DB, policy: config.policy.policy, provider: providerFor(c.env).hf, now } };
 }
 
 const actionJson = (x: ExecutedAction) => ({
@@ -122,14 +126,9 @@ export const overridesRoutes = new Hono<AppEnv>()
     });
   })
   .post("/", limitBody(MAX_BODY_BYTES), async (c) => {
-    const signed = await signedRequest(c);
+    const signed = await signedBody(c, overrideRequestSchema);
     if (!signed.ok) return signed.res;
-    const json = parseJson(c, signed.raw);
-    if (!json.ok) return json.res;
-    const parsed = overrideRequestSchema.safeParse(json.value);
-    if (!parsed.success) return invalidInput(c, parsed.error);
-    const deps = { db: c.env.DB, policy: signed.policy, provider: providerFor(c.env).hf, now: c.get("clock")() };
-    const req = parsed.data;
+    const { data: req, deps } = signed;
     if (isDecision(req)) {
       const res = await decide(deps, req);
       return res.ok ? c.json({ approval: approvalJson(res.value) }) : controlError(c, res.error);
@@ -139,20 +138,16 @@ export const overridesRoutes = new Hono<AppEnv>()
     return c.json({ override: overrideJson(res.value.override), actions: res.value.executed.map(actionJson) }, 201);
   })
   .delete("/:id", limitBody(MAX_BODY_BYTES), async (c) => {
-    const signed = await signedRequest(c);
+    const signed = await signedBody(c, endRequestSchema);
     if (!signed.ok) return signed.res;
-    const json = parseJson(c, signed.raw);
-    if (!json.ok) return json.res;
-    const parsed = endRequestSchema.safeParse(json.value);
-    if (!parsed.success) return invalidInput(c, parsed.error);
+    const { data: body, deps } = signed;
     const id = c.req.param("id");
-    if (parsed.data.id !== id) {
-      return errorResponse(c, 400, "invalid_request", `id: the body names ${parsed.data.id}, the path ${id}`, [
+    if (body.id !== id) {
+      return errorResponse(c, 400, "invalid_request", `id: the body names ${body.id}, the path ${id}`, [
         { path: "id", message: "must match the path" },
       ]);
     }
-    const deps = { db: c.env.DB, policy: signed.policy, provider: providerFor(c.env).hf, now: c.get("clock")() };
-    const res = await endOverride(deps, id, parsed.data.actor, parsed.data.reason);
+    const res = await endOverride(deps, id, body.actor, body.reason);
     if (!res.ok) return controlError(c, res.error);
-    return c.json({ override: overrideJson(res.value), ended_at: new Date(deps.now).toISOString(), ended_by: parsed.data.actor });
+    return c.json({ override: overrideJson(res.value), ended_at: new Date(deps.now).toISOString(), ended_by: body.actor });
   });
