@@ -36,6 +36,7 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
       issues: config.policy.ok ? [] : config.policy.issues,
     },
     problems: config.problems,
+    warnings: config.warnings,
     last_tick: lastTick && {
       at: new Date(lastTick.scheduledAt).toISOString(),
       outcome: lastTick.outcome,

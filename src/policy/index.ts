@@ -1,3 +1,12 @@
 // Public surface of the policy: schema, types, loading and per-endpoint settings.
+
+export {
+  gatewaySecretProblems,
+  type OverflowLimits,
+  routedEndpointOf,
+  SERVICE_NAME,
+  type ServiceConfig,
+  type TargetConfig,
+} from "./gateway.ts";
 export { formatPath, type PolicyIssue, type PolicyResult, parsePolicy, settingsFor, validatePolicy } from "./load.ts";
 export { ENDPOINT_KEY, type EndpointSettings, type Policy, type PolicyInput, policySchema } from "./schema.ts";

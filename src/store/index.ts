@@ -2,6 +2,17 @@
 
 export { type ActionRow, type ActionStatus, actionsOfDay, claimAction, finishAction, MAX_ATTEMPTS, settledKeys } from "./actions.ts";
 export { type EventFilter, type EventRow, type EventType, listEvents, type NewEvent, recordEvents } from "./events.ts";
+export {
+  addGatewayCounters,
+  compactGatewayCounters,
+  GATEWAY_RETENTION_MS,
+  type GatewayCounterRow,
+  type GatewayRoutingRows,
+  type GatewayStats,
+  gatewayCounterTotals,
+  gatewayStats,
+  loadGatewayRouting,
+} from "./gateway.ts";
 export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
 export {
   dayLevel,
