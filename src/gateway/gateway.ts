@@ -66,7 +66,7 @@ export class Gateway {
   /** the first flush of a new isolate comes one interval after it starts */
   private lastFlush: number;
   private lastCompact = 0;
-  private flushing: Promise<void> | undefined;
+  private flushing = false;
 
   constructor(o: GatewayOptions = {}) {
     this.fetcher = o.fetch ?? ((input, init) => fetch(input, init));
@@ -235,26 +235,30 @@ export class Gateway {
     waitUntil(this.flush(db));
   }
 
-  /** Writes pending counters now (and folds old minutes at most hourly). Never throws. */
-  flush(db: D1Database): Promise<void> {
-    const run = async () => {
-      const rows = this.metrics.drain();
-      try {
-        await addGatewayCounters(db, rows);
-      } catch (err) {
-        this.metrics.restore(rows);
-        this.log({ event: "gateway_flush_failed", rows: rows.length, message: err instanceof Error ? err.message : String(err) });
-      }
+  /**
+   * Writes pending counters now (and folds old minutes at most hourly). Never throws; rows whose
+   * write fails go back into the aggregate for the next flush. One flush at a time per isolate.
+   */
+  async flush(db: D1Database): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    const rows = this.metrics.drain();
+    const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+    try {
+      await addGatewayCounters(db, rows);
       const now = this.clock();
       if (now - this.lastCompact >= HOUR) {
         this.lastCompact = now;
-        await compactGatewayCounters(db, now - GATEWAY_RETENTION_MS).catch(() => undefined);
+        await compactGatewayCounters(db, now - GATEWAY_RETENTION_MS).catch((err) =>
+          this.log({ event: "gateway_compact_failed", message: message(err) }),
+        );
       }
-    };
-    this.flushing = (this.flushing ?? Promise.resolve()).then(run).finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    } catch (err) {
+      this.metrics.restore(rows);
+      this.log({ event: "gateway_flush_failed", rows: rows.length, message: message(err) });
+    } finally {
+      this.flushing = false;
+    }
   }
 }
 

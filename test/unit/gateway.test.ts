@@ -8,6 +8,7 @@ import { callerAllowed, decideRoute, overflowReason, percentiles, presentedKey, 
 import { countersOf, LATENCY_BOUNDS_MS, latencyBucket, MetricsAggregate } from "../../src/gateway/metrics.ts";
 import { prepareBody } from "../../src/gateway/replay.ts";
 import type { RouteInputs } from "../../src/gateway/route.ts";
+import { RoutingState } from "../../src/gateway/state.ts";
 import { type OverflowLimits, parsePolicy, settingsFor, validatePolicy } from "../../src/policy/index.ts";
 import { policy } from "../fixtures/builders.ts";
 
@@ -323,5 +324,42 @@ describe("services policy", () => {
     });
     expect(settingsFor(p, "acme/llm").fallback).toBe("https://router.huggingface.co");
     expect(settingsFor(p, "acme/other").fallback).toBeNull();
+  });
+});
+
+describe("routing state cache", () => {
+  it("serves a fresh snapshot, refreshes a stale one in the background, and reloads an old one before answering", async () => {
+    let now = 1_000_000;
+    const loads: number[] = [];
+    const state = new RoutingState({
+      clock: () => now,
+      ttlMs: 5_000,
+      maxStaleMs: 30_000,
+      windowMs: 60_000,
+      load: async (_db, since) => {
+        loads.push(since);
+        return { routes: new Map([["a/b", loads.length === 1 ? "primary" : "overflow"]]), endpoints: new Map(), recent: new Map() };
+      },
+    });
+    const db = {} as D1Database;
+    const background: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>) => background.push(p);
+
+    expect((await state.get(db, waitUntil)).routes.get("a/b")).toBe("primary");
+    now += 4_999;
+    await state.get(db, waitUntil);
+    expect(loads).toEqual([1_000_000 - 60_000]);
+
+    now += 1; // stale: answered from the old snapshot, one refresh started
+    const [a, b] = await Promise.all([state.get(db, waitUntil), state.get(db, waitUntil)]);
+    expect([a.routes.get("a/b"), b.routes.get("a/b")]).toEqual(["primary", "primary"]);
+    expect(background).toHaveLength(1);
+    await Promise.all(background);
+    expect((await state.get(db, waitUntil)).routes.get("a/b")).toBe("overflow");
+
+    now += 30_000; // too old: loaded before answering
+    await state.get(db, waitUntil);
+    expect(loads).toHaveLength(3);
+    expect(background).toHaveLength(1);
   });
 });

@@ -9,7 +9,14 @@ import worker from "../../handlers/worker.ts";
 import type { RouteMode } from "../../src/core/types.ts";
 import { Gateway, renderGatewayMetrics } from "../../src/gateway/index.ts";
 import type { EndpointState } from "../../src/providers/types.ts";
-import { addGatewayCounters, gatewayCounterTotals, gatewayStats, recordMetering, setRoute } from "../../src/store/index.ts";
+import {
+  addGatewayCounters,
+  compactGatewayCounters,
+  gatewayCounterTotals,
+  gatewayStats,
+  recordMetering,
+  setRoute,
+} from "../../src/store/index.ts";
 import { endpoint } from "../fixtures/builders.ts";
 import type { RecordedCall } from "../fixtures/upstream.ts";
 
@@ -380,5 +387,18 @@ describe("gateway metrics", () => {
     await res.text();
     await settled();
     expect((await gatewayStats(env.DB, h.id, since, Date.now() + 1)).requests).toBe(1);
+  });
+
+  it("folds minutes past the retention into totals, so counters never go down", async () => {
+    const endpoint = "gw-compact/llm";
+    const row = (minute: number, value: number) => ({ minute, service: "compact", target: "primary", endpoint, name: "requests", value });
+    await addGatewayCounters(env.DB, [row(60_000, 2), row(120_000, 3), row(10 * 60_000, 4)]);
+    const total = async () => (await gatewayCounterTotals(env.DB)).find((r) => r.endpoint === endpoint)?.value;
+    expect(await total()).toBe(9);
+    await compactGatewayCounters(env.DB, 5 * 60_000);
+    await compactGatewayCounters(env.DB, 5 * 60_000); // twice: nothing counted twice
+    expect(await total()).toBe(9);
+    expect((await gatewayStats(env.DB, endpoint, 60_000, 5 * 60_000)).requests).toBe(0); // those minutes are gone
+    expect((await gatewayStats(env.DB, endpoint, 5 * 60_000, 11 * 60_000)).requests).toBe(4);
   });
 });
