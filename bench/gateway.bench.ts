@@ -11,13 +11,13 @@
 // that is the gateway's own work (auth, routing state, header shaping, metrics).
 // Default export: run() returning a JSON-able result. `npm run bench:gateway` runs it alone and
 // merges the result into bench/results.json under "gateway".
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { freePort, startWranglerDev, wranglerEnv } from "../scripts/wrangler-dev.ts";
 import { startUpstream } from "../test/fixtures/upstream.ts";
 
 const CALLER_KEY = "bench-caller-key";
@@ -56,17 +56,6 @@ export interface GatewayBenchResult {
   target_p50_added_ms: number;
   met_target: boolean;
   at: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -132,16 +121,24 @@ interface Dev {
   stop(): void;
 }
 
-/** `wrangler dev` on a free loopback port, up once `probe` answers; its output is kept for the error message. */
-async function wranglerDev(args: string[], cwd: string, probe: string): Promise<Dev> {
+/** The bare proxy Worker under its own `wrangler dev`, up once it answers. */
+async function startBareProxy(dir: string, upstream: string): Promise<Dev> {
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, "worker.js"), BARE_PROXY);
+  writeFileSync(path.join(dir, "wrangler.toml"), 'name = "bare-proxy"\nmain = "worker.js"\ncompatibility_date = "2026-05-01"\n');
   const port = await freePort();
-  const wrangler = path.resolve("node_modules/.bin/wrangler");
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
-  const base = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort())];
-  const child = spawn(wrangler, [...base, ...args], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const out: Buffer[] = [];
-  child.stdout?.on("data", (d: Buffer) => out.push(d));
-  child.stderr?.on("data", (d: Buffer) => out.push(d));
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+    "--var",
+    `UPSTREAM:${upstream}`,
+  ];
+  const child = spawn(path.resolve("node_modules/.bin/wrangler"), args, { cwd: dir, env: wranglerEnv, detached: true, stdio: "ignore" });
   const stop = () => {
     try {
       if (child.pid && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
@@ -149,18 +146,16 @@ async function wranglerDev(args: string[], cwd: string, probe: string): Promise<
       // already gone
     }
   };
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
+  for (const deadline = Date.now() + 90_000; Date.now() < deadline && child.exitCode === null; ) {
     try {
-      await fetch(`http://127.0.0.1:${port}${probe}`);
+      await fetch(`http://127.0.0.1:${port}/`);
       return { port, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 300));
     }
   }
   stop();
-  throw new Error(`wrangler dev (${cwd}) did not come up:\n${Buffer.concat(out).toString("utf8").slice(-4000)}`);
+  throw new Error("the bare proxy Worker did not come up under wrangler dev");
 }
 
 type SeriesName = "direct" | "worker_only" | "bare_proxy" | "gateway";
@@ -178,37 +173,27 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
     budget: { daily_usd: 100 },
     hf: { namespaces: ["bench"] },
     services: { bench: { primary: { target: upstream.url }, fallback: { target: upstream.url }, callers: ["BENCH_CALLER_KEY"] } },
+    status: { public: true }, // loopback only; lets the start-up probe read /v1/status
   };
   const devs: Dev[] = [];
+  let finished = false;
   try {
-    const persist = ["--persist-to", path.join(stateDir, "state")];
-    execFileSync(path.resolve("node_modules/.bin/wrangler"), ["d1", "migrations", "apply", "budget-guardrail", "--local", ...persist], {
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-      stdio: "ignore",
+    const ours = await startWranglerDev({
+      stateDir: path.join(stateDir, "state"),
+      logFile: path.join(stateDir, "wrangler.log"),
+      vars: { BENCH_CALLER_KEY: CALLER_KEY, GUARDRAIL_POLICY: JSON.stringify(policy), HF_TOKEN: "unused" },
     });
-    const vars = [
-      "--var",
-      `BENCH_CALLER_KEY:${CALLER_KEY}`,
-      "--var",
-      `GUARDRAIL_POLICY:${JSON.stringify(policy)}`,
-      "--var",
-      "HF_TOKEN:unused",
-    ];
-    const ours = await wranglerDev([...persist, ...vars], process.cwd(), "/v1/status");
-    devs.push(ours);
-    const bareDir = path.join(stateDir, "bare");
-    mkdirSync(bareDir);
-    writeFileSync(path.join(bareDir, "worker.js"), BARE_PROXY);
-    writeFileSync(path.join(bareDir, "wrangler.toml"), 'name = "bare-proxy"\nmain = "worker.js"\ncompatibility_date = "2026-05-01"\n');
-    const bare = await wranglerDev(["--var", `UPSTREAM:${upstream.url}`], bareDir, "/");
+    devs.push({ port: Number(new URL(ours.base).port), stop: ours.stop });
+    await ours.ready;
+    const bare = await startBareProxy(path.join(stateDir, "bare"), upstream.url);
     devs.push(bare);
 
     const targets: Record<SeriesName, Target> = {
       direct: { port: upstreamPort, path: "/v1/chat/completions", headers: {}, expect: 200 },
-      worker_only: { port: ours.port, path: "/v1/gateway/none/v1/chat/completions", headers: {}, expect: 404 },
+      worker_only: { port: Number(new URL(ours.base).port), path: "/v1/gateway/none/v1/chat/completions", headers: {}, expect: 404 },
       bare_proxy: { port: bare.port, path: "/v1/chat/completions", headers: {}, expect: 200 },
       gateway: {
-        port: ours.port,
+        port: Number(new URL(ours.base).port),
         path: "/v1/gateway/bench/v1/chat/completions",
         headers: { authorization: `Bearer ${CALLER_KEY}` },
         expect: 200,
@@ -270,11 +255,13 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       at: new Date().toISOString(),
     };
     printTable(result);
+    finished = true;
     return result;
   } finally {
     for (const d of devs) d.stop();
     await upstream.close();
-    rmSync(stateDir, { recursive: true, force: true });
+    if (finished) rmSync(stateDir, { recursive: true, force: true });
+    else console.error(`benchmark failed; wrangler's output and state are kept in ${stateDir}`);
   }
 }
 
