@@ -17,7 +17,7 @@ export function gatewayRoutes(gateway: Gateway = new Gateway()) {
     const env = c.env as unknown as Record<string, unknown>;
     const outcome = await gateway.handle({
       request: c.req.raw,
-      service: decodeURIComponent(match?.[1] ?? ""),
+      service: match?.[1] ?? "",
       rest: match?.[2] ?? "",
       services: config.policy.policy.services,
       secret: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined),

@@ -111,6 +111,13 @@ describe("gateway routing modes", () => {
     expect(await h.calls("fallback")).toEqual([]);
   });
 
+  it("forwards the service's own path to the target's root", async () => {
+    const h = harness("gw-root");
+    await h.observe("running");
+    const { res } = await h.call("/v1/gateway/chat?probe=1");
+    expect(await json(res)).toMatchObject({ server: "primary", url: "/?probe=1" });
+  });
+
   it("primary mode passes the primary's failures through without trying the fallback", async () => {
     const h = harness("gw-primary-503");
     await h.observe("running");
