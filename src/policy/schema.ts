@@ -2,6 +2,7 @@
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
 import { statusSchema } from "./status.ts";
+import { enginePolicyShape } from "./engine.ts";
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -96,6 +97,7 @@ export const policySchema = z
       })
       .describe("per-endpoint settings keyed namespace/name, with a `defaults` entry"),
     status: statusSchema.describe("who may read the status page and the read API"),
+    ...enginePolicyShape,
   })
   .strict();
 

@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { Alert, Plan } from "../core/types.ts";
+import type { ActionKindName, Alert, Plan } from "../core/types.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
@@ -72,6 +72,15 @@ export interface TickReport {
 
 export const DEFAULT_LEASE_MS = 90_000;
 
+const DONE_VERB: Record<ActionKindName, string> = {
+  scale_down: "Capped",
+  reroute: "Rerouted",
+  pause: "Paused",
+  scale_up: "Added a replica to",
+  cap_replicas: "Capped at expected max",
+  restore: "Restored",
+};
+
 function providerErrorEvent(now: number, day: string, e: ProviderError): NewEvent {
   return {
     at: now,
@@ -104,7 +113,7 @@ function actionEvents(now: number, day: string, executed: readonly ExecutedActio
   for (const x of executed) {
     if (x.status === "skipped") continue;
     const a = x.action;
-    const verb = { scale_down: "Capped", reroute: "Rerouted", pause: "Paused" }[a.kind];
+    const verb = DONE_VERB[a.kind];
     const title =
       x.status === "dry_run"
         ? `[dry run] would ${a.kind.replace("_", " ")} ${a.endpoint}`
