@@ -11,7 +11,13 @@ export interface Forecast {
   burnMicroPerHour: MicroUsd;
 }
 
-export function forecastEndOfDay(spendMicro: MicroUsd, burnMicroPerHour: MicroUsd, budgetMicro: MicroUsd, now: number, dayEnd: number): Forecast {
+export function forecastEndOfDay(
+  spendMicro: MicroUsd,
+  burnMicroPerHour: MicroUsd,
+  budgetMicro: MicroUsd,
+  now: number,
+  dayEnd: number,
+): Forecast {
   const hoursLeft = Math.max(0, dayEnd - now) / HOUR_MS;
   const endOfDayMicro = Math.round(spendMicro + burnMicroPerHour * hoursLeft);
   return { endOfDayMicro, ratio: endOfDayMicro / budgetMicro, hoursLeft, burnMicroPerHour };

@@ -21,10 +21,7 @@ const hourlyBurn = z
 const runawayScaling = z
   .object({
     enabled,
-    cap: z
-      .boolean()
-      .default(false)
-      .describe("also cap maxReplica at the endpoint's expected_max_replicas (never on critical endpoints)"),
+    cap: z.boolean().default(false).describe("also cap maxReplica at the endpoint's expected_max_replicas (never on critical endpoints)"),
   })
   .strict();
 

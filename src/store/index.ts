@@ -2,6 +2,7 @@
 
 export { type ActionRow, type ActionStatus, actionsOfDay, claimAction, finishAction, MAX_ATTEMPTS, settledKeys } from "./actions.ts";
 export { type EventFilter, type EventRow, type EventType, listEvents, type NewEvent, recordEvents } from "./events.ts";
+export { type GuardRow, type HistoryWrite, loadBeforeObserving, loadGuard, loadHistory, recordHistory } from "./history.ts";
 export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
 export {
   dayLevel,
@@ -14,6 +15,7 @@ export {
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
+export { markRestored, pendingRestores, restoreCandidates } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
   finishTick,

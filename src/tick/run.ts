@@ -21,7 +21,9 @@ import {
   startTick,
   takeLease,
 } from "../store/index.ts";
+import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
 import { type ExecutedAction, executePlan } from "./execute.ts";
+import { readMetrics } from "./metrics.ts";
 import { observeFleet } from "./observe.ts";
 
 export interface TickDeps {
@@ -193,7 +195,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const day = budgetDay(now, tz);
 
     // Observe and meter.
+    const before = await engineBefore(db, policy, day);
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces);
+    const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
     const points = await loadMeterPoints(db);
     const accruals: EndpointAccrual[] = [];
@@ -203,6 +207,18 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
     await recordMetering(db, now, metered, accruals);
     summary.endpoints = fleet.observations.length;
+    const spent = new Map<string, number>();
+    for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
+    const engine = await engineAfter(db, {
+      policy,
+      now,
+      observations: fleet.observations,
+      points,
+      spend: spent,
+      metrics: reading.metrics,
+      failedNamespaces: fleet.failedNamespaces,
+      before,
+    });
 
     // Decide.
     const [spendMicro, previousLevel, doneKeys, routes] = await Promise.all([
@@ -211,7 +227,20 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       settledKeys(db, day),
       loadRoutes(db),
     ]);
-    const thePlan = plan({ policy, day, observations: fleet.observations, spendMicro, previousLevel, routes, doneKeys });
+    const thePlan = plan({
+      policy,
+      day,
+      observations: fleet.observations,
+      spendMicro,
+      previousLevel,
+      routes,
+      doneKeys,
+      now,
+      history: engine.history,
+      blind: engine.blind,
+      stale: engine.stale,
+      restoreCandidates: before.candidates,
+    });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 
     // Act: stop before the lease runs out so an overlapping tick can never act at the same time.
@@ -220,10 +249,11 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       { db, provider: deps.provider, mode: policy.mode, day, now, staleBefore: now - leaseMs, inTime: () => clock() < deadline },
       thePlan.actions,
     );
+    if (before.candidates.length > 0) await settleRestores(db, thePlan, executed, before.candidates, now);
 
     // Record.
     const events = await recordEvents(db, [
-      ...fleet.errors.map((e) => providerErrorEvent(now, day, e)),
+      ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
       ...actionEvents(now, day, executed),
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
     ]);

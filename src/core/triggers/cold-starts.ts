@@ -23,7 +23,13 @@ export const coldStarts: Trigger = {
           `${o.id} went from 0 to running ${w.coldStarts} times in the last ${t.window_minutes} minutes (limit ${limit}). ` +
             `Each wake is billed while initializing and callers wait. Fix: set minReplica to at least 1 (now ${o.minReplica}), ` +
             `or lengthen the scale-to-zero timeout (now ${timeout}).`,
-          { cold_starts: w.coldStarts, limit, window_minutes: t.window_minutes, min_replica: o.minReplica, scale_to_zero_timeout: o.scaleToZeroTimeout },
+          {
+            cold_starts: w.coldStarts,
+            limit,
+            window_minutes: t.window_minutes,
+            min_replica: o.minReplica,
+            scale_to_zero_timeout: o.scaleToZeroTimeout,
+          },
         ),
       );
     }

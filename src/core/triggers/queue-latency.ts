@@ -34,7 +34,13 @@ export const queueLatency: Trigger = {
       const target = o.targetReplica + 1;
       const extra = o.priceMicroPerHour ?? 0;
       const after = ctx.forecast
-        ? forecastEndOfDay(ctx.spendMicro, ctx.forecast.burnMicroPerHour + extra, ctx.budgetMicro, ctx.now, ctx.now + ctx.forecast.hoursLeft * 3_600_000)
+        ? forecastEndOfDay(
+            ctx.spendMicro,
+            ctx.forecast.burnMicroPerHour + extra,
+            ctx.budgetMicro,
+            ctx.now,
+            ctx.now + ctx.forecast.hoursLeft * 3_600_000,
+          )
         : null;
       const held =
         ctx.ratio >= t.max_budget_ratio

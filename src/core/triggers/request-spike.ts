@@ -26,7 +26,12 @@ export const requestSpike: Trigger = {
           `${o.id} serves ${Math.round(rate)} requests/h over the last ${t.window_minutes} minutes, more than ${t.factor}x its ` +
             `normal ${Math.round(base.value)}/h (${base.source === "same_hour" ? `median of this hour over ${base.hours} days` : `median of the last ${base.hours} hours`}). ` +
             "A traffic spike or abuse: check who is calling it (client keys, rate limits) before its autoscaler follows.",
-          { requests_per_hour: Math.round(rate), baseline_per_hour: round(base.value), factor: round(rate / base.value), baseline_source: base.source },
+          {
+            requests_per_hour: Math.round(rate),
+            baseline_per_hour: round(base.value),
+            factor: round(rate / base.value),
+            baseline_source: base.source,
+          },
         ),
       );
     }

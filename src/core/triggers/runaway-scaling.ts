@@ -1,9 +1,9 @@
 // runaway_scaling: more replicas than the endpoint's expected_max_replicas. With
 // `triggers.runaway_scaling.cap` the guardrail also caps maxReplica there (never on critical endpoints).
 import { capReplicas } from "../actions/cap-replicas.ts";
+import { actionKey } from "../keys.ts";
 import { hourlyBurn as burnOf } from "../metering.ts";
 import { formatUsd } from "../money.ts";
-import { actionKey } from "../keys.ts";
 import type { PlannedAction } from "../types.ts";
 import { alertOf, NONE, type Trigger, type TriggerResult } from "./kind.ts";
 

@@ -5,15 +5,16 @@
 import type * as z from "zod";
 import type {
   ComputePrice,
+  EndpointMetrics,
   EndpointProvider,
   EndpointSnapshot,
-  EndpointMetrics,
   EndpointUpdate,
   ListResult,
   ProviderError,
   ProviderErrorCode,
   ProviderResult,
 } from "../types.ts";
+import { parseOpenMetrics, toEndpointMetrics } from "./open-metrics.ts";
 import {
   endpointPageSchema,
   endpointWithStatusSchema,
@@ -22,7 +23,6 @@ import {
   toComputePrices,
   toSnapshot,
 } from "./schema.ts";
-import { parseOpenMetrics, toEndpointMetrics } from "./open-metrics.ts";
 
 export interface HfClientOptions {
   /** e.g. https://api.endpoints.huggingface.cloud (no trailing /v2) */
@@ -180,9 +180,12 @@ export class HfClient implements EndpointProvider {
   async getOpenMetrics(namespace: string, name: string): Promise<ProviderResult<EndpointMetrics>> {
     const endpoint = `${namespace}/${name}`;
     const accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-    const sent = await this.send({ method: "GET", path: `${endpointPath(namespace, name)}/open-metrics`, endpoint, text: { accept } }, {
-      requests: 0,
-    });
+    const sent = await this.send(
+      { method: "GET", path: `${endpointPath(namespace, name)}/open-metrics`, endpoint, text: { accept } },
+      {
+        requests: 0,
+      },
+    );
     if (!sent.ok) return fail(sent.error);
     const parsed = parseOpenMetrics(String(sent.json));
     if (!parsed.ok) {

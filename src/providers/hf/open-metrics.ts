@@ -147,7 +147,8 @@ export function toEndpointMetrics(parsed: ParsedMetrics): EndpointMetrics {
     if (!finite(s.value)) continue;
     if (REQUESTS.has(s.name)) {
       const replica = s.labels.replica_id ?? "";
-      const r = (replicas[replica] ??= { requests: 0, errors: 0 });
+      const r = replicas[replica] ?? { requests: 0, errors: 0 };
+      replicas[replica] = r;
       r.requests += s.value;
       const code = Number(s.labels.status_code ?? s.labels.code ?? "0");
       if (code >= 500) r.errors += s.value;
