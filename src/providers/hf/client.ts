@@ -261,7 +261,8 @@ export class HfClient implements EndpointProvider {
         signal: controller.signal,
       });
       // The body is read under the same timer: a server that stalls mid-body is as slow as one that never answers.
-      const text = await response.text();
+      // Decoded by hand: workerd warns on .text() for types it does not know as text (open-metrics).
+      const text = new TextDecoder().decode(await response.arrayBuffer());
       return { kind: "response", status: response.status, headers: response.headers, text };
     } catch (error) {
       if (controller.signal.aborted) return { kind: "timeout" };
