@@ -195,7 +195,12 @@ describe("the engine's cost per tick", () => {
       const db = env.DB;
       const counting = new Proxy(db, {
         get(target, prop) {
-          if (prop === "prepare") return (sql: string) => (statements++, target.prepare(sql));
+          if (prop === "prepare") {
+            return (sql: string) => {
+              statements++;
+              return target.prepare(sql);
+            };
+          }
           const v = Reflect.get(target, prop);
           return typeof v === "function" ? v.bind(target) : v;
         },
