@@ -1,6 +1,8 @@
 // The end-of-day forecast: today's spend plus the current burn rate held until the budget day ends.
-// Pure; the budget day's end comes from budget-day.ts (23, 24 or 25 hours long).
+// Pure; the budget day's end comes from budget-day.ts (23, 24 or 25 hours long). The projection is the
+// status page's run-rate line (run-rate.ts), so the alert and the chart never disagree.
 import { HOUR_MS, type MicroUsd } from "./money.ts";
+import { runRateForecast } from "./run-rate.ts";
 
 export interface Forecast {
   /** projected spend at the end of the budget day */
@@ -19,7 +21,7 @@ export function forecastEndOfDay(
   dayEnd: number,
 ): Forecast {
   const hoursLeft = Math.max(0, dayEnd - now) / HOUR_MS;
-  const endOfDayMicro = Math.round(spendMicro + burnMicroPerHour * hoursLeft);
+  const endOfDayMicro = runRateForecast(spendMicro, burnMicroPerHour, now, dayEnd);
   return { endOfDayMicro, ratio: endOfDayMicro / budgetMicro, hoursLeft, burnMicroPerHour };
 }
 
