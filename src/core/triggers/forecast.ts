@@ -22,7 +22,8 @@ export const forecast: Trigger = {
     for (const [ratio, then] of ladder) {
       if (!(f.ratio >= ratio) || ctx.ratio >= ratio) continue;
       const eta = hoursUntil(ratio, ctx.spendMicro, f, ctx.budgetMicro);
-      const at = eta === null ? "before the day ends" : `in about ${eta < 1 ? `${Math.round(eta * 60)} minutes` : `${round(eta, 1)} h`}`;
+      const at =
+        eta === null ? "before the day ends" : `in about ${eta < 1 ? `${Math.max(1, Math.round(eta * 60))} min` : `${round(eta, 1)} h`}`;
       alerts.push({
         kind: "forecast",
         severity: ratio >= thresholds.shutdown ? "critical" : "warning",

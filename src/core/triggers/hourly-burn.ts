@@ -28,8 +28,11 @@ export const hourlyBurn: Trigger = {
           message:
             `The fleet spent ${formatUsd(Math.round(spent))} in the last ${t.window_minutes} minutes, over ` +
             `${formatUsd(Math.round(limit))} (the daily budget ${formatUsd(ctx.budgetMicro)} / ${t.budget_divisor}` +
-            `${t.window_minutes === 60 ? "" : ` for ${t.window_minutes} minutes`}). At this pace the day's budget lasts ` +
-            `${round((ctx.budgetMicro / spent) * (t.window_minutes / 60), 1)} h. Biggest: ${top.join(", ") || "none"}.`,
+            `${t.window_minutes === 60 ? "" : ` for ${t.window_minutes} minutes`}). ` +
+            (ctx.burnMicroPerHour > 0
+              ? `At the current burn of ${formatUsd(ctx.burnMicroPerHour)}/h a whole day's budget lasts ${round(ctx.budgetMicro / ctx.burnMicroPerHour, 1)} h. `
+              : "") +
+            `Biggest: ${top.join(", ") || "none"}.`,
           figures: {
             spend_window_usd: round(spent / 1e6, 4),
             limit_usd: round(limit / 1e6, 4),
