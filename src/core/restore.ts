@@ -106,40 +106,46 @@ export function planRestores(input: RestoreInput): RestorePlan {
   for (const a of candidates) byEndpoint.set(a.endpoint, [...(byEndpoint.get(a.endpoint) ?? []), a]);
   const observed = new Map(input.observations.map((o) => [o.id, o]));
 
+  const skip = (id: string, keys: string[], title: string, message: string, figures: Alert["figures"]) => {
+    out.settled.push({ keys, status: "skipped" });
+    out.alerts.push({
+      kind: "restore_skipped",
+      severity: "warning",
+      endpoint: id,
+      dedupKey: `${day}:restore_skipped:${id}`,
+      title,
+      message,
+      figures,
+    });
+  };
+
   for (const [id, actions] of byEndpoint) {
     const o = observed.get(id);
     const keys = actions.map((a) => a.key);
     if (!o) {
       if (input.failedNamespaces.includes(id.slice(0, id.indexOf("/")))) continue; // not seen this tick: wait
-      out.settled.push({ keys, status: "skipped" });
-      out.alerts.push({
-        kind: "restore_skipped",
-        severity: "warning",
-        endpoint: id,
-        dedupKey: `${day}:restore_skipped:${id}`,
-        title: `Nothing to restore on ${id}: it no longer exists`,
-        message: `The guardrail changed ${id} on ${actions[0]?.day} but the endpoint is gone from its namespace, so there is nothing to put back.`,
-        figures: { actions: actions.length },
-      });
+      skip(
+        id,
+        keys,
+        `Nothing to restore on ${id}: it no longer exists`,
+        `The guardrail changed ${id} on ${actions[0]?.day} but the endpoint is gone from its namespace, so there is nothing to put back.`,
+        { actions: actions.length },
+      );
       continue;
     }
     const current = input.configOf(o);
     const target = restoreTarget(actions, current);
     const changed = differingParts(current, target.expected, target.parts);
     if (changed.length > 0) {
-      out.settled.push({ keys, status: "skipped" });
-      out.alerts.push({
-        kind: "restore_skipped",
-        severity: "warning",
-        endpoint: id,
-        dedupKey: `${day}:restore_skipped:${id}`,
-        title: `Did not restore ${id}: it was changed since the guardrail acted`,
-        message:
-          `The guardrail left ${id} at "${describe(target.expected, changed)}" on ${target.since}, but it is now ` +
+      skip(
+        id,
+        keys,
+        `Did not restore ${id}: it was changed since the guardrail acted`,
+        `The guardrail left ${id} at "${describe(target.expected, changed)}" on ${target.since}, but it is now ` +
           `"${describe(current, changed)}"${o.updatedBy ? ` (last updated by ${o.updatedBy})` : ""}. A person's change stands: ` +
           `the guardrail did not put back "${describe(target.to, target.parts)}". Check the endpoint is configured as intended.`,
-        figures: { changed: changed.join(","), since: target.since },
-      });
+        { changed: changed.join(","), since: target.since },
+      );
       continue;
     }
     const ctx = { policy, settings: input.settingsOf(id), config: current, ratio: 0, restore: target };
@@ -171,9 +177,3 @@ export function planRestores(input: RestoreInput): RestorePlan {
   }
   return out;
 }
-
-/** Journal keys of restores, to find which originals a restore action settles after it ran. */
-export const restoredKeys = (plan: RestorePlan, restoreKey: string, candidates: readonly DoneAction[]): string[] => {
-  const action = plan.actions.find((a) => a.key === restoreKey);
-  return action ? candidates.filter((c) => c.endpoint === action.endpoint).map((c) => c.key) : [];
-};

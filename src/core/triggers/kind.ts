@@ -52,6 +52,21 @@ export function alertOf(
   return { kind, severity, endpoint, dedupKey: `${ctx.day}:${kind}:${endpoint ?? "fleet"}`, title, message, figures };
 }
 
+/** A trigger that judges each observed endpoint on its own: `check` returns its alert, or null. */
+export function eachEndpoint(
+  ctx: TriggerContext,
+  enabled: boolean,
+  check: (o: Observation, h: EndpointHistory | undefined) => Alert | null,
+): TriggerResult {
+  if (!enabled) return NONE;
+  const alerts: Alert[] = [];
+  for (const o of ctx.observations) {
+    const a = check(o, ctx.history.endpoints.get(o.id));
+    if (a) alerts.push(a);
+  }
+  return { alerts, actions: [] };
+}
+
 export const historyOf = (ctx: TriggerContext, id: string): EndpointHistory | undefined => ctx.history.endpoints.get(id);
 
 export const windowOf = (h: EndpointHistory | undefined, minutes: number): WindowStats => h?.windows.get(minutes) ?? EMPTY_WINDOW;
