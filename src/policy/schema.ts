@@ -1,8 +1,8 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
-import { statusSchema } from "./status.ts";
 import { enginePolicyShape } from "./engine.ts";
+import { statusSchema } from "./status.ts";
 
 const isTimeZone = (tz: string): boolean => {
   try {
