@@ -3,6 +3,7 @@
 import * as z from "zod";
 import { ENDPOINT_KEY } from "./endpoint-key.ts";
 import { servicesSchema } from "./gateway.ts";
+import { enginePolicyShape } from "./engine.ts";
 import { statusSchema } from "./status.ts";
 
 export { ENDPOINT_KEY };
@@ -98,6 +99,7 @@ export const policySchema = z
       .describe("per-endpoint settings keyed namespace/name, with a `defaults` entry"),
     status: statusSchema.describe("who may read the status page and the read API"),
     services: servicesSchema,
+    ...enginePolicyShape,
   })
   .strict();
 

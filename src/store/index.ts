@@ -13,6 +13,7 @@ export {
   gatewayStats,
   loadGatewayRouting,
 } from "./gateway.ts";
+export { type GuardRow, type HistoryWrite, loadBeforeObserving, loadGuard, loadHistory, recordHistory } from "./history.ts";
 export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
 export {
   dayLevel,
@@ -25,6 +26,7 @@ export {
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
+export { markRestored, pendingRestores, restoreCandidates } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
   finishTick,

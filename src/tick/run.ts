@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { Alert, Plan } from "../core/types.ts";
+import type { ActionKindName, Alert, Plan } from "../core/types.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
@@ -21,7 +21,9 @@ import {
   startTick,
   takeLease,
 } from "../store/index.ts";
+import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
 import { type ExecutedAction, executePlan } from "./execute.ts";
+import { readMetrics } from "./metrics.ts";
 import { observeFleet } from "./observe.ts";
 
 export interface TickDeps {
@@ -72,6 +74,15 @@ export interface TickReport {
 
 export const DEFAULT_LEASE_MS = 90_000;
 
+const DONE_VERB: Record<ActionKindName, string> = {
+  scale_down: "Capped",
+  reroute: "Rerouted",
+  pause: "Paused",
+  scale_up: "Added a replica to",
+  cap_replicas: "Capped at expected max",
+  restore: "Restored",
+};
+
 function providerErrorEvent(now: number, day: string, e: ProviderError): NewEvent {
   return {
     at: now,
@@ -104,7 +115,7 @@ function actionEvents(now: number, day: string, executed: readonly ExecutedActio
   for (const x of executed) {
     if (x.status === "skipped") continue;
     const a = x.action;
-    const verb = { scale_down: "Capped", reroute: "Rerouted", pause: "Paused" }[a.kind];
+    const verb = DONE_VERB[a.kind];
     const title =
       x.status === "dry_run"
         ? `[dry run] would ${a.kind.replace("_", " ")} ${a.endpoint}`
@@ -184,7 +195,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const day = budgetDay(now, tz);
 
     // Observe and meter.
+    const before = await engineBefore(db, policy, day);
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces);
+    const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
     const points = await loadMeterPoints(db);
     const accruals: EndpointAccrual[] = [];
@@ -194,6 +207,18 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
     await recordMetering(db, now, metered, accruals);
     summary.endpoints = fleet.observations.length;
+    const spent = new Map<string, number>();
+    for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
+    const engine = await engineAfter(db, {
+      policy,
+      now,
+      observations: fleet.observations,
+      points,
+      spend: spent,
+      metrics: reading.metrics,
+      failedNamespaces: fleet.failedNamespaces,
+      before,
+    });
 
     // Decide.
     const [spendMicro, previousLevel, doneKeys, routes] = await Promise.all([
@@ -202,7 +227,20 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       settledKeys(db, day),
       loadRoutes(db),
     ]);
-    const thePlan = plan({ policy, day, observations: fleet.observations, spendMicro, previousLevel, routes, doneKeys });
+    const thePlan = plan({
+      policy,
+      day,
+      observations: fleet.observations,
+      spendMicro,
+      previousLevel,
+      routes,
+      doneKeys,
+      now,
+      history: engine.history,
+      blind: engine.blind,
+      stale: engine.stale,
+      restoreCandidates: before.candidates,
+    });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 
     // Act: stop before the lease runs out so an overlapping tick can never act at the same time.
@@ -211,10 +249,11 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       { db, provider: deps.provider, mode: policy.mode, day, now, staleBefore: now - leaseMs, inTime: () => clock() < deadline },
       thePlan.actions,
     );
+    if (before.candidates.length > 0) await settleRestores(db, thePlan, executed, before.candidates, now);
 
     // Record.
     const events = await recordEvents(db, [
-      ...fleet.errors.map((e) => providerErrorEvent(now, day, e)),
+      ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
       ...actionEvents(now, day, executed),
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
     ]);
