@@ -1,15 +1,17 @@
-// vitest globalSetup for the worker project: one HF emulator in Node for all test files, its URL provided as hfBase.
+// vitest globalSetup for the worker project: one HF emulator and two inference upstreams (primary,
+// fallback) in Node for all test files, their URLs provided as hfBase, upstreamPrimary, upstreamFallback.
 import type { TestProject } from "vitest/node";
 import { startEmulator } from "../src/sim/emulator.ts";
-import { startCaptureServer } from "./fixtures/capture-server.ts";
+import { startUpstream } from "./fixtures/upstream.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const emulator = await startEmulator({ port: 0 });
+  const primary = await startUpstream({ name: "primary" });
+  const fallback = await startUpstream({ name: "fallback" });
   project.provide("hfBase", emulator.url);
-  const capture = await startCaptureServer();
-  project.provide("captureBase", capture.url);
+  project.provide("upstreamPrimary", primary.url);
+  project.provide("upstreamFallback", fallback.url);
   return async () => {
-    await emulator.close();
-    await capture.close();
+    await Promise.all([emulator.close(), primary.close(), fallback.close()]);
   };
 }

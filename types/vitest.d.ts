@@ -2,8 +2,9 @@ declare module "vitest" {
   interface ProvidedContext {
     /** Base URL of the HF emulator started by test/global-setup.ts */
     hfBase: string;
-    /** Base URL of the request-capturing server (Slack response_url stand-in), test/fixtures/capture-server.ts */
-    captureBase: string;
+    /** Base URLs of the local inference upstreams (test/fixtures/upstream.ts) */
+    upstreamPrimary: string;
+    upstreamFallback: string;
   }
 }
 

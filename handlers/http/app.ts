@@ -1,9 +1,11 @@
 // The Hono app: one file per route group; every error leaves as the JSON error shape.
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { Gateway } from "../../src/gateway/index.ts";
 import { requireReader } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { eventsRoutes } from "./events.ts";
+import { gatewayRoutes } from "./gateway.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { overridesRoutes } from "./overrides.ts";
 import { pageRoutes } from "./page.tsx";
@@ -14,6 +16,8 @@ const HTTP_CODES: Record<number, string> = { 400: "invalid_request", 401: "unaut
 
 export interface AppDeps {
   clock: () => number;
+  /** the isolate's inference gateway (tests pass one with a short cache) */
+  gateway?: Gateway;
 }
 
 export type AppEnv = { Bindings: Cloudflare.Env; Variables: { clock: () => number } };
@@ -31,6 +35,7 @@ export function createApp(deps: AppDeps) {
   app.route("/v1/overrides", overridesRoutes);
   app.route("/metrics", metricsRoutes);
   app.route("/slack", slackRoutes);
+  app.route("/v1/gateway", gatewayRoutes(deps.gateway));
   app.route("/", pageRoutes);
   app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {

@@ -1,8 +1,9 @@
-// GET /metrics: Prometheus text exposition of the budget day, the fleet, actions, alerts, ticks and
-// overrides, for a scraper (Grafana Agent, Prometheus) with the read token.
+// GET /metrics: Prometheus text exposition of the budget day, the fleet, actions, alerts, ticks,
+// overrides and the inference gateway, for a scraper (Grafana Agent, Prometheus) with the read token.
 import { Hono } from "hono";
 import { budgetDay, effectiveBudgetMicro } from "../../src/core/index.ts";
-import { activeOverrides, dayLevel, lastObservations, metricCounts, spendByEndpoint } from "../../src/store/index.ts";
+import { renderGatewayMetrics } from "../../src/gateway/index.ts";
+import { activeOverrides, dayLevel, gatewayCounterTotals, lastObservations, metricCounts, spendByEndpoint } from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
@@ -17,12 +18,13 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
   const config = loadConfig(c.env);
   const policy = config.policy.ok ? config.policy.policy : null;
   const day = budgetDay(now, policy?.budget.timezone ?? "UTC");
-  const [counts, overrides, stored, spend, level] = await Promise.all([
+  const [counts, overrides, stored, spend, level, gateway] = await Promise.all([
     metricCounts(db, day),
     activeOverrides(db, now),
     lastObservations(db),
     spendByEndpoint(db, day),
     dayLevel(db, day),
+    gatewayCounterTotals(db),
   ]);
   const families: Family[] = [
     {
@@ -148,5 +150,6 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
       samples: [{ value: counts.pendingApprovals }],
     },
   );
-  return c.body(exposition(families), 200, { "Content-Type": CONTENT_TYPE });
+  // The inference gateway's families (requests, fallbacks, latency histogram) follow ours.
+  return c.body(exposition(families) + renderGatewayMetrics(gateway), 200, { "Content-Type": CONTENT_TYPE });
 });

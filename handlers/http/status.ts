@@ -17,6 +17,7 @@ import {
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { invalidInput } from "./errors.ts";
+import { guardStatus } from "./guard-status.ts";
 
 const usd = (micro: number) => Math.round(micro) / 1e6;
 
@@ -36,6 +37,7 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
       issues: config.policy.ok ? [] : config.policy.issues,
     },
     problems: config.problems,
+    warnings: config.warnings,
     last_tick: lastTick && {
       at: new Date(lastTick.scheduledAt).toISOString(),
       outcome: lastTick.outcome,
@@ -59,6 +61,8 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
   const total = [...spend.values()].reduce((a, b) => a + b, 0);
   const budgetMicro = usdToMicro(policy.budget.daily_usd);
   const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
+  const burnMicro = stored.reduce((a, s) => a + hourlyBurn(s.observation), 0);
+  const guard = await guardStatus(db, policy, day, now, total, burnMicro);
   const json = {
     acting: config.problems.length === 0,
     mode: policy.mode,
@@ -72,8 +76,9 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
       level: level as Level,
       level_name: levelName(level as Level),
       thresholds: policy.thresholds,
-      burn_usd_per_hour: usd(stored.reduce((a, s) => a + hourlyBurn(s.observation), 0)),
+      burn_usd_per_hour: usd(burnMicro),
     },
+    guard,
     endpoints: stored.map(({ observation: o, observedAt }) => {
       const route = routes.get(o.id);
       const last = lastAction.get(o.id);

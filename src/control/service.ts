@@ -2,7 +2,7 @@
 // an approval decision, or a forced action, checked against the policy and the fleet. Bad requests
 // are values naming the field; nothing is stored unless everything checks out.
 import { budgetDayBounds } from "../core/budget-day.ts";
-import { type JournalEntry, planForced } from "../core/force.ts";
+import { planForced } from "../core/force.ts";
 import { formatUsd, usdToMicro } from "../core/money.ts";
 import { alertCondition, type Override, parseDuration, raisedBudgetUsd } from "../core/overrides.ts";
 import type { PlannedAction } from "../core/types.ts";
@@ -10,16 +10,17 @@ import type { Policy } from "../policy/index.ts";
 import type { EndpointProvider } from "../providers/types.ts";
 import {
   type ApprovalRow,
-  actionsOfDay,
   activeOverrides,
   decideApproval,
   endOverrides,
   eventsStatement,
   getOverride,
   loadRoutes,
+  markRestored,
   observedEndpoint,
   recordEvents,
   createOverride as storeOverride,
+  unrestoredActions,
 } from "../store/index.ts";
 import { actionEvents, type ExecutedAction, executePlan, splitId } from "../tick/index.ts";
 import { decisionEvent, overrideCreatedEvent, overridesEndedEvent } from "./events.ts";
@@ -164,8 +165,11 @@ export async function createOverride(deps: ControlDeps, req: CreateRequest, sour
           staleBefore: deps.now - 90_000,
           inTime: () => true,
         },
-        planned.value,
+        planned.value.map((p) => p.action),
       );
+      // A restore that ran settles the journal entries it put back, so the next day's restore skips them.
+      const settled = planned.value.filter((p, i) => executed[i]?.status === "done" && p.settles.length > 0);
+      await markRestored(deps.db, [{ keys: settled.flatMap((p) => p.settles), status: "done" }], deps.now);
       await recordEvents(deps.db, actionEvents(deps.now, day, executed));
       return { ok: true, value: { override, executed } };
     }
@@ -175,14 +179,13 @@ export async function createOverride(deps: ControlDeps, req: CreateRequest, sour
 }
 
 /** Reads the endpoint(s) fresh from the provider and plans the forced action; nothing runs yet. */
-async function planForce(deps: ControlDeps, o: Override & { op: "force" }): Promise<ControlResult<PlannedAction[]>> {
-  const journal = await actionsOfDay(deps.db, o.day);
-  const changed = [...new Set(journal.filter((a) => a.status === "done" && a.kind !== "restore").map((a) => a.endpoint))];
-  const targets = o.endpoint === "*" ? changed : [o.endpoint ?? ""];
+async function planForce(deps: ControlDeps, o: Override & { op: "force" }): Promise<ControlResult<ForcePlanned[]>> {
+  const unrestored = o.action === "restore" ? await unrestoredActions(deps.db) : [];
+  const targets = o.endpoint === "*" ? [...new Set(unrestored.map((a) => a.endpoint))] : [o.endpoint ?? ""];
   if (targets.length === 0)
-    return refuse(409, "nothing_to_do", "endpoint", "the guardrail has not changed any endpoint today; nothing to restore");
+    return refuse(409, "nothing_to_do", "endpoint", "the guardrail has no change left to put back; nothing to restore");
   const routes = await loadRoutes(deps.db);
-  const actions: PlannedAction[] = [];
+  const planned: ForcePlanned[] = [];
   const problems: string[] = [];
   for (const id of targets) {
     const [ns, name] = splitId(id);
@@ -192,7 +195,6 @@ async function planForce(deps: ControlDeps, o: Override & { op: "force" }): Prom
       return refuse(502, "provider_error", "endpoint", `could not read ${id}: ${fresh.error.message}`);
     }
     const stored = await observedEndpoint(deps.db, id);
-    const entries: JournalEntry[] = journal.filter((a) => a.endpoint === id);
     const plan = planForced({
       action: o.action,
       observation: { ...fresh.value, id, priceMicroPerHour: stored?.observation.priceMicroPerHour ?? null },
@@ -201,13 +203,18 @@ async function planForce(deps: ControlDeps, o: Override & { op: "force" }): Prom
       day: o.day,
       overrideId: o.id,
       why: `forced by ${o.actor}: ${o.reason}`,
-      journal: entries,
+      unrestored: unrestored.filter((a) => a.endpoint === id),
     });
-    if (plan.ok) actions.push(...plan.actions);
+    if (plan.ok) planned.push({ action: plan.action, settles: plan.settles });
     else problems.push(plan.message);
   }
-  if (actions.length === 0) return refuse(409, "nothing_to_do", "action", problems.join("; "));
-  return { ok: true, value: actions };
+  if (planned.length === 0) return refuse(409, "nothing_to_do", "action", problems.join("; "));
+  return { ok: true, value: planned };
+}
+
+interface ForcePlanned {
+  action: PlannedAction;
+  settles: string[];
 }
 
 /** Ends one override early. */

@@ -1,6 +1,7 @@
 // Public surface of the pure core: metering, budget day, ladder, planner.
 
 export { ACTION_KINDS, isExpensive, LADDER } from "./actions/index.ts";
+export { ALERT_KINDS, type AlertNature } from "./alert-kinds.ts";
 export {
   type ApprovalGate,
   type ApprovalRecord,
@@ -10,8 +11,11 @@ export {
   gateActions,
   ruleFor,
 } from "./approvals.ts";
+export { type BlindState, isBlind } from "./blind.ts";
 export { budgetDay, budgetDayBounds, startOfDay } from "./budget-day.ts";
-export { type ForceInput, type ForcePlan, type JournalEntry, planForced, savedBeforeState } from "./force.ts";
+export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
+export { type Forecast, forecastEndOfDay } from "./forecast.ts";
+export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
@@ -31,6 +35,8 @@ export {
   withOverrides,
 } from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
+export { type DoneAction, planRestores, type RestorePlan } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";
+export { runTriggers, TRIGGERS, type Trigger, type TriggerContext } from "./triggers/index.ts";
 export type * from "./types.ts";
 export { LEVEL_NAMES } from "./types.ts";

@@ -71,6 +71,10 @@ export function holdOn(overrides: readonly Override[], endpoint: string): Overri
   return overrides.find((o) => (o.op === "suspend" || o.op === "force") && (o.endpoint === "*" || o.endpoint === endpoint)) ?? null;
 }
 
+/** The actions a suspend or force does not hold off. */
+export const withoutHeld = <A extends { endpoint: string }>(overrides: readonly Override[], actions: readonly A[]): A[] =>
+  actions.filter((a) => holdOn(overrides, a.endpoint) === null);
+
 /**
  * Before planning: a raised budget replaces the policy's for today, and the ladder restarts from
  * the level today's spend reaches under it (the crossings it alerts about are then new ones).
@@ -101,7 +105,7 @@ export function applyOverrides(input: PlanInput, plan: Plan): Plan {
           }
         : a,
     );
-  return { ...plan, actions: plan.actions.filter((a) => holdOn(overrides, a.endpoint) === null), alerts };
+  return { ...plan, actions: withoutHeld(overrides, plan.actions), alerts };
 }
 
 /** The budget in force for `day`, for the read side (status, metrics). */

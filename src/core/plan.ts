@@ -2,11 +2,21 @@
 // alerts of one tick, each with the reason and figures that caused it. Pure.
 import { type EndpointSettings, type Policy, settingsFor } from "../policy/index.ts";
 import { type ActionContext, LADDER } from "./actions/index.ts";
+import { applyBlastRadius } from "./blast-radius.ts";
+import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
+import { budgetDayBounds } from "./budget-day.ts";
+import { forecastEndOfDay } from "./forecast.ts";
+import type { FleetHistory } from "./history.ts";
+import { actionKey } from "./keys.ts";
 import { levelFor, levelName, thresholdOf } from "./ladder.ts";
 import { hourlyBurn } from "./metering.ts";
 import { formatUsd, type MicroUsd, usdToMicro } from "./money.ts";
-import { applyOverrides, type Override, withOverrides } from "./overrides.ts";
+import { applyOverrides, type Override, withOverrides, withoutHeld } from "./overrides.ts";
+import { type DoneAction, planRestores } from "./restore.ts";
+import { runTriggers } from "./triggers/index.ts";
 import type { Alert, EndpointConfig, Level, Observation, Plan, PlannedAction, RouteMode, Severity } from "./types.ts";
+
+export { actionKey } from "./keys.ts";
 
 export interface RouteState {
   mode: RouteMode;
@@ -26,9 +36,16 @@ export interface PlanInput {
   doneKeys: ReadonlySet<string>;
   /** overrides active at the tick's time (suspend, raise_budget, force, ack) */
   overrides?: readonly Override[];
+  /** the tick's time: enables the forecast (without it, and without history, only the ladder runs) */
+  now?: number;
+  /** recent windows, baselines and this tick's request metrics, per endpoint */
+  history?: FleetHistory;
+  blind?: BlindState;
+  /** last known observations of endpoints this tick could not see (fail_safe acts on them) */
+  stale?: readonly Observation[];
+  /** actions carried out on earlier days and not restored yet, oldest first */
+  restoreCandidates?: readonly DoneAction[];
 }
-
-export const actionKey = (day: string, kind: string, endpoint: string): string => `${day}:${kind}:${endpoint}`;
 
 export function configOf(o: Observation, route: RouteState | undefined): EndpointConfig {
   return {
@@ -110,20 +127,20 @@ export function plan(given: PlanInput): Plan {
   const alerts: Alert[] = [];
   const actions: PlannedAction[] = [];
 
-  for (let l = previousLevel + 1; l <= level; l++) alerts.push(budgetLevelAlert(input, l as Exclude<Level, 0>, ratio, budgetMicro, burn));
+  // Every level reached today stays an active condition all day (the store keeps one alert per level per day).
+  for (let l = 1; l <= level; l++) alerts.push(budgetLevelAlert(input, l as Exclude<Level, 0>, ratio, budgetMicro, burn));
 
-  for (const o of observations) {
-    if (o.priceMicroPerHour === null && o.targetReplica > 0) alerts.push(unpricedAlert(day, o));
+  const ladder = (o: Observation, lvl: Level) => {
     const settings: EndpointSettings = settingsFor(policy, o.id);
-    if (settings.critical && level > 0) {
-      if (hourlyBurn(o) > 0 || o.priceMicroPerHour === null) alerts.push(sparedAlert(day, o, level as Exclude<Level, 0>, ratio));
-      continue;
+    if (settings.critical && lvl > 0) {
+      if (hourlyBurn(o) > 0 || o.priceMicroPerHour === null) alerts.push(sparedAlert(day, o, lvl as Exclude<Level, 0>, ratio));
+      return;
     }
     const config = configOf(o, routes.get(o.id));
     const ctx: ActionContext = { policy, settings, config, ratio };
     const forEndpoint: PlannedAction[] = [];
     for (const kind of LADDER) {
-      if (kind.level > level) break;
+      if (kind.level > lvl) break;
       const key = actionKey(day, kind.name, o.id);
       if (doneKeys.has(key) || !kind.needed(o, ctx)) continue;
       forEndpoint.push({
@@ -142,9 +159,83 @@ export function plan(given: PlanInput): Plan {
     // resumed the endpoint since, their decision stands): one change to the endpoint, not two.
     const pausing = forEndpoint.some((a) => a.kind === "pause") || doneKeys.has(actionKey(day, "pause", o.id));
     actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
+  };
+
+  for (const o of observations) {
+    if (o.priceMicroPerHour === null && o.targetReplica > 0) alerts.push(unpricedAlert(day, o));
+    ladder(o, level);
   }
 
-  // Most expensive first, so a partial tick (deadline, errors) stops the biggest burn first.
-  actions.sort((a, b) => b.hourlyMicro - a.hourlyMicro || b.level - a.level || a.endpoint.localeCompare(b.endpoint));
-  return applyOverrides(input, { day, spendMicro, budgetMicro, ratio, level, previousLevel, burnMicroPerHour: burn, actions, alerts });
+  // Blind: alert while it lasts; with fail_safe and the day over a threshold, the endpoints it cannot
+  // see are handled at the shutdown level from their last known state.
+  if (input.blind && isBlind(input.blind, policy)) {
+    alerts.push(blindAlert(day, input.blind, policy, level));
+    if (escalates(input.blind, policy, level)) for (const o of input.stale ?? []) ladder(o, 3);
+  }
+
+  const current = (o: Observation) => configOf(o, routes.get(o.id));
+  const forecast =
+    input.now === undefined
+      ? undefined
+      : forecastEndOfDay(spendMicro, burn, budgetMicro, input.now, budgetDayBounds(input.now, policy.budget.timezone).end);
+  if (input.now !== undefined) {
+    const triggered = runTriggers({
+      policy,
+      day,
+      now: input.now,
+      observations,
+      settingsOf: (id) => settingsFor(policy, id),
+      configOf: current,
+      history: input.history ?? { endpoints: new Map() },
+      spendMicro,
+      budgetMicro,
+      ratio,
+      level,
+      burnMicroPerHour: burn,
+      forecast: forecast ?? null,
+      doneKeys,
+    });
+    alerts.push(...triggered.alerts);
+    // Never two changes to one endpoint in a tick: the ladder's action wins over a trigger's.
+    const touched = new Set(actions.map((a) => a.endpoint));
+    actions.push(...triggered.actions.filter((a) => !touched.has(a.endpoint)));
+  }
+
+  // Restore only on a calm day: once the ladder acts again today, yesterday's changes stay.
+  let restoreSettled: Plan["restoreSettled"];
+  if (policy.restore === "next_day" && level === 0 && (input.restoreCandidates?.length ?? 0) > 0) {
+    const r = planRestores({
+      policy,
+      day,
+      candidates: input.restoreCandidates ?? [],
+      observations,
+      configOf: current,
+      settingsOf: (id) => settingsFor(policy, id),
+      failedNamespaces: input.blind?.failedNamespaces ?? [],
+    });
+    const touched = new Set(actions.map((a) => a.endpoint));
+    const restores = r.actions.filter((a) => !doneKeys.has(a.key) && !touched.has(a.endpoint));
+    actions.push(...restores);
+    const planned = new Set(restores.map((a) => a.endpoint));
+    alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || planned.has(a.endpoint ?? "")));
+    restoreSettled = r.settled;
+  }
+
+  // Most expensive first, so a partial tick (deadline, errors) stops the biggest burn first; at most
+  // blast_radius.max_changes_per_tick of them, the rest are planned again next tick.
+  const { kept, deferred } = applyBlastRadius(withoutHeld(input.overrides ?? [], actions), policy.blast_radius.max_changes_per_tick);
+  return applyOverrides(input, {
+    day,
+    spendMicro,
+    budgetMicro,
+    ratio,
+    level,
+    previousLevel,
+    burnMicroPerHour: burn,
+    actions: kept,
+    alerts,
+    ...(deferred.length > 0 ? { deferred } : {}),
+    ...(forecast ? { forecast } : {}),
+    ...(restoreSettled ? { restoreSettled } : {}),
+  });
 }

@@ -65,9 +65,11 @@ export type Change =
   | { type: "hf_update"; body: import("../providers/types.ts").EndpointUpdate }
   | { type: "hf_pause" }
   | { type: "hf_resume" }
-  | { type: "route"; mode: RouteMode; fallback: string | null };
+  | { type: "route"; mode: RouteMode; fallback: string | null }
+  /** several changes to one endpoint, carried out in order (a restore puts back scaling, state and route) */
+  | { type: "sequence"; steps: Change[] };
 
-export type ActionKindName = "scale_down" | "reroute" | "pause" | "restore";
+export type ActionKindName = "scale_down" | "reroute" | "pause" | "scale_up" | "cap_replicas" | "restore";
 
 /** The configuration the guardrail may change, saved before and after each action so it can be undone. */
 export interface EndpointConfig {
@@ -106,4 +108,10 @@ export interface Plan {
   burnMicroPerHour: MicroUsd;
   actions: PlannedAction[];
   alerts: Alert[];
+  /** actions over the blast radius, left for the next tick (most expensive ones were kept) */
+  deferred?: PlannedAction[];
+  /** journal keys of earlier days' actions that this tick settles without an action (restore skipped, or nothing to put back) */
+  restoreSettled?: Array<{ keys: string[]; status: "skipped" | "done" }>;
+  /** end-of-day projection from the current burn, when the tick's time was known */
+  forecast?: import("./forecast.ts").Forecast;
 }

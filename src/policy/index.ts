@@ -1,5 +1,13 @@
 // Public surface of the policy: schema, types, loading and per-endpoint settings.
 
 export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
+export {
+  gatewaySecretProblems,
+  type OverflowLimits,
+  routedEndpointOf,
+  SERVICE_NAME,
+  type ServiceConfig,
+  type TargetConfig,
+} from "./gateway.ts";
 export { formatPath, type PolicyIssue, type PolicyResult, parsePolicy, settingsFor, validatePolicy } from "./load.ts";
 export { ENDPOINT_KEY, type EndpointSettings, type Policy, type PolicyInput, policySchema } from "./schema.ts";

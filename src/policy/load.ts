@@ -2,6 +2,7 @@
 // enums, the allowed values, so `npm run check` and /v1/status can say exactly what to fix.
 import { parseDocument } from "yaml";
 import type * as z from "zod";
+import { serviceFallbackOf } from "./gateway.ts";
 import { type EndpointSettings, type Policy, policySchema } from "./schema.ts";
 
 export interface PolicyIssue {
@@ -50,13 +51,17 @@ export function validatePolicy(value: unknown): PolicyResult {
 
 const NO_SETTINGS: EndpointSettings = { critical: false, fallback: null, expected_max_replicas: null };
 
-/** Settings for `namespace/name`: the endpoint's own entry over `defaults` over built-in defaults. */
+/**
+ * Settings for `namespace/name`: the endpoint's own entry over `defaults` over built-in defaults.
+ * An endpoint a gateway service follows has that service's fallback unless its own entry names one,
+ * so the reroute rung switches the service to overflow.
+ */
 export function settingsFor(policy: Policy, id: string): EndpointSettings {
   const d = policy.endpoints.defaults ?? {};
   const e = policy.endpoints[id] ?? {};
   return {
     critical: e.critical ?? d.critical ?? NO_SETTINGS.critical,
-    fallback: e.fallback !== undefined ? e.fallback : (d.fallback ?? NO_SETTINGS.fallback),
+    fallback: e.fallback !== undefined ? e.fallback : (serviceFallbackOf(policy.services, id) ?? d.fallback ?? NO_SETTINGS.fallback),
     expected_max_replicas: e.expected_max_replicas !== undefined ? e.expected_max_replicas : (d.expected_max_replicas ?? null),
   };
 }

@@ -2,7 +2,12 @@
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
 import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
+import { ENDPOINT_KEY } from "./endpoint-key.ts";
+import { enginePolicyShape } from "./engine.ts";
+import { servicesSchema } from "./gateway.ts";
 import { statusSchema } from "./status.ts";
+
+export { ENDPOINT_KEY };
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -12,9 +17,6 @@ const isTimeZone = (tz: string): boolean => {
     return false;
   }
 };
-
-/** `namespace/name`, as HF names them (lowercase alphanumerics and `-`, namespace may hold `_`/`.`). */
-export const ENDPOINT_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[a-z0-9][a-z0-9-]{0,31}$/;
 
 export const endpointSettingsSchema = z
   .object({
@@ -99,6 +101,8 @@ export const policySchema = z
     overrides: overridesPolicySchema.describe("limits of overrides and who may steer from Slack"),
     approvals: approvalsPolicySchema.describe("ladder levels whose actions wait for a person's approval"),
     status: statusSchema.describe("who may read the status page and the read API"),
+    services: servicesSchema,
+    ...enginePolicyShape,
   })
   .strict();
 

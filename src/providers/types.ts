@@ -93,6 +93,18 @@ export interface ListResult {
   requests: number;
 }
 
+/** Request metrics of one endpoint at one instant, normalised from its open-metrics export. */
+export interface EndpointMetrics {
+  /** cumulative counters per replica id (a replica that goes away takes its counters with it) */
+  replicas: Record<string, { requests: number; errors: number }>;
+  /** p95 latency in milliseconds, when exported */
+  p95LatencyMs: number | null;
+  /** requests waiting or in flight, when exported */
+  pendingRequests: number | null;
+  /** hardware usage in percent: the busiest of GPU / accelerator, else CPU, when exported */
+  usagePercent: number | null;
+}
+
 export interface EndpointProvider {
   listEndpoints(namespace: string): Promise<ProviderResult<ListResult>>;
   getEndpoint(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
@@ -103,4 +115,6 @@ export interface EndpointProvider {
   scaleToZero(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
   /** Catalog for a namespace (GET /v2/provider/{ns}), cached by the implementation. */
   listPrices(namespace: string): Promise<ProviderResult<ComputePrice[]>>;
+  /** Request metrics (GET /v2/endpoint/{ns}/{name}/open-metrics); optional: providers without it get spend triggers only. */
+  getOpenMetrics?(namespace: string, name: string): Promise<ProviderResult<EndpointMetrics>>;
 }

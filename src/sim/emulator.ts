@@ -9,11 +9,13 @@
 //   POST /v2/endpoint/{ns}/{name}/resume          running (via initializing when startupMs > 0); 400 "already running"
 //   POST /v2/endpoint/{ns}/{name}/scale-to-zero   scaledToZero, 0 replicas; wakes on demand
 //   GET  /v2/provider/{ns}                        {vendors:[{name, regions:[{name, computes:[...]}]}]}
+//   GET  /v2/endpoint/{ns}/{name}/open-metrics    OpenMetrics text driven by the endpoint's simulated traffic
 //
 // Admin API (no auth; JSON in and out), so tests inside workerd can drive it with fetch:
 //   POST /_emulator/{ns}/reset                      {endpoints: EndpointSpec[], prices?: PriceSpec[], startupMs?}
 //   POST /_emulator/{ns}/endpoints/{name}/replicas  {replicas}  autoscaler demand, clamped to [min, max]
 //   POST /_emulator/{ns}/endpoints/{name}           deep patch of raw fields: a person's change (stamps updatedBy)
+//   POST /_emulator/{ns}/endpoints/{name}/traffic   {rps?, p95Ms?, errorRate?, pending?, usagePct?}  simulated traffic
 //   POST /_emulator/{ns}/faults                     {faults: Fault[]}  appended to the namespace's queue
 //   POST /_emulator/{ns}/clock                      {advanceMs}  moves this namespace's clock forward
 //   GET  /_emulator/{ns}/calls                      {calls: RecordedCall[]}
@@ -40,7 +42,27 @@ export interface EndpointSpec {
   /** minutes */
   scaleToZeroTimeout?: number;
   tags?: string[];
+  traffic?: Partial<Traffic>;
 }
+
+/**
+ * What the endpoint's open-metrics export reports. Requests (and 5xx, `errorRate` of them) accrue
+ * while replicas are ready, spread over them; the gauges are reported as set, per ready replica.
+ */
+export interface Traffic {
+  /** requests per second the endpoint receives */
+  rps: number;
+  /** p95 latency in ms; null = no latency summary exported */
+  p95Ms: number | null;
+  /** fraction of requests answered 500, in [0, 1] */
+  errorRate: number;
+  /** requests waiting or in flight (the endpoint's total); null = not exported */
+  pending: number | null;
+  /** hardware usage percent of each replica; null = not exported */
+  usagePct: number | null;
+}
+
+const NO_TRAFFIC: Traffic = { rps: 0, p95Ms: null, errorRate: 0, pending: null, usagePct: null };
 
 export interface PriceSpec {
   vendor?: string;
@@ -110,6 +132,7 @@ export interface Emulator {
   reset(namespace: string, setup: NamespaceSetup): RawEndpoint[];
   setReplicas(namespace: string, name: string, replicas: number): RawEndpoint;
   patchEndpoint(namespace: string, name: string, patch: Record<string, unknown>): RawEndpoint;
+  setTraffic(namespace: string, name: string, traffic: Partial<Traffic>): Traffic;
   addFaults(namespace: string, faults: Fault[]): void;
   calls(namespace: string): RecordedCall[];
   cost(namespace: string): CostReport;
@@ -226,6 +249,10 @@ interface Stored {
   billedUntil: number;
   replicaMs: number;
   microUsd: number;
+  traffic: Traffic;
+  /** ready replicas by id, with their cumulative request counters (fractions kept, floored when served) */
+  replicas: Array<{ id: string; ok: number; errors: number }>;
+  replicaSerial: number;
 }
 
 interface Namespace {
@@ -378,6 +405,65 @@ class Fleet {
     if (!("status" in patch) && "compute" in patch) this.rescale(ns, stored);
   }
 
+  /** Requests over `elapsed` ms, spread over the replicas ready during it. Replicas that went away take their counters. */
+  private serve(stored: Stored, elapsed: number): void {
+    const { raw, traffic } = stored;
+    const ready = AWAKE.has(raw.status.state) && Number.isInteger(raw.status.readyReplica) ? raw.status.readyReplica : 0;
+    while (stored.replicas.length > ready) stored.replicas.pop();
+    while (stored.replicas.length < ready) {
+      const n = ++stored.replicaSerial;
+      stored.replicas.push({ id: `${raw.name.slice(0, 8)}-${n.toString(36).padStart(5, "0")}`, ok: 0, errors: 0 });
+    }
+    if (ready === 0 || traffic.rps <= 0) return;
+    const each = (traffic.rps * elapsed) / 1000 / ready;
+    for (const r of stored.replicas) {
+      r.errors += each * traffic.errorRate;
+      r.ok += each * (1 - traffic.errorRate);
+    }
+  }
+
+  setTraffic(stored: Stored, traffic: Partial<Traffic>): void {
+    stored.traffic = checkTraffic({ ...stored.traffic, ...traffic });
+  }
+
+  /** The endpoint's open-metrics export, in the layout of HF's documented example. */
+  openMetrics(stored: Stored): string {
+    const { traffic } = stored;
+    const out: string[] = [];
+    if (traffic.p95Ms !== null) {
+      const s = traffic.p95Ms / 1000;
+      const count = Math.floor(stored.replicas.reduce((n, r) => n + r.ok + r.errors, 0));
+      out.push("# HELP latency_distribution Latency distribution", "# TYPE latency_distribution summary");
+      for (const [q, f] of [
+        ["0.5", 0.6],
+        ["0.9", 0.85],
+        ["0.95", 1],
+        ["0.99", 1.4],
+      ] as const)
+        out.push(`latency_distribution{quantile="${q}"} ${(s * f).toFixed(9)}`);
+      out.push(`latency_distribution_count ${count}`, `latency_distribution_sum ${(count * s * 0.7).toFixed(9)}`);
+    }
+    out.push("# HELP http_requests HTTP requests by code and replicas", "# TYPE http_requests counter");
+    for (const r of stored.replicas) {
+      out.push(`http_requests{replica_id="${r.id}",status_code="200"} ${Math.floor(r.ok)}`);
+      if (r.errors >= 1) out.push(`http_requests{replica_id="${r.id}",status_code="500"} ${Math.floor(r.errors)}`);
+    }
+    if (traffic.pending !== null) {
+      out.push("# HELP pending_requests Requests waiting or in flight", "# TYPE pending_requests gauge");
+      const n = Math.max(stored.replicas.length, 1);
+      for (const r of stored.replicas.length ? stored.replicas : [{ id: "none" }]) {
+        out.push(`pending_requests{replica_id="${r.id}"} ${traffic.pending / n}`);
+      }
+    }
+    if (traffic.usagePct !== null) {
+      const gauge = stored.raw.compute.accelerator === "cpu" ? "cpu_usage_percent" : "gpu_usage_percent";
+      out.push(`# HELP ${gauge} Hardware usage`, `# TYPE ${gauge} gauge`, `# UNIT ${gauge} percent`);
+      for (const r of stored.replicas) out.push(`${gauge}{replica_id="${r.id}"} ${traffic.usagePct}`);
+    }
+    out.push("# EOF");
+    return `${out.join("\n")}\n`;
+  }
+
   cost(ns: Namespace): CostReport {
     const endpoints: CostReport["endpoints"] = {};
     let total = 0;
@@ -481,7 +567,16 @@ class Fleet {
       },
     };
     if (!priceOf(ns, raw)) throw new EmulatorError(400, `endpoint ${spec.name}: no price for ${raw.compute.id}; pass it in prices`);
-    const stored: Stored = { raw, demand: spec.replicas, billedUntil: now, replicaMs: 0, microUsd: 0 };
+    const stored: Stored = {
+      raw,
+      demand: spec.replicas,
+      billedUntil: now,
+      replicaMs: 0,
+      microUsd: 0,
+      traffic: checkTraffic({ ...NO_TRAFFIC, ...spec.traffic }),
+      replicas: [],
+      replicaSerial: 0,
+    };
     if (AWAKE.has(state)) {
       this.rescale(ns, stored);
       // A fleet described as running is already up; only an initializing one still waits for startupMs.
@@ -539,6 +634,7 @@ class Fleet {
     if (elapsed <= 0) return;
     stored.billedUntil = until;
     const { raw } = stored;
+    this.serve(stored, elapsed);
     if (!AWAKE.has(raw.status.state)) return;
     // Hand-patched fields may hold anything; an unreadable count bills nothing rather than NaN.
     const replicas = Number.isFinite(raw.status.targetReplica) ? raw.status.targetReplica : 0;
@@ -628,6 +724,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       const stored = fleet.get(ns, name);
       if (method === "GET" && action === undefined) return answer(200, stored.raw);
+      if (method === "GET" && action === "open-metrics") {
+        call.status = 200;
+        return sendRaw(res, 200, fleet.openMetrics(stored), {
+          "content-type": "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        });
+      }
       if (method === "PUT" && action === undefined) {
         if (!body.ok) throw new EmulatorError(400, "Incorrect input");
         fleet.update(ns, stored, body.value);
@@ -656,6 +758,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return ok(control.setReplicas(namespace, name ?? "", Number(input.replicas)));
       case "POST endpoints":
         return ok(control.patchEndpoint(namespace, name ?? "", input));
+      case "POST endpoints/traffic":
+        return ok({ traffic: control.setTraffic(namespace, name ?? "", input as Partial<Traffic>) });
       case "POST faults":
         control.addFaults(namespace, Array.isArray(input.faults) ? (input.faults as Fault[]) : []);
         return ok({ faults: fleet.ns(namespace).faults });
@@ -681,6 +785,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const stored = fleet.get(ns, name);
       fleet.setDemand(ns, stored, replicas);
       return stored.raw;
+    },
+    setTraffic: (namespace: string, name: string, traffic: Partial<Traffic>) => {
+      const ns = fleet.ns(namespace);
+      fleet.settle(ns);
+      const stored = fleet.get(ns, name);
+      fleet.setTraffic(stored, traffic);
+      return stored.traffic;
     },
     patchEndpoint: (namespace: string, name: string, patch: Record<string, unknown>) => {
       const ns = fleet.ns(namespace);
@@ -745,6 +856,19 @@ function takeFault(ns: Namespace, method: string, path: string): Fault | undefin
   fault.times = (fault.times ?? 1) - 1;
   if (fault.times <= 0) ns.faults.splice(index, 1);
   return fault;
+}
+
+function checkTraffic(t: Traffic): Traffic {
+  const nonNeg = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+  const ok =
+    nonNeg(t.rps) &&
+    nonNeg(t.errorRate) &&
+    t.errorRate <= 1 &&
+    (t.p95Ms === null || nonNeg(t.p95Ms)) &&
+    (t.pending === null || nonNeg(t.pending)) &&
+    (t.usagePct === null || nonNeg(t.usagePct));
+  if (!ok) throw new EmulatorError(400, "traffic: rps, p95Ms, pending, usagePct are non-negative numbers (or null); errorRate in [0, 1]");
+  return { rps: t.rps, p95Ms: t.p95Ms, errorRate: t.errorRate, pending: t.pending, usagePct: t.usagePct };
 }
 
 function setState(raw: RawEndpoint, state: EndpointState): void {

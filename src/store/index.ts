@@ -3,6 +3,18 @@
 export { type ActionRow, type ActionStatus, actionsOfDay, claimAction, finishAction, MAX_ATTEMPTS, settledKeys } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, getApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
+export {
+  addGatewayCounters,
+  compactGatewayCounters,
+  GATEWAY_RETENTION_MS,
+  type GatewayCounterRow,
+  type GatewayRoutingRows,
+  type GatewayStats,
+  gatewayCounterTotals,
+  gatewayStats,
+  loadGatewayRouting,
+} from "./gateway.ts";
+export { type GuardRow, type HistoryWrite, loadBeforeObserving, loadGuard, loadHistory, recordHistory } from "./history.ts";
 export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
 export {
   dayLevel,
@@ -26,6 +38,7 @@ export {
   SEEN_SIGNATURE_TTL_MS,
   type StoredOverride,
 } from "./overrides.ts";
+export { markRestored, pendingRestores, restoreCandidates, unrestoredActions } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
   finishTick,

@@ -43,6 +43,16 @@ async function apply(provider: EndpointProvider, db: D1Database, a: PlannedActio
     case "hf_resume":
       res = await provider.resumeEndpoint(ns, name);
       break;
+    case "sequence": {
+      // Each step starts from the configuration the previous one left; the first failure stops the rest.
+      let config = a.before;
+      for (const step of change.steps) {
+        const done = await apply(provider, db, { ...a, change: step, before: config }, now);
+        if (!done.ok) return done;
+        config = done.value;
+      }
+      return { ok: true, value: config };
+    }
   }
   if (!res.ok) return res;
   const o = res.value;

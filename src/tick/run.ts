@@ -2,7 +2,7 @@
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { gateApprovals } from "../control/approvals.ts";
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { Alert, Plan } from "../core/types.ts";
+import type { ActionKindName, Alert, Plan } from "../core/types.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
@@ -23,7 +23,9 @@ import {
   startTick,
   takeLease,
 } from "../store/index.ts";
+import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
 import { type ExecutedAction, executePlan } from "./execute.ts";
+import { readMetrics } from "./metrics.ts";
 import { observeFleet } from "./observe.ts";
 
 export interface TickDeps {
@@ -74,6 +76,15 @@ export interface TickReport {
 
 export const DEFAULT_LEASE_MS = 90_000;
 
+const DONE_VERB: Record<ActionKindName, string> = {
+  scale_down: "Capped",
+  reroute: "Rerouted",
+  pause: "Paused",
+  scale_up: "Added a replica to",
+  cap_replicas: "Capped at expected max",
+  restore: "Restored",
+};
+
 function providerErrorEvent(now: number, day: string, e: ProviderError): NewEvent {
   return {
     at: now,
@@ -106,7 +117,7 @@ export function actionEvents(now: number, day: string, executed: readonly Execut
   for (const x of executed) {
     if (x.status === "skipped") continue;
     const a = x.action;
-    const verb = { scale_down: "Capped", reroute: "Rerouted", pause: "Paused", restore: "Restored" }[a.kind];
+    const verb = DONE_VERB[a.kind];
     const title =
       x.status === "dry_run"
         ? `[dry run] would ${a.kind.replace("_", " ")} ${a.endpoint}`
@@ -186,7 +197,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const day = budgetDay(now, tz);
 
     // Observe and meter.
+    const before = await engineBefore(db, policy, day);
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces);
+    const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
     const points = await loadMeterPoints(db);
     const accruals: EndpointAccrual[] = [];
@@ -196,6 +209,18 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
     await recordMetering(db, now, metered, accruals);
     summary.endpoints = fleet.observations.length;
+    const spent = new Map<string, number>();
+    for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
+    const engine = await engineAfter(db, {
+      policy,
+      now,
+      observations: fleet.observations,
+      points,
+      spend: spent,
+      metrics: reading.metrics,
+      failedNamespaces: fleet.failedNamespaces,
+      before,
+    });
 
     // Decide.
     const [spendMicro, previousLevel, doneKeys, routes, overrides] = await Promise.all([
@@ -205,7 +230,21 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       loadRoutes(db),
       activeOverrides(db, now),
     ]);
-    const thePlan = plan({ policy, day, observations: fleet.observations, spendMicro, previousLevel, routes, doneKeys, overrides });
+    const thePlan = plan({
+      policy,
+      day,
+      observations: fleet.observations,
+      spendMicro,
+      previousLevel,
+      routes,
+      doneKeys,
+      now,
+      history: engine.history,
+      blind: engine.blind,
+      stale: engine.stale,
+      restoreCandidates: before.candidates,
+      overrides,
+    });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 
     // Act: stop before the lease runs out so an overlapping tick can never act at the same time.
@@ -215,10 +254,11 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       { db, provider: deps.provider, mode: policy.mode, day, now, staleBefore: now - leaseMs, inTime: () => clock() < deadline },
       approvals.run,
     );
+    if (before.candidates.length > 0) await settleRestores(db, thePlan, executed, before.candidates, now);
 
     // Record.
     const events = await recordEvents(db, [
-      ...fleet.errors.map((e) => providerErrorEvent(now, day, e)),
+      ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
       ...actionEvents(now, day, executed),
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
       ...approvals.alerts.map((a) => alertEvent(now, a)),

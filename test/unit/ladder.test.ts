@@ -18,10 +18,13 @@ describe("the budget ladder", () => {
     expect(plan(planInput({ spendMicro: at(ratio) })).level).toBe(level);
   });
 
-  it("keeps a level reached earlier in the day", () => {
+  it("keeps a level reached earlier in the day, its alerts active under the same dedup keys", () => {
     const p = plan(planInput({ spendMicro: at(0.5), previousLevel: 2 }));
     expect(p.level).toBe(2);
-    expect(p.alerts.filter((a) => a.kind === "budget_level")).toEqual([]);
+    expect(p.alerts.filter((a) => a.kind === "budget_level").map((a) => a.dedupKey)).toEqual([
+      "2026-11-24:budget_level:1",
+      "2026-11-24:budget_level:2",
+    ]);
   });
 
   it("caps maxReplica and allows scale-to-zero on non-critical endpoints at 120 %", () => {

@@ -5,14 +5,13 @@ import {
   type ApprovalRecord,
   actionKey,
   alertCondition,
+  type DoneAction,
   gateActions,
-  type JournalEntry,
   type Override,
   parseDuration,
   plan,
   planForced,
   raisedBudgetUsd,
-  savedBeforeState,
 } from "../../src/core/index.ts";
 import type { EndpointConfig, PlannedAction } from "../../src/core/types.ts";
 import { endpoint, planInput, policy } from "../fixtures/builders.ts";
@@ -171,25 +170,28 @@ describe("forced actions", () => {
       day: DAY,
       overrideId: "ovr_1",
       why: "forced by alice: runaway",
-      journal: [],
+      unrestored: [],
       ...over,
     });
 
   it("pauses even a critical endpoint when a person says so, with its own key", () => {
     const p = force();
-    expect(p.ok && p.actions).toMatchObject([
-      { kind: "pause", key: `${DAY}:pause:acme/llm:ovr_1`, change: { type: "hf_pause" }, reason: "forced by alice: runaway" },
-    ]);
+    expect(p.ok && p.action).toMatchObject({
+      kind: "pause",
+      key: `${DAY}:pause:acme/llm:ovr_1`,
+      change: { type: "hf_pause" },
+      reason: "forced by alice: runaway",
+    });
   });
 
   it("caps and reroutes with the ladder's own changes", () => {
     const cap = force({ action: "scale_down" });
-    expect(cap.ok && cap.actions[0]?.change).toEqual({
+    expect(cap.ok && cap.action.change).toEqual({
       type: "hf_update",
       body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } },
     });
     const reroute = force({ action: "reroute" });
-    expect(reroute.ok && reroute.actions[0]?.change).toEqual({ type: "route", mode: "overflow", fallback: "acme/llm-cpu" });
+    expect(reroute.ok && reroute.action.change).toEqual({ type: "route", mode: "overflow", fallback: "acme/llm-cpu" });
   });
 
   it("refuses what cannot be done, saying why", () => {
@@ -201,35 +203,52 @@ describe("forced actions", () => {
     expect(force({ action: "restore" })).toMatchObject({ ok: false, message: expect.stringContaining("nothing to restore") });
   });
 
-  it("restores the before-state of the guardrail's first change today: resume, scaling, route", () => {
-    const original = config({ minReplica: 2, maxReplica: 6 });
-    const journal: JournalEntry[] = [
-      { kind: "scale_down", status: "done", before: original },
-      { kind: "reroute", status: "done", before: config({ minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 }) },
-      { kind: "pause", status: "done", before: config({ minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15, route: "overflow" }) },
-    ];
+  const done = (key: string, change: DoneAction["change"], before: EndpointConfig, after: EndpointConfig): DoneAction => ({
+    key,
+    day: DAY,
+    kind: key.split(":")[1] ?? "",
+    endpoint: "acme/llm",
+    change,
+    before,
+    after,
+  });
+  const capped = config({ minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 });
+  const unrestored = [
+    done(`${DAY}:scale_down:acme/llm`, { type: "hf_update", body: {} }, config({ minReplica: 2, maxReplica: 6 }), capped),
+    done(`${DAY}:reroute:acme/llm`, { type: "route", mode: "overflow", fallback: "acme/llm-cpu" }, capped, {
+      ...capped,
+      route: "overflow",
+      fallback: "acme/llm-cpu",
+    }),
+    done(
+      `${DAY}:pause:acme/llm`,
+      { type: "hf_pause" },
+      { ...capped, route: "overflow", fallback: "acme/llm-cpu" },
+      { ...capped, state: "paused", route: "overflow", fallback: "acme/llm-cpu" },
+    ),
+  ];
+
+  it("restores the before-state of the guardrail's first change to each part, with the engine's restore", () => {
     const now = endpoint({ state: "paused", replicas: 0, minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 });
-    const p = force({ action: "restore", observation: now, route: { mode: "overflow", fallback: "acme/llm-cpu" }, journal });
+    const p = force({ action: "restore", observation: now, route: { mode: "overflow", fallback: "acme/llm-cpu" }, unrestored });
     expect(p.ok).toBe(true);
     if (!p.ok) return;
-    expect(p.actions.map((a) => [a.key, a.change])).toEqual([
-      [`${DAY}:restore:acme/llm:ovr_1:resume`, { type: "hf_resume" }],
-      [`${DAY}:restore:acme/llm:ovr_1:scaling`, { type: "hf_update", body: { compute: { scaling: { minReplica: 2, maxReplica: 6 } } } }],
-      [`${DAY}:restore:acme/llm:ovr_1:route`, { type: "route", mode: "primary", fallback: null }],
-    ]);
-    expect(p.actions.at(-1)?.after).toMatchObject({ state: "running", minReplica: 2, maxReplica: 6, route: "primary" });
+    expect(p.action).toMatchObject({ kind: "restore", key: `${DAY}:restore:acme/llm:ovr_1`, reason: "forced by alice: runaway" });
+    expect(p.action.change).toEqual({
+      type: "sequence",
+      steps: [
+        { type: "hf_update", body: { compute: { scaling: { minReplica: 2, maxReplica: 6 } } } },
+        { type: "hf_resume" },
+        { type: "route", mode: "primary", fallback: null },
+      ],
+    });
+    expect(p.action.after).toMatchObject({ state: "running", minReplica: 2, maxReplica: 6, route: "primary" });
+    expect(p.settles).toEqual(unrestored.map((a) => a.key));
   });
 
-  it("restores from after the last restore, and ignores failed and dry-run entries", () => {
-    const journal: JournalEntry[] = [
-      { kind: "scale_down", status: "done", before: config({ maxReplica: 8 }) },
-      { kind: "restore", status: "done", before: config({ maxReplica: 1 }) },
-      { kind: "pause", status: "failed", before: config({ maxReplica: 5 }) },
-      { kind: "pause", status: "dry_run", before: config({ maxReplica: 6 }) },
-      { kind: "pause", status: "done", before: config({ maxReplica: 7 }) },
-    ];
-    expect(savedBeforeState(journal)?.maxReplica).toBe(7);
-    expect(savedBeforeState(journal.slice(0, 2))).toBeNull();
+  it("has nothing to do when the endpoint is back as it was", () => {
+    const p = force({ action: "restore", observation: endpoint({ minReplica: 2, maxReplica: 6 }), unrestored });
+    expect(p).toMatchObject({ ok: false, message: expect.stringContaining("nothing to do") });
   });
 });
 

@@ -1,6 +1,8 @@
 // GET /metrics inside workerd: Prometheus text exposition whose figures agree with /v1/status and
 // with what the ticks did.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { addGatewayCounters } from "../../src/store/index.ts";
 import { FLEET, guardrail, HOUR, MIN } from "../fixtures/http.ts";
 
 const LINE =
@@ -13,11 +15,12 @@ function parse(text: string): Map<string, number> {
   expect(text.endsWith("\n")).toBe(true);
   for (const line of text.trimEnd().split("\n")) {
     expect(line).toMatch(LINE);
-    const type = /^# TYPE (\S+) (gauge|counter)$/.exec(line);
+    const type = /^# TYPE (\S+) (gauge|counter|histogram)$/.exec(line);
     if (type?.[1]) typed.add(type[1]);
     if (line.startsWith("#")) continue;
     const [series = "", value = ""] = line.split(/ (?=\S+$)/);
-    expect(typed.has(series.replace(/\{.*$/, ""))).toBe(true);
+    const family = series.replace(/\{.*$/, "");
+    expect(typed.has(family) || typed.has(family.replace(/_(bucket|sum|count)$/, ""))).toBe(true);
     samples.set(series, value === "+Inf" ? Number.POSITIVE_INFINITY : Number(value));
   }
   return samples;
@@ -37,6 +40,11 @@ describe("GET /metrics", () => {
     await g.admin.faults({ method: "GET", path: "/v2/endpoint/metrics", status: 503, times: 20 });
     await g.tick(T0 + HOUR + MIN); // blind: a failed tick
     await g.post({ op: "raise_budget", budget_usd: 40, duration: "2h", reason: "launch", actor: "m" }, T0 + HOUR + 2 * MIN);
+    const series = { minute: T0, service: "chat", target: "primary", endpoint: "metrics/big" };
+    await addGatewayCounters(env.DB, [
+      { ...series, name: "requests", value: 7 },
+      { ...series, name: "latency_le_ms:50", value: 7 },
+    ]);
 
     const at = T0 + HOUR + 3 * MIN;
     const res = await g.read("/metrics", at);
@@ -68,5 +76,8 @@ describe("GET /metrics", () => {
     expect(m.get('guardrail_overrides_active{op="raise_budget"}')).toBe(1);
     expect(m.get('guardrail_overrides_active{op="suspend"}')).toBe(0);
     expect(m.get("guardrail_approvals_pending")).toBe(0);
+    // The inference gateway's families come after the guardrail's.
+    expect(m.get('guardrail_gateway_requests_total{service="chat",target="primary",endpoint="metrics/big"}')).toBe(7);
+    expect(m.get('guardrail_gateway_upstream_latency_seconds_count{service="chat",target="primary",endpoint="metrics/big"}')).toBe(7);
   });
 });

@@ -140,6 +140,11 @@ describe("POST /v1/overrides", () => {
     expect(restored.filter((a) => a.kind === "restore").every((a) => a.status === "done" && a.reason.startsWith("forced by dan"))).toBe(
       true,
     );
+    // What was put back is settled in the journal: the next budget day's restore leaves it alone.
+    const { results } = await env.DB.prepare(
+      "SELECT DISTINCT restore_status FROM actions WHERE endpoint LIKE 'ovr-restore/%' AND kind != 'restore' AND status = 'done'",
+    ).all<{ restore_status: string | null }>();
+    expect(results).toEqual([{ restore_status: "done" }]);
   });
 
   it("acknowledges one alert condition: it is not recorded again while the ack lasts", async () => {

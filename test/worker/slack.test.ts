@@ -1,5 +1,6 @@
 // Slack's slash command and buttons inside workerd: requests signed as Slack signs them (and the
-// documented example itself), outcomes posted to a local server standing in for response_url.
+// documented example itself), outcomes posted to response_url, here a local recording server (the
+// tests' inference upstream, which records every request it gets).
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { ACTION_IDS } from "../../src/control/slack.ts";
@@ -7,7 +8,7 @@ import { actionsOfDay, approvalsOfDay, listEvents } from "../../src/store/index.
 import { FLEET, guardrail, HOUR, MIN, ORIGIN, send, slackRequest, stateCounts } from "../fixtures/http.ts";
 
 const day = (d: number) => Date.UTC(2026, 3, d, 0, 0);
-const capture = inject("captureBase");
+const capture = inject("upstreamPrimary");
 
 function command(text: string, user = "U0ALLOWED"): string {
   return new URLSearchParams({
@@ -34,7 +35,7 @@ function press(actionId: string, value: string, responsePath: string, user = "U0
     trigger_id: "1.2.3",
     team: { id: "T1DC2JH3J", domain: "acme" },
     channel: { id: "G8PSS9T3V", name: "oncall" },
-    response_url: `${capture}${responsePath}`,
+    response_url: `${capture}/slack-response${responsePath}`,
     actions: [
       {
         type: "button",
@@ -49,9 +50,11 @@ function press(actionId: string, value: string, responsePath: string, user = "U0
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
+/** What the Worker posted to the response_url ending in `path`. */
 async function responses(path: string): Promise<Array<{ text: string; response_type: string }>> {
-  const res = await fetch(`${capture}/_captured?path=${encodeURIComponent(path)}`);
-  return ((await res.json()) as Array<{ body: string }>).map((c) => JSON.parse(c.body));
+  const res = await fetch(`${capture}/_upstream/calls`);
+  const { calls } = (await res.json()) as { calls: Array<{ method: string; url: string; body: string }> };
+  return calls.filter((c) => c.method === "POST" && c.url === `/slack-response${path}`).map((c) => JSON.parse(c.body));
 }
 
 describe("POST /slack/commands", () => {

@@ -1,15 +1,20 @@
 // The registry of action kinds, looked up by name by the planner and the executor.
 import type { ActionKindName } from "../types.ts";
+import { capReplicas } from "./cap-replicas.ts";
 import type { ActionKind } from "./kind.ts";
 import { pause } from "./pause.ts";
 import { reroute } from "./reroute.ts";
+import { restore } from "./restore.ts";
 import { scaleDown } from "./scale-down.ts";
+import { scaleUp } from "./scale-up.ts";
 
-/** The ladder's kinds; a restore is planned from the journal's saved before-state instead (core/force.ts). */
-export const ACTION_KINDS: Readonly<Record<Exclude<ActionKindName, "restore">, ActionKind>> = {
+export const ACTION_KINDS: Readonly<Record<ActionKindName, ActionKind>> = {
   scale_down: scaleDown,
   reroute,
   pause,
+  scale_up: scaleUp,
+  cap_replicas: capReplicas,
+  restore,
 };
 
 /** In ladder order. */
@@ -17,3 +22,4 @@ export const LADDER: readonly ActionKind[] = [scaleDown, reroute, pause];
 
 export type { ActionContext, ActionKind } from "./kind.ts";
 export { isExpensive } from "./pause.ts";
+export { type ConfigPart, differingParts, restoreSteps } from "./restore.ts";

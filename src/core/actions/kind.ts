@@ -7,12 +7,16 @@ export interface ActionContext {
   settings: EndpointSettings;
   config: EndpointConfig;
   ratio: number;
+  /** why a trigger asks for this action, with its figures (scale_up) */
+  detail?: string;
+  /** what a restore puts back, and which parts of the configuration the guardrail had changed */
+  restore?: import("../restore.ts").RestoreTarget;
 }
 
 export interface ActionKind {
   name: ActionKindName;
-  /** the ladder level at which this kind is planned */
-  level: Exclude<Level, 0>;
+  /** the ladder level at which this kind is planned; 0 for kinds planned by triggers or restore */
+  level: Level;
   /** verb shown in timelines, e.g. "cap replicas" */
   verb: string;
   /** true when the endpoint is eligible and not already in the target state */

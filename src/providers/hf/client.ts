@@ -5,6 +5,7 @@
 import type * as z from "zod";
 import type {
   ComputePrice,
+  EndpointMetrics,
   EndpointProvider,
   EndpointSnapshot,
   EndpointUpdate,
@@ -13,6 +14,7 @@ import type {
   ProviderErrorCode,
   ProviderResult,
 } from "../types.ts";
+import { parseOpenMetrics, toEndpointMetrics } from "./open-metrics.ts";
 import {
   endpointPageSchema,
   endpointWithStatusSchema,
@@ -53,6 +55,8 @@ interface Call {
   body?: unknown;
   /** `ns/name`, stamped on errors about one endpoint */
   endpoint?: string;
+  /** Accept header and answer type for a non-JSON route (open-metrics is text) */
+  text?: { accept: string };
 }
 
 type Sent = { ok: true; json: unknown } | { ok: false; error: ProviderError; bodyText: string };
@@ -172,6 +176,24 @@ export class HfClient implements EndpointProvider {
     return { ok: true, value: prices };
   }
 
+  /** One read of the endpoint's open-metrics export (HF Team/Enterprise; 401/403/404 otherwise). */
+  async getOpenMetrics(namespace: string, name: string): Promise<ProviderResult<EndpointMetrics>> {
+    const endpoint = `${namespace}/${name}`;
+    const accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    const sent = await this.send(
+      { method: "GET", path: `${endpointPath(namespace, name)}/open-metrics`, endpoint, text: { accept } },
+      {
+        requests: 0,
+      },
+    );
+    if (!sent.ok) return fail(sent.error);
+    const parsed = parseOpenMetrics(String(sent.json));
+    if (!parsed.ok) {
+      return fail({ code: "invalid_response", message: this.redact(`open-metrics of ${endpoint}: ${parsed.error}`), endpoint });
+    }
+    return { ok: true, value: toEndpointMetrics(parsed.value) };
+  }
+
   private async endpointCall(
     namespace: string,
     name: string,
@@ -199,6 +221,7 @@ export class HfClient implements EndpointProvider {
       counter.requests++;
 
       if (result.kind === "response" && result.status >= 200 && result.status < 300) {
+        if (call.text) return { ok: true, json: result.text };
         try {
           return { ok: true, json: JSON.parse(result.text) };
         } catch {
@@ -225,7 +248,7 @@ export class HfClient implements EndpointProvider {
   private async attempt(call: Call): Promise<Attempt> {
     const url = new URL(this.baseUrl + call.path);
     for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: "application/json" };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: call.text?.accept ?? "application/json" };
     if (call.body !== undefined) headers["content-type"] = "application/json";
 
     const controller = new AbortController();
@@ -238,7 +261,8 @@ export class HfClient implements EndpointProvider {
         signal: controller.signal,
       });
       // The body is read under the same timer: a server that stalls mid-body is as slow as one that never answers.
-      const text = await response.text();
+      // Decoded by hand: workerd warns on .text() for types it does not know as text (open-metrics).
+      const text = new TextDecoder().decode(await response.arrayBuffer());
       return { kind: "response", status: response.status, headers: response.headers, text };
     } catch (error) {
       if (controller.signal.aborted) return { kind: "timeout" };

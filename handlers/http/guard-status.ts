@@ -1,0 +1,29 @@
+// The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores.
+import { budgetDayBounds } from "../../src/core/budget-day.ts";
+import { forecastEndOfDay } from "../../src/core/forecast.ts";
+import type { Policy } from "../../src/policy/index.ts";
+import { loadGuard, pendingRestores } from "../../src/store/index.ts";
+
+export async function guardStatus(db: D1Database, policy: Policy, day: string, now: number, spendMicro: number, burnMicroPerHour: number) {
+  const [guard, pending] = await Promise.all([loadGuard(db), pendingRestores(db, day)]);
+  const budgetMicro = Math.round(policy.budget.daily_usd * 1e6);
+  const bounds = budgetDayBounds(now, policy.budget.timezone);
+  // A forecast only for the budget day in progress.
+  const f = bounds.day === day ? forecastEndOfDay(spendMicro, burnMicroPerHour, budgetMicro, now, bounds.end) : null;
+  return {
+    blind: {
+      blind: guard.blindStreak >= policy.blind.after_ticks,
+      failed_ticks: guard.blindStreak,
+      since: guard.blindSince === null ? null : new Date(guard.blindSince).toISOString(),
+      failed_namespaces: guard.failedNamespaces,
+      after_ticks: policy.blind.after_ticks,
+      on_blind: policy.blind.on_blind,
+    },
+    forecast: f && {
+      end_of_day_usd: Math.round(f.endOfDayMicro) / 1e6,
+      ratio: Number(f.ratio.toFixed(4)),
+      hours_left: Number(f.hoursLeft.toFixed(2)),
+    },
+    restore: { mode: policy.restore, pending_actions: pending },
+  };
+}

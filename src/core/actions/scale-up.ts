@@ -1,0 +1,33 @@
+// scale_up (asked for by the queue/latency trigger): one more replica now. minReplica goes to the
+// current target + 1 (and maxReplica with it when needed), so HF starts the replica at once
+// whatever its autoscaler thinks; the next budget day's restore puts the old bounds back.
+import { formatUsd } from "../money.ts";
+import type { ActionKind } from "./kind.ts";
+
+const AWAKE = new Set(["running", "initializing", "updating"]);
+
+export const scaleUp: ActionKind = {
+  name: "scale_up",
+  level: 0,
+  verb: "add a replica",
+  needed(o, { config }) {
+    // Wait while a previous scale-up is still starting: its replica may be the answer.
+    return AWAKE.has(o.state) && config.state !== "paused" && o.readyReplica >= o.targetReplica;
+  },
+  change(o, ctx) {
+    const a = this.after(o, ctx);
+    return { type: "hf_update", body: { compute: { scaling: { minReplica: a.minReplica, maxReplica: a.maxReplica } } } };
+  },
+  after(o, { config }) {
+    const target = o.targetReplica + 1;
+    return { ...config, minReplica: Math.max(config.minReplica, target), maxReplica: Math.max(config.maxReplica, target) };
+  },
+  reason(o, { config, detail }) {
+    const target = o.targetReplica + 1;
+    const price = o.priceMicroPerHour === null ? "unknown price" : `+${formatUsd(o.priceMicroPerHour)}/h`;
+    return (
+      `${detail ?? "requests are queueing"}: replicas ${o.targetReplica} -> ${target} ` +
+      `(minReplica ${config.minReplica} -> ${Math.max(config.minReplica, target)}, ${price}); put back at the next budget day`
+    );
+  },
+};

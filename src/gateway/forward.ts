@@ -1,0 +1,79 @@
+// Forwarding one request to one upstream: the URL, the headers that pass (not hop-by-hop ones,
+// not the caller's gateway key, not Cloudflare's own), a deadline for the response headers, and
+// the response handed back with its body stream untouched.
+import type { Failure } from "./metrics.ts";
+
+/** RFC 9110 §7.6.1 connection-specific fields, plus the proxy ones from RFC 2616 §13.5.1. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+function dropHopByHop(headers: Headers): void {
+  const listed = (headers.get("connection") ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of [...HOP_BY_HOP, ...listed]) headers.delete(name);
+}
+
+/** `base` + the path after /v1/gateway/{service} ("" or starting with "/") + the query, without doubling a slash. */
+export function upstreamUrl(base: string, rest: string, search: string): string {
+  return `${base.endsWith("/") ? base.slice(0, -1) : base}${rest}${search}`;
+}
+
+/** Headers sent upstream: the caller's, less hop-by-hop fields, Host, the caller's key and cf-*; with the target's token. */
+export function upstreamHeaders(incoming: Headers, token: string | null): Headers {
+  const h = new Headers(incoming);
+  dropHopByHop(h);
+  h.delete("host");
+  h.delete("authorization");
+  h.delete("content-length"); // the runtime sets it from the body it sends
+  for (const name of [...h.keys()]) if (name.startsWith("cf-")) h.delete(name);
+  if (token !== null) h.set("authorization", `Bearer ${token}`);
+  return h;
+}
+
+/** Headers returned to the caller: the upstream's less hop-by-hop fields, plus ours. */
+export function downstreamHeaders(upstream: Headers, extra: Record<string, string>): Headers {
+  const h = new Headers(upstream);
+  dropHopByHop(h);
+  for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  return h;
+}
+
+export type SendResult = { ok: true; response: Response } | { ok: false; failure: Failure; message: string };
+
+/**
+ * Sends and waits for the response headers at most `timeoutMs`. The deadline stops at the headers:
+ * a long streamed body is not cut off. Expected failures (deadline, network) are values.
+ */
+export async function send(
+  fetcher: typeof fetch,
+  url: string,
+  init: { method: string; headers: Headers; body: BodyInit | null },
+  timeoutMs: number,
+): Promise<SendResult> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  try {
+    const response = await fetcher(url, { ...init, redirect: "manual", signal: controller.signal });
+    return { ok: true, response };
+  } catch (err) {
+    if (timedOut) return { ok: false, failure: "timeout", message: `no response headers within ${timeoutMs} ms` };
+    return { ok: false, failure: "network", message: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

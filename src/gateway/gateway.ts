@@ -1,0 +1,302 @@
+// The inference gateway: authenticates the caller, reads the routing state, decides (route.ts),
+// forwards to the primary or the fallback with bodies streamed through, overflows on the
+// policy's failure kinds, and counts everything into the in-isolate metrics aggregate.
+// One Gateway per isolate: its caches and counters are what make per-request work cheap.
+import type { RouteMode } from "../core/types.ts";
+import { ENDPOINT_KEY } from "../policy/endpoint-key.ts";
+import { routedEndpointOf, type ServiceConfig, type TargetConfig } from "../policy/gateway.ts";
+import { addGatewayCounters, compactGatewayCounters, GATEWAY_RETENTION_MS } from "../store/index.ts";
+import { callerAllowed, presentedKey } from "./caller-auth.ts";
+import { downstreamHeaders, send, upstreamHeaders, upstreamUrl } from "./forward.ts";
+import { errorRate, PrimaryHealth } from "./health.ts";
+import { type AttemptRecord, type CounterKey, isError, MetricsAggregate, minuteOf, type TargetRole } from "./metrics.ts";
+import { type PreparedBody, prepareBody } from "./replay.ts";
+import { decideRoute, type FallbackReason, overflowReason } from "./route.ts";
+import { type RoutingSnapshot, RoutingState } from "./state.ts";
+
+export interface GatewayOptions {
+  fetch?: typeof fetch;
+  clock?: () => number;
+  /** routing state younger than this is used without reading D1 (default 5 s) */
+  stateTtlMs?: number;
+  /** older state is used while it refreshes in the background, up to this age (default 30 s) */
+  maxStaleMs?: number;
+  /** counters are written to D1 at most this often (default 10 s) */
+  flushIntervalMs?: number;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface GatewayCall {
+  request: Request;
+  /** the `{service}` path segment */
+  service: string;
+  /** the path after /v1/gateway/{service}: "" or starting with "/", still percent-encoded */
+  rest: string;
+  services: Readonly<Record<string, ServiceConfig>>;
+  /** a Worker secret or variable by name */
+  secret: (name: string) => string | undefined;
+  db: D1Database;
+  waitUntil: (p: Promise<unknown>) => void;
+}
+
+export type GatewayError = { status: 401 | 404 | 502 | 503 | 504; code: string; message: string };
+export type GatewayOutcome = { ok: true; response: Response } | ({ ok: false } & GatewayError);
+
+interface ResolvedTarget {
+  role: TargetRole;
+  url: string | null;
+  state: string | null;
+  /** metrics label: `ns/name`, or the URL without query */
+  endpoint: string;
+  token: string | null;
+}
+
+/** The longest overflow window the policy allows; the routing state always loads this much. */
+const STATE_WINDOW_MS = 3600_000;
+const HOUR = 3600_000;
+
+export class Gateway {
+  readonly metrics = new MetricsAggregate();
+  readonly health = new PrimaryHealth();
+  private readonly state: RoutingState;
+  private readonly fetcher: typeof fetch;
+  private readonly clock: () => number;
+  private readonly flushIntervalMs: number;
+  private readonly log: (entry: Record<string, unknown>) => void;
+  /** the first flush of a new isolate comes one interval after it starts */
+  private lastFlush: number;
+  private lastCompact = 0;
+  private flushing = false;
+
+  constructor(o: GatewayOptions = {}) {
+    this.fetcher = o.fetch ?? ((input, init) => fetch(input, init));
+    this.clock = o.clock ?? (() => Date.now());
+    this.flushIntervalMs = o.flushIntervalMs ?? 10_000;
+    this.log = o.log ?? ((e) => console.log(JSON.stringify(e)));
+    this.lastFlush = this.clock();
+    this.state = new RoutingState({
+      clock: this.clock,
+      ttlMs: o.stateTtlMs ?? 5_000,
+      maxStaleMs: o.maxStaleMs ?? 30_000,
+      windowMs: STATE_WINDOW_MS,
+    });
+  }
+
+  async handle(call: GatewayCall): Promise<GatewayOutcome> {
+    const svc = Object.hasOwn(call.services, call.service) ? call.services[call.service] : undefined;
+    if (!svc) return fail(404, "unknown_service", `no gateway service "${call.service}" in the policy`);
+
+    const keys = svc.callers.map(call.secret).filter((k): k is string => typeof k === "string" && k.length > 0);
+    if (keys.length === 0) {
+      return fail(503, "service_misconfigured", `none of the caller secrets (${svc.callers.join(", ")}) is set`);
+    }
+    if (!(await callerAllowed(presentedKey(call.request.headers), keys))) {
+      return fail(401, "unauthorized", "send a caller key of this service as `Authorization: Bearer <key>`");
+    }
+    for (const t of [svc.primary, svc.fallback]) {
+      if (t.token !== null && !call.secret(t.token)) return fail(503, "service_misconfigured", `secret ${t.token} is not set`);
+    }
+
+    const snap = await this.state.get(call.db, call.waitUntil);
+    try {
+      return await this.route(call, svc, snap);
+    } finally {
+      this.maybeFlush(call.db, call.waitUntil);
+    }
+  }
+
+  private async route(call: GatewayCall, svc: ServiceConfig, snap: RoutingSnapshot): Promise<GatewayOutcome> {
+    const primary = resolve("primary", svc.primary, snap, call.secret);
+    const fallback = resolve("fallback", svc.fallback, snap, call.secret);
+    const routed = routedEndpointOf(svc);
+    const mode: RouteMode = (routed && snap.routes.get(routed)) || "primary";
+    const now = this.clock();
+    const limits = svc.overflow;
+    const windowStart = now - limits.window_seconds * 1000;
+    const remote = (snap.recent.get(primary.endpoint) ?? [])
+      .filter((m) => m.minute >= minuteOf(windowStart))
+      .reduce((a, m) => ({ requests: a.requests + m.requests, errors: a.errors + m.errors }), { requests: 0, errors: 0 });
+    const local = this.health.recent(primary.endpoint, now, limits.window_seconds);
+    const rates = [errorRate(local, limits.min_requests), errorRate(remote, limits.min_requests)].filter((r): r is number => r !== null);
+
+    const decision = decideRoute({
+      mode,
+      primary: { url: primary.url, state: primary.state },
+      fallbackUrl: fallback.url,
+      queue: this.health.queued(primary.endpoint),
+      errorRate: rates.length ? Math.max(...rates) : null,
+      limits,
+    });
+    const req = call.request;
+    const search = new URL(req.url).search;
+    const declared = req.headers.get("content-length");
+
+    if (decision.first === "none") return fail(503, "no_target", decision.message);
+    if (decision.first === "fallback") {
+      return this.divert(call, primary, fallback, decision.reason, req.body, Number(declared ?? 0), svc.timeout_ms, search, now);
+    }
+    if (!decision.overflow) {
+      return this.finish(call, await this.attempt(call, primary, req.body, Number(declared ?? 0), svc.timeout_ms, search, now), null);
+    }
+    const body: PreparedBody = hasNoBody(req.method)
+      ? { replayable: true, body: null }
+      : await prepareBody(req.body, declared === null ? null : Number(declared), limits.replay_limit_bytes);
+    const size = body.body instanceof Uint8Array ? body.body.byteLength : Number(declared ?? 0);
+    const first = await this.attempt(call, primary, body.body, size, limits.primary_timeout_ms, search, now);
+    const reason = overflowReason(first.ok ? first.response.status : null, first.ok ? null : first.failure, limits);
+    if (reason === null || !body.replayable) return this.finish(call, first, null);
+    if (first.ok) await first.response.body?.cancel().catch(() => undefined);
+    return this.divert(call, primary, fallback, reason, body.body, size, svc.timeout_ms, search, this.clock());
+  }
+
+  /** Sends to the fallback, counting the diversion on the primary's row. */
+  private async divert(
+    call: GatewayCall,
+    primary: ResolvedTarget,
+    fallback: ResolvedTarget,
+    reason: FallbackReason,
+    body: BodyInit | null,
+    size: number,
+    timeoutMs: number,
+    search: string,
+    now: number,
+  ): Promise<GatewayOutcome> {
+    this.metrics.add(this.keyOf(call.service, primary, now), `fallback:${reason}`, 1);
+    return this.finish(call, await this.attempt(call, fallback, body, size, timeoutMs, search, now), reason);
+  }
+
+  private async attempt(
+    call: GatewayCall,
+    target: ResolvedTarget,
+    body: BodyInit | null,
+    bytesIn: number,
+    timeoutMs: number,
+    search: string,
+    at: number,
+  ): Promise<Attempt> {
+    const url = upstreamUrl(target.url ?? "", call.rest, search);
+    const headers = upstreamHeaders(call.request.headers, target.token);
+    const release = target.role === "primary" ? this.health.enqueue(target.endpoint) : () => {};
+    const started = this.clock();
+    const res = await send(this.fetcher, url, { method: call.request.method, headers, body }, timeoutMs).finally(release);
+    const latencyMs = this.clock() - started;
+    const status = res.ok ? res.response.status : null;
+    const failure = res.ok ? null : res.failure;
+    const length = res.ok ? Number(res.response.headers.get("content-length") ?? 0) : 0;
+    const record: AttemptRecord = {
+      at,
+      service: call.service,
+      target: target.role,
+      endpoint: target.endpoint,
+      status,
+      failure,
+      latencyMs,
+      bytesIn: Number.isFinite(bytesIn) ? bytesIn : 0,
+      bytesOut: Number.isFinite(length) ? length : 0,
+    };
+    this.metrics.recordAttempt(record);
+    if (target.role === "primary") this.health.record(target.endpoint, at, isError(status, failure));
+    return res.ok
+      ? { ok: true, response: res.response, target, record }
+      : { ok: false, failure: res.failure, message: res.message, target };
+  }
+
+  private finish(call: GatewayCall, a: Attempt, reason: FallbackReason | null): GatewayOutcome {
+    if (!a.ok) {
+      const where = `${a.target.role} ${a.target.endpoint}`;
+      return a.failure === "timeout"
+        ? fail(504, "upstream_timeout", `${where}: ${a.message}`)
+        : fail(502, "upstream_unreachable", `${where}: request failed`);
+    }
+    const up = a.response;
+    const extra: Record<string, string> = { "x-guardrail-target": a.target.role };
+    if (reason) extra["x-guardrail-reason"] = reason;
+    let body = up.body;
+    if (body && !up.headers.has("content-length")) {
+      // Streamed (SSE, chunked): count bytes as they pass; chunks are forwarded as they come.
+      const key = this.keyOf(call.service, a.target, a.record.at);
+      body = countBytes(body, (n) => this.metrics.add(key, "bytes_out", n));
+    }
+    return {
+      ok: true,
+      response: new Response(body, { status: up.status, statusText: up.statusText, headers: downstreamHeaders(up.headers, extra) }),
+    };
+  }
+
+  private keyOf(service: string, t: ResolvedTarget, at: number): CounterKey {
+    return { minute: minuteOf(at), service, target: t.role, endpoint: t.endpoint };
+  }
+
+  /** Writes pending counters to D1 when the flush interval has passed (in the background). */
+  private maybeFlush(db: D1Database, waitUntil: (p: Promise<unknown>) => void): void {
+    const now = this.clock();
+    if (this.flushing || now - this.lastFlush < this.flushIntervalMs || this.metrics.size === 0) return;
+    this.lastFlush = now;
+    waitUntil(this.flush(db));
+  }
+
+  /**
+   * Writes pending counters now (and folds old minutes at most hourly). Never throws; rows whose
+   * write fails go back into the aggregate for the next flush. One flush at a time per isolate.
+   */
+  async flush(db: D1Database): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    const rows = this.metrics.drain();
+    const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+    try {
+      await addGatewayCounters(db, rows);
+      const now = this.clock();
+      if (now - this.lastCompact >= HOUR) {
+        this.lastCompact = now;
+        await compactGatewayCounters(db, now - GATEWAY_RETENTION_MS).catch((err) =>
+          this.log({ event: "gateway_compact_failed", message: message(err) }),
+        );
+      }
+    } catch (err) {
+      this.metrics.restore(rows);
+      this.log({ event: "gateway_flush_failed", rows: rows.length, message: message(err) });
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+type Attempt =
+  | { ok: true; response: Response; target: ResolvedTarget; record: AttemptRecord }
+  | { ok: false; failure: "timeout" | "network"; message: string; target: ResolvedTarget };
+
+const fail = (status: GatewayError["status"], code: string, message: string): GatewayOutcome => ({ ok: false, status, code, message });
+
+const hasNoBody = (method: string) => method === "GET" || method === "HEAD";
+
+function resolve(role: TargetRole, t: TargetConfig, snap: RoutingSnapshot, secret: (name: string) => string | undefined): ResolvedTarget {
+  const token = t.token === null ? null : (secret(t.token) ?? null);
+  if (ENDPOINT_KEY.test(t.target)) {
+    const seen = snap.endpoints.get(t.target);
+    return { role, url: seen?.url ?? null, state: seen?.state ?? null, endpoint: t.target, token };
+  }
+  const u = new URL(t.target);
+  return { role, url: t.target, state: null, endpoint: `${u.origin}${u.pathname === "/" ? "" : u.pathname}`, token };
+}
+
+/** Passes chunks through as they come and reports the byte count once, when the body ends or is cancelled. */
+function countBytes(body: ReadableStream<Uint8Array>, report: (bytes: number) => void): ReadableStream<Uint8Array> {
+  let n = 0;
+  let reported = false;
+  const done = () => {
+    if (!reported) {
+      reported = true;
+      report(n);
+    }
+  };
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      n += chunk.byteLength;
+      c.enqueue(chunk);
+    },
+    flush: done,
+  });
+  body.pipeTo(counter.writable).catch(done);
+  return counter.readable;
+}

@@ -1,0 +1,74 @@
+// Gateway counters (totals from D1) as Prometheus text exposition, for GET /metrics.
+import { LATENCY_BOUNDS_MS } from "./metrics.ts";
+
+export interface CounterTotal {
+  service: string;
+  target: string;
+  endpoint: string;
+  name: string;
+  value: number;
+}
+
+const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const labels = (l: Record<string, string>) =>
+  `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${esc(v)}"`)
+    .join(",")}}`;
+
+/** Counter families: a counter name, or every counter with a prefix (the rest becomes a label). */
+const COUNTERS: Array<[string, string, string | { prefix: string; label: string }]> = [
+  ["guardrail_gateway_requests_total", "Requests the gateway sent upstream", "requests"],
+  ["guardrail_gateway_responses_total", "Upstream responses by status code", { prefix: "status:", label: "code" }],
+  ["guardrail_gateway_failures_total", "Upstream requests that got no response (timeout, network)", { prefix: "failure:", label: "kind" }],
+  ["guardrail_gateway_errors_total", "Upstream 5xx, 429, timeouts and network failures", "errors"],
+  [
+    "guardrail_gateway_fallbacks_total",
+    "Requests meant for the primary that went to the fallback, by reason (on the primary's series)",
+    { prefix: "fallback:", label: "reason" },
+  ],
+  ["guardrail_gateway_request_bytes_total", "Request body bytes sent upstream", "bytes_in"],
+  ["guardrail_gateway_response_bytes_total", "Response body bytes from upstream", "bytes_out"],
+];
+
+/** The gateway's metric families; empty string when there are no counters yet. */
+export function renderGatewayMetrics(totals: readonly CounterTotal[]): string {
+  const groups = new Map<string, { l: Record<string, string>; c: Map<string, number> }>();
+  for (const t of totals) {
+    const id = `${t.service}\u0000${t.target}\u0000${t.endpoint}`;
+    let g = groups.get(id);
+    if (!g) {
+      g = { l: { service: t.service, target: t.target, endpoint: t.endpoint }, c: new Map() };
+      groups.set(id, g);
+    }
+    g.c.set(t.name, (g.c.get(t.name) ?? 0) + t.value);
+  }
+  if (groups.size === 0) return "";
+  const fam = (name: string, type: string, help: string, lines: string[]) =>
+    lines.length ? [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines] : [];
+  const simple = (counter: string) => [...groups.values()].filter((g) => g.c.has(counter)).map((g) => `${labels(g.l)} ${g.c.get(counter)}`);
+  const byPrefix = (prefix: string, label: string) =>
+    [...groups.values()].flatMap((g) =>
+      [...g.c].filter(([n]) => n.startsWith(prefix)).map(([n, v]) => `${labels({ ...g.l, [label]: n.slice(prefix.length) })} ${v}`),
+    );
+  const histogram: string[] = [];
+  for (const g of groups.values()) {
+    let cumulative = 0;
+    for (const b of LATENCY_BOUNDS_MS) {
+      cumulative += g.c.get(`latency_le_ms:${b}`) ?? 0;
+      histogram.push(`guardrail_gateway_upstream_latency_seconds_bucket${labels({ ...g.l, le: String(b / 1000) })} ${cumulative}`);
+    }
+    cumulative += g.c.get("latency_le_ms:inf") ?? 0;
+    histogram.push(`guardrail_gateway_upstream_latency_seconds_bucket${labels({ ...g.l, le: "+Inf" })} ${cumulative}`);
+    histogram.push(`guardrail_gateway_upstream_latency_seconds_sum${labels(g.l)} ${(g.c.get("latency_sum_ms") ?? 0) / 1000}`);
+    histogram.push(`guardrail_gateway_upstream_latency_seconds_count${labels(g.l)} ${cumulative}`);
+  }
+  const counters = COUNTERS.flatMap(([metric, help, source]) =>
+    fam(
+      metric,
+      "counter",
+      help,
+      (typeof source === "string" ? simple(source) : byPrefix(source.prefix, source.label)).map((l) => `${metric}${l}`),
+    ),
+  );
+  return `${[...counters, ...fam("guardrail_gateway_upstream_latency_seconds", "histogram", "Time to the upstream's response headers", histogram)].join("\n")}\n`;
+}

@@ -1,0 +1,151 @@
+// Policy of the inference gateway: the services callers reach under /v1/gateway/{service}/...,
+// where each one's primary and fallback live, which secrets hold their credentials and the
+// callers' API keys, and the limits past which overflow goes to the fallback.
+// Only secret NAMES appear here; values come from Worker secrets at request time.
+import * as z from "zod";
+import { ENDPOINT_KEY } from "./endpoint-key.ts";
+
+/** A Worker secret or variable name, e.g. HF_TOKEN or SUMMARIZE_CALLER_KEY. */
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** A service name as it appears in the URL path. */
+export const SERVICE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** `ns/name`, an https URL, or (for local development and tests) an http URL on loopback. */
+export function isTargetRef(value: string): boolean {
+  if (ENDPOINT_KEY.test(value)) return true;
+  try {
+    const url = new URL(value);
+    if (url.username || url.password || url.hash) return false;
+    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+const secretName = z.string().regex(SECRET_NAME, "a secret name (letters, digits, _), not a secret value");
+
+const targetSchema = z
+  .object({
+    target: z
+      .string()
+      .refine(isTargetRef, {
+        message: "an endpoint `namespace/name` (its URL comes from the last observation) or an https URL",
+      })
+      .describe(
+        "an endpoint `namespace/name` (URL from the last observation) or an https URL, e.g. https://router.huggingface.co for HF Inference Providers",
+      ),
+    token: secretName
+      .nullable()
+      .default(null)
+      .describe("name of the secret sent upstream as `Authorization: Bearer <value>`; null sends no credentials"),
+  })
+  .strict();
+
+const overflowSchema = z
+  .object({
+    on_status: z
+      .array(z.number().int().min(400).max(599))
+      .default([429, 502, 503, 504])
+      .describe("primary status codes that send the request to the fallback (503 includes HF's cold-start answer)"),
+    primary_timeout_ms: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe("in overflow mode, how long to wait for the primary's response headers before trying the fallback"),
+    max_queue: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("requests waiting for the primary's response headers (in this isolate) at which new ones go to the fallback"),
+    max_error_rate: z
+      .number()
+      .gt(0)
+      .max(1)
+      .nullable()
+      .default(null)
+      .describe("share of the primary's recent requests that failed (5xx, 429, timeouts) at which new ones go to the fallback"),
+    window_seconds: z.number().int().min(10).max(3600).default(60).describe("how far back the error rate looks"),
+    min_requests: z.number().int().min(1).default(20).describe("fewer recent requests than this never count as an error rate"),
+    replay_limit_bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe("request bodies up to this size are kept to resend to the fallback; larger ones go to the primary only"),
+  })
+  .strict();
+
+type OverflowInput = z.input<typeof overflowSchema>;
+const OVERFLOW_DEFAULTS: OverflowInput = {};
+
+export const serviceSchema = z
+  .object({
+    primary: targetSchema.describe("where requests go normally"),
+    fallback: targetSchema.describe("the cheaper target: another HF endpoint, HF Inference Providers, or any https URL"),
+    endpoint: z
+      .string()
+      .regex(ENDPOINT_KEY, "an endpoint `namespace/name`")
+      .nullable()
+      .default(null)
+      .describe("the guarded endpoint whose routing mode (set by the reroute rung) this service follows; default: the primary endpoint"),
+    callers: z
+      .array(secretName)
+      .min(1, "list at least one secret name holding a caller API key")
+      .describe("names of secrets holding the API keys callers send as `Authorization: Bearer <key>`"),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(1)
+      .default(120_000)
+      .describe("how long to wait for response headers from the chosen target (and from the fallback after an overflow)"),
+    overflow: overflowSchema.default(() => overflowSchema.parse(OVERFLOW_DEFAULTS)),
+  })
+  .strict();
+
+export const servicesSchema = z
+  .record(z.string().regex(SERVICE_NAME, "service names are lowercase letters, digits, - and _"), serviceSchema)
+  .default({})
+  .describe("inference gateway services, reached at /v1/gateway/{service}/...");
+
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type OverflowLimits = z.infer<typeof overflowSchema>;
+
+/** The endpoint whose routing mode a service follows: its own `endpoint`, else its primary when that is an endpoint. */
+export function routedEndpointOf(service: ServiceConfig): string | null {
+  return service.endpoint ?? (ENDPOINT_KEY.test(service.primary.target) ? service.primary.target : null);
+}
+
+/** The fallback target of the first service that follows `endpoint`, if any. */
+export function serviceFallbackOf(services: Readonly<Record<string, ServiceConfig>>, endpoint: string): string | null {
+  for (const service of Object.values(services)) {
+    if (routedEndpointOf(service) === endpoint) return service.fallback.target;
+  }
+  return null;
+}
+
+/** Secrets a gateway service names that are not set: reported at the tick and in /v1/status. */
+export function gatewaySecretProblems(
+  services: Readonly<Record<string, ServiceConfig>>,
+  isSet: (name: string) => boolean,
+): Array<{ path: string; message: string }> {
+  const out: Array<{ path: string; message: string }> = [];
+  for (const [name, s] of Object.entries(services)) {
+    const needed = [...s.callers, s.primary.token, s.fallback.token].filter((n): n is string => n !== null);
+    for (const secret of new Set(needed)) {
+      if (!isSet(secret)) {
+        out.push({
+          path: `services.${name}`,
+          message: `secret ${secret} is not set: run \`wrangler secret put ${secret}\` (the gateway answers 503 for this service until then)`,
+        });
+      }
+    }
+  }
+  return out;
+}

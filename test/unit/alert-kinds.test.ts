@@ -1,0 +1,28 @@
+// The alert kinds are a public contract: each one is documented in the README, with what to do.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ALERT_KINDS } from "../../src/core/index.ts";
+import { parsePolicy } from "../../src/policy/index.ts";
+
+const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+const section = readme.slice(readme.indexOf("### Alert kinds"));
+
+describe("the alert kinds contract", () => {
+  it.each(Object.entries(ALERT_KINDS))("documents %s in the README's alert kinds table as a %s", (kind, nature) => {
+    expect(section).toMatch(new RegExp(`^\\|\\s*\`${kind}\`\\s*\\|\\s*${nature}\\s*\\|`, "m"));
+  });
+
+  it("keeps the shipped guardrail.yaml valid with the engine's defaults", () => {
+    const res = parsePolicy(readFileSync(new URL("../../guardrail.yaml", import.meta.url), "utf8"));
+    if (!res.ok) throw new Error(JSON.stringify(res.issues));
+    expect(res.policy.triggers.request_spike.factor).toBe(5);
+    expect(res.policy.restore).toBe("next_day");
+    expect(res.policy.blind).toEqual({ after_ticks: 3, on_blind: "hold" });
+  });
+
+  it("rejects an engine setting out of range with its path", () => {
+    const res = parsePolicy("budget: {daily_usd: 10}\nhf: {namespaces: [a]}\ntriggers: {scale_up: {max_budget_ratio: 1.5}}\n");
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.issues[0]?.path).toBe("triggers.scale_up.max_budget_ratio");
+  });
+});

@@ -1,0 +1,113 @@
+// Restore at the next budget day: what is put back, and when a person's change wins.
+import { describe, expect, it } from "vitest";
+import { configOf } from "../../src/core/index.ts";
+import { type DoneAction, planRestores } from "../../src/core/restore.ts";
+import type { EndpointConfig, Observation } from "../../src/core/types.ts";
+import { settingsFor } from "../../src/policy/index.ts";
+import { endpoint, policy } from "../fixtures/builders.ts";
+
+const pol = policy();
+const original: EndpointConfig = {
+  state: "running",
+  minReplica: 2,
+  maxReplica: 6,
+  scaleToZeroTimeout: null,
+  route: "primary",
+  fallback: null,
+};
+const capped: EndpointConfig = { ...original, minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 };
+const cap: DoneAction = {
+  key: "2026-11-23:scale_down:acme/llm",
+  day: "2026-11-23",
+  kind: "scale_down",
+  endpoint: "acme/llm",
+  change: { type: "hf_update", body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } } },
+  before: original,
+  after: capped,
+};
+const reroute: DoneAction = {
+  key: "2026-11-23:reroute:acme/llm",
+  day: "2026-11-23",
+  kind: "reroute",
+  endpoint: "acme/llm",
+  change: { type: "route", mode: "overflow", fallback: "acme/cpu" },
+  // Planned in the same tick as the cap, so its before/after still show the old scaling.
+  before: original,
+  after: { ...original, route: "overflow", fallback: "acme/cpu" },
+};
+const pause: DoneAction = {
+  key: "2026-11-23:pause:acme/llm",
+  day: "2026-11-23",
+  kind: "pause",
+  endpoint: "acme/llm",
+  change: { type: "hf_pause" },
+  before: { ...capped, route: "overflow", fallback: "acme/cpu" },
+  after: { ...capped, state: "paused", route: "overflow", fallback: "acme/cpu" },
+};
+
+function restoreFor(
+  candidates: DoneAction[],
+  o: Observation,
+  route = { mode: "overflow" as const, fallback: "acme/cpu" },
+  failed: string[] = [],
+) {
+  return planRestores({
+    policy: pol,
+    day: "2026-11-24",
+    candidates,
+    observations: [o],
+    configOf: (x) => configOf(x, route),
+    settingsOf: (id) => settingsFor(pol, id),
+    failedNamespaces: failed,
+  });
+}
+
+const asLeft = endpoint({ state: "paused", replicas: 0, minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 });
+
+describe("restore at the next budget day", () => {
+  it("puts back scaling, then resumes, then routes to the primary, in one action with one reason", () => {
+    const r = restoreFor([cap, reroute, pause], asLeft);
+    expect(r.actions).toHaveLength(1);
+    const [a] = r.actions;
+    expect(a?.key).toBe("2026-11-24:restore:acme/llm");
+    expect(a?.change).toEqual({
+      type: "sequence",
+      steps: [
+        { type: "hf_update", body: { compute: { scaling: { minReplica: 2, maxReplica: 6 } } } },
+        { type: "hf_resume" },
+        { type: "route", mode: "primary", fallback: null },
+      ],
+    });
+    expect(a?.reason).toContain("2026-11-23");
+    expect(r.alerts.map((x) => x.kind)).toEqual(["restore"]);
+  });
+
+  it("does not overwrite a person's change: it alerts restore_skipped and settles the actions", () => {
+    const resumedByHand = endpoint({
+      state: "running",
+      replicas: 3,
+      minReplica: 0,
+      maxReplica: 1,
+      scaleToZeroTimeout: 15,
+      updatedBy: "alice",
+    });
+    const r = restoreFor([cap, reroute, pause], resumedByHand);
+    expect(r.actions).toEqual([]);
+    expect(r.alerts.map((x) => [x.kind, x.severity])).toEqual([["restore_skipped", "warning"]]);
+    expect(r.alerts[0]?.message).toContain("alice");
+    expect(r.settled).toEqual([{ keys: [cap.key, reroute.key, pause.key], status: "skipped" }]);
+  });
+
+  it("touches only what the guardrail changed (a reroute alone comes back as a route change)", () => {
+    const r = restoreFor([reroute], endpoint({ minReplica: 2, maxReplica: 6, replicas: 5 }));
+    expect(r.actions[0]?.change).toEqual({ type: "route", mode: "primary", fallback: null });
+  });
+
+  it("waits for an endpoint whose namespace could not be listed, and settles one that is gone", () => {
+    const other = endpoint({ name: "other" });
+    expect(restoreFor([cap], other, undefined, ["acme"])).toEqual({ actions: [], alerts: [], settled: [] });
+    const gone = restoreFor([cap], other);
+    expect(gone.settled).toEqual([{ keys: [cap.key], status: "skipped" }]);
+    expect(gone.alerts[0]?.title).toContain("no longer exists");
+  });
+});
