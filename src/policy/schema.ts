@@ -2,8 +2,8 @@
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
 import { ENDPOINT_KEY } from "./endpoint-key.ts";
-import { servicesSchema } from "./gateway.ts";
 import { enginePolicyShape } from "./engine.ts";
+import { servicesSchema } from "./gateway.ts";
 import { statusSchema } from "./status.ts";
 
 export { ENDPOINT_KEY };
