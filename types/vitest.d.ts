@@ -2,6 +2,10 @@ declare module "vitest" {
   interface ProvidedContext {
     /** Base URL of the HF emulator started by test/global-setup.ts */
     hfBase: string;
+    /** Base URL of the EventBridge Scheduler stand-in (src/sim/scheduler-server.ts) */
+    schedulerBase: string;
+    /** Base URL of the SNS certificate and confirmation host (src/sim/sns-host.ts) */
+    snsHostBase: string;
   }
 }
 

@@ -1,7 +1,7 @@
 // Public surface of the pure core: metering, budget day, ladder, planner.
 
 export { ACTION_KINDS, isExpensive, LADDER } from "./actions/index.ts";
-export { budgetDay, budgetDayBounds, startOfDay } from "./budget-day.ts";
+export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";

@@ -1,3 +1,4 @@
 // Public surface of the policy: schema, types, loading and per-endpoint settings.
 export { formatPath, type PolicyIssue, type PolicyResult, parsePolicy, settingsFor, validatePolicy } from "./load.ts";
+export { type ScheduleEntry, type SchedulesPolicy, scheduleEntrySchema } from "./schedules.ts";
 export { ENDPOINT_KEY, type EndpointSettings, type Policy, type PolicyInput, policySchema } from "./schema.ts";

@@ -1,19 +1,11 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
+import { ENDPOINT_KEY, isTimeZone } from "./primitives.ts";
+import { schedulesDefault, schedulesSchema } from "./schedules.ts";
 import { statusSchema } from "./status.ts";
 
-const isTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** `namespace/name`, as HF names them (lowercase alphanumerics and `-`, namespace may hold `_`/`.`). */
-export const ENDPOINT_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[a-z0-9][a-z0-9-]{0,31}$/;
+export { ENDPOINT_KEY };
 
 export const endpointSettingsSchema = z
   .object({
@@ -96,6 +88,9 @@ export const policySchema = z
       })
       .describe("per-endpoint settings keyed namespace/name, with a `defaults` entry"),
     status: statusSchema.describe("who may read the status page and the read API"),
+    schedules: schedulesSchema
+      .default(schedulesDefault)
+      .describe("predictive schedules on EventBridge Scheduler (README: Predictive schedules)"),
   })
   .strict();
 
