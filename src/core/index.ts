@@ -1,6 +1,17 @@
 // Public surface of the pure core: metering, budget day, ladder, planner.
 
-export { ACTION_KINDS, isExpensive, LADDER } from "./actions/index.ts";
+export {
+  ACTION_KINDS,
+  decideScheduledScale,
+  forecastEndOfDay,
+  isExpensive,
+  LADDER,
+  type ScheduleDecision,
+  type ScheduledScale,
+  type ScheduleScaleInput,
+  scheduleActionKey,
+  scheduledTarget,
+} from "./actions/index.ts";
 export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";

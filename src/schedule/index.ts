@@ -13,6 +13,7 @@ export {
 export { type CronSpec, instantsOf, nextFires, parseCron } from "./cron.ts";
 export { type DesiredSchedule, desiredSchedules, entryTimezone, schedulerRegion } from "./desired.ts";
 export { renderPlan, renderResult } from "./render.ts";
+export { type CommandDeps, type CommandOutcome, type CommandReport, mismatchWithPolicy, runScheduledCommand } from "./run-command.ts";
 export {
   applySync,
   diffSchedule,

@@ -227,7 +227,11 @@ export async function verifySnsMessage(value: unknown, o: SnsVerifyOptions): Pro
   try {
     spki = await (o.cache ?? sharedCertCache).get(m.SigningCertURL, o.fetchCert);
   } catch (err) {
-    return { ok: false, code: "cert_unavailable", reason: `signing certificate unavailable: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      code: "cert_unavailable",
+      reason: `signing certificate unavailable: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   if (!(await signatureMatches(m, spki))) return { ok: false, code: "bad_signature", reason: "the signature does not match the message" };
   return { ok: true, message: m };

@@ -104,7 +104,7 @@ function actionEvents(now: number, day: string, executed: readonly ExecutedActio
   for (const x of executed) {
     if (x.status === "skipped") continue;
     const a = x.action;
-    const verb = { scale_down: "Capped", reroute: "Rerouted", pause: "Paused" }[a.kind];
+    const verb = { scale_down: "Capped", reroute: "Rerouted", pause: "Paused", schedule_scale: "Scaled" }[a.kind];
     const title =
       x.status === "dry_run"
         ? `[dry run] would ${a.kind.replace("_", " ")} ${a.endpoint}`

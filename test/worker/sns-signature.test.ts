@@ -153,15 +153,27 @@ describe("SNS messages signed with a key made here, certificate served by a loca
     ["a tampered Message", (m) => ({ ...m, Message: '{"hello":"w0rld"}\nline two' }), "bad_signature"],
     ["a tampered Subject", (m) => ({ ...m, Subject: "other" }), "bad_signature"],
     ["a removed Subject", ({ Subject: _s, ...m }) => m, "bad_signature"],
-    ["an unknown certificate host", (m) => ({ ...m, SigningCertURL: "https://sns.us-east-1.amazonaws.com.evil.example/c.pem" }), "cert_url"],
-    ["an S3-hosted certificate", (m) => ({ ...m, SigningCertURL: "https://s3.amazonaws.com/bucket/SimpleNotificationService-x.pem" }), "cert_url"],
+    [
+      "an unknown certificate host",
+      (m) => ({ ...m, SigningCertURL: "https://sns.us-east-1.amazonaws.com.evil.example/c.pem" }),
+      "cert_url",
+    ],
+    [
+      "an S3-hosted certificate",
+      (m) => ({ ...m, SigningCertURL: "https://s3.amazonaws.com/bucket/SimpleNotificationService-x.pem" }),
+      "cert_url",
+    ],
     ["an http certificate URL", (m) => ({ ...m, SigningCertURL: CERT_URL.replace("https:", "http:") }), "cert_url"],
     ["an expired Timestamp", (m) => ({ ...m, Timestamp: new Date(NOW - 3_700_000).toISOString() }), "stale"],
     ["a Timestamp far in the future", (m) => ({ ...m, Timestamp: new Date(NOW + 3_700_000).toISOString() }), "stale"],
     ["SignatureVersion 3", (m) => ({ ...m, SignatureVersion: "3" }), "signature_version"],
     ["a SignatureVersion 2 signature labelled 1", (m) => ({ ...m, SignatureVersion: "1" }), "bad_signature"],
     ["no Signature", ({ Signature: _s, ...m }) => m, "malformed"],
-    ["a certificate the host does not have", (m) => ({ ...m, SigningCertURL: CERT_URL.replace("signature-test", "missing") }), "cert_unavailable"],
+    [
+      "a certificate the host does not have",
+      (m) => ({ ...m, SigningCertURL: CERT_URL.replace("signature-test", "missing") }),
+      "cert_unavailable",
+    ],
   ])("refuses %s", async (_what, mutate, code) => {
     const { signer, options } = await setup();
     const m = await signer.sign(fields, "2");

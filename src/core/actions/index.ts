@@ -16,3 +16,12 @@ export const LADDER: readonly ActionKind[] = [scaleDown, reroute, pause];
 
 export type { ActionContext, ActionKind } from "./kind.ts";
 export { isExpensive } from "./pause.ts";
+export {
+  decideScheduledScale,
+  forecastEndOfDay,
+  type ScheduleDecision,
+  type ScheduledScale,
+  type ScheduleScaleInput,
+  scheduleActionKey,
+  scheduledTarget,
+} from "./schedule-scale.ts";
