@@ -133,6 +133,10 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   const route = routes.get(c.endpoint);
   const config = configOf(observation, route);
 
+  // A redelivered firing that was already carried out (or recorded in dry run): nothing to decide.
+  const key = scheduleActionKey(c.schedule, c.firedAt);
+  if (done.has(key)) return { outcome: "duplicate", reason: `${key} was already carried out`, before: config, after: null, events: [] };
+
   const decision = decideScheduledScale({
     policy,
     day,

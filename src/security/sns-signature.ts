@@ -246,7 +246,8 @@ export function httpsCertFetcher(fetcher: typeof fetch, timeoutMs = 5000): CertF
       await res.body?.cancel();
       throw new Error(`GET ${url} answered ${res.status}`);
     }
-    const text = await res.text();
+    // Decoded by hand: SNS serves PEMs as application/x-x509-ca-cert, which workerd warns about in text().
+    const text = new TextDecoder().decode(await res.arrayBuffer());
     if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new Error(`GET ${url} did not return a PEM certificate`);
     return text;
   };
