@@ -26,3 +26,4 @@ export {
   type SyncPlan,
   type SyncResult,
 } from "./sync.ts";
+export { desiredHash, syncFromWorker, type WorkerSyncDeps, type WorkerSyncOutcome } from "./worker-sync.ts";

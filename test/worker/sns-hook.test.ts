@@ -4,14 +4,14 @@
 // as text/plain to the real Hono app, executed against the HF emulator and journaled in D1.
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import type { SnsHookDeps } from "../../handlers/http/sns-hook.ts";
 import { createApp } from "../../handlers/http/app.ts";
+import type { SnsHookDeps } from "../../handlers/http/sns-hook.ts";
 import type { PolicyInput } from "../../src/policy/index.ts";
+import { validatePolicy } from "../../src/policy/index.ts";
 import { applySync, desiredSchedules, planSync } from "../../src/schedule/index.ts";
 import { CertCache, type SnsMessage } from "../../src/security/sns-signature.ts";
 import type { EndpointSpec } from "../../src/sim/emulator.ts";
 import { actionsOfDay, claimAction, finishAction, listEvents, raiseDayLevel, recordMetering } from "../../src/store/index.ts";
-import { validatePolicy } from "../../src/policy/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { schedulerAdmin, testSchedulerClient } from "../fixtures/scheduler-admin.ts";
 import { publishCert, snsHostFetch, testSigner } from "../fixtures/sns-signer.ts";
@@ -87,7 +87,13 @@ async function harness(ns: string, over: Partial<PolicyInput> = {}) {
   /** What SNS delivers when the schedule fires at `firedAt`: its rendered Input, signed. */
   const firing = async (schedule: string, firedAt: number, id = crypto.randomUUID()): Promise<SnsMessage> => {
     const { input: message, arn } = await scheduler.fire(schedule, new Date(firedAt).toISOString());
-    return signer.sign({ Type: "Notification", MessageId: id, TopicArn: arn, Message: message, Timestamp: new Date(firedAt + 2_000).toISOString() });
+    return signer.sign({
+      Type: "Notification",
+      MessageId: id,
+      TopicArn: arn,
+      Message: message,
+      Timestamp: new Date(firedAt + 2_000).toISOString(),
+    });
   };
 
   return { hf, post, firing, signer, setNow: (t: number) => void (now = t), policy: parsed.policy };
@@ -182,7 +188,11 @@ describe("POST /v1/hooks/sns", () => {
     const res = await h.post(await h.firing(`${ns}-evening`, fired));
     expect(res).toMatchObject({ status: 200, body: { outcome: "executed" } });
     expect(await h.hf.mutations()).toEqual([
-      { method: "PUT", path: `/v2/endpoint/${ns}/big`, body: { compute: { scaling: { minReplica: 0, maxReplica: 4, scaleToZeroTimeout: 10 } } } },
+      {
+        method: "PUT",
+        path: `/v2/endpoint/${ns}/big`,
+        body: { compute: { scaling: { minReplica: 0, maxReplica: 4, scaleToZeroTimeout: 10 } } },
+      },
     ]);
   });
 
