@@ -96,7 +96,16 @@ async function harness(ns: string, over: Partial<PolicyInput> = {}) {
     });
   };
 
-  return { hf, post, firing, signer, setNow: (t: number) => void (now = t), policy: parsed.policy };
+  return {
+    hf,
+    post,
+    firing,
+    signer,
+    setNow: (t: number) => {
+      now = t;
+    },
+    policy: parsed.policy,
+  };
 }
 
 const day = (d: number) => Date.UTC(2026, 2, d, 12, 0); // 08:00 New York (EDT) on weekdays from 9 March
