@@ -58,13 +58,25 @@ const errorOf = (schedule: string | null, operation: string, err: unknown): Sync
 
 const isNamed = (err: unknown, name: string) => err instanceof Error && err.name === name;
 
-function sameJson(a: string | undefined, b: string): boolean {
-  if (a === b) return true;
+function parseObject(text: string | undefined): Record<string, unknown> | null {
   try {
-    return JSON.stringify(JSON.parse(a ?? "null")) === JSON.stringify(JSON.parse(b));
+    const v: unknown = JSON.parse(text ?? "");
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+/** The command in the target Input, compared key by key so a plan says what changed in it. */
+function inputChanges(current: string | undefined, desired: string): FieldChange[] {
+  const a = parseObject(current);
+  const b = parseObject(desired);
+  if (a === null || b === null) return current === desired ? [] : [{ field: "Target.Input", from: current ?? null, to: desired }];
+  const out: FieldChange[] = [];
+  for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push({ field: `Target.Input.${k}`, from: a[k] ?? null, to: b[k] ?? null });
+  }
+  return out;
 }
 
 /** What differs between a schedule in Scheduler and the policy's; empty when in sync. */
@@ -80,7 +92,7 @@ export function diffSchedule(current: GetScheduleCommandOutput, d: DesiredSchedu
   cmp("FlexibleTimeWindow.Mode", current.FlexibleTimeWindow?.Mode, "OFF");
   cmp("Target.Arn", current.Target?.Arn, d.target.arn);
   cmp("Target.RoleArn", current.Target?.RoleArn, d.target.roleArn);
-  cmp("Target.Input", current.Target?.Input, d.target.input, sameJson(current.Target?.Input, d.target.input));
+  out.push(...inputChanges(current.Target?.Input, d.target.input));
   cmp(
     "Target.RetryPolicy.MaximumEventAgeInSeconds",
     current.Target?.RetryPolicy?.MaximumEventAgeInSeconds,

@@ -89,7 +89,7 @@ describe("schedule sync against the Scheduler JSON API", () => {
     const changed = policyWith(group, [{ ...MORNING, cron: "30 7 * * 1-5", replicas: 4 }, EVENING]);
     const { plan, applied } = await sync(changed);
     expect(plan.update.map((u) => [u.desired.name, u.changes.map((c) => c.field)])).toEqual([
-      ["llm-prewarm", ["ScheduleExpression", "Description", "Target.Input"]],
+      ["llm-prewarm", ["ScheduleExpression", "Description", "Target.Input.replicas", "Target.Input.cron"]],
     ]);
     expect(applied).toMatchObject({ created: [], updated: ["llm-prewarm"], errors: [] });
     expect((await admin.writes()).slice(3)).toEqual(["UpdateSchedule llm-prewarm"]);
