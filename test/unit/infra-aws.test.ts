@@ -10,7 +10,11 @@ const template = parseTemplate(readFileSync(file, "utf8"));
 
 /** Actions without resource-level permissions (Service Authorization Reference): "*" is their only resource. */
 const NO_RESOURCE_LEVEL = new Set(["scheduler:ListSchedules", "scheduler:ListScheduleGroups"]);
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub placeholders, not a JS template
 const GROUP_SCHEDULES = "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/${ScheduleGroupName}/*";
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation !Sub placeholders, not a JS template
+const GROUP_ARN = "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/${ScheduleGroupName}";
 
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -110,10 +114,7 @@ describe("infra/aws/guardrail.yaml", () => {
       ["scheduler:UpdateSchedule", group],
       ["scheduler:GetSchedule", group],
       ["scheduler:DeleteSchedule", group],
-      [
-        "scheduler:GetScheduleGroup",
-        { "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/${ScheduleGroupName}" },
-      ],
+      ["scheduler:GetScheduleGroup", { "Fn::Sub": GROUP_ARN }],
       ["scheduler:ListSchedules", "*"],
       ["iam:PassRole", { "Fn::GetAtt": ["SchedulerRole", "Arn"] }],
     ]);
