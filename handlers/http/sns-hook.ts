@@ -7,7 +7,14 @@
 import { Hono } from "hono";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import { parseCommand, runScheduledCommand } from "../../src/schedule/index.ts";
-import { type CertCache, httpsCertFetcher, isTrustedSnsUrl, sharedCertCache, verifySnsMessage } from "../../src/security/sns-signature.ts";
+import {
+  type CertCache,
+  httpsCertFetcher,
+  isTrustedSnsUrl,
+  type SnsMessage,
+  sharedCertCache,
+  verifySnsMessage,
+} from "../../src/security/sns-signature.ts";
 import { recordEvents } from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
@@ -23,6 +30,23 @@ export interface SnsHookDeps {
 
 /** SNS messages are at most 256 KB; the envelope adds a little. */
 const MAX_BODY = 300_000;
+
+/** A subscription change on the timeline, once per SNS message. */
+function recordSubscriptionEvent(db: D1Database, now: number, m: SnsMessage, title: string, message: string, dedup: string) {
+  return recordEvents(db, [
+    {
+      at: now,
+      type: "action",
+      kind: "sns_subscription",
+      severity: null,
+      endpoint: null,
+      title,
+      message,
+      data: { topic: m.TopicArn, message_id: m.MessageId },
+      dedupKey: `${dedup}:${m.MessageId}`,
+    },
+  ]);
+}
 
 export function snsHookRoutes(deps: SnsHookDeps = {}) {
   const doFetch: typeof fetch = deps.fetch ?? ((input, init) => fetch(input, init));
@@ -66,19 +90,14 @@ export function snsHookRoutes(deps: SnsHookDeps = {}) {
 
     if (m.Type === "UnsubscribeConfirmation") {
       // Its SubscribeURL would subscribe again: a person decides that, not the Worker.
-      await recordEvents(c.env.DB, [
-        {
-          at: now,
-          type: "action",
-          kind: "sns_subscription",
-          severity: null,
-          endpoint: null,
-          title: `Unsubscribed from ${m.TopicArn}`,
-          message: "SNS confirmed the HTTPS subscription was removed; scheduled commands no longer arrive.",
-          data: { topic: m.TopicArn, message_id: m.MessageId },
-          dedupKey: `sns_unsubscribed:${m.MessageId}`,
-        },
-      ]);
+      await recordSubscriptionEvent(
+        c.env.DB,
+        now,
+        m,
+        `Unsubscribed from ${m.TopicArn}`,
+        "SNS confirmed the HTTPS subscription was removed; scheduled commands no longer arrive.",
+        "sns_unsubscribed",
+      );
       return c.json({ ok: true, type: m.Type });
     }
 
@@ -89,19 +108,14 @@ export function snsHookRoutes(deps: SnsHookDeps = {}) {
       const res = await doFetch(m.SubscribeURL as string, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
       await res.body?.cancel();
       if (res.status !== 200) return errorResponse(c, 502, "confirmation_failed", `SubscribeURL answered ${res.status}`);
-      await recordEvents(c.env.DB, [
-        {
-          at: now,
-          type: "action",
-          kind: "sns_subscription",
-          severity: null,
-          endpoint: null,
-          title: `Confirmed the subscription to ${m.TopicArn}`,
-          message: "Scheduled commands from this topic now reach POST /v1/hooks/sns.",
-          data: { topic: m.TopicArn, message_id: m.MessageId },
-          dedupKey: `sns_confirmed:${m.MessageId}`,
-        },
-      ]);
+      await recordSubscriptionEvent(
+        c.env.DB,
+        now,
+        m,
+        `Confirmed the subscription to ${m.TopicArn}`,
+        "Scheduled commands from this topic now reach POST /v1/hooks/sns.",
+        "sns_confirmed",
+      );
       return c.json({ ok: true, type: m.Type, confirmed: true });
     }
 

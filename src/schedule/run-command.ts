@@ -27,7 +27,7 @@ import {
   settledKeys,
   spendToday,
 } from "../store/index.ts";
-import { priceIndex, priceOf, splitId } from "../tick/index.ts";
+import { alertEvent, priceIndex, priceOf, splitId } from "../tick/index.ts";
 import type { ScheduledCommand } from "./command.ts";
 
 export interface CommandDeps {
@@ -153,20 +153,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   });
 
   if (decision.kind === "hold") {
-    const a = decision.alert;
-    const events = await recordEvents(db, [
-      {
-        at: now,
-        type: "alert",
-        kind: a.kind,
-        severity: a.severity,
-        endpoint: a.endpoint,
-        title: a.title,
-        message: a.message,
-        data: a.figures,
-        dedupKey: a.dedupKey,
-      },
-    ]);
+    const events = await recordEvents(db, [alertEvent(now, decision.alert)]);
     return { outcome: "held", reason: decision.reason, before: config, after: null, events };
   }
   if (decision.kind === "unchanged") {

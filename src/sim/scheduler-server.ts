@@ -22,8 +22,9 @@
 //   POST /_sim/faults                     {faults: [{operation, status, type, times}]}  next calls fail
 //   GET  /_sim/fire?group=&name=&time=    the target Input as Scheduler would send it at `time` (ISO),
 //                                         with the context attributes replaced: {arn, roleArn, input}
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./http-body.ts";
 
 interface Schedule {
   Arn: string;
@@ -105,15 +106,6 @@ const isTimeZone = (tz: string) => {
     return false;
   }
 };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { "content-type": "application/json", "x-amzn-requestid": crypto.randomUUID(), ...headers });

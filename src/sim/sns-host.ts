@@ -8,21 +8,13 @@
 //   GET /?Action=ConfirmSubscription&TopicArn=&Token=   ConfirmSubscriptionResponse XML, recorded
 //   GET /_sim/confirmations                      {confirmations: [{topicArn, token}]}
 //   GET /_sim/requests                           {requests: [path]} every GET served (to count certificate fetches)
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./http-body.ts";
 
 export interface SnsHost {
   url: string;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 export async function startSnsHost(options: { port?: number } = {}): Promise<SnsHost> {

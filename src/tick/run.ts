@@ -87,7 +87,8 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
   };
 }
 
-const alertEvent = (now: number, a: Alert): NewEvent => ({
+/** An alert of the plan as a timeline event. */
+export const alertEvent = (now: number, a: Alert): NewEvent => ({
   at: now,
   type: "alert",
   kind: a.kind,
