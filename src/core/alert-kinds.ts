@@ -24,4 +24,6 @@ export const ALERT_KINDS = {
   restore: "event",
   restore_skipped: "event",
   action_failed: "event",
+  schedule_held: "event",
+  schedule_sync_failed: "event",
 } as const satisfies Record<AlertKind, AlertNature>;

@@ -42,7 +42,9 @@ export type AlertKind =
   | "restore_skipped"
   | "action_failed"
   | "unpriced_endpoint"
-  | "policy_invalid";
+  | "policy_invalid"
+  | "schedule_held"
+  | "schedule_sync_failed";
 
 export interface Alert {
   kind: AlertKind;
@@ -69,6 +71,9 @@ export type Change =
 
 export type ActionKindName = "scale_down" | "reroute" | "pause" | "scale_up" | "cap_replicas" | "restore";
 
+/** Actions commanded from outside the ladder (a predictive schedule firing), journaled like the others. */
+export type CommandKindName = "schedule_scale";
+
 /** The configuration the guardrail may change, saved before and after each action so it can be undone. */
 export interface EndpointConfig {
   state: string;
@@ -80,7 +85,7 @@ export interface EndpointConfig {
 }
 
 export interface PlannedAction {
-  kind: ActionKindName;
+  kind: ActionKindName | CommandKindName;
   endpoint: string;
   /** idempotency key: one action of a kind per endpoint per budget day */
   key: string;

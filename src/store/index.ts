@@ -1,6 +1,15 @@
 // D1 access, one module per table family; SQL lives only here and in infra/migrations.
 
-export { type ActionRow, type ActionStatus, actionsOfDay, claimAction, finishAction, MAX_ATTEMPTS, settledKeys } from "./actions.ts";
+export {
+  type ActionRow,
+  type ActionStatus,
+  actionAttempts,
+  actionsOfDay,
+  claimAction,
+  finishAction,
+  MAX_ATTEMPTS,
+  settledKeys,
+} from "./actions.ts";
 export { type EventFilter, type EventRow, type EventType, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {
   addGatewayCounters,
@@ -28,6 +37,13 @@ export {
 } from "./ledger.ts";
 export { markRestored, pendingRestores, restoreCandidates } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
+export {
+  claimScheduleSync,
+  finishScheduleSync,
+  lastScheduleSync,
+  type ScheduleSyncRow,
+  SYNC_MAX_ATTEMPTS,
+} from "./schedule-syncs.ts";
 export {
   finishTick,
   recentTicks,

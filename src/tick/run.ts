@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { ActionKindName, Alert, Plan } from "../core/types.ts";
+import type { Alert, Plan, PlannedAction } from "../core/types.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
@@ -74,13 +74,14 @@ export interface TickReport {
 
 export const DEFAULT_LEASE_MS = 90_000;
 
-const DONE_VERB: Record<ActionKindName, string> = {
+const DONE_VERB: Record<PlannedAction["kind"], string> = {
   scale_down: "Capped",
   reroute: "Rerouted",
   pause: "Paused",
   scale_up: "Added a replica to",
   cap_replicas: "Capped at expected max",
   restore: "Restored",
+  schedule_scale: "Scaled",
 };
 
 function providerErrorEvent(now: number, day: string, e: ProviderError): NewEvent {
@@ -98,7 +99,8 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
   };
 }
 
-const alertEvent = (now: number, a: Alert): NewEvent => ({
+/** An alert of the plan as a timeline event. */
+export const alertEvent = (now: number, a: Alert): NewEvent => ({
   at: now,
   type: "alert",
   kind: a.kind,
