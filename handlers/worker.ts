@@ -1,5 +1,6 @@
 // The composition root: the Worker's fetch (HTTP API) and scheduled (guard tick) handlers.
 import { createApp } from "./http/app.ts";
+import { syncSchedulesAfterTick } from "./schedule-sync.ts";
 import { scheduledTick } from "./tick.ts";
 
 const app = createApp({ clock: () => Date.now() });
@@ -10,5 +11,6 @@ export default {
     // A failed tick is not retried by the platform: the next minute's tick observes afresh.
     controller.noRetry?.();
     await scheduledTick(controller, env);
+    await syncSchedulesAfterTick(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

@@ -1,17 +1,27 @@
-// vitest globalSetup for the worker project: one HF emulator and two inference upstreams (primary,
-// fallback) in Node for all test files, their URLs provided as hfBase, upstreamPrimary, upstreamFallback.
+// vitest globalSetup for the worker project: local servers in Node for all test files, their URLs
+// provided to the tests: the HF emulator (hfBase), two inference upstreams (upstreamPrimary,
+// upstreamFallback), the EventBridge Scheduler stand-in (schedulerBase) and the SNS certificate and
+// confirmation host (snsHostBase).
 import type { TestProject } from "vitest/node";
 import { startEmulator } from "../src/sim/emulator.ts";
+import { startSchedulerServer } from "../src/sim/scheduler-server.ts";
+import { startSnsHost } from "../src/sim/sns-host.ts";
 import { startUpstream } from "./fixtures/upstream.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const emulator = await startEmulator({ port: 0 });
-  const primary = await startUpstream({ name: "primary" });
-  const fallback = await startUpstream({ name: "fallback" });
+  const [emulator, primary, fallback, scheduler, snsHost] = await Promise.all([
+    startEmulator({ port: 0 }),
+    startUpstream({ name: "primary" }),
+    startUpstream({ name: "fallback" }),
+    startSchedulerServer(),
+    startSnsHost(),
+  ]);
   project.provide("hfBase", emulator.url);
   project.provide("upstreamPrimary", primary.url);
   project.provide("upstreamFallback", fallback.url);
+  project.provide("schedulerBase", scheduler.url);
+  project.provide("snsHostBase", snsHost.url);
   return async () => {
-    await Promise.all([emulator.close(), primary.close(), fallback.close()]);
+    await Promise.all([emulator.close(), primary.close(), fallback.close(), scheduler.close(), snsHost.close()]);
   };
 }

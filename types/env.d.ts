@@ -14,6 +14,11 @@ declare global {
       /** Slack app signing secret, for /slack/commands and /slack/interactions. */
       SLACK_SIGNING_SECRET?: string;
       TEST_MIGRATIONS: D1Migration[];
+      /** AWS credentials of the Worker (infra/aws: the guardrail's IAM user); secrets */
+      AWS_ACCESS_KEY_ID?: string;
+      AWS_SECRET_ACCESS_KEY?: string;
+      /** endpoint override for EventBridge Scheduler (a local server), as the AWS SDKs name it */
+      AWS_ENDPOINT_URL_SCHEDULER?: string;
     }
   }
 }

@@ -5,6 +5,10 @@ declare module "vitest" {
     /** Base URLs of the local inference upstreams (test/fixtures/upstream.ts) */
     upstreamPrimary: string;
     upstreamFallback: string;
+    /** Base URL of the EventBridge Scheduler stand-in (src/sim/scheduler-server.ts) */
+    schedulerBase: string;
+    /** Base URL of the SNS certificate and confirmation host (src/sim/sns-host.ts) */
+    snsHostBase: string;
   }
 }
 

@@ -10,6 +10,7 @@ import { metricsRoutes } from "./metrics.ts";
 import { overridesRoutes } from "./overrides.ts";
 import { pageRoutes } from "./page.tsx";
 import { slackRoutes } from "./slack.ts";
+import { type SnsHookDeps, snsHookRoutes } from "./sns-hook.ts";
 import { statusRoutes } from "./status.ts";
 
 const HTTP_CODES: Record<number, string> = { 400: "invalid_request", 401: "unauthorized", 403: "forbidden", 413: "too_large" };
@@ -18,6 +19,8 @@ export interface AppDeps {
   clock: () => number;
   /** the isolate's inference gateway (tests pass one with a short cache) */
   gateway?: Gateway;
+  /** injected fetch and certificate cache of POST /v1/hooks/sns (tests); defaults otherwise */
+  snsHook?: SnsHookDeps;
 }
 
 export type AppEnv = { Bindings: Cloudflare.Env; Variables: { clock: () => number } };
@@ -36,6 +39,7 @@ export function createApp(deps: AppDeps) {
   app.route("/metrics", metricsRoutes);
   app.route("/slack", slackRoutes);
   app.route("/v1/gateway", gatewayRoutes(deps.gateway));
+  app.route("/v1/hooks/sns", snsHookRoutes(deps.snsHook));
   app.route("/", pageRoutes);
   app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => {

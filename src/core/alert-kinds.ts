@@ -26,4 +26,6 @@ export const ALERT_KINDS = {
   action_failed: "event",
   approval_requested: "event",
   approval_expired: "event",
+  schedule_held: "event",
+  schedule_sync_failed: "event",
 } as const satisfies Record<AlertKind, AlertNature>;

@@ -21,7 +21,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-interface LocalParts {
+export interface LocalParts {
   year: number;
   month: number;
   day: number;
@@ -30,7 +30,8 @@ interface LocalParts {
   second: number;
 }
 
-function localParts(ms: number, tz: string): LocalParts {
+/** Wall-clock fields of instant `ms` in `tz`. */
+export function localParts(ms: number, tz: string): LocalParts {
   const parts: Record<string, number> = {};
   for (const p of formatter(tz).formatToParts(new Date(ms))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);

@@ -1,6 +1,16 @@
 // Public surface of the pure core: metering, budget day, ladder, planner.
 
-export { ACTION_KINDS, isExpensive, LADDER } from "./actions/index.ts";
+export {
+  ACTION_KINDS,
+  decideScheduledScale,
+  isExpensive,
+  LADDER,
+  type ScheduleDecision,
+  type ScheduledScale,
+  type ScheduleScaleInput,
+  scheduleActionKey,
+  scheduledTarget,
+} from "./actions/index.ts";
 export { ALERT_KINDS, type AlertNature } from "./alert-kinds.ts";
 export {
   type ApprovalGate,
@@ -12,7 +22,7 @@ export {
   ruleFor,
 } from "./approvals.ts";
 export { type BlindState, isBlind } from "./blind.ts";
-export { budgetDay, budgetDayBounds, startOfDay } from "./budget-day.ts";
+export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
 export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
 export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";

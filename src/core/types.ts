@@ -44,7 +44,9 @@ export type AlertKind =
   | "unpriced_endpoint"
   | "policy_invalid"
   | "approval_requested"
-  | "approval_expired";
+  | "approval_expired"
+  | "schedule_held"
+  | "schedule_sync_failed";
 
 export interface Alert {
   kind: AlertKind;
@@ -71,6 +73,9 @@ export type Change =
 
 export type ActionKindName = "scale_down" | "reroute" | "pause" | "scale_up" | "cap_replicas" | "restore";
 
+/** Actions commanded from outside the ladder (a predictive schedule firing), journaled like the others. */
+export type CommandKindName = "schedule_scale";
+
 /** The configuration the guardrail may change, saved before and after each action so it can be undone. */
 export interface EndpointConfig {
   state: string;
@@ -82,7 +87,7 @@ export interface EndpointConfig {
 }
 
 export interface PlannedAction {
-  kind: ActionKindName;
+  kind: ActionKindName | CommandKindName;
   endpoint: string;
   /** idempotency key: one action of a kind per endpoint per budget day */
   key: string;

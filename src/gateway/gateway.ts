@@ -3,8 +3,8 @@
 // policy's failure kinds, and counts everything into the in-isolate metrics aggregate.
 // One Gateway per isolate: its caches and counters are what make per-request work cheap.
 import type { RouteMode } from "../core/types.ts";
-import { ENDPOINT_KEY } from "../policy/endpoint-key.ts";
 import { routedEndpointOf, type ServiceConfig, type TargetConfig } from "../policy/gateway.ts";
+import { ENDPOINT_KEY } from "../policy/primitives.ts";
 import { addGatewayCounters, compactGatewayCounters, GATEWAY_RETENTION_MS } from "../store/index.ts";
 import { callerAllowed, presentedKey } from "./caller-auth.ts";
 import { downstreamHeaders, send, upstreamHeaders, upstreamUrl } from "./forward.ts";

@@ -3,7 +3,7 @@
 // callers' API keys, and the limits past which overflow goes to the fallback.
 // Only secret NAMES appear here; values come from Worker secrets at request time.
 import * as z from "zod";
-import { ENDPOINT_KEY } from "./endpoint-key.ts";
+import { ENDPOINT_KEY } from "./primitives.ts";
 
 /** A Worker secret or variable name, e.g. HF_TOKEN or SUMMARIZE_CALLER_KEY. */
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

@@ -10,4 +10,5 @@ export {
   type TargetConfig,
 } from "./gateway.ts";
 export { formatPath, type PolicyIssue, type PolicyResult, parsePolicy, settingsFor, validatePolicy } from "./load.ts";
+export { type ScheduleEntry, type SchedulesPolicy, scheduleEntrySchema } from "./schedules.ts";
 export { ENDPOINT_KEY, type EndpointSettings, type Policy, type PolicyInput, policySchema } from "./schema.ts";

@@ -2,21 +2,13 @@
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
 import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
-import { ENDPOINT_KEY } from "./endpoint-key.ts";
 import { enginePolicyShape } from "./engine.ts";
 import { servicesSchema } from "./gateway.ts";
+import { ENDPOINT_KEY, isTimeZone } from "./primitives.ts";
+import { schedulesDefault, schedulesSchema } from "./schedules.ts";
 import { statusSchema } from "./status.ts";
 
 export { ENDPOINT_KEY };
-
-const isTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export const endpointSettingsSchema = z
   .object({
@@ -103,6 +95,9 @@ export const policySchema = z
     status: statusSchema.describe("who may read the status page and the read API"),
     services: servicesSchema,
     ...enginePolicyShape,
+    schedules: schedulesSchema
+      .default(schedulesDefault)
+      .describe("predictive schedules on EventBridge Scheduler (README: Predictive schedules)"),
   })
   .strict();
 

@@ -24,6 +24,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EndpointState } from "../providers/types.ts";
+import { readBody } from "./http-body.ts";
 
 /** The small description a test or scenario gives; the emulator builds the full HF object from it. */
 export interface EndpointSpec {
@@ -954,15 +955,6 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, status: number, payload: unknown, headers?: Record<string, string>): void {

@@ -98,3 +98,9 @@ export async function actionsOfDay(db: D1Database, day: string): Promise<ActionR
     after: r.after === null ? null : (JSON.parse(r.after) as EndpointConfig),
   }));
 }
+
+/** Attempts made so far for an action key (0 when unknown). */
+export async function actionAttempts(db: D1Database, key: string): Promise<number> {
+  const row = await db.prepare("SELECT attempts FROM actions WHERE key = ?1").bind(key).first<{ attempts: number }>();
+  return row?.attempts ?? 0;
+}

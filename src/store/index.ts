@@ -1,6 +1,15 @@
 // D1 access, one module per table family; SQL lives only here and in infra/migrations.
 
-export { type ActionRow, type ActionStatus, actionsOfDay, claimAction, finishAction, MAX_ATTEMPTS, settledKeys } from "./actions.ts";
+export {
+  type ActionRow,
+  type ActionStatus,
+  actionAttempts,
+  actionsOfDay,
+  claimAction,
+  finishAction,
+  MAX_ATTEMPTS,
+  settledKeys,
+} from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, getApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {
@@ -40,6 +49,13 @@ export {
 } from "./overrides.ts";
 export { markRestored, pendingRestores, restoreCandidates, unrestoredActions } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
+export {
+  claimScheduleSync,
+  finishScheduleSync,
+  lastScheduleSync,
+  type ScheduleSyncRow,
+  SYNC_MAX_ATTEMPTS,
+} from "./schedule-syncs.ts";
 export {
   finishTick,
   recentTicks,

@@ -2,7 +2,7 @@
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { gateApprovals } from "../control/approvals.ts";
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { ActionKindName, Alert, Plan } from "../core/types.ts";
+import type { Alert, Plan, PlannedAction } from "../core/types.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
@@ -76,13 +76,14 @@ export interface TickReport {
 
 export const DEFAULT_LEASE_MS = 90_000;
 
-const DONE_VERB: Record<ActionKindName, string> = {
+const DONE_VERB: Record<PlannedAction["kind"], string> = {
   scale_down: "Capped",
   reroute: "Rerouted",
   pause: "Paused",
   scale_up: "Added a replica to",
   cap_replicas: "Capped at expected max",
   restore: "Restored",
+  schedule_scale: "Scaled",
 };
 
 function providerErrorEvent(now: number, day: string, e: ProviderError): NewEvent {
@@ -100,6 +101,7 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
   };
 }
 
+/** An alert of the plan as a timeline event. */
 export const alertEvent = (now: number, a: Alert): NewEvent => ({
   at: now,
   type: "alert",

@@ -23,3 +23,11 @@ export const LADDER: readonly ActionKind[] = [scaleDown, reroute, pause];
 export type { ActionContext, ActionKind } from "./kind.ts";
 export { isExpensive } from "./pause.ts";
 export { type ConfigPart, differingParts, restoreSteps } from "./restore.ts";
+export {
+  decideScheduledScale,
+  type ScheduleDecision,
+  type ScheduledScale,
+  type ScheduleScaleInput,
+  scheduleActionKey,
+  scheduledTarget,
+} from "./schedule-scale.ts";

@@ -1,0 +1,26 @@
+// After each tick: sync the policy's schedules into EventBridge Scheduler when they changed
+// (schedules.sync_from_worker), with the Worker's AWS credentials. Never fails the tick.
+import { type SchedulerApi, schedulerClient, schedulerRegion, syncFromWorker } from "../src/schedule/index.ts";
+import { loadConfig } from "./config.ts";
+
+export async function syncSchedulesAfterTick(env: Cloudflare.Env, now: number): Promise<void> {
+  const config = loadConfig(env);
+  if (!config.policy.ok || !config.policy.policy.schedules.sync_from_worker) return;
+  const policy = config.policy.policy;
+  const region = schedulerRegion(policy);
+  let client: SchedulerApi | null = null;
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && region) {
+    client = schedulerClient({
+      region,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+      endpoint: env.AWS_ENDPOINT_URL_SCHEDULER,
+    });
+  }
+  try {
+    const r = await syncFromWorker({ db: env.DB, policy, now, client });
+    if (r.outcome === "done" || r.outcome === "failed")
+      console.log(JSON.stringify({ event: "schedule_sync", outcome: r.outcome, summary: r.summary }));
+  } catch (err) {
+    console.error(JSON.stringify({ event: "schedule_sync", outcome: "error", message: err instanceof Error ? err.message : String(err) }));
+  }
+}
