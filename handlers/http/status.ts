@@ -2,12 +2,14 @@
 // loadStatus() is the one reading of it; the JSON here and the status page (page.tsx) both show it.
 import { Hono } from "hono";
 import * as z from "zod";
-import { budgetDay, hourlyBurn, levelName, usdToMicro } from "../../src/core/index.ts";
+import { overrideJson } from "../../src/control/index.ts";
+import { budgetDay, effectiveBudgetMicro, hourlyBurn, levelName } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { settingsFor } from "../../src/policy/index.ts";
 import {
   type ActionRow,
   actionsOfDay,
+  activeOverrides,
   dayLevel,
   lastObservations,
   loadRoutes,
@@ -52,14 +54,16 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
   if (!config.policy.ok) return { json: { acting: false as boolean, ...base }, actions: [] as ActionRow[] };
   const policy = config.policy.policy;
   const day = dayWanted ?? budgetDay(now, policy.budget.timezone);
-  const [spend, level, routes, actions] = await Promise.all([
+  const [spend, level, routes, actions, overrides] = await Promise.all([
     spendByEndpoint(db, day),
     dayLevel(db, day),
     loadRoutes(db),
     actionsOfDay(db, day),
+    activeOverrides(db, now),
   ]);
   const total = [...spend.values()].reduce((a, b) => a + b, 0);
-  const budgetMicro = usdToMicro(policy.budget.daily_usd);
+  // Today's budget is the policy's, or a raise_budget override's while one is active.
+  const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
   const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
   const burnMicro = stored.reduce((a, s) => a + hourlyBurn(s.observation), 0);
   const guard = await guardStatus(db, policy, day, now, total, burnMicro);
@@ -70,7 +74,8 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
     budget: {
       day,
       timezone: policy.budget.timezone,
-      daily_usd: policy.budget.daily_usd,
+      daily_usd: usd(budgetMicro),
+      policy_daily_usd: policy.budget.daily_usd,
       spend_usd: usd(total),
       ratio: Number((total / budgetMicro).toFixed(4)),
       level: level as Level,
@@ -79,6 +84,7 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
       burn_usd_per_hour: usd(burnMicro),
     },
     guard,
+    overrides: overrides.map(overrideJson),
     endpoints: stored.map(({ observation: o, observedAt }) => {
       const route = routes.get(o.id);
       const last = lastAction.get(o.id);

@@ -57,6 +57,12 @@ describe("POST /v1/overrides", () => {
     expect(raise.body.override).toMatchObject({ op: "raise_budget", budget_usd: 50, percent: null });
     const t1 = await g.tick(T0 + HOUR); // $22 of $50
     expect(t1.plan).toMatchObject({ budgetMicro: 50_000_000, level: 0, actions: [] });
+    const status = (await (await g.read("/v1/status", T0 + HOUR)).json()) as {
+      budget: Record<string, number>;
+      overrides: Array<{ op: string }>;
+    };
+    expect(status.budget).toMatchObject({ daily_usd: 50, policy_daily_usd: 10 });
+    expect(status.overrides.map((o) => o.op)).toEqual(["raise_budget"]);
 
     const pct = await g.post({ op: "raise_budget", percent: 100, duration: "6h", reason: "launch", actor: "bob" }, T0 + HOUR + MIN);
     expect(pct.body.override).toMatchObject({ budget_usd: 20, percent: 100 });
