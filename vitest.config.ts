@@ -40,6 +40,10 @@ export default defineConfig(async () => {
               },
             })),
           ],
+          // The same alias as wrangler.toml [alias]: the AWS SDK's XML parser without DOMParser (see the shim).
+          resolve: {
+            alias: [{ find: /^@aws-sdk\/xml-builder$/, replacement: path.join(import.meta.dirname, "src/notify/aws-xml-builder.js") }],
+          },
           test: {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],

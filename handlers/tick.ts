@@ -1,4 +1,5 @@
 // The scheduled guard tick: wires the Worker environment into runTick.
+import { createNotifier, type NotifyLogEntry } from "../src/notify/index.ts";
 import { HfClient } from "../src/providers/hf/index.ts";
 import { runTick, type TickLogEntry } from "../src/tick/index.ts";
 import { loadConfig } from "./config.ts";
@@ -19,7 +20,7 @@ function providerFor(env: Cloudflare.Env) {
   return client;
 }
 
-const log = (entry: TickLogEntry) => console.log(JSON.stringify({ at: new Date().toISOString(), ...entry }));
+const log = (entry: TickLogEntry | NotifyLogEntry) => console.log(JSON.stringify({ at: new Date().toISOString(), ...entry }));
 
 export async function scheduledTick(controller: ScheduledController, env: Cloudflare.Env): Promise<void> {
   const config = loadConfig(env);
@@ -35,5 +36,11 @@ export async function scheduledTick(controller: ScheduledController, env: Cloudf
     holder: crypto.randomUUID(),
     log,
     subrequests: () => provider.count.n - startCount,
+    notifier: createNotifier({
+      secrets: env,
+      alsoSecret: [env.HF_TOKEN],
+      onRequest: () => provider.count.n++,
+      log,
+    }),
   });
 }

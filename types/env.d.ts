@@ -9,6 +9,13 @@ declare global {
       READ_TOKEN?: string;
       /** Optional policy (YAML or JSON) that replaces the bundled guardrail.yaml; used by `npm start`. */
       GUARDRAIL_POLICY?: string;
+      /** Slack incoming webhook for alerts (secret). */
+      SLACK_WEBHOOK_URL?: string;
+      /** Credentials allowed to sns:Publish to alerts.sns.topic_arn (secrets). */
+      AWS_ACCESS_KEY_ID?: string;
+      AWS_SECRET_ACCESS_KEY?: string;
+      /** Optional SNS endpoint override (a local server), named as the AWS SDKs name it. */
+      AWS_ENDPOINT_URL_SNS?: string;
       TEST_MIGRATIONS: D1Migration[];
       /** AWS credentials of the Worker (infra/aws: the guardrail's IAM user); secrets */
       AWS_ACCESS_KEY_ID?: string;

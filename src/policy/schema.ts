@@ -6,6 +6,7 @@ import { servicesSchema } from "./gateway.ts";
 import { ENDPOINT_KEY, isTimeZone } from "./primitives.ts";
 import { schedulesDefault, schedulesSchema } from "./schedules.ts";
 import { statusSchema } from "./status.ts";
+import { alertsSchema } from "./alerts.ts";
 
 export { ENDPOINT_KEY };
 
@@ -95,6 +96,7 @@ export const policySchema = z
     schedules: schedulesSchema
       .default(schedulesDefault)
       .describe("predictive schedules on EventBridge Scheduler (README: Predictive schedules)"),
+    alerts: alertsSchema.prefault({}).describe("where alerts go: Slack, AWS SNS, routing by severity, rate limits, retries"),
   })
   .strict();
 

@@ -36,10 +36,10 @@ export async function recordEvents(db: D1Database, events: readonly NewEvent[]):
     )
     .bind(JSON.stringify(rows))
     .all<RawEvent>();
-  return results.map(fromRaw).sort((a, b) => a.id - b.id);
+  return results.map(fromRawEvent).sort((a, b) => a.id - b.id);
 }
 
-interface RawEvent {
+export interface RawEvent {
   id: number;
   at: number;
   type: EventType;
@@ -52,7 +52,7 @@ interface RawEvent {
   dedup_key: string | null;
 }
 
-const fromRaw = (r: RawEvent): EventRow => ({
+export const fromRawEvent = (r: RawEvent): EventRow => ({
   id: r.id,
   at: r.at,
   type: r.type,
@@ -95,5 +95,5 @@ export async function listEvents(db: D1Database, f: EventFilter): Promise<EventR
     .prepare(sql)
     .bind(...args)
     .all<RawEvent>();
-  return results.map(fromRaw);
+  return results.map(fromRawEvent);
 }

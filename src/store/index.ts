@@ -36,6 +36,28 @@ export {
   spendToday,
 } from "./ledger.ts";
 export { markRestored, pendingRestores, restoreCandidates } from "./restores.ts";
+export {
+  type Channel,
+  type ClaimedDelivery,
+  type ConditionRow,
+  claimDueDeliveries,
+  type DeliveryOverview,
+  type DeliveryResult,
+  type DeliveryStatus,
+  deliveryOverview,
+  enqueueNotices,
+  eventsWithoutNotice,
+  type FailedDelivery,
+  finishDeliveries,
+  heldInHour,
+  hourUsage,
+  loadConditions,
+  type NewDelivery,
+  type NewNotice,
+  type NoticeType,
+  type StoredNotice,
+  saveConditions,
+} from "./outbox.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
   claimScheduleSync,

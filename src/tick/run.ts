@@ -2,6 +2,7 @@
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
 import type { Alert, Plan, PlannedAction } from "../core/types.ts";
+import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
@@ -42,6 +43,8 @@ export interface TickDeps {
   /** outbound requests made so far by this invocation, when the edge counts them */
   subrequests?: () => number;
   leaseMs?: number;
+  /** sends the tick's alerts (Slack, SNS) through the outbox; absent: alerts are only recorded */
+  notifier?: Notifier;
 }
 
 export type TickLogEntry =
@@ -180,6 +183,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         },
       ]);
       log({ event: "error", message: "configuration invalid: the guardrail refuses to act", issues });
+      await deps.notifier?.afterTick({ db, now, alerts: null, events, policy: deps.policy.ok ? deps.policy.policy.alerts : null });
       await finishTick(db, tickId, clock(), {
         outcome: "policy_invalid",
         day,
@@ -259,6 +263,17 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ...actionEvents(now, day, executed),
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
     ]);
+    await deps.notifier?.afterTick({
+      db,
+      now,
+      alerts: thePlan.alerts,
+      observed: fleet.observations.map((o) => o.id),
+      complete: fleet.errors.length === 0,
+      events,
+      policy: policy.alerts,
+      inTime: () => clock() < deadline,
+      subrequestsUsed: deps.subrequests?.() ?? 0,
+    });
     for (const x of executed) {
       if (x.status !== "skipped") {
         log({
