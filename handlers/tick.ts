@@ -38,7 +38,10 @@ export async function scheduledTick(controller: ScheduledController, env: Cloudf
     subrequests: () => provider.count.n - startCount,
     notifier: createNotifier({
       secrets: env,
-      alsoSecret: [env.HF_TOKEN],
+      // Every secret this Worker holds (HF_TOKEN, READ_TOKEN, signing secrets, ...), not only the alert channels'.
+      alsoSecret: Object.entries(env).flatMap(([k, v]) =>
+        typeof v === "string" && /TOKEN|SECRET|KEY|WEBHOOK|PASSWORD/.test(k) ? [v] : [],
+      ),
       onRequest: () => provider.count.n++,
       log,
     }),

@@ -133,7 +133,8 @@ async function main() {
     // What reached the (local) Slack channel and SNS topic this tick, as their servers received it.
     for (const m of slack.messages("demo").slice(slackSeen)) say(`${cyan("→ Slack")} ${m.payload.text ?? ""}`);
     slackSeen = slack.messages("demo").length;
-    for (const m of sns.messages(topicArn).slice(snsSeen)) say(`${cyan("→ SNS")}   ${m.subject ?? ""} ${dim(`(MessageId ${m.messageId.slice(0, 8)}…)`)}`);
+    for (const m of sns.messages(topicArn).slice(snsSeen))
+      say(`${cyan("→ SNS")}   ${m.subject ?? ""} ${dim(`(MessageId ${m.messageId.slice(0, 8)}…)`)}`);
     snsSeen = sns.messages(topicArn).length;
   };
   const loop = async () => {

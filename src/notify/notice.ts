@@ -33,6 +33,7 @@ export interface NoticeBody {
   actions: NoticeAction[];
   /** for recoveries: the alert that cleared */
   resolves: { dedup_key: string; severity: Severity; since: string } | null;
+  /** the status page (GET /) and this event in the timeline (GET /v1/events) */
   links: { status: string | null; event: string | null };
 }
 
@@ -56,7 +57,7 @@ export function links(publicUrl: string | null, eventId: number | null): NoticeB
   const base = publicUrl.replace(/\/+$/, "");
   // Newest first, so `before=id+1&limit=1` is exactly this event.
   return {
-    status: `${base}/v1/status`,
+    status: `${base}/`,
     event: eventId === null ? `${base}/v1/events?type=alert` : `${base}/v1/events?before=${eventId + 1}&limit=1`,
   };
 }

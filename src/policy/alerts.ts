@@ -63,7 +63,9 @@ export const alertsSchema = z
       .url({ protocol: /^https?$/ })
       .nullable()
       .default(null)
-      .describe("this Worker's URL (for example https://budget-guardrail.acme.workers.dev): messages link to its status and events"),
+      .describe(
+        "this Worker's URL (for example https://budget-guardrail.acme.workers.dev): messages link to its status page and the event",
+      ),
     slack: slackSchema.prefault({}),
     sns: snsSchema.prefault({}),
     recovery: z.boolean().default(true).describe("send one recovery notice when a condition that was alerted clears"),

@@ -1,12 +1,12 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
+import { alertsSchema } from "./alerts.ts";
 import { enginePolicyShape } from "./engine.ts";
 import { servicesSchema } from "./gateway.ts";
 import { ENDPOINT_KEY, isTimeZone } from "./primitives.ts";
 import { schedulesDefault, schedulesSchema } from "./schedules.ts";
 import { statusSchema } from "./status.ts";
-import { alertsSchema } from "./alerts.ts";
 
 export { ENDPOINT_KEY };
 

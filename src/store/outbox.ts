@@ -81,15 +81,7 @@ export async function enqueueNotices(db: D1Database, notices: readonly NewNotice
   ]);
 }
 
-export interface StoredNotice {
-  key: string;
-  notice: NoticeType;
-  eventId: number | null;
-  kind: string;
-  severity: Severity;
-  endpoint: string | null;
-  title: string;
-  body: unknown;
+export interface StoredNotice extends NewNotice {
   createdAt: number;
 }
 

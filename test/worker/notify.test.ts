@@ -209,7 +209,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
         { kind: "scale_down", endpoint: `${h.ns}/cpu`, status: "done", title: `Capped ${h.ns}/cpu` },
       ],
       resolves: null,
-      links: { status: `${PUBLIC_URL}/v1/status`, event: `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1` },
+      links: { status: `${PUBLIC_URL}/`, event: `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1` },
     });
     expect(event.data.ratio).toBeGreaterThanOrEqual(1.2);
     expect(structured.sms).toBe("WARNING: Spend crossed 120% of the daily budget (scale_down)");
@@ -241,7 +241,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
       `*What the guardrail did*\n• Capped ${h.ns}/big\n• Capped ${h.ns}/summarizer\n• Capped ${h.ns}/cpu`,
     );
     expect((blocks[4] as { elements: Array<{ url: string }> }).elements.map((e) => e.url)).toEqual([
-      `${PUBLIC_URL}/v1/status`,
+      `${PUBLIC_URL}/`,
       `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1`,
     ]);
     expect(blocks[5]).toEqual({
