@@ -104,6 +104,7 @@ const FIGURES: Record<string, { label: string; format: (v: number) => string }> 
   budget_usd: { label: "Daily budget", format: usd },
   ratio: { label: "Spend / budget", format: pct },
   forecast_usd: { label: "Forecast (end of day)", format: usd },
+  forecast_ratio: { label: "Forecast / budget", format: pct },
   burn_usd_per_hour: { label: "Burn", format: (v) => `${usd(v)}/h` },
   replicas: { label: "Replicas", format: (v) => String(v) },
   level: { label: "Level", format: (v) => (LEVEL_NAMES[v] ? `${v} (${LEVEL_NAMES[v]})` : String(v)) },

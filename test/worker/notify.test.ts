@@ -378,6 +378,34 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     expect(DEFAULT_ALERTS.slack.severities).toContain("critical");
   });
 
+  it("sends nothing once the tick is out of time or out of subrequests, and counts no attempt for it", async () => {
+    const h = harness("late", { sns: { severities: [] }, retry: { max_attempts: 2 } });
+    const T0 = Date.UTC(2026, 1, 13, 0, 0);
+    const events = await recordEvents(env.DB, [
+      {
+        at: T0,
+        type: "alert",
+        kind: "error_rate",
+        severity: "critical",
+        endpoint: `${h.ns}/e1`,
+        title: "Errors on e1",
+        message: "More than 1% of requests fail.",
+        data: {},
+        dedupKey: `2026-02-13:error_rate:${h.ns}/e1`,
+      },
+    ]);
+    await h.notifier.afterTick({ db: env.DB, now: T0, alerts: null, events, policy: h.policy.alerts, inTime: () => false });
+    await h.notifier.afterTick({ db: env.DB, now: T0 + MIN, alerts: null, events: [], policy: h.policy.alerts, subrequestsUsed: 45 });
+    expect(await h.hook.messages()).toEqual([]);
+    // Two real attempts remain: one fails, the next (after the backoff) arrives. Had the skipped ticks
+    // counted an attempt, the failure would have been the last one.
+    await h.hook.faults({ status: 500 });
+    await h.notifier.afterTick({ db: env.DB, now: T0 + 2 * MIN, alerts: null, events: [], policy: h.policy.alerts });
+    await h.notifier.afterTick({ db: env.DB, now: T0 + 4 * MIN, alerts: null, events: [], policy: h.policy.alerts });
+    expect((await h.hook.requests()).map((r) => r.status)).toEqual([500, 200]);
+    expect(slackTitles(await h.hook.messages())).toEqual(["[CRITICAL] Errors on e1"]);
+  });
+
   it("sends at most alerts.sends_per_tick messages in one tick and the rest on the next ones", async () => {
     const h = harness("budgeted", { sends_per_tick: 1, sns: { severities: [] } });
     const T0 = Date.UTC(2026, 1, 12, 0, 0);
