@@ -67,7 +67,8 @@ async function alertTitlesSince(at: number) {
 }
 
 // Tests share this file's D1; the fleet and channels are per test, and so must be the outbox's memory of
-// which conditions hold (else one test's fleet would "recover" in the next). Test-only cleanup.
+// which conditions hold (else one test's fleet would "recover" in the next). Test-only cleanup. Each
+// test's days come after the previous test's: the outbox picks up recent alerts that have no notice.
 beforeEach(async () => {
   await env.DB.batch([
     env.DB.prepare("DELETE FROM alert_conditions"),
@@ -380,7 +381,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
 
   it("sends nothing once the tick is out of time or out of subrequests, and counts no attempt for it", async () => {
     const h = harness("late", { sns: { severities: [] }, retry: { max_attempts: 2 } });
-    const T0 = Date.UTC(2026, 1, 13, 0, 0);
+    const T0 = Date.UTC(2026, 1, 12, 0, 0);
     const events = await recordEvents(env.DB, [
       {
         at: T0,
@@ -391,7 +392,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
         title: "Errors on e1",
         message: "More than 1% of requests fail.",
         data: {},
-        dedupKey: `2026-02-13:error_rate:${h.ns}/e1`,
+        dedupKey: `2026-02-12:error_rate:${h.ns}/e1`,
       },
     ]);
     await h.notifier.afterTick({ db: env.DB, now: T0, alerts: null, events, policy: h.policy.alerts, inTime: () => false });
@@ -408,7 +409,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
 
   it("sends at most alerts.sends_per_tick messages in one tick and the rest on the next ones", async () => {
     const h = harness("budgeted", { sends_per_tick: 1, sns: { severities: [] } });
-    const T0 = Date.UTC(2026, 1, 12, 0, 0);
+    const T0 = Date.UTC(2026, 1, 13, 0, 0);
     const events = await recordEvents(
       env.DB,
       [1, 2, 3].map((n) => ({
@@ -420,7 +421,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
         title: `Errors on e${n}`,
         message: "More than 1% of requests fail.",
         data: {},
-        dedupKey: `2026-02-12:error_rate:${h.ns}/e${n}`,
+        dedupKey: `2026-02-13:error_rate:${h.ns}/e${n}`,
       })),
     );
     const counts: number[] = [];
