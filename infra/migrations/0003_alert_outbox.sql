@@ -33,8 +33,8 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_due ON deliveries (status, next_at);
 CREATE INDEX deliveries_hour ON deliveries (channel, hour);
 
--- Alert conditions seen by recent ticks, one per alert kind and endpoint: while active the planner
--- keeps raising them; when one clears, a single recovery notice goes out.
+-- Alert conditions (src/core/alert-kinds.ts) raised by recent ticks, one row per alert kind and endpoint:
+-- while active the planner keeps raising them; when one clears, a single recovery notice goes out.
 CREATE TABLE alert_conditions (
   key TEXT PRIMARY KEY,                 -- <kind>:<endpoint or "fleet">
   kind TEXT NOT NULL,
@@ -43,7 +43,6 @@ CREATE TABLE alert_conditions (
   title TEXT NOT NULL,
   dedup_key TEXT NOT NULL,              -- the latest alert's dedup key
   state TEXT NOT NULL,                  -- active | cleared
-  ticks INTEGER NOT NULL,               -- consecutive ticks it was seen in (this episode)
   episode INTEGER NOT NULL,             -- how many times it became active
   since INTEGER NOT NULL,               -- when this episode began
   cleared_at INTEGER

@@ -1,23 +1,18 @@
 // Which alert conditions hold and which cleared: the planner re-raises a condition's alert every tick
-// while it holds (the dedup key keeps that to one notification per budget day); one that was seen and
-// is gone now gets a single recovery notice, and one that comes back after clearing is announced again.
-// Pure: rows and this tick's alerts in, changed rows and new timeline events out.
+// while it holds (the dedup key keeps that to one notification per budget day); one that was raised on
+// the last tick and is gone now gets a single recovery notice, and one that comes back after clearing is
+// announced again. Pure: rows and this tick's alerts in, changed rows and new timeline events out.
+import { ALERT_KINDS } from "../core/index.ts";
 import type { Alert, Severity } from "../core/types.ts";
 import type { ConditionRow, NewEvent } from "../store/index.ts";
 import type { RecoveryData } from "./notice.ts";
 
 /**
- * Alerts about a moment, not a state: raised once (a level crossed stays crossed for the day, an action
- * failed, a restore ran), so their absence on the next tick means nothing.
+ * Conditions are the kinds the core re-raises every tick while they hold (src/core/alert-kinds.ts);
+ * events (an action failed, a restore ran) and kinds it does not know are raised once, so their
+ * absence on the next tick means nothing.
  */
-export const ONE_SHOT_KINDS: ReadonlySet<string> = new Set([
-  "budget_level",
-  "action_failed",
-  "restore",
-  "restore_skipped",
-  "scale_up",
-  "policy_invalid",
-]);
+export const isCondition = (kind: string): boolean => (ALERT_KINDS as Record<string, string>)[kind] === "condition";
 
 /** Cleared conditions are remembered this long (to tell "back again" from "new"), then forgotten. */
 export const FORGET_CLEARED_MS = 2 * 24 * 3600_000;
@@ -92,7 +87,7 @@ export function trackConditions(rows: readonly ConditionRow[], input: ConditionI
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const current = new Map<string, Alert>();
   for (const a of input.alerts) {
-    if (ONE_SHOT_KINDS.has(a.kind)) continue;
+    if (!isCondition(a.kind)) continue;
     const key = conditionKey(a.kind, a.endpoint);
     const seen = current.get(key);
     if (!seen || RANK[a.severity] > RANK[seen.severity]) current.set(key, a);
@@ -110,27 +105,25 @@ export function trackConditions(rows: readonly ConditionRow[], input: ConditionI
         endpoint: a.endpoint,
         ...fields,
         state: "active",
-        ticks: 1,
         episode: 1,
         since: now,
         clearedAt: null,
       });
     } else if (row.state === "cleared") {
       const episode = row.episode + 1;
-      changed.push({ ...row, ...fields, state: "active", ticks: 1, episode, since: now, clearedAt: null });
+      changed.push({ ...row, ...fields, state: "active", episode, since: now, clearedAt: null });
       // Same dedup key as the alert already sent today: the timeline would swallow it, so it gets its own.
       if (!input.newDedupKeys.has(a.dedupKey)) events.push(againEvent(a, episode, now));
-    } else if (row.ticks < 2 || row.dedupKey !== a.dedupKey || row.severity !== a.severity || row.title !== a.title) {
-      // `ticks` only matters up to 2; steady conditions cost no write.
-      changed.push({ ...row, ...fields, ticks: Math.min(row.ticks + 1, 2) });
+    } else if (row.dedupKey !== a.dedupKey || row.severity !== a.severity || row.title !== a.title) {
+      // A new budget day or a higher level of a condition that holds; a steady one costs no write.
+      changed.push({ ...row, ...fields });
     }
   }
 
   for (const row of rows) {
     if (row.state !== "active" || current.has(row.key) || !canTellCleared(row, input)) continue;
     changed.push({ ...row, state: "cleared", clearedAt: now });
-    // Seen in one tick only: an alert about a moment (an unknown one-shot kind, a blip); no recovery to announce.
-    if (input.recovery && row.ticks >= 2) events.push(recoveryEvent(row, now));
+    if (input.recovery) events.push(recoveryEvent(row, now));
   }
   return { changed, events };
 }

@@ -7,7 +7,7 @@ import { type ChannelSender, type OutboxInput, type OutboxReport, runOutbox, typ
 import { postToSlack, renderSlack } from "./slack.ts";
 import { publishToSns, renderSns } from "./sns.ts";
 
-export { ONE_SHOT_KINDS, trackConditions } from "./conditions.ts";
+export { isCondition, trackConditions } from "./conditions.ts";
 export { type NoticeBody, noticeFromEvent, redact } from "./notice.ts";
 export { backoffMs, type OutboxReport, routesFor } from "./outbox.ts";
 export { postToSlack, renderSlack, type SlackMessage } from "./slack.ts";

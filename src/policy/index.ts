@@ -1,5 +1,6 @@
 // Public surface of the policy: schema, types, loading and per-endpoint settings.
 
+export { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "./alerts.ts";
 export {
   gatewaySecretProblems,
   type OverflowLimits,
@@ -8,7 +9,6 @@ export {
   type ServiceConfig,
   type TargetConfig,
 } from "./gateway.ts";
-export { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "./alerts.ts";
 export { formatPath, type PolicyIssue, type PolicyResult, parsePolicy, settingsFor, validatePolicy } from "./load.ts";
 export { type ScheduleEntry, type SchedulesPolicy, scheduleEntrySchema } from "./schedules.ts";
 export { ENDPOINT_KEY, type EndpointSettings, type Policy, type PolicyInput, policySchema } from "./schema.ts";

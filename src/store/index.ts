@@ -35,7 +35,6 @@ export {
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
-export { markRestored, pendingRestores, restoreCandidates } from "./restores.ts";
 export {
   type Channel,
   type ClaimedDelivery,
@@ -58,6 +57,7 @@ export {
   type StoredNotice,
   saveConditions,
 } from "./outbox.ts";
+export { markRestored, pendingRestores, restoreCandidates } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
   claimScheduleSync,

@@ -249,7 +249,6 @@ export interface ConditionRow {
   title: string;
   dedupKey: string;
   state: "active" | "cleared";
-  ticks: number;
   episode: number;
   since: number;
   clearedAt: number | null;
@@ -258,7 +257,7 @@ export interface ConditionRow {
 export async function loadConditions(db: D1Database): Promise<ConditionRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT key, kind, endpoint, severity, title, dedup_key AS dedupKey, state, ticks, episode, since,
+      `SELECT key, kind, endpoint, severity, title, dedup_key AS dedupKey, state, episode, since,
               cleared_at AS clearedAt FROM alert_conditions`,
     )
     .all<ConditionRow>();
@@ -270,13 +269,13 @@ export async function saveConditions(db: D1Database, changed: readonly Condition
   await db.batch([
     db
       .prepare(
-        `INSERT INTO alert_conditions (key, kind, endpoint, severity, title, dedup_key, state, ticks, episode, since, cleared_at)
+        `INSERT INTO alert_conditions (key, kind, endpoint, severity, title, dedup_key, state, episode, since, cleared_at)
          SELECT value ->> '$.key', value ->> '$.kind', value ->> '$.endpoint', value ->> '$.severity', value ->> '$.title',
-                value ->> '$.dedupKey', value ->> '$.state', value ->> '$.ticks', value ->> '$.episode', value ->> '$.since',
+                value ->> '$.dedupKey', value ->> '$.state', value ->> '$.episode', value ->> '$.since',
                 value ->> '$.clearedAt'
          FROM json_each(?1) WHERE true
          ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, title = excluded.title, dedup_key = excluded.dedup_key,
-           state = excluded.state, ticks = excluded.ticks, episode = excluded.episode, since = excluded.since,
+           state = excluded.state, episode = excluded.episode, since = excluded.since,
            cleared_at = excluded.cleared_at`,
       )
       .bind(JSON.stringify(changed)),

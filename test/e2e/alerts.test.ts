@@ -62,17 +62,35 @@ describe("alerts from the deployable bundle", () => {
     // The demo fleet burns about $31.50/h against $10/day: 120 % is crossed after about 23 minutes.
     const t0 = startOfDay(new Date().toISOString().slice(0, 10), "UTC") + 60 * MIN;
     for (const m of [0, 25, 26, 27, 28]) expect(await dev.tick(t0 + m * MIN)).toBe("ok");
+    const { events } = (await (await fetch(`${dev.base}/v1/events?type=alert&limit=100`)).json()) as {
+      events: Array<{ severity: string; title: string }>;
+    };
+    const label = (e: { severity: string; title: string }) => `[${e.severity.toUpperCase()}] ${e.title}`;
+    expect(events.map(label)).toContain("[WARNING] Spend crossed 120% of the daily budget (scale_down)");
+    // Slack takes every severity, SNS warning and critical (the policy above); each alert exactly once.
     const published = sns.messages(TOPIC);
-    expect(published.map((m) => m.subject)).toEqual([
-      "[WARNING] Spend crossed 120% of the daily budget (scale_down)",
-      `[WARNING] Critical endpoint ${NS}/chat-prod left running at the scale_down level`,
-    ]);
+    // The title from the JSON body: the subject is cut to SNS's 100 characters.
+    const titleOf = (m: { message: string }) => {
+      const body = JSON.parse((JSON.parse(m.message) as { default: string }).default) as { severity: string; title: string };
+      return label(body);
+    };
+    expect(published.map(titleOf).sort()).toEqual(
+      events
+        .filter((e) => e.severity !== "info")
+        .map(label)
+        .sort(),
+    );
     expect(published.every((m) => m.signedWith.region === "eu-west-1" && m.signedWith.service === "sns")).toBe(true);
-    expect(slack.messages("e2e").map((m) => m.payload.text)).toEqual(published.map((m) => m.subject));
+    expect(
+      slack
+        .messages("e2e")
+        .map((m) => m.payload.text)
+        .sort(),
+    ).toEqual(events.map(label).sort());
     const status = (await (await fetch(`${dev.base}/v1/status`)).json()) as {
       alerts: { last_24h: Record<string, number>; failed_deliveries: unknown[] };
     };
-    expect(status.alerts.last_24h).toEqual({ sent: 4, pending: 0, held: 0, failed: 0 });
+    expect(status.alerts.last_24h).toEqual({ sent: published.length + events.length, pending: 0, held: 0, failed: 0 });
     expect(status.alerts.failed_deliveries).toEqual([]);
   });
 });

@@ -46,7 +46,7 @@ function ticks(steps: Array<{ alerts: Alert[]; observed?: string[]; complete?: b
 }
 
 describe("alert conditions", () => {
-  it("sends one recovery when a condition seen in two ticks is gone, and nothing more after", () => {
+  it("sends one recovery when a condition raised on the last tick is gone, and nothing more after", () => {
     const { out } = ticks([{ alerts: [spared(1)] }, { alerts: [spared(1)] }, { alerts: [] }, { alerts: [] }]);
     expect(out.map((o) => o.events.length)).toEqual([0, 0, 1, 0]);
     expect(out[2]?.events[0]).toMatchObject({
@@ -62,7 +62,7 @@ describe("alert conditions", () => {
 
   it("writes nothing while a condition simply holds", () => {
     const { out } = ticks([{ alerts: [spared(1)] }, { alerts: [spared(1)] }, { alerts: [spared(1)] }, { alerts: [spared(1)] }]);
-    expect(out.map((o) => o.changed.length)).toEqual([1, 1, 0, 0]);
+    expect(out.map((o) => o.changed.length)).toEqual([1, 0, 0, 0]);
   });
 
   it("treats a higher level of the same condition as an escalation, not as a recovery", () => {
@@ -71,16 +71,24 @@ describe("alert conditions", () => {
     expect(rows()[0]).toMatchObject({ dedupKey: "2026-03-01:critical_endpoint_spared:acme/vip:2", severity: "critical", state: "active" });
   });
 
-  it("never announces a recovery for one-shot alerts (a level crossed, an action failed)", () => {
-    const level: Alert = { ...spared(1), kind: "budget_level", endpoint: null, dedupKey: "2026-03-01:budget_level:1" };
-    const { out } = ticks([{ alerts: [level] }, { alerts: [level] }, { alerts: [] }]);
+  it("never tracks events (an action failed, a restore ran) nor kinds the core does not know", () => {
+    const failed: Alert = { ...spared(1), kind: "action_failed", dedupKey: "2026-03-01:action_failed:acme/vip" };
+    const restored: Alert = { ...spared(1), kind: "restore", dedupKey: "2026-03-01:restore:acme/vip" };
+    const unknown = { ...spared(1), kind: "brand_new_kind", dedupKey: "2026-03-01:brand_new_kind" } as unknown as Alert;
+    const { out } = ticks([{ alerts: [failed, restored, unknown] }, { alerts: [failed, restored, unknown] }, { alerts: [] }]);
     expect(out.flatMap((o) => [...o.events, ...o.changed])).toEqual([]);
   });
 
-  it("clears silently a condition seen in a single tick (a blip, or a one-off alert of an unknown kind)", () => {
-    const { out, rows } = ticks([{ alerts: [spared(1)] }, { alerts: [] }]);
-    expect(out[1]?.events).toEqual([]);
-    expect(rows()[0]?.state).toBe("cleared");
+  it("tracks every level of the budget ladder as one condition, recovered once when the new day resets it", () => {
+    const level = (l: number): Alert => ({
+      ...spared(l),
+      kind: "budget_level",
+      endpoint: null,
+      severity: l === 1 ? "warning" : "critical",
+      dedupKey: `2026-03-01:budget_level:${l}`,
+    });
+    const { out } = ticks([{ alerts: [level(1)] }, { alerts: [level(1), level(2)] }, { alerts: [level(1), level(2)] }, { alerts: [] }]);
+    expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([[], [], [], ["2026-03-01:budget_level:2:resolved#1"]]);
   });
 
   it("says nothing about an endpoint the tick could not read, nor about the fleet when a read failed", () => {
