@@ -28,6 +28,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("slackBase", slack.url);
   project.provide("snsBase", sns.url);
   return async () => {
-    await Promise.all([emulator.close(), primary.close(), fallback.close(), scheduler.close(), snsHost.close(), slack.close(), sns.close()]);
+    await Promise.all([
+      emulator.close(),
+      primary.close(),
+      fallback.close(),
+      scheduler.close(),
+      snsHost.close(),
+      slack.close(),
+      sns.close(),
+    ]);
   };
 }
