@@ -32,7 +32,13 @@ export default defineConfig(async () => {
           test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
         },
         {
-          resolve,
+          // @shared, plus the same alias as wrangler.toml [alias]: the AWS SDK's XML parser without DOMParser (see the shim).
+          resolve: {
+            alias: [
+              ...resolve.alias,
+              { find: /^@aws-sdk\/xml-builder$/, replacement: path.join(import.meta.dirname, "src/notify/aws-xml-builder.js") },
+            ],
+          },
           plugins: [
             yamlAsText(),
             cloudflareTest(({ inject }) => ({

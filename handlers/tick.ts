@@ -1,4 +1,5 @@
 // The scheduled guard tick: wires the Worker environment into runTick.
+import { createNotifier, type NotifyLogEntry } from "../src/notify/index.ts";
 import { HfClient } from "../src/providers/hf/index.ts";
 import { runTick, type TickLogEntry } from "../src/tick/index.ts";
 import { loadConfig } from "./config.ts";
@@ -19,7 +20,7 @@ export function providerFor(env: Cloudflare.Env) {
   return client;
 }
 
-const log = (entry: TickLogEntry) => console.log(JSON.stringify({ at: new Date().toISOString(), ...entry }));
+const log = (entry: TickLogEntry | NotifyLogEntry) => console.log(JSON.stringify({ at: new Date().toISOString(), ...entry }));
 
 export async function scheduledTick(controller: ScheduledController, env: Cloudflare.Env): Promise<void> {
   const config = loadConfig(env);
@@ -35,5 +36,14 @@ export async function scheduledTick(controller: ScheduledController, env: Cloudf
     holder: crypto.randomUUID(),
     log,
     subrequests: () => provider.count.n - startCount,
+    notifier: createNotifier({
+      secrets: env,
+      // Every secret this Worker holds (HF_TOKEN, READ_TOKEN, signing secrets, ...), not only the alert channels'.
+      alsoSecret: Object.entries(env).flatMap(([k, v]) =>
+        typeof v === "string" && /TOKEN|SECRET|KEY|WEBHOOK|PASSWORD/.test(k) ? [v] : [],
+      ),
+      onRequest: () => provider.count.n++,
+      log,
+    }),
   });
 }

@@ -5,6 +5,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { parse } from "yaml";
 import { DEMO_FLEET, DEMO_NAMESPACE } from "../src/sim/demo-fleet.ts";
 import { startEmulator } from "../src/sim/emulator.ts";
+import { startSlackWebhookServer } from "../src/sim/slack-webhook-server.ts";
+import { startSnsServer } from "../src/sim/sns-server.ts";
 import { freePort, startWranglerDev } from "./wrangler-dev.ts";
 
 const TICK_SECONDS = Number(process.env.DEMO_TICK_SECONDS ?? 10);
@@ -52,15 +54,28 @@ async function main() {
   rmSync(STATE_DIR, { recursive: true, force: true });
   const emulator = await startEmulator({ port: await freePort() });
   emulator.reset(DEMO_NAMESPACE, { endpoints: DEMO_FLEET });
-  const policyJson = JSON.stringify(parse(readFileSync(POLICY_FILE, "utf8")));
+  const [slack, sns] = await Promise.all([startSlackWebhookServer(), startSnsServer()]);
+  const demoPolicy = parse(readFileSync(POLICY_FILE, "utf8")) as { alerts?: { sns?: { topic_arn?: string } } };
+  const topicArn = demoPolicy.alerts?.sns?.topic_arn ?? "";
+  const policyJson = JSON.stringify(demoPolicy);
   console.log(bold("budget-guardrail demo"));
   console.log(`  simulated HF fleet  ${emulator.url} (namespace "${DEMO_NAMESPACE}", ${DEMO_FLEET.length} endpoints)`);
   console.log(`  policy              ${POLICY_FILE}; a tick every ${TICK_SECONDS} s (production: every minute)`);
+  console.log(`  alerts              Slack webhook ${slack.url}, SNS ${sns.url} (local servers)`);
   console.log(dim("  applying D1 migrations and starting wrangler dev..."));
   const dev = await startWranglerDev({
     stateDir: STATE_DIR,
     logFile: LOG_FILE,
-    vars: { HF_API_BASE: emulator.url, HF_TOKEN: emulator.token, GUARDRAIL_POLICY: policyJson, OVERRIDE_SIGNING_SECRET: OVERRIDE_SECRET },
+    vars: {
+      HF_API_BASE: emulator.url,
+      HF_TOKEN: emulator.token,
+      GUARDRAIL_POLICY: policyJson,
+      SLACK_WEBHOOK_URL: slack.hookUrl("demo"),
+      AWS_ACCESS_KEY_ID: sns.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: sns.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_SNS: sns.url,
+      OVERRIDE_SIGNING_SECRET: OVERRIDE_SECRET,
+    },
   });
   const { base, process: wrangler } = dev;
   console.log(`  guardrail Worker    ${base}  (status page ${base}/ ; JSON ${base}/v1/status and ${base}/v1/events)`);
@@ -76,7 +91,7 @@ async function main() {
     if (timer) clearTimeout(timer);
     console.log(dim("\nstopping: wrangler dev, then the emulator..."));
     dev.stop();
-    await emulator.close();
+    await Promise.all([emulator.close(), slack.close(), sns.close()]);
     const cost = emulator.cost(DEMO_NAMESPACE);
     console.log(`simulated bill while the demo ran: $${(cost.totalMicroUsd / 1e6).toFixed(4)}`);
     process.exit(code);
@@ -93,6 +108,8 @@ async function main() {
   say(green(`guardrail up; first tick now. Status page: ${base}/`));
 
   let lastEventId = 0;
+  let slackSeen = 0;
+  let snsSeen = 0;
   const tick = async () => {
     const outcome = await dev.tick(Date.now());
     const status = (await (await fetch(`${base}/v1/status`)).json()) as Status;
@@ -122,6 +139,12 @@ async function main() {
         say(`${bold("ALERT")}  ${sev} ${e.title}\n${" ".repeat(10)}${dim(e.message)}`);
       }
     }
+    // What reached the (local) Slack channel and SNS topic this tick, as their servers received it.
+    for (const m of slack.messages("demo").slice(slackSeen)) say(`${cyan("→ Slack")} ${m.payload.text ?? ""}`);
+    slackSeen = slack.messages("demo").length;
+    for (const m of sns.messages(topicArn).slice(snsSeen))
+      say(`${cyan("→ SNS")}   ${m.subject ?? ""} ${dim(`(MessageId ${m.messageId.slice(0, 8)}…)`)}`);
+    snsSeen = sns.messages(topicArn).length;
   };
   const loop = async () => {
     try {

@@ -13,8 +13,12 @@ declare global {
       OVERRIDE_SIGNING_SECRET?: string;
       /** Slack app signing secret, for /slack/commands and /slack/interactions. */
       SLACK_SIGNING_SECRET?: string;
+      /** Slack incoming webhook for alerts (secret). */
+      SLACK_WEBHOOK_URL?: string;
+      /** Optional SNS endpoint override (a local server), named as the AWS SDKs name it. */
+      AWS_ENDPOINT_URL_SNS?: string;
       TEST_MIGRATIONS: D1Migration[];
-      /** AWS credentials of the Worker (infra/aws: the guardrail's IAM user); secrets */
+      /** AWS credentials of the Worker (infra/aws: the guardrail's IAM user): sns:Publish to the alerts topic, Scheduler sync; secrets */
       AWS_ACCESS_KEY_ID?: string;
       AWS_SECRET_ACCESS_KEY?: string;
       /** endpoint override for EventBridge Scheduler (a local server), as the AWS SDKs name it */

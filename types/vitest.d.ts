@@ -9,6 +9,10 @@ declare module "vitest" {
     schedulerBase: string;
     /** Base URL of the SNS certificate and confirmation host (src/sim/sns-host.ts) */
     snsHostBase: string;
+    /** Base URL of the local Slack incoming-webhook server (src/sim/slack-webhook-server.ts) */
+    slackBase: string;
+    /** Base URL of the local SNS Query API server (src/sim/sns-server.ts) */
+    snsBase: string;
   }
 }
 

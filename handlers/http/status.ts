@@ -1,10 +1,11 @@
-// GET /v1/status: the budget day at a glance: spend, ratio, level, endpoints, last tick, problems.
+// GET /v1/status: the budget day at a glance: spend, ratio, level, endpoints, last tick, problems, alert delivery.
 // loadStatus() is the one reading of it; the JSON here and the status page (page.tsx) both show it.
 import { Hono } from "hono";
 import * as z from "zod";
 import { overrideJson } from "../../src/control/index.ts";
 import { budgetDay, effectiveBudgetMicro, hourlyBurn, levelName } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
+import { alertStatus } from "../../src/notify/index.ts";
 import { settingsFor } from "../../src/policy/index.ts";
 import {
   type ActionRow,
@@ -30,7 +31,11 @@ const usd = (micro: number) => Math.round(micro) / 1e6;
 export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: string) {
   const config = loadConfig(env);
   const db = env.DB;
-  const [ticks, stored] = await Promise.all([recentTicks(db, 1), lastObservations(db)]);
+  const [ticks, stored, alerts] = await Promise.all([
+    recentTicks(db, 1),
+    lastObservations(db),
+    alertStatus(db, env, config.policy.ok ? config.policy.policy.alerts : null, now),
+  ]);
   const lastTick = ticks[0] ?? null;
   const base = {
     policy: {
@@ -50,6 +55,7 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
       subrequests: lastTick.subrequests,
       error: lastTick.error,
     },
+    alerts,
   };
   if (!config.policy.ok) return { json: { acting: false as boolean, ...base }, actions: [] as ActionRow[] };
   const policy = config.policy.policy;

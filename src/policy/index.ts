@@ -1,5 +1,6 @@
 // Public surface of the policy: schema, types, loading and per-endpoint settings.
 
+export { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "./alerts.ts";
 export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
 export {
   gatewaySecretProblems,

@@ -1,6 +1,7 @@
 // The policy (guardrail.yaml) as a zod schema: the single source of its shape, defaults and types.
 // Key names are a public contract documented in the README; change them only with a migration note.
 import * as z from "zod";
+import { alertsSchema } from "./alerts.ts";
 import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
 import { enginePolicyShape } from "./engine.ts";
 import { servicesSchema } from "./gateway.ts";
@@ -98,6 +99,7 @@ export const policySchema = z
     schedules: schedulesSchema
       .default(schedulesDefault)
       .describe("predictive schedules on EventBridge Scheduler (README: Predictive schedules)"),
+    alerts: alertsSchema.prefault({}).describe("where alerts go: Slack, AWS SNS, routing by severity, rate limits, retries"),
   })
   .strict();
 

@@ -25,7 +25,7 @@ export interface EventRow extends Omit<NewEvent, "dedupKey"> {
 export async function recordEvents(db: D1Database, events: readonly NewEvent[]): Promise<EventRow[]> {
   if (events.length === 0) return [];
   const { results } = await eventsStatement(db, events).all<RawEvent>();
-  return results.map(fromRaw).sort((a, b) => a.id - b.id);
+  return results.map(fromRawEvent).sort((a, b) => a.id - b.id);
 }
 
 /** The insert of `recordEvents` as a statement, to batch it with another write (one transaction). */
@@ -43,7 +43,7 @@ export function eventsStatement(db: D1Database, events: readonly NewEvent[]): D1
     .bind(JSON.stringify(rows));
 }
 
-interface RawEvent {
+export interface RawEvent {
   id: number;
   at: number;
   type: EventType;
@@ -56,7 +56,7 @@ interface RawEvent {
   dedup_key: string | null;
 }
 
-const fromRaw = (r: RawEvent): EventRow => ({
+export const fromRawEvent = (r: RawEvent): EventRow => ({
   id: r.id,
   at: r.at,
   type: r.type,
@@ -99,5 +99,5 @@ export async function listEvents(db: D1Database, f: EventFilter): Promise<EventR
     .prepare(sql)
     .bind(...args)
     .all<RawEvent>();
-  return results.map(fromRaw);
+  return results.map(fromRawEvent);
 }

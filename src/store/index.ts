@@ -39,6 +39,28 @@ export {
 } from "./ledger.ts";
 export { type MetricCounts, metricCounts } from "./metrics.ts";
 export {
+  type Channel,
+  type ClaimedDelivery,
+  type ConditionRow,
+  claimDueDeliveries,
+  type DeliveryOverview,
+  type DeliveryResult,
+  type DeliveryStatus,
+  deliveryOverview,
+  enqueueNotices,
+  eventsWithoutNotice,
+  type FailedDelivery,
+  finishDeliveries,
+  heldInHour,
+  hourUsage,
+  loadConditions,
+  type NewDelivery,
+  type NewNotice,
+  type NoticeType,
+  type StoredNotice,
+  saveConditions,
+} from "./outbox.ts";
+export {
   activeOverrides,
   claimSignature,
   createOverride,

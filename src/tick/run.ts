@@ -3,6 +3,7 @@
 import { gateApprovals } from "../control/approvals.ts";
 import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
 import type { Alert, Plan, PlannedAction } from "../core/types.ts";
+import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
@@ -44,6 +45,8 @@ export interface TickDeps {
   /** outbound requests made so far by this invocation, when the edge counts them */
   subrequests?: () => number;
   leaseMs?: number;
+  /** sends the tick's alerts (Slack, SNS) through the outbox; absent: alerts are only recorded */
+  notifier?: Notifier;
 }
 
 export type TickLogEntry =
@@ -182,6 +185,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         },
       ]);
       log({ event: "error", message: "configuration invalid: the guardrail refuses to act", issues });
+      await deps.notifier?.afterTick({ db, now, alerts: null, events, policy: deps.policy.ok ? deps.policy.policy.alerts : null });
       await finishTick(db, tickId, clock(), {
         outcome: "policy_invalid",
         day,
@@ -265,6 +269,17 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
       ...approvals.alerts.map((a) => alertEvent(now, a)),
     ]);
+    await deps.notifier?.afterTick({
+      db,
+      now,
+      alerts: thePlan.alerts,
+      observed: fleet.observations.map((o) => o.id),
+      complete: fleet.errors.length === 0,
+      events,
+      policy: policy.alerts,
+      inTime: () => clock() < deadline,
+      subrequestsUsed: deps.subrequests?.() ?? 0,
+    });
     for (const x of executed) {
       if (x.status !== "skipped") {
         log({

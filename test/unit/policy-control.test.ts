@@ -16,7 +16,9 @@ describe("human control in the policy", () => {
 
   it("accepts the commented example in guardrail.yaml once uncommented", () => {
     const text = readFileSync("guardrail.yaml", "utf8");
-    const example = text.slice(text.indexOf("# Human control")).replace(/^# ?/gm, "").split("\n").slice(1).join("\n");
+    // The block runs from its heading comment to the next blank line.
+    const block = text.slice(text.indexOf("# Human control")).split("\n\n")[0] ?? "";
+    const example = block.replace(/^# ?/gm, "").split("\n").slice(1).join("\n");
     const res = parsePolicy(`${minimal}${example}`);
     expect(res.ok, JSON.stringify(res)).toBe(true);
     if (!res.ok) return;

@@ -1,0 +1,254 @@
+// The alert outbox, run once per tick after the events are recorded:
+//   1. conditions: recovery notices for alerts that cleared, "again" notices for ones that came back;
+//   2. enqueue: every alert/error event without a notice gets one, with a delivery per channel its
+//      severity routes to (rate limit per channel per clock hour; one summary when it is hit);
+//   3. deliver: due deliveries, most severe first, bounded per tick; failures retry on later ticks with
+//      exponential backoff until the attempt limit, then are marked failed (and shown in /v1/status).
+// Notices and deliveries are stored before any send, so a crash loses nothing.
+import type { Alert, Severity } from "../core/types.ts";
+import type { AlertsPolicy } from "../policy/index.ts";
+import {
+  type Channel,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  type DeliveryResult,
+  type EventRow,
+  enqueueNotices,
+  eventsWithoutNotice,
+  finishDeliveries,
+  heldInHour,
+  hourUsage,
+  loadConditions,
+  type NewDelivery,
+  type NewNotice,
+  recordEvents,
+  saveConditions,
+} from "../store/index.ts";
+import { FORGET_CLEARED_MS, trackConditions } from "./conditions.ts";
+import { links, type NoticeBody, noticeFromEvent, redact, redactDeep, routingSeverity } from "./notice.ts";
+import type { SendOutcome } from "./slack.ts";
+
+export const HOUR_MS = 3_600_000;
+/** Alert events this recent without a notice are picked up (a tick that died between recording and enqueueing). */
+export const SWEEP_MS = HOUR_MS;
+/** Subrequests one invocation may make on the Free plan is 50; leave room for the rest of the tick. */
+export const SUBREQUEST_CEILING = 45;
+export const CHANNELS: readonly Channel[] = ["slack", "sns"];
+
+/** A configured channel: sends one rendered notice. */
+export interface ChannelSender {
+  send(body: NoticeBody, noticeKey: string): Promise<SendOutcome>;
+}
+
+export type Senders = Partial<Record<Channel, ChannelSender>>;
+
+export interface OutboxInput {
+  db: D1Database;
+  now: number;
+  /** the plan's alerts this tick; null when the tick did not get that far (invalid policy): conditions stay as they are */
+  alerts: readonly Alert[] | null;
+  /** endpoints observed this tick */
+  observed?: readonly string[];
+  /** every namespace listed and every endpoint read without error */
+  complete?: boolean;
+  /** the events this tick recorded (new ones only) */
+  events: readonly EventRow[];
+  policy: AlertsPolicy;
+  /** false once the tick runs out of time: no further sends */
+  inTime?: () => boolean;
+  /** subrequests this invocation already made */
+  subrequestsUsed?: number;
+}
+
+export interface OutboxReport {
+  recoveries: number;
+  again: number;
+  enqueued: number;
+  held: number;
+  sent: number;
+  retrying: number;
+  failed: number;
+  failures: Array<{ channel: Channel; kind: string; title: string; error: string; final: boolean }>;
+}
+
+const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+const hourOf = (t: number) => Math.floor(t / HOUR_MS);
+
+/** Escalations (a budget level crossed) always notify, whatever the rate limit. */
+const isEscalation = (n: NewNotice) => n.notice === "alert" && n.kind === "budget_level";
+
+export function backoffMs(attempts: number, policy: AlertsPolicy): number {
+  const { backoff_seconds: base, max_backoff_seconds: max } = policy.retry;
+  return Math.min(base * 2 ** Math.max(0, attempts - 1), max) * 1000;
+}
+
+export function routesFor(severity: Severity, policy: AlertsPolicy, senders: Senders): Channel[] {
+  const out: Channel[] = [];
+  if (senders.slack && policy.slack.severities.includes(severity)) out.push("slack");
+  if (senders.sns && policy.sns.topic_arn && policy.sns.severities.includes(severity)) out.push("sns");
+  return out;
+}
+
+function rateLimitOf(channel: Channel, policy: AlertsPolicy): number {
+  return channel === "slack" ? policy.slack.rate_limit_per_hour : policy.sns.rate_limit_per_hour;
+}
+
+const CHANNEL_NAME: Record<Channel, string> = { slack: "Slack", sns: "SNS" };
+
+function summaryNotice(channel: Channel, hour: number, policy: AlertsPolicy): NewNotice {
+  return {
+    key: `summary:${channel}:${hour}`,
+    notice: "summary",
+    eventId: null,
+    kind: "rate_limited",
+    severity: "warning",
+    endpoint: null,
+    title: `${CHANNEL_NAME[channel]} rate limit reached: alerts held back until ${new Date((hour + 1) * HOUR_MS).toISOString().slice(11, 16)} UTC`,
+    // The body is written when it is sent, with the count held back by then.
+    body: { hour, limit: rateLimitOf(channel, policy) },
+  };
+}
+
+/** Step 2: a notice for every alert/error event that has none, and its deliveries. */
+async function enqueue(input: OutboxInput, senders: Senders): Promise<{ enqueued: number; held: number }> {
+  const { db, now, policy } = input;
+  const pending = await eventsWithoutNotice(db, now - SWEEP_MS);
+  if (pending.length === 0) return { enqueued: 0, held: 0 };
+  const hour = hourOf(now);
+  const usage = await hourUsage(db, hour);
+  // A budget level alert carries the actions its tick took.
+  const actionsByTick = new Map<number, EventRow[]>();
+  for (const e of input.events) if (e.type === "action") actionsByTick.set(e.at, [...(actionsByTick.get(e.at) ?? []), e]);
+
+  const notices: NewNotice[] = [];
+  const deliveries: NewDelivery[] = [];
+  const ordered = [...pending].sort((a, b) => RANK[routingSeverity(a)] - RANK[routingSeverity(b)] || a.id - b.id);
+  let held = 0;
+  for (const e of ordered) {
+    const body = noticeFromEvent(e, e.kind === "budget_level" ? (actionsByTick.get(e.at) ?? []) : [], policy.public_url);
+    const notice: NewNotice = {
+      key: `event:${e.id}`,
+      notice: body.notice,
+      eventId: e.id,
+      kind: e.kind,
+      severity: body.severity,
+      endpoint: e.endpoint,
+      title: e.title,
+      body,
+    };
+    notices.push(notice);
+    for (const channel of routesFor(routingSeverity(e), policy, senders)) {
+      const used = usage.get(channel) ?? { counted: 0, summary: false };
+      usage.set(channel, used);
+      if (used.counted >= rateLimitOf(channel, policy) && !isEscalation(notice)) {
+        deliveries.push({ noticeKey: notice.key, channel, status: "held", hour });
+        held++;
+        if (!used.summary) {
+          const summary = summaryNotice(channel, hour, policy);
+          notices.push(summary);
+          deliveries.push({ noticeKey: summary.key, channel, status: "pending", hour });
+          used.summary = true;
+        }
+        continue;
+      }
+      used.counted++;
+      deliveries.push({ noticeKey: notice.key, channel, status: "pending", hour });
+    }
+  }
+  await enqueueNotices(db, notices, deliveries, now);
+  return { enqueued: pending.length, held };
+}
+
+async function summaryBody(db: D1Database, d: ClaimedDelivery, policy: AlertsPolicy): Promise<NoticeBody> {
+  const { count, titles } = await heldInHour(db, d.channel, d.hour);
+  const limit = rateLimitOf(d.channel, policy);
+  const resume = new Date((d.hour + 1) * HOUR_MS).toISOString().slice(11, 16);
+  const shown = titles.slice(0, 10).map((t) => `- ${t}`);
+  if (titles.length > 10) shown.push(`- … and ${titles.length - 10} more`);
+  return {
+    source: "budget-guardrail",
+    version: 1,
+    notice: "summary",
+    kind: "rate_limited",
+    severity: "warning",
+    endpoint: null,
+    title: d.notice.title,
+    message:
+      `${limit} notices went to ${CHANNEL_NAME[d.channel]} this hour, the policy's limit (alerts.${d.channel}.rate_limit_per_hour). ` +
+      `${count} more ${count === 1 ? "was" : "were"} held back so far; later ones until ${resume} UTC are held too ` +
+      `(budget level escalations still go). Every alert is in the timeline (/v1/events).` +
+      (shown.length ? `\n${shown.join("\n")}` : ""),
+    budget_day: null,
+    at: new Date(d.notice.createdAt).toISOString(),
+    event_id: null,
+    dedup_key: null,
+    figures: { held: count, limit_per_hour: limit },
+    actions: [],
+    resolves: null,
+    links: links(policy.public_url, null),
+  };
+}
+
+/** Step 3: send what is due, record each result. */
+async function deliver(input: OutboxInput, senders: Senders, secrets: readonly string[], report: OutboxReport): Promise<void> {
+  const { db, now, policy } = input;
+  const budget = Math.min(policy.sends_per_tick, SUBREQUEST_CEILING - (input.subrequestsUsed ?? 0));
+  if (budget <= 0) return;
+  const claimed = await claimDueDeliveries(db, now, budget, now + backoffMs(1, policy));
+  const results: DeliveryResult[] = [];
+  for (const d of claimed) {
+    const base = { noticeKey: d.noticeKey, channel: d.channel, providerId: null };
+    if (input.inTime && !input.inTime()) {
+      results.push({ ...base, status: "pending", nextAt: now, error: null, untried: true });
+      continue;
+    }
+    const sender = senders[d.channel];
+    const outcome: SendOutcome = sender
+      ? await sender.send(
+          redactDeep(d.notice.notice === "summary" ? await summaryBody(db, d, policy) : (d.notice.body as NoticeBody), secrets),
+          d.noticeKey,
+        )
+      : { ok: false, retry: true, error: `${CHANNEL_NAME[d.channel]} is no longer configured` };
+    if (outcome.ok) {
+      results.push({ ...base, status: "sent", nextAt: now, providerId: outcome.id, error: null });
+      report.sent++;
+      continue;
+    }
+    const error = redact(outcome.error, secrets);
+    const final = !outcome.retry || d.attempts >= policy.retry.max_attempts;
+    const nextAt = now + Math.max(backoffMs(d.attempts, policy), outcome.retryAfterMs ?? 0);
+    results.push({ ...base, status: final ? "failed" : "pending", nextAt, error });
+    report[final ? "failed" : "retrying"]++;
+    report.failures.push({ channel: d.channel, kind: d.notice.kind, title: d.notice.title, error, final });
+  }
+  await finishDeliveries(db, results, now);
+}
+
+/** Steps 1–3 for one tick. Throws only on storage errors; the caller keeps the tick going. */
+export async function runOutbox(input: OutboxInput, senders: Senders, secrets: readonly string[]): Promise<OutboxReport> {
+  const report: OutboxReport = { recoveries: 0, again: 0, enqueued: 0, held: 0, sent: 0, retrying: 0, failed: 0, failures: [] };
+  const { db, now } = input;
+  if (input.alerts) {
+    const rows = await loadConditions(db);
+    const outcome = trackConditions(rows, {
+      now,
+      alerts: input.alerts,
+      newDedupKeys: new Set(input.events.flatMap((e) => (e.dedupKey ? [e.dedupKey] : []))),
+      observed: new Set(input.observed ?? []),
+      complete: input.complete ?? false,
+      recovery: input.policy.recovery,
+    });
+    // Events first: if the tick dies before the rows are saved, the next tick finds the same transitions
+    // and the events' dedup keys keep them from being recorded twice.
+    const recorded = await recordEvents(db, outcome.events);
+    report.recoveries = recorded.filter((e) => e.data.notice === "recovery").length;
+    report.again = recorded.length - report.recoveries;
+    const forget = rows.some((r) => r.state === "cleared" && (r.clearedAt ?? now) < now - FORGET_CLEARED_MS);
+    if (outcome.changed.length > 0 || forget) await saveConditions(db, outcome.changed, now - FORGET_CLEARED_MS);
+  }
+  const queued = await enqueue(input, senders);
+  report.enqueued = queued.enqueued;
+  report.held = queued.held;
+  await deliver(input, senders, secrets, report);
+  return report;
+}

@@ -1,0 +1,445 @@
+// Alerts end to end inside workerd: the guard tick with the real HF client against the emulator, the real
+// outbox in the local D1, the Slack webhook and SNS Query API servers receiving what the real code sends.
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, inject, it } from "vitest";
+import { createApp } from "../../handlers/http/app.ts";
+import { createNotifier, type NoticeBody, type NotifyLogEntry } from "../../src/notify/index.ts";
+import { runOutbox } from "../../src/notify/outbox.ts";
+import { DEFAULT_ALERTS, type PolicyInput, type PolicyResult, validatePolicy } from "../../src/policy/index.ts";
+import { HfClient } from "../../src/providers/hf/index.ts";
+import type { EndpointSpec } from "../../src/sim/emulator.ts";
+import type { ReceivedSlackMessage } from "../../src/sim/slack-webhook-server.ts";
+import { type PublishedMessage, TEST_AWS_CREDENTIALS } from "../../src/sim/sns-server.ts";
+import { listEvents, recordEvents } from "../../src/store/index.ts";
+import { runTick } from "../../src/tick/index.ts";
+import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
+import { slackHook, snsTopic } from "../fixtures/notify-admin.ts";
+
+const hfBase = inject("hfBase");
+const slackBase = inject("slackBase");
+const snsBase = inject("snsBase");
+const MIN = 60_000;
+const PUBLIC_URL = "https://guardrail.example.com";
+
+// $10 + $10 + $2 + $0.067 = $22.067/h against a $10 budget: 120 % after about 33 minutes.
+const FLEET: EndpointSpec[] = [
+  { name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 6, replicas: 4 },
+  { name: "vip", instanceType: "nvidia-h200", instanceSize: "x1", minReplica: 2, maxReplica: 2, replicas: 2 },
+  { name: "summarizer", instanceType: "nvidia-a10g", instanceSize: "x1", minReplica: 1, maxReplica: 3, replicas: 2 },
+  { name: "cpu", instanceType: "intel-spr", instanceSize: "x2", minReplica: 1, maxReplica: 1, replicas: 1 },
+];
+
+type AlertsInput = NonNullable<PolicyInput["alerts"]>;
+
+function harness(id: string, alerts: AlertsInput = {}) {
+  const ns = `notify-${id}`;
+  const hook = slackHook(slackBase, id);
+  const topic = snsTopic(snsBase, `arn:aws:sns:us-east-1:123456789012:${id}`);
+  const policy = validatePolicy({
+    mode: "enforce",
+    budget: { daily_usd: 10, timezone: "UTC" },
+    hf: { namespaces: [ns] },
+    endpoints: { [`${ns}/vip`]: { critical: true } },
+    // Tests share the D1: a next-day restore would find the previous test's endpoints gone (restore_skipped).
+    restore: "manual",
+    alerts: { public_url: PUBLIC_URL, ...alerts, sns: { topic_arn: topic.arn, ...alerts.sns } },
+  });
+  if (!policy.ok) throw new Error(JSON.stringify(policy.issues));
+  const logs: NotifyLogEntry[] = [];
+  const secrets = {
+    SLACK_WEBHOOK_URL: hook.url,
+    AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SNS: snsBase,
+  };
+  const notifier = createNotifier({ secrets, alsoSecret: ["hf_test_token"], log: (e) => logs.push(e) });
+  const provider = new HfClient({ baseUrl: hfBase, token: "hf_test_token", sleep: async () => {} });
+  const tick = (now: number, p: PolicyResult = policy) =>
+    runTick({ db: env.DB, provider, policy: p, now, clock: () => now, holder: crypto.randomUUID(), log: () => {}, notifier });
+  return { ns, hook, topic, tick, notifier, secrets, logs, policy: policy.policy, admin: emulatorAdmin(hfBase, ns) };
+}
+
+const slackTitles = (messages: ReceivedSlackMessage[]) => messages.map((m) => m.payload.text);
+const snsBody = (m: PublishedMessage): NoticeBody => JSON.parse((JSON.parse(m.message) as { default: string }).default) as NoticeBody;
+
+/** Alert events recorded by a list of tick reports, as Slack's fallback text would show them. */
+async function alertTitlesSince(at: number) {
+  const events = await listEvents(env.DB, { type: "alert", limit: 500 });
+  return events.filter((e) => e.at >= at).reverse();
+}
+
+// Tests share this file's D1; the fleet and channels are per test, and so must be the outbox's memory of
+// which conditions hold (else one test's fleet would "recover" in the next). Test-only cleanup. Each
+// test's days come after the previous test's: the outbox picks up recent alerts that have no notice.
+beforeEach(async () => {
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM alert_conditions"),
+    env.DB.prepare("DELETE FROM deliveries"),
+    env.DB.prepare("DELETE FROM notices"),
+  ]);
+});
+
+// Ticks with the emulator take ~80 ms each inside workerd; scenarios of 30 ticks need more than 5 s.
+describe("alerts through the outbox", { timeout: 30_000 }, () => {
+  it("notifies each alert once per channel its severity routes to, however many ticks repeat it", async () => {
+    const h = harness("dedup", { sns: { severities: ["critical"] } });
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 1, 2, 0, 0);
+    for (let m = 0; m <= 62; m += 2) await h.tick(T0 + m * MIN);
+    const alerts = await alertTitlesSince(T0);
+    expect(alerts.map((a) => a.kind)).toEqual(expect.arrayContaining(["budget_level", "critical_endpoint_spared"]));
+    // Every recorded alert reached Slack exactly once (most severe first within a tick).
+    const slack = await h.hook.messages();
+    expect(slackTitles(slack).sort()).toEqual(alerts.map((a) => `[${a.severity?.toUpperCase()}] ${a.title}`).sort());
+    // SNS took only the critical ones: here the budget level escalation to 150 %.
+    const sns = await h.topic.messages();
+    expect(sns.map((m) => snsBody(m).dedup_key).sort()).toEqual(
+      alerts
+        .filter((a) => a.severity === "critical")
+        .map((a) => a.dedupKey)
+        .sort(),
+    );
+    expect(sns.map((m) => m.attributes.severity?.value)).toEqual(sns.map(() => "critical"));
+    expect(sns.map((m) => snsBody(m).dedup_key)).toContain("2026-02-02:budget_level:2");
+  });
+
+  it("sends one recovery notice when a condition clears, and announces it again when it comes back", async () => {
+    const h = harness("recovery", { sns: { severities: ["warning", "critical"] } });
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 1, 3, 0, 0);
+    await h.tick(T0);
+    for (let m = 34; m <= 37; m++) await h.tick(T0 + m * MIN); // 120 %: vip is spared, tick after tick
+    const spared = `Critical endpoint ${h.ns}/vip left running at the scale_down level`;
+    expect(slackTitles(await h.hook.messages()).filter((t) => t?.includes(spared))).toEqual([`[WARNING] ${spared}`]);
+
+    // A person pauses vip: it no longer burns, the condition clears.
+    await h.admin.patch("vip", { status: { state: "paused", readyReplica: 0, targetReplica: 0 } });
+    for (let m = 38; m <= 42; m++) await h.tick(T0 + m * MIN);
+    const afterPause = slackTitles(await h.hook.messages()).filter((t) => t?.includes(spared));
+    expect(afterPause).toEqual([`[WARNING] ${spared}`, `[RESOLVED] Resolved: ${spared}`]);
+    const recovery = (await h.topic.messages()).map(snsBody).find((b) => b.notice === "recovery");
+    expect(recovery).toMatchObject({
+      kind: "critical_endpoint_spared",
+      severity: "info",
+      endpoint: `${h.ns}/vip`,
+      resolves: { dedup_key: "2026-02-03:critical_endpoint_spared:notify-recovery/vip:1", severity: "warning" },
+    });
+    expect(recovery?.figures.active_minutes).toBe(4);
+
+    // It resumes: the same condition the same day is announced again (its first alert's dedup key is spent).
+    await h.admin.patch("vip", { status: { state: "running", readyReplica: 2, targetReplica: 2 } });
+    for (let m = 43; m <= 45; m++) await h.tick(T0 + m * MIN);
+    expect(slackTitles(await h.hook.messages()).filter((t) => t?.includes(spared))).toEqual([
+      `[WARNING] ${spared}`,
+      `[RESOLVED] Resolved: ${spared}`,
+      `[WARNING] ${spared} (again)`,
+    ]);
+  });
+
+  it("delivers everything exactly once after Slack was down for a while", async () => {
+    const h = harness("slack-down", { sns: { severities: [] } });
+    await h.admin.reset(FLEET);
+    await h.hook.faults({ status: 500, body: "rollup_error", times: 4 }, { status: 429, retryAfter: 120, times: 1 });
+    const T0 = Date.UTC(2026, 1, 4, 0, 0);
+    await h.tick(T0);
+    for (let m = 30; m <= 64; m++) await h.tick(T0 + m * MIN);
+    const alerts = await alertTitlesSince(T0);
+    const slack = await h.hook.messages();
+    expect(slackTitles(slack)).toHaveLength(alerts.length);
+    expect(new Set(slackTitles(slack))).toEqual(new Set(alerts.map((a) => `[${a.severity?.toUpperCase()}] ${a.title}`)));
+    const statuses = (await h.hook.requests()).map((r) => r.status);
+    expect(statuses.slice(0, 5)).toEqual([500, 500, 500, 500, 429]);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(alerts.length);
+    expect(h.logs.some((l) => l.event === "delivery_failed" && !l.final && l.error === "Slack answered HTTP 500: rollup_error")).toBe(true);
+  });
+
+  it("publishes to SNS after Throttling errors, once per alert", async () => {
+    const h = harness("sns-throttled", { slack: { severities: [] }, sns: { severities: ["info", "warning", "critical"] } });
+    await h.admin.reset(FLEET);
+    await h.topic.faults({ code: "Throttling", status: 400, message: "Rate exceeded", times: 3 });
+    const T0 = Date.UTC(2026, 1, 5, 0, 0);
+    await h.tick(T0);
+    for (let m = 30; m <= 40; m++) await h.tick(T0 + m * MIN);
+    const alerts = await alertTitlesSince(T0);
+    const published = await h.topic.messages();
+    expect(published.map((m) => snsBody(m).dedup_key).sort()).toEqual(alerts.map((a) => a.dedupKey).sort());
+    const requests = await h.topic.requests();
+    expect(requests.filter((r) => r.code === "Throttling")).toHaveLength(3);
+    expect(requests.filter((r) => r.status === 200)).toHaveLength(alerts.length);
+    expect(await h.hook.messages()).toEqual([]);
+  });
+
+  it("renders the budget level alert field by field for SNS and Slack", async () => {
+    const h = harness("fields", { sns: { severities: ["warning", "critical"] } });
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 1, 6, 0, 0);
+    await h.tick(T0);
+    await h.tick(T0 + 33 * MIN);
+    const event = (await alertTitlesSince(T0)).find((e) => e.kind === "budget_level");
+    if (!event) throw new Error("no budget level alert");
+    const published = (await h.topic.messages()).find((m) => snsBody(m).kind === "budget_level");
+    if (!published) throw new Error("not published");
+    expect(published.subject).toBe("[WARNING] Spend crossed 120% of the daily budget (scale_down)");
+    expect(published.messageStructure).toBe("json");
+    expect(published.attributes).toEqual({
+      severity: { type: "String", value: "warning" },
+      kind: { type: "String", value: "budget_level" },
+      endpoint: { type: "String", value: "fleet" },
+      notice: { type: "String", value: "alert" },
+    });
+    const structured = JSON.parse(published.message) as Record<string, string>;
+    expect(Object.keys(structured).sort()).toEqual(["default", "email", "sms"]);
+    const body = snsBody(published);
+    expect(body).toEqual({
+      source: "budget-guardrail",
+      version: 1,
+      notice: "alert",
+      kind: "budget_level",
+      severity: "warning",
+      endpoint: null,
+      title: "Spend crossed 120% of the daily budget (scale_down)",
+      message: event.message,
+      budget_day: "2026-02-06",
+      at: "2026-02-06T00:33:00.000Z",
+      event_id: event.id,
+      dedup_key: "2026-02-06:budget_level:1",
+      figures: {
+        spend_usd: event.data.spend_usd,
+        budget_usd: 10,
+        ratio: event.data.ratio,
+        level: 1,
+        threshold: 1.2,
+        burn_usd_per_hour: 22.067,
+      },
+      actions: [
+        { kind: "scale_down", endpoint: `${h.ns}/big`, status: "done", title: `Capped ${h.ns}/big` },
+        { kind: "scale_down", endpoint: `${h.ns}/summarizer`, status: "done", title: `Capped ${h.ns}/summarizer` },
+        { kind: "scale_down", endpoint: `${h.ns}/cpu`, status: "done", title: `Capped ${h.ns}/cpu` },
+      ],
+      resolves: null,
+      links: { status: `${PUBLIC_URL}/`, event: `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1` },
+    });
+    expect(event.data.ratio).toBeGreaterThanOrEqual(1.2);
+    expect(structured.sms).toBe("WARNING: Spend crossed 120% of the daily budget (scale_down)");
+    expect(structured.email).toContain(`Spend today: $${(event.data.spend_usd as number).toFixed(2)}`);
+    expect(structured.email).toContain("Daily budget: $10.00");
+    expect(structured.email).toContain(`- Capped ${h.ns}/big`);
+
+    const slack = (await h.hook.messages()).find((m) => m.payload.text === `[WARNING] ${body.title}`);
+    const blocks = slack?.payload.blocks ?? [];
+    expect(blocks.map((b) => b.type)).toEqual(["header", "section", "section", "section", "actions", "context"]);
+    expect(blocks[0]).toEqual({
+      type: "header",
+      text: { type: "plain_text", text: ":large_orange_circle: Spend crossed 120% of the daily budget (scale_down)", emoji: true },
+    });
+    expect(blocks[1]).toEqual({
+      type: "section",
+      text: { type: "mrkdwn", text: `*WARNING* · \`budget_level\` · whole fleet\n${event.message}` },
+    });
+    const fields = (blocks[2] as { fields: Array<{ text: string }> }).fields.map((f) => f.text);
+    expect(fields).toEqual([
+      `*Spend today*\n$${(event.data.spend_usd as number).toFixed(2)}`,
+      "*Daily budget*\n$10.00",
+      `*Spend / budget*\n${((event.data.ratio as number) * 100).toFixed(1)}%`,
+      "*Burn*\n$22.07/h",
+      "*Level*\n1 (scale_down)",
+      "*Threshold*\n120.0%",
+    ]);
+    expect((blocks[3] as { text: { text: string } }).text.text).toBe(
+      `*What the guardrail did*\n• Capped ${h.ns}/big\n• Capped ${h.ns}/summarizer\n• Capped ${h.ns}/cpu`,
+    );
+    expect((blocks[4] as { elements: Array<{ url: string }> }).elements.map((e) => e.url)).toEqual([
+      `${PUBLIC_URL}/`,
+      `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1`,
+    ]);
+    expect(blocks[5]).toEqual({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: "budget-guardrail · budget day 2026-02-06 · 2026-02-06 00:33 UTC" }],
+    });
+  });
+
+  it("holds alerts over a channel's hourly limit behind one summary, but escalations always go", async () => {
+    const h = harness("ratelimit", { slack: { rate_limit_per_hour: 1 }, sns: { severities: [] } });
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 1, 7, 0, 0);
+    for (let m = 0; m <= 58; m += 2) await h.tick(T0 + m * MIN);
+    const texts = slackTitles(await h.hook.messages());
+    const levels = texts.filter((t) => t?.includes("Spend crossed"));
+    expect(levels.length).toBeGreaterThanOrEqual(2); // 120 % and 150 % (and maybe 200 %): all escalations went
+    const summaries = texts.filter((t) => t?.startsWith("[HELD BACK]"));
+    expect(summaries).toEqual(["[HELD BACK] Slack rate limit reached: alerts held back until 01:00 UTC"]);
+    expect(texts.some((t) => t?.includes("Critical endpoint"))).toBe(false);
+    const summary = (await h.hook.messages()).find((m) => m.payload.text?.startsWith("[HELD BACK]"));
+    expect(JSON.stringify(summary?.payload.blocks)).toMatch(/\d+ more (was|were) held back so far/);
+
+    // Every alert of the hour either went out or was held back behind the summary.
+    const res = await createApp({ clock: () => T0 + 59 * MIN }).fetch(
+      new Request("http://guardrail/v1/status", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
+      { ...env, ...h.secrets },
+    );
+    const status = (await res.json()) as { alerts: { last_24h: Record<string, number> } };
+    const alerts = await alertTitlesSince(T0);
+    expect(status.alerts.last_24h.held).toBeGreaterThanOrEqual(1);
+    expect(texts.length - summaries.length + (status.alerts.last_24h.held ?? 0)).toBe(alerts.length);
+  });
+
+  it("gives up after the retry limit, marks the delivery failed and reports it in /v1/status", async () => {
+    const h = harness("revoked", { retry: { max_attempts: 2, backoff_seconds: 60 }, sns: { severities: [] } });
+    await h.admin.reset(FLEET);
+    await h.hook.revoke();
+    const T0 = Date.UTC(2026, 1, 8, 0, 0);
+    await h.tick(T0);
+    for (let m = 30; m <= 40; m++) await h.tick(T0 + m * MIN);
+    const requests = await h.hook.requests();
+    const alerts = await alertTitlesSince(T0);
+    expect(requests).toHaveLength(alerts.length * 2);
+    expect(requests.every((r) => r.status === 404 && r.body === "no_service")).toBe(true);
+
+    const res = await createApp({ clock: () => T0 + 41 * MIN }).fetch(
+      new Request("http://guardrail/v1/status", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
+      { ...env, ...h.secrets },
+    );
+    const status = (await res.json()) as {
+      alerts: {
+        channels: { slack: { enabled: boolean } };
+        failed_deliveries: Array<{ channel: string; title: string; attempts: number; error: string }>;
+      };
+    };
+    expect(status.alerts.channels.slack.enabled).toBe(true);
+    expect(status.alerts.failed_deliveries.map((f) => f.title).sort()).toEqual(alerts.map((a) => a.title).sort());
+    expect(status.alerts.failed_deliveries[0]).toMatchObject({
+      channel: "slack",
+      attempts: 2,
+      error: "Slack answered HTTP 404: no_service",
+    });
+    expect(JSON.stringify(status)).not.toContain(h.hook.url);
+  });
+
+  it("never puts a secret or token in a message", async () => {
+    const h = harness("secrets", { sns: { severities: ["info", "warning", "critical"] } });
+    const T0 = Date.UTC(2026, 1, 9, 0, 0);
+    const leaky = `token hf_test_token, hook ${h.hook.url}, key ${TEST_AWS_CREDENTIALS.secretAccessKey}, id ${TEST_AWS_CREDENTIALS.accessKeyId}, other hf_${"a".repeat(34)}`;
+    const events = await recordEvents(env.DB, [
+      {
+        at: T0,
+        type: "alert",
+        kind: "guardrail_blind",
+        severity: "critical",
+        endpoint: null,
+        title: `Cannot read the fleet with hf_test_token`,
+        message: leaky,
+        data: { detail: leaky },
+        dedupKey: "2026-02-09:guardrail_blind",
+      },
+    ]);
+    await h.notifier.afterTick({ db: env.DB, now: T0, alerts: null, events, policy: h.policy.alerts });
+    const published = (await h.topic.messages()).map((m) => ({ subject: m.subject, message: m.message, attributes: m.attributes }));
+    const sent = [JSON.stringify(await h.hook.messages()), JSON.stringify(published)];
+    for (const text of sent) {
+      expect(text).toContain("[redacted]");
+      for (const secret of [
+        "hf_test_token",
+        h.hook.url,
+        "secret-secrets",
+        TEST_AWS_CREDENTIALS.secretAccessKey,
+        TEST_AWS_CREDENTIALS.accessKeyId,
+        "aaaaaaaaaa",
+      ]) {
+        expect(text).not.toContain(secret);
+      }
+    }
+    expect(await h.topic.messages()).toHaveLength(1);
+  });
+
+  it("loses nothing when a tick dies after recording an alert, or in the middle of sending it", async () => {
+    const h = harness("crash", { sns: { severities: [] } });
+    const T0 = Date.UTC(2026, 1, 10, 0, 0);
+    const alert = (n: number) => ({
+      at: T0,
+      type: "alert" as const,
+      kind: "runaway_scaling",
+      severity: "warning" as const,
+      endpoint: `${h.ns}/big`,
+      title: `Runaway scaling ${n}`,
+      message: "Replicas above the expected maximum.",
+      data: { replicas: 9 },
+      dedupKey: `2026-02-10:runaway_scaling:${h.ns}/big:${n}`,
+    });
+    // The tick recorded the alert, then died before the outbox ran.
+    await recordEvents(env.DB, [alert(1)]);
+    // The next tick died in the middle of a send (after the attempt was counted).
+    const events = await recordEvents(env.DB, [alert(2)]);
+    const dying = { slack: { send: async (): Promise<never> => Promise.reject(new Error("isolate went away")) } };
+    await expect(runOutbox({ db: env.DB, now: T0 + MIN, alerts: null, events, policy: h.policy.alerts }, dying, [])).rejects.toThrow(
+      "isolate went away",
+    );
+    expect(await h.hook.messages()).toEqual([]);
+    // Later ticks deliver both, once.
+    for (let m = 2; m <= 5; m++)
+      await h.notifier.afterTick({ db: env.DB, now: T0 + m * MIN, alerts: null, events: [], policy: h.policy.alerts });
+    expect(slackTitles(await h.hook.messages()).sort()).toEqual(["[WARNING] Runaway scaling 1", "[WARNING] Runaway scaling 2"]);
+  });
+
+  it("sends the alert that the policy is invalid, with the default routing", async () => {
+    const h = harness("badpolicy");
+    const bad = validatePolicy({ budget: { daily_usd: -1 }, hf: { namespaces: ["x"] } });
+    const T0 = Date.UTC(2026, 1, 11, 0, 0);
+    await h.tick(T0, bad);
+    await h.tick(T0 + MIN, bad);
+    expect(slackTitles(await h.hook.messages())).toEqual(["[CRITICAL] The guardrail is not acting: configuration is invalid"]);
+    expect(DEFAULT_ALERTS.slack.severities).toContain("critical");
+  });
+
+  it("sends nothing once the tick is out of time or out of subrequests, and counts no attempt for it", async () => {
+    const h = harness("late", { sns: { severities: [] }, retry: { max_attempts: 2 } });
+    const T0 = Date.UTC(2026, 1, 12, 0, 0);
+    const events = await recordEvents(env.DB, [
+      {
+        at: T0,
+        type: "alert",
+        kind: "error_rate",
+        severity: "critical",
+        endpoint: `${h.ns}/e1`,
+        title: "Errors on e1",
+        message: "More than 1% of requests fail.",
+        data: {},
+        dedupKey: `2026-02-12:error_rate:${h.ns}/e1`,
+      },
+    ]);
+    await h.notifier.afterTick({ db: env.DB, now: T0, alerts: null, events, policy: h.policy.alerts, inTime: () => false });
+    await h.notifier.afterTick({ db: env.DB, now: T0 + MIN, alerts: null, events: [], policy: h.policy.alerts, subrequestsUsed: 45 });
+    expect(await h.hook.messages()).toEqual([]);
+    // Two real attempts remain: one fails, the next (after the backoff) arrives. Had the skipped ticks
+    // counted an attempt, the failure would have been the last one.
+    await h.hook.faults({ status: 500 });
+    await h.notifier.afterTick({ db: env.DB, now: T0 + 2 * MIN, alerts: null, events: [], policy: h.policy.alerts });
+    await h.notifier.afterTick({ db: env.DB, now: T0 + 4 * MIN, alerts: null, events: [], policy: h.policy.alerts });
+    expect((await h.hook.requests()).map((r) => r.status)).toEqual([500, 200]);
+    expect(slackTitles(await h.hook.messages())).toEqual(["[CRITICAL] Errors on e1"]);
+  });
+
+  it("sends at most alerts.sends_per_tick messages in one tick and the rest on the next ones", async () => {
+    const h = harness("budgeted", { sends_per_tick: 1, sns: { severities: [] } });
+    const T0 = Date.UTC(2026, 1, 13, 0, 0);
+    const events = await recordEvents(
+      env.DB,
+      [1, 2, 3].map((n) => ({
+        at: T0,
+        type: "alert" as const,
+        kind: "error_rate",
+        severity: "warning" as const,
+        endpoint: `${h.ns}/e${n}`,
+        title: `Errors on e${n}`,
+        message: "More than 1% of requests fail.",
+        data: {},
+        dedupKey: `2026-02-13:error_rate:${h.ns}/e${n}`,
+      })),
+    );
+    const counts: number[] = [];
+    for (let m = 0; m < 4; m++) {
+      await h.notifier.afterTick({ db: env.DB, now: T0 + m * MIN, alerts: null, events: m === 0 ? events : [], policy: h.policy.alerts });
+      counts.push((await h.hook.messages()).length);
+    }
+    expect(counts).toEqual([1, 2, 3, 3]);
+  });
+});
