@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../handlers/http/app.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
+import { signOverride } from "../../src/security/index.ts";
 import type { EndpointSpec } from "../../src/sim/emulator.ts";
 import { spendSeries } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
@@ -211,5 +212,22 @@ describe("reading the status page", () => {
     const res = await worker()("/logout", { method: "POST", headers: { origin: "http://guardrail.test" } });
     expect(res.status).toBe(303);
     expect(res.headers.get("set-cookie")).toMatch(/^guardrail_read=;.*Max-Age=0/);
+  });
+});
+
+describe("the status page under an override", () => {
+  it("flags a suspension a person set, with what it covers and until when", async () => {
+    await driveTheDay();
+    const get = worker();
+    const body = JSON.stringify({ op: "suspend", endpoint: "*", duration: "2h", reason: "incident drill", actor: "alice" });
+    const signature = await signOverride(env.OVERRIDE_SIGNING_SECRET ?? "", body, NOW / 1000);
+    const created = await get("/v1/overrides", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-guardrail-signature": signature },
+      body,
+    });
+    expect(created.status).toBe(201);
+    const html = await (await get("/", bearer)).text();
+    expect(textOf(html, 'data-flag="suspended"')).toBe("suspended: all endpoints until 12:20");
   });
 });

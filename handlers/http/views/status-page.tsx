@@ -89,7 +89,13 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
       : { text: "enforcing", tone: "ok", name: "enforce" },
   );
   if (!json.acting) flags.push({ text: "not acting", tone: "bad", name: "not_acting" });
-  if (t?.outcome === "blind") flags.push({ text: "blind: cannot see the fleet", tone: "bad", name: "blind" });
+  // Suspensions are overrides a person set (suspend ns/name or *): automatic actions stop, alerts go on.
+  const suspended = json.overrides.filter((o) => o.op === "suspend");
+  for (const o of suspended) {
+    const what = o.endpoint === "*" ? "all endpoints" : String(o.endpoint);
+    flags.push({ text: `suspended: ${what} until ${clockTime(Date.parse(String(o.until)), tz)}`, tone: "warn", name: "suspended" });
+  }
+  if (json.guard.blind.blind || t?.outcome === "blind") flags.push({ text: "blind: cannot see the fleet", tone: "bad", name: "blind" });
   else if (t && t.outcome !== "ok") flags.push({ text: `last tick: ${words(t.outcome)}`, tone: "warn", name: t.outcome });
   if (lastAt === null) flags.push({ text: "no tick yet", tone: "warn", name: "no_tick" });
   else if (now - lastAt > STALE_MS) flags.push({ text: `no tick for ${age(lastAt, now).replace(" ago", "")}`, tone: "bad", name: "stale" });
