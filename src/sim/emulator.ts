@@ -44,6 +44,8 @@ export interface EndpointSpec {
   scaleToZeroTimeout?: number;
   tags?: string[];
   traffic?: Partial<Traffic>;
+  /** this endpoint's start-up (cold start) time; default: the namespace's startupMs */
+  startupMs?: number;
 }
 
 /**
@@ -254,6 +256,8 @@ interface Stored {
   /** ready replicas by id, with their cumulative request counters (fractions kept, floored when served) */
   replicas: Array<{ id: string; ok: number; errors: number }>;
   replicaSerial: number;
+  /** per-endpoint cold start; undefined = the namespace's */
+  startupMs?: number;
 }
 
 interface Namespace {
@@ -360,10 +364,10 @@ class Fleet {
     }
     stored.raw = next;
     stamp(next, this.now(ns), API_USER);
-    if (hardwareChanged && AWAKE.has(next.status.state) && ns.startupMs > 0) {
+    if (hardwareChanged && AWAKE.has(next.status.state) && startupOf(ns, stored) > 0) {
       setState(next, "updating");
       next.status.readyReplica = 0;
-      stored.readyAt = this.now(ns) + ns.startupMs;
+      stored.readyAt = this.now(ns) + startupOf(ns, stored);
     }
     this.rescale(ns, stored);
   }
@@ -568,6 +572,9 @@ class Fleet {
       },
     };
     if (!priceOf(ns, raw)) throw new EmulatorError(400, `endpoint ${spec.name}: no price for ${raw.compute.id}; pass it in prices`);
+    if (spec.startupMs !== undefined && !(Number.isFinite(spec.startupMs) && spec.startupMs >= 0)) {
+      throw new EmulatorError(400, `endpoint ${spec.name}: startupMs must be a non-negative number`);
+    }
     const stored: Stored = {
       raw,
       demand: spec.replicas,
@@ -577,11 +584,12 @@ class Fleet {
       traffic: checkTraffic({ ...NO_TRAFFIC, ...spec.traffic }),
       replicas: [],
       replicaSerial: 0,
+      startupMs: spec.startupMs,
     };
     if (AWAKE.has(state)) {
       this.rescale(ns, stored);
       // A fleet described as running is already up; only an initializing one still waits for startupMs.
-      if (state === "initializing") stored.readyAt = now + ns.startupMs;
+      if (state === "initializing") stored.readyAt = now + startupOf(ns, stored);
       else {
         raw.status.readyReplica = raw.status.targetReplica;
         stored.readyAt = undefined;
@@ -598,11 +606,11 @@ class Fleet {
     this.accrue(ns, stored, this.now(ns));
     const target = Math.min(Math.max(stored.demand, minReplica, 1), maxReplica);
     raw.status.targetReplica = target;
-    if (target <= raw.status.readyReplica || ns.startupMs === 0) {
+    if (target <= raw.status.readyReplica || startupOf(ns, stored) === 0) {
       if (stored.readyAt === undefined) raw.status.readyReplica = target;
       else raw.status.readyReplica = Math.min(raw.status.readyReplica, target);
     } else {
-      stored.readyAt ??= this.now(ns) + ns.startupMs;
+      stored.readyAt ??= this.now(ns) + startupOf(ns, stored);
     }
     if (stored.demand === 0) stored.idleSince ??= this.now(ns);
     else stored.idleSince = undefined;
@@ -611,10 +619,10 @@ class Fleet {
   private wake(ns: Namespace, stored: Stored): void {
     this.accrue(ns, stored, this.now(ns));
     stored.idleSince = undefined;
-    if (ns.startupMs > 0) {
+    if (startupOf(ns, stored) > 0) {
       setState(stored.raw, "initializing");
       stored.raw.status.readyReplica = 0;
-      stored.readyAt = this.now(ns) + ns.startupMs;
+      stored.readyAt = this.now(ns) + startupOf(ns, stored);
     } else {
       setState(stored.raw, "running");
     }
@@ -871,6 +879,7 @@ function checkTraffic(t: Traffic): Traffic {
   if (!ok) throw new EmulatorError(400, "traffic: rps, p95Ms, pending, usagePct are non-negative numbers (or null); errorRate in [0, 1]");
   return { rps: t.rps, p95Ms: t.p95Ms, errorRate: t.errorRate, pending: t.pending, usagePct: t.usagePct };
 }
+const startupOf = (ns: Namespace, stored: Stored): number => stored.startupMs ?? ns.startupMs;
 
 function setState(raw: RawEndpoint, state: EndpointState): void {
   raw.status.state = state;

@@ -1,0 +1,109 @@
+// `npm run bench`: runs every bench/*.bench.ts, merges their results into bench/results.json and prints
+// one summary table. `npm run bench -- engine tick` runs only those; `--update-readme` also rewrites the
+// table between the bench markers in README.md.
+//
+// A bench file's default export is an async function returning a JSON-able object; it prints its own
+// table as it goes. Rows it puts in `summary` ({ metric, value, target?, ok? }) make the combined table.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export interface SummaryRow {
+  metric: string;
+  value: string;
+  target?: string;
+  ok?: boolean;
+}
+
+const DIR = fileURLToPath(new URL(".", import.meta.url));
+const RESULTS = join(DIR, "results.json");
+const README = join(DIR, "..", "README.md");
+const START = "<!-- bench:start -->";
+const END = "<!-- bench:end -->";
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    load_average_at_start: os.loadavg().map((l) => Number(l.toFixed(2))),
+    date: new Date().toISOString(),
+  };
+}
+
+function summaryOf(name: string, result: unknown): SummaryRow[] {
+  if (result && typeof result === "object" && Array.isArray((result as { summary?: unknown }).summary)) {
+    return (result as { summary: SummaryRow[] }).summary;
+  }
+  // A bench without summary rows: its top-level numbers and strings.
+  return Object.entries((result ?? {}) as Record<string, unknown>)
+    .filter(([, v]) => typeof v === "number" || typeof v === "string")
+    .map(([k, v]) => ({ metric: `${name}: ${k}`, value: String(v) }));
+}
+
+function markdown(rows: Array<SummaryRow & { bench: string }>, m: ReturnType<typeof machine>): string {
+  const lines = [
+    "| bench | metric | value | target |",
+    "|---|---|---|---|",
+    ...rows.map(
+      (r) => `| ${r.bench} | ${r.metric} | ${r.value} | ${r.target ? `${r.target} ${r.ok === false ? "(missed)" : "(met)"}` : ""} |`,
+    ),
+    "",
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load average ${m.load_average_at_start.join(" / ")} at start; ${m.date.slice(0, 10)}.`,
+  ];
+  return lines.join("\n");
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const updateReadme = args.includes("--update-readme");
+  const wanted = args.filter((a) => !a.startsWith("--"));
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith(".bench.ts"))
+    .sort()
+    .filter((f) => wanted.length === 0 || wanted.includes(basename(f, ".bench.ts")));
+  if (files.length === 0) throw new Error(`no bench matches ${wanted.join(", ")}`);
+  const m = machine();
+  const results: Record<string, unknown> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, "utf8")) : {};
+  let failed = false;
+  for (const file of files) {
+    const name = basename(file, ".bench.ts");
+    console.log(`\n== ${name} ==`);
+    try {
+      const mod = (await import(pathToFileURL(join(DIR, file)).href)) as { default: () => Promise<unknown> };
+      results[name] = { ...((await mod.default()) as object), machine: m };
+    } catch (error) {
+      failed = true;
+      console.error(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+  results.machine = m;
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+
+  const rows = Object.entries(results)
+    .filter(([k]) => k !== "machine")
+    .flatMap(([bench, r]) => summaryOf(bench, r).map((row) => ({ ...row, bench })));
+  const width = Math.max(...rows.map((r) => r.metric.length), 10);
+  console.log(`\n${"bench".padEnd(10)} ${"metric".padEnd(width)} ${"value".padEnd(24)} target`);
+  for (const r of rows) {
+    const target = r.target ? `${r.target} ${r.ok === false ? "MISSED" : "met"}` : "";
+    console.log(`${r.bench.padEnd(10)} ${r.metric.padEnd(width)} ${r.value.padEnd(24)} ${target}`);
+  }
+  console.log(`\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, Node ${m.node}, load ${m.load_average_at_start.join(" / ")}`);
+  console.log(`wrote ${RESULTS}`);
+  if (updateReadme) {
+    const readme = readFileSync(README, "utf8");
+    const from = readme.indexOf(START);
+    const to = readme.indexOf(END);
+    if (from < 0 || to < from) throw new Error(`README.md has no ${START} ... ${END} block`);
+    writeFileSync(README, `${readme.slice(0, from + START.length)}\n${markdown(rows, m)}\n${readme.slice(to)}`);
+    console.log("updated the table in README.md");
+  }
+  if (failed || rows.some((r) => r.ok === false)) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,342 @@
+// The simulator: replays a trace against the emulator's fleet twice on a virtual clock, once with no
+// guardrail and once with the real guard tick (runTick inside workerd, real D1, real HF client over
+// HTTP) every tick interval, and summarises what the guardrail saved and did.
+import { budgetDay, LEVEL_NAMES, thresholdOf } from "../core/index.ts";
+import type { Level } from "../core/types.ts";
+import type { Policy } from "../policy/index.ts";
+import { type EndpointSpec, type PriceSpec, startEmulator } from "./emulator.ts";
+import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
+import type { SimulationResult } from "./result.ts";
+import { startTickHost, type TickHost } from "./tick-host.ts";
+import type { SimTick } from "./tick-worker.ts";
+import { type Trace, type TraceEndpoint, traceStart, traceSteps } from "./trace.ts";
+
+const SIM_TOKEN = "hf_sim_token";
+
+export interface SimulateOptions {
+  policy: Policy;
+  trace: Trace;
+  /** minutes between guard ticks; default 1 (the cron runs every minute) */
+  tickMinutes?: number;
+  /** simulate only the first N steps of the trace */
+  steps?: number;
+  /** called after each step of the run with the guardrail */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One run's state at the end of a step. */
+export interface RunPoint {
+  /** the bill since the trace started, micro-USD */
+  billMicro: number;
+  /** the bill of the current budget day so far, micro-USD */
+  dayMicro: number;
+  demandRps: number;
+  servedRps: number;
+  failedRps: number;
+  billableReplicas: number;
+  /** billable replicas per endpoint id */
+  replicas: Record<string, number>;
+}
+
+export interface StepRecord {
+  /** end of the step, ms */
+  at: number;
+  day: string;
+  without: RunPoint;
+  with: RunPoint;
+  /** the guardrail's own view after its latest tick */
+  meteredMicro: number | null;
+  level: number;
+}
+
+export interface BillCrossing {
+  level: Exclude<Level, 0>;
+  day: string;
+  /** interpolated instant the budget day's bill reached the threshold */
+  at: number;
+}
+
+export interface ShutdownResponse {
+  day: string;
+  /** when the bill crossed the shutdown threshold (interpolated within the step) */
+  crossedAt: number;
+  /** first pause carried out at or after the crossing; null if none */
+  pausedAt: number | null;
+  overshootUsd: number;
+  /** burn at the crossing over one tick interval, USD: the overshoot target */
+  tickBurnUsd: number;
+}
+
+export interface Simulation {
+  result: SimulationResult;
+  records: StepRecord[];
+  start: number;
+  stepMs: number;
+  tickMs: number;
+  ticks: number;
+  billCrossings: { without: BillCrossing[]; with: BillCrossing[] };
+  shutdowns: ShutdownResponse[];
+  coldStartsWithout: number;
+  /** ticks whose outcome was not ok (policy invalid, blind, partial, error), with the first such outcome */
+  tickProblems: Array<{ at: number; outcome: string }>;
+  tickStats: { maxSubrequests: number; maxD1Queries: number; medianMs: number };
+}
+
+/** Problems that stop a simulation before it starts: the guardrail would not see the trace's fleet. */
+export function traceProblems(trace: Trace, policy: Policy): string[] {
+  const guarded = new Set(policy.hf.namespaces);
+  const outside = [...new Set(trace.endpoints.map((e) => e.namespace))].filter((ns) => !guarded.has(ns));
+  return outside.map(
+    (ns) =>
+      `the trace's namespace "${ns}" is not in the policy's hf.namespaces (${policy.hf.namespaces.join(", ")}): the guardrail would not see it`,
+  );
+}
+
+function initialReplicas(e: TraceEndpoint): number {
+  const demand = e.demand_rps[0] ?? 0;
+  if (demand === 0 && e.min_replicas === 0 && e.scale_to_zero_timeout_minutes !== null) return 0;
+  return steadyReplicas(demand, e.capacity_rps_per_replica, e.min_replicas, e.max_replicas);
+}
+
+function specOf(e: TraceEndpoint): EndpointSpec {
+  return {
+    name: e.name,
+    instanceType: e.instance_type,
+    instanceSize: e.instance_size,
+    minReplica: e.min_replicas,
+    maxReplica: e.max_replicas,
+    replicas: initialReplicas(e),
+    ...(e.scale_to_zero_timeout_minutes === null ? {} : { scaleToZeroTimeout: e.scale_to_zero_timeout_minutes }),
+    startupMs: e.cold_start_minutes * 60_000,
+  };
+}
+
+/** One run: an emulator on its own virtual clock, the fleet model, and (with the guardrail) the tick host. */
+async function startRun(trace: Trace, start: number) {
+  const clock = { now: start };
+  const emulator = await startEmulator({ now: () => clock.now, token: SIM_TOKEN });
+  const namespaces = [...new Set(trace.endpoints.map((e) => e.namespace))];
+  const prices: PriceSpec[] = trace.endpoints.map((e) => ({
+    instanceType: e.instance_type,
+    instanceSize: e.instance_size,
+    pricePerHour: e.price_per_hour,
+  }));
+  for (const ns of namespaces) {
+    emulator.reset(ns, { endpoints: trace.endpoints.filter((e) => e.namespace === ns).map(specOf), prices });
+  }
+  const model = new FleetModel(
+    emulator,
+    trace.endpoints.map((e) => ({ namespace: e.namespace, name: e.name, capacityRps: e.capacity_rps_per_replica })),
+  );
+  const bill = () => namespaces.reduce((sum, ns) => sum + emulator.cost(ns).totalMicroUsd, 0);
+  return { clock, emulator, model, bill };
+}
+
+function pointOf(figures: Map<string, TrafficFigures>, billMicro: number, dayMicro: number): RunPoint {
+  const p: RunPoint = { billMicro, dayMicro, demandRps: 0, servedRps: 0, failedRps: 0, billableReplicas: 0, replicas: {} };
+  for (const [id, f] of figures) {
+    p.demandRps += f.demandRps;
+    p.servedRps += f.servedRps;
+    p.failedRps += f.failedRps;
+    p.billableReplicas += f.billableReplicas;
+    p.replicas[id] = f.billableReplicas;
+  }
+  return p;
+}
+
+/** Keeps a budget day's bill: the bill minus what it was when the day began. */
+function dayMeter(tz: string, start: number) {
+  let day = budgetDay(start, tz);
+  let base = 0;
+  let last = 0;
+  return (at: number, bill: number): { day: string; dayMicro: number } => {
+    // A point at exactly midnight closes the previous day.
+    const d = budgetDay(at - 1, tz);
+    if (d !== day) {
+      day = d;
+      base = last;
+    }
+    last = bill;
+    return { day, dayMicro: bill - base };
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export async function simulate(options: SimulateOptions): Promise<Simulation> {
+  const { policy, trace } = options;
+  const problems = traceProblems(trace, policy);
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  const start = traceStart(trace);
+  const stepMs = trace.step_seconds * 1000;
+  const total = Math.min(options.steps ?? traceSteps(trace), traceSteps(trace));
+  const tickMs = Math.max((options.tickMinutes ?? 1) * 60_000, 1);
+  const tz = policy.budget.timezone;
+  const budgetMicro = Math.round(policy.budget.daily_usd * 1e6);
+  const demandAt = (k: number) => new Map(trace.endpoints.map((e) => [endpointId(e), e.demand_rps[k] ?? 0]));
+
+  // Without the guardrail: the fleet alone.
+  const bare = await startRun(trace, start);
+  const bareDay = dayMeter(tz, start);
+  const withoutPoints: RunPoint[] = [];
+  try {
+    for (let k = 0; k < total; k++) {
+      const figures = bare.model.step(start + k * stepMs, stepMs, demandAt(k));
+      bare.clock.now = start + (k + 1) * stepMs;
+      const bill = bare.bill();
+      withoutPoints.push(pointOf(figures, bill, bareDay(bare.clock.now, bill).dayMicro));
+    }
+  } finally {
+    await bare.emulator.close();
+  }
+  const coldStartsWithout = bare.model.coldStarts();
+
+  // With the guardrail: the same fleet, and a guard tick every tickMs.
+  const run = await startRun(trace, start);
+  let host: TickHost | undefined;
+  const records: StepRecord[] = [];
+  const crossings: SimulationResult["crossings"] = [];
+  const actions: SimulationResult["actions"] = [];
+  const alerts: SimulationResult["alerts"] = [];
+  const pauses: number[] = [];
+  const tickProblems: Simulation["tickProblems"] = [];
+  const tickTimes: number[] = [];
+  const dayLevels = new Map<string, number>();
+  const routes = new Map<string, RouteState>();
+  let maxSubrequests = 0;
+  let maxD1Queries = 0;
+  let ticks = 0;
+  let metered: number | null = null;
+  let level = 0;
+  try {
+    host = await startTickHost({ hfBase: run.emulator.url, hfToken: SIM_TOKEN });
+    const withDay = dayMeter(tz, start);
+    let nextTick = start;
+    for (let k = 0; k < total; k++) {
+      const now = start + k * stepMs;
+      if (now >= nextTick) {
+        const tick = await host.tick(now, policy);
+        ticks++;
+        nextTick = now + tickMs;
+        absorbTick(now, tick);
+      }
+      const figures = run.model.step(now, stepMs, demandAt(k), routes);
+      run.clock.now = now + stepMs;
+      const bill = run.bill();
+      const { day, dayMicro } = withDay(run.clock.now, bill);
+      const withoutPoint = withoutPoints[k] as RunPoint;
+      records.push({ at: run.clock.now, day, without: withoutPoint, with: pointOf(figures, bill, dayMicro), meteredMicro: metered, level });
+      options.onProgress?.(k + 1, total);
+    }
+  } finally {
+    await host?.close();
+    await run.emulator.close();
+  }
+
+  function absorbTick(now: number, tick: SimTick) {
+    maxSubrequests = Math.max(maxSubrequests, tick.subrequests);
+    maxD1Queries = Math.max(maxD1Queries, tick.d1Queries);
+    tickTimes.push(tick.ms);
+    if (tick.outcome !== "ok" && tick.outcome !== "skipped") tickProblems.push({ at: now, outcome: tick.outcome });
+    metered = tick.spendMicro;
+    const day = budgetDay(now, tz);
+    const before = dayLevels.get(day) ?? 0;
+    if (tick.level !== null && tick.level > before) {
+      for (let l = before + 1; l <= tick.level; l++) crossings.push({ level: LEVEL_NAMES[l] as string, at: iso(now) });
+      dayLevels.set(day, tick.level);
+    }
+    level = dayLevels.get(day) ?? 0;
+    for (const a of tick.actions) {
+      actions.push({ at: iso(now), action: a.kind, endpoint: a.endpoint, reason: a.reason });
+      if (a.status !== "done") continue;
+      if (a.kind === "pause") pauses.push(now);
+      const change = a.change as { type?: string; mode?: RouteState["mode"]; fallback?: string | null };
+      if (change.type === "route" && change.mode) routes.set(a.endpoint, { mode: change.mode, fallback: change.fallback ?? null });
+    }
+    for (const e of tick.events) if (e.type === "alert") alerts.push({ at: iso(now), kind: e.kind, endpoint: e.endpoint });
+  }
+
+  const billCrossings = {
+    without: crossingsOf(records, "without", start, policy, budgetMicro),
+    with: crossingsOf(records, "with", start, policy, budgetMicro),
+  };
+  const shutdowns = shutdownResponses(records, billCrossings.with, pauses, budgetMicro, policy, stepMs, tickMs);
+  const last = records.at(-1);
+  const peakDay = records.reduce((m, r) => Math.max(m, r.with.dayMicro), 0);
+  const sorted = [...tickTimes].sort((a, b) => a - b);
+  return {
+    result: {
+      spend_without_usd: usd(last?.without.billMicro ?? 0),
+      spend_with_usd: usd(last?.with.billMicro ?? 0),
+      budget_usd: policy.budget.daily_usd,
+      peak_ratio: Number((peakDay / budgetMicro).toFixed(4)),
+      crossings,
+      actions,
+      alerts,
+      overshoot_usd: usd(shutdowns.reduce((s, x) => s + x.overshootUsd * 1e6, 0)),
+      cold_starts: run.model.coldStarts(),
+    },
+    records,
+    start,
+    stepMs,
+    tickMs,
+    ticks,
+    billCrossings,
+    shutdowns,
+    coldStartsWithout,
+    tickProblems,
+    tickStats: { maxSubrequests, maxD1Queries, medianMs: sorted[Math.floor(sorted.length / 2)] ?? 0 },
+  };
+}
+
+const usd = (micro: number) => Math.round(micro / 10_000) / 100;
+
+/** The instants each budget day's bill reached each threshold, interpolated within the step. */
+function crossingsOf(records: StepRecord[], run: "with" | "without", start: number, policy: Policy, budgetMicro: number): BillCrossing[] {
+  const out: BillCrossing[] = [];
+  let prev = { at: start, dayMicro: 0, day: records[0]?.day ?? "" };
+  for (const r of records) {
+    const cur = { at: r.at, dayMicro: r[run].dayMicro, day: r.day };
+    const from = cur.day === prev.day ? prev : { at: prev.at, dayMicro: 0, day: cur.day };
+    for (const level of [1, 2, 3] as const) {
+      const line = thresholdOf(level, policy.thresholds) * budgetMicro;
+      if (from.dayMicro < line && cur.dayMicro >= line) {
+        const share = (line - from.dayMicro) / (cur.dayMicro - from.dayMicro);
+        out.push({ level, day: cur.day, at: Math.round(from.at + share * (cur.at - from.at)) });
+      }
+    }
+    prev = cur;
+  }
+  return out;
+}
+
+function shutdownResponses(
+  records: StepRecord[],
+  crossings: BillCrossing[],
+  pauses: number[],
+  budgetMicro: number,
+  policy: Policy,
+  stepMs: number,
+  tickMs: number,
+): ShutdownResponse[] {
+  const line = policy.thresholds.shutdown * budgetMicro;
+  return crossings
+    .filter((c) => c.level === 3)
+    .map((c) => {
+      const ofDay = records.filter((r) => r.day === c.day);
+      const final = ofDay.at(-1)?.with.dayMicro ?? line;
+      // Burn at the crossing: the bill's slope over the step that crossed.
+      const i = records.findIndex((r) => r.at >= c.at);
+      const prevBill = i > 0 ? (records[i - 1]?.with.billMicro ?? 0) : 0;
+      const slopePerMs = ((records[i]?.with.billMicro ?? 0) - prevBill) / stepMs;
+      // The tick at the start of the crossing step may already have paused (metering errs high).
+      const pausedAt = pauses.find((p) => p >= c.at - stepMs) ?? null;
+      return {
+        day: c.day,
+        crossedAt: c.at,
+        pausedAt,
+        overshootUsd: Math.max(0, final - line) / 1e6,
+        tickBurnUsd: (slopePerMs * tickMs) / 1e6,
+      };
+    });
+}

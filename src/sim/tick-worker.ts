@@ -1,0 +1,171 @@
+// A Worker that runs one guard tick per request, inside workerd with a real D1, for the simulator and
+// the benchmarks. It wires runTick the way handlers/tick.ts does (real HfClient over HTTP, one client
+// per isolate so the price cache lives across ticks), except that "now" comes from the request: the
+// simulator's virtual clock. It also counts outbound subrequests and D1 queries per tick.
+import * as z from "zod";
+import { type PolicyResult, validatePolicy } from "../policy/index.ts";
+import { HfClient } from "../providers/hf/index.ts";
+import { runTick } from "../tick/index.ts";
+
+interface Env {
+  DB: D1Database;
+  HF_API_BASE: string;
+  HF_TOKEN: string;
+}
+
+const tickRequestSchema = z.object({ now: z.number().int().nonnegative(), policy: z.unknown() }).strict();
+const migrationsSchema = z.array(z.object({ name: z.string(), queries: z.array(z.string()) }));
+
+export interface SimAction {
+  kind: string;
+  endpoint: string;
+  status: string;
+  reason: string;
+  error: string | null;
+  change: unknown;
+}
+
+export interface SimEvent {
+  type: string;
+  kind: string;
+  severity: string | null;
+  endpoint: string | null;
+  title: string;
+}
+
+/** What one simulated tick reports back to Node. */
+export interface SimTick {
+  ran: boolean;
+  outcome: string;
+  level: number | null;
+  ratio: number | null;
+  spendMicro: number | null;
+  budgetMicro: number | null;
+  burnMicroPerHour: number | null;
+  actions: SimAction[];
+  /** events recorded by this tick (alerts already seen today are not repeated) */
+  events: SimEvent[];
+  subrequests: number;
+  d1Queries: number;
+  /** the tick's own duration inside workerd */
+  ms: number;
+}
+
+// The virtual time of the tick being run; the client's price cache ages on it, as it would on the wall clock.
+let virtualNow = 0;
+let client: { key: string; hf: HfClient; count: { n: number } } | undefined;
+let policyCache: { text: string; result: PolicyResult } | undefined;
+
+function providerFor(env: Env) {
+  const key = `${env.HF_API_BASE}\n${env.HF_TOKEN}`;
+  if (client?.key !== key) {
+    const count = { n: 0 };
+    const counting: typeof fetch = (input, init) => {
+      count.n++;
+      return fetch(input, init);
+    };
+    client = { key, count, hf: new HfClient({ baseUrl: env.HF_API_BASE, token: env.HF_TOKEN, fetch: counting, now: () => virtualNow }) };
+  }
+  return client;
+}
+
+function policyOf(value: unknown): PolicyResult {
+  const text = JSON.stringify(value);
+  if (policyCache?.text !== text) policyCache = { text, result: validatePolicy(value) };
+  return policyCache.result;
+}
+
+/** A D1Database that counts the queries made through it (each statement of a batch counts, as D1's limit does). */
+export function countingDb(inner: D1Database, counter: { n: number }): D1Database {
+  const innerOf = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
+    const counted = <T>(f: () => T): T => {
+      counter.n++;
+      return f();
+    };
+    const wrapped = {
+      bind: (...values: unknown[]) => wrap(stmt.bind(...values)),
+      first: (column?: string) => counted(() => (column === undefined ? stmt.first() : stmt.first(column))),
+      run: () => counted(() => stmt.run()),
+      all: () => counted(() => stmt.all()),
+      raw: (options?: { columnNames?: boolean }) => counted(() => stmt.raw(options as { columnNames: true })),
+    } as unknown as D1PreparedStatement;
+    innerOf.set(wrapped, stmt);
+    return wrapped;
+  };
+  return {
+    prepare: (sql: string) => wrap(inner.prepare(sql)),
+    batch: (statements: D1PreparedStatement[]) => {
+      counter.n += statements.length;
+      return inner.batch(statements.map((s) => innerOf.get(s) ?? s));
+    },
+    exec: (query: string) => {
+      counter.n++;
+      return inner.exec(query);
+    },
+    dump: () => inner.dump(),
+    withSession: () => {
+      throw new Error("sessions are not used by the tick");
+    },
+  } as unknown as D1Database;
+}
+
+async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<SimTick> {
+  virtualNow = body.now;
+  const provider = providerFor(env);
+  const startCount = provider.count.n;
+  const queries = { n: 0 };
+  const started = Date.now();
+  const report = await runTick({
+    db: countingDb(env.DB, queries),
+    provider: provider.hf,
+    policy: policyOf(body.policy),
+    now: body.now,
+    clock: () => Date.now(),
+    holder: `sim-${body.now}`,
+    log: () => {},
+    subrequests: () => provider.count.n - startCount,
+  });
+  const plan = report.plan;
+  return {
+    ran: report.ran,
+    outcome: report.outcome,
+    level: plan?.level ?? null,
+    ratio: plan?.ratio ?? null,
+    spendMicro: plan?.spendMicro ?? null,
+    budgetMicro: plan?.budgetMicro ?? null,
+    burnMicroPerHour: plan?.burnMicroPerHour ?? null,
+    actions: report.executed
+      .filter((x) => x.status !== "skipped")
+      .map((x) => ({
+        kind: x.action.kind,
+        endpoint: x.action.endpoint,
+        status: x.status,
+        reason: x.action.reason,
+        error: x.error,
+        change: x.action.change,
+      })),
+    events: report.events.map((e) => ({ type: e.type, kind: e.kind, severity: e.severity, endpoint: e.endpoint, title: e.title })),
+    subrequests: provider.count.n - startCount,
+    d1Queries: queries.n,
+    ms: Date.now() - started,
+  };
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const { pathname } = new URL(request.url);
+    const body: unknown = await request.json().catch(() => undefined);
+    if (request.method === "POST" && pathname === "/migrate") {
+      const migrations = migrationsSchema.parse(body);
+      for (const m of migrations) await env.DB.batch(m.queries.map((q) => env.DB.prepare(q)));
+      return Response.json({ applied: migrations.map((m) => m.name) });
+    }
+    if (request.method === "POST" && pathname === "/tick") {
+      const parsed = tickRequestSchema.safeParse(body);
+      if (!parsed.success) return Response.json({ error: parsed.error.issues }, { status: 400 });
+      return Response.json(await tick(env, parsed.data));
+    }
+    return Response.json({ error: "POST /migrate or /tick" }, { status: 404 });
+  },
+} satisfies ExportedHandler<Env>;
