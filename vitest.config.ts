@@ -31,6 +31,10 @@ export default defineConfig(async () => {
           plugins: [yamlAsText()],
           test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
         },
+        // The simulator in Node: the emulator in-process, guard ticks in workerd through Miniflare (src/sim/tick-host.ts).
+        {
+          test: { name: "sim", include: ["test/sim/**/*.test.ts"], environment: "node", testTimeout: 180_000, hookTimeout: 60_000 },
+        },
         {
           // @shared, plus the same alias as wrangler.toml [alias]: the AWS SDK's XML parser without DOMParser (see the shim).
           resolve: {

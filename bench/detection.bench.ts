@@ -4,9 +4,9 @@
 // crossing. Target: the overshoot is at most one tick of burn.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parsePolicy, validatePolicy } from "../src/policy/index.ts";
+import { parsePolicy } from "../src/policy/index.ts";
 import { localClock } from "../src/sim/local-time.ts";
-import { scenarioNamed } from "../src/sim/scenarios/index.ts";
+import { scenarioNamed, withScenarioSettings } from "../src/sim/scenarios/index.ts";
 import { simulate } from "../src/sim/simulate.ts";
 import type { SummaryRow } from "./run.ts";
 
@@ -21,7 +21,7 @@ export default async function detectionBench() {
     budgetUsd: parsed.policy.budget.daily_usd,
     timezone: tz,
   });
-  const merged = validatePolicy({ ...parsed.policy, mode: "enforce", endpoints: { ...fleet.settings, ...parsed.policy.endpoints } });
+  const merged = withScenarioSettings({ ...parsed.policy, mode: "enforce" }, fleet);
   if (!merged.ok) throw new Error(JSON.stringify(merged.issues));
 
   let shown = 0;

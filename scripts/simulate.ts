@@ -4,12 +4,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Policy, parsePolicy, validatePolicy } from "../src/policy/index.ts";
+import { type Policy, parsePolicy } from "../src/policy/index.ts";
 import { renderChart } from "../src/sim/chart.ts";
 import { renderCsv, renderTable } from "../src/sim/report.ts";
-import { SCENARIOS, scenarioNamed } from "../src/sim/scenarios/index.ts";
-import { type Simulation, simulate, traceProblems } from "../src/sim/simulate.ts";
-import { parseTrace, type Trace } from "../src/sim/trace.ts";
+import { SCENARIOS, scenarioNamed, withScenarioSettings } from "../src/sim/scenarios/index.ts";
+import { type Simulation, simulate } from "../src/sim/simulate.ts";
+import { parseTrace, type Trace, traceProblems } from "../src/sim/trace.ts";
 
 const USAGE = `usage: npm run simulate -- --policy FILE (--scenario NAME | --trace FILE) [options]
 
@@ -118,7 +118,7 @@ async function main() {
       timezone: policy.budget.timezone,
     });
     // The scenario's own endpoints get its settings (a fallback, an expected max); the policy's entries win.
-    const merged = validatePolicy({ ...policy, endpoints: { ...fleet.settings, ...policy.endpoints } });
+    const merged = withScenarioSettings(policy, fleet);
     if (!merged.ok) fail(1, `scenario settings do not fit the policy: ${merged.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
     policy = merged.policy;
     trace = fleet.trace;

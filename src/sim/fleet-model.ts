@@ -186,8 +186,8 @@ export class FleetModel {
     const target = Math.max(raw.status.targetReplica, 1);
     const pending = (servedRps / spec.capacityRps + e.queue) / target;
 
-    e.needs.push({ at: now, need: demandRps > 0 ? Math.ceil(demandRps / (spec.capacityRps * AUTOSCALER.targetUtilisation)) : 0 });
-    while ((e.needs[0]?.at ?? now) < now - AUTOSCALER.scaleDownStabilizationMs) e.needs.shift();
+    const need = demandRps > 0 ? Math.ceil(demandRps / (spec.capacityRps * AUTOSCALER.targetUtilisation)) : 0;
+    while ((e.needs[0]?.at ?? now) <= now - AUTOSCALER.scaleDownStabilizationMs) e.needs.shift();
 
     let want = raw.status.targetReplica;
     if (demandRps === 0 && e.queue < 1) {
@@ -199,12 +199,15 @@ export class FleetModel {
       }
     } else if (now - e.lastDownEvalAt >= AUTOSCALER.scaleDownEveryMs) {
       e.lastDownEvalAt = now;
-      const need = Math.max(1, ...e.needs.map((n) => n.need));
-      if (e.queue < 1 && need < want && now - e.lastDownAt >= AUTOSCALER.scaleDownStabilizationMs) {
-        want = need;
+      // As Kubernetes' HPA does: scale down only to the highest recommendation of the stabilization window.
+      const floor = Math.max(1, need, ...e.needs.map((n) => n.need));
+      if (e.queue < 1 && floor < want && now - e.lastDownAt >= AUTOSCALER.scaleDownStabilizationMs) {
+        want = floor;
         e.lastDownAt = now;
       }
     }
+    // The step's recommendation: what the load needs, or the replica just added for the queue.
+    e.needs.push({ at: now, need: Math.max(need, want > raw.status.targetReplica ? want : 0) });
     if (want !== e.demanded || want !== raw.status.targetReplica) {
       this.demand(e, want);
       raw = this.read(spec);

@@ -9,7 +9,7 @@ import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFi
 import type { SimulationResult } from "./result.ts";
 import { startTickHost, type TickHost } from "./tick-host.ts";
 import type { SimTick } from "./tick-worker.ts";
-import { type Trace, type TraceEndpoint, traceStart, traceSteps } from "./trace.ts";
+import { type Trace, type TraceEndpoint, traceProblems, traceStart, traceSteps } from "./trace.ts";
 
 const SIM_TOKEN = "hf_sim_token";
 
@@ -80,16 +80,6 @@ export interface Simulation {
   /** ticks whose outcome was not ok (policy invalid, blind, partial, error), with the first such outcome */
   tickProblems: Array<{ at: number; outcome: string }>;
   tickStats: { maxSubrequests: number; maxD1Queries: number; medianMs: number };
-}
-
-/** Problems that stop a simulation before it starts: the guardrail would not see the trace's fleet. */
-export function traceProblems(trace: Trace, policy: Policy): string[] {
-  const guarded = new Set(policy.hf.namespaces);
-  const outside = [...new Set(trace.endpoints.map((e) => e.namespace))].filter((ns) => !guarded.has(ns));
-  return outside.map(
-    (ns) =>
-      `the trace's namespace "${ns}" is not in the policy's hf.namespaces (${policy.hf.namespaces.join(", ")}): the guardrail would not see it`,
-  );
 }
 
 function initialReplicas(e: TraceEndpoint): number {

@@ -4,9 +4,6 @@
 // through it took about 15 ms on the reference machine, against about 1.5 ms inside workerd.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
 import type { SimTick } from "./tick-worker.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -35,20 +32,26 @@ let bundled: Promise<string> | undefined;
 
 /** The tick worker as one ES module (built once per process). */
 function bundle(): Promise<string> {
-  bundled ??= build({
-    entryPoints: [`${ROOT}src/sim/tick-worker.ts`],
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  }).then((out) => out.outputFiles[0]?.text ?? "");
+  bundled ??= import("esbuild")
+    .then(({ build }) =>
+      build({
+        entryPoints: [`${ROOT}src/sim/tick-worker.ts`],
+        bundle: true,
+        format: "esm",
+        platform: "browser",
+        conditions: ["workerd", "worker", "browser"],
+        target: "es2022",
+        write: false,
+        logLevel: "silent",
+      }),
+    )
+    .then((out) => out.outputFiles[0]?.text ?? "");
   return bundled;
 }
 
 export async function startTickHost(options: TickHostOptions): Promise<TickHost> {
+  // Imported here, not at the top: they are heavy, and a CLI run that stops at a bad trace never needs them.
+  const [{ Miniflare }, { readD1Migrations }] = await Promise.all([import("miniflare"), import("@cloudflare/vitest-pool-workers")]);
   const [script, migrations] = await Promise.all([bundle(), readD1Migrations(`${ROOT}infra/migrations`)]);
   const mf = new Miniflare({
     modules: true,

@@ -2,7 +2,7 @@
 // The zod schema is the single source of the format (documented in the README); a bad trace is
 // rejected with the path of every error, and nothing runs.
 import * as z from "zod";
-import { formatPath } from "../policy/index.ts";
+import { formatPath, type Policy } from "../policy/index.ts";
 
 /** HF endpoint names: lowercase alphanumerics and `-`, up to 32 characters (as the policy's endpoint keys). */
 const ENDPOINT_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -104,3 +104,13 @@ export const traceStart = (trace: Trace): number => Date.parse(trace.start);
 
 /** Number of steps (every endpoint has the same). */
 export const traceSteps = (trace: Trace): number => trace.endpoints[0]?.demand_rps.length ?? 0;
+
+/** Problems that stop a simulation before it starts: the guardrail would not see the trace's fleet. */
+export function traceProblems(trace: Trace, policy: Policy): string[] {
+  const guarded = new Set(policy.hf.namespaces);
+  const outside = [...new Set(trace.endpoints.map((e) => e.namespace))].filter((ns) => !guarded.has(ns));
+  return outside.map(
+    (ns) =>
+      `the trace's namespace "${ns}" is not in the policy's hf.namespaces (${policy.hf.namespaces.join(", ")}): the guardrail would not see it`,
+  );
+}

@@ -13,4 +13,11 @@ export function scenarioNamed(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);
 }
 
-export { REFERENCE_BUDGET_USD, SCENARIO_DAY, type Scenario, type ScenarioContext, type ScenarioFleet } from "./kind.ts";
+export {
+  REFERENCE_BUDGET_USD,
+  SCENARIO_DAY,
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioFleet,
+  withScenarioSettings,
+} from "./kind.ts";

@@ -1,7 +1,7 @@
 // What a built-in scenario is: a fleet and a day of its traffic, sized to the policy's budget,
 // with the outcome the cost guide predicts for it (asserted in test/sim/scenarios.test.ts).
 import { startOfDay } from "../../core/index.ts";
-import type { PolicyInput } from "../../policy/index.ts";
+import { type Policy, type PolicyInput, type PolicyResult, validatePolicy } from "../../policy/index.ts";
 import { isoInZone } from "../local-time.ts";
 import type { Trace, TraceEndpoint } from "../trace.ts";
 import { DAY_MINUTES } from "./shapes.ts";
@@ -54,7 +54,7 @@ export interface EndpointDraft {
   hardware: keyof typeof HARDWARE;
   /** at the reference budget; scaled with the budget */
   maxReplicas: number;
-  /** default 1; fixed, whatever the budget */
+  /** default 1; scaled with the budget (0 stays 0) */
   minReplicas?: number;
   scaleToZeroMinutes?: number | null;
   capacityRps: number;
@@ -78,17 +78,20 @@ export function scenario(def: {
     expected: def.expected,
     build(ctx) {
       const scale = ctx.budgetUsd / REFERENCE_BUDGET_USD;
-      const endpoints: TraceEndpoint[] = def.endpoints.map((d) => ({
-        namespace: ctx.namespace,
-        name: d.name,
-        ...HARDWARE[d.hardware],
-        min_replicas: d.minReplicas ?? 1,
-        max_replicas: Math.max(replicasFor(d.maxReplicas, scale), d.minReplicas ?? 1),
-        scale_to_zero_timeout_minutes: d.scaleToZeroMinutes ?? null,
-        capacity_rps_per_replica: d.capacityRps,
-        cold_start_minutes: d.coldStartMinutes,
-        demand_rps: d.demand.slice(0, DAY_MINUTES).map((v) => Math.round(v * scale * 100) / 100),
-      }));
+      const endpoints: TraceEndpoint[] = def.endpoints.map((d) => {
+        const min = d.minReplicas === 0 ? 0 : replicasFor(d.minReplicas ?? 1, scale);
+        return {
+          namespace: ctx.namespace,
+          name: d.name,
+          ...HARDWARE[d.hardware],
+          min_replicas: min,
+          max_replicas: Math.max(replicasFor(d.maxReplicas, scale), min),
+          scale_to_zero_timeout_minutes: d.scaleToZeroMinutes ?? null,
+          capacity_rps_per_replica: d.capacityRps,
+          cold_start_minutes: d.coldStartMinutes,
+          demand_rps: d.demand.slice(0, DAY_MINUTES).map((v) => Math.round(v * scale * 100) / 100),
+        };
+      });
       const settings = def.settings?.((base) => replicasFor(base, scale)) ?? {};
       return {
         trace: { start: isoInZone(startOfDay(SCENARIO_DAY, ctx.timezone), ctx.timezone), step_seconds: 60, endpoints },
@@ -96,4 +99,9 @@ export function scenario(def: {
       };
     },
   };
+}
+
+/** The policy with a scenario's settings for its own endpoints added; an entry the policy already has wins. */
+export function withScenarioSettings(policy: Policy, fleet: ScenarioFleet): PolicyResult {
+  return validatePolicy({ ...policy, endpoints: { ...fleet.settings, ...policy.endpoints } });
 }

@@ -1,0 +1,72 @@
+// Built-in scenarios that climb the ladder, through the real guard tick: the order of the crossings,
+// the actions, the bill after the pause, and dry run.
+import { describe, expect, it } from "vitest";
+import { NS, runScenario } from "../fixtures/scenarios.ts";
+
+describe("scenario budget-blowout", () => {
+  // One run serves the tests that read it; started by the first that needs it.
+  let run: ReturnType<typeof runScenario> | undefined;
+  const blowout = () => {
+    run ??= runScenario("budget-blowout", { tickMinutes: 10, hours: 12 });
+    return run;
+  };
+
+  it("crosses 120 %, 150 % and 200 % in that order, capping, rerouting and pausing, and the bill stops at the pause", async () => {
+    const { sim } = await blowout();
+    const { crossings, actions } = sim.result;
+    expect(crossings.map((c) => c.level)).toEqual(["scale_down", "reroute", "shutdown"]);
+    const times = crossings.map((c) => Date.parse(c.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(new Set(times).size).toBe(3);
+    expect(actions.map((a) => [a.action, a.endpoint])).toEqual([
+      ["scale_down", `${NS}/eval-h200`],
+      ["scale_down", `${NS}/chat`],
+      ["reroute", `${NS}/chat`],
+      ["pause", `${NS}/eval-h200`],
+      ["pause", `${NS}/chat`],
+    ]);
+    const pausedAt = Date.parse(actions[3]?.at ?? "");
+    const after = sim.records.filter((r) => r.at > pausedAt);
+    expect(after.length).toBeGreaterThan(60);
+    expect(new Set(after.map((r) => r.with.billMicro)).size).toBe(1);
+    expect(sim.result.spend_with_usd).toBeLessThan(sim.result.spend_without_usd);
+  });
+
+  it("overshoots the 200 % line by no more than one tick of burn", async () => {
+    const { sim } = await blowout();
+    const [shutdown] = sim.shutdowns;
+    expect(shutdown).toBeDefined();
+    expect(shutdown?.pausedAt).not.toBeNull();
+    expect(shutdown?.overshootUsd).toBeGreaterThan(0);
+    expect(shutdown?.overshootUsd).toBeLessThanOrEqual(shutdown?.tickBurnUsd ?? 0);
+    expect(sim.result.overshoot_usd).toBeCloseTo(shutdown?.overshootUsd ?? Number.NaN, 2);
+  });
+
+  it("in dry run records the same decisions and changes nothing: the bill is the unguarded one", async () => {
+    const { sim } = await runScenario("budget-blowout", { tickMinutes: 30, hours: 12, mode: "dry_run" });
+    expect(sim.result.crossings.map((c) => c.level)).toEqual(["scale_down", "reroute", "shutdown"]);
+    expect(sim.result.actions.map((a) => a.action)).toEqual(["scale_down", "scale_down", "reroute", "pause", "pause"]);
+    expect(sim.result.spend_with_usd).toBe(sim.result.spend_without_usd);
+  });
+});
+
+describe("scenario death-spiral", () => {
+  it("caps the thrashing endpoint at 120 %: fewer cold starts and a smaller bill than unguarded", async () => {
+    const { sim } = await runScenario("death-spiral", { tickMinutes: 7, hours: 12 });
+    expect(sim.coldStartsWithout).toBeGreaterThan(120);
+    expect(sim.result.crossings[0]?.level).toBe("scale_down");
+    expect(sim.result.actions).toContainEqual(
+      expect.objectContaining({
+        action: "scale_down",
+        endpoint: `${NS}/llm-70b`,
+        reason: expect.stringContaining("scale to zero after 15 idle minutes"),
+      }),
+    );
+    expect(sim.result.cold_starts).toBeLessThan(sim.coldStartsWithout / 2);
+    expect(sim.result.spend_with_usd).toBeLessThan(sim.result.spend_without_usd);
+  });
+
+  it.todo(
+    "raises a `cold_starts` alert (more than 10 an hour) naming the fix, min replicas >= 1 or a longer timeout (needs issue 3's trigger)",
+  );
+});
