@@ -11,12 +11,75 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export interface TickHostOptions {
   hfBase: string;
   hfToken: string;
+  /** attach V8's CPU profiler to the tick worker, so `profiledTick` can measure a tick's CPU time */
+  profile?: boolean;
 }
 
 export interface TickHost {
   /** One guard tick at virtual time `now` under `policy` (validated inside, as the Worker does). */
   tick(now: number, policy: unknown): Promise<SimTick>;
+  /**
+   * A tick under V8's CPU profiler (needs `profile: true`): `cpuMs` is the time the tick worker's isolate
+   * was busy, sampled every 100 µs. D1 runs in other isolates and HF calls are I/O, so neither counts, as on
+   * Cloudflare, where a cron's CPU limit counts only the Worker's own execution. The sampling runs on the
+   * wall clock, so on a loaded machine a descheduled isolate still reads as busy: an upper bound there.
+   */
+  profiledTick(now: number, policy: unknown): Promise<{ tick: SimTick } & CpuUse>;
   close(): Promise<void>;
+}
+
+const WORKER_NAME = "sim-tick";
+
+export interface CpuUse {
+  cpuMs: number;
+  /** self time per function name, ms */
+  selfMs: Record<string, number>;
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string } }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A Chrome DevTools Protocol session on the tick worker's isolate (workerd's inspector). */
+async function profilerSession(inspector: URL) {
+  const { WebSocket } = await import("undici");
+  const ws = new WebSocket(new URL(`/core:user:${WORKER_NAME}`, inspector).href);
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve(), { once: true });
+    ws.addEventListener("error", () => reject(new Error("cannot attach to the tick worker's inspector")), { once: true });
+  });
+  let next = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  ws.addEventListener("message", (event) => {
+    const data = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (data.id !== undefined) waiting.get(data.id)?.(data.result);
+  });
+  const call = <T>(method: string, params: object = {}) =>
+    new Promise<T>((resolve) => {
+      const id = ++next;
+      waiting.set(id, (result) => resolve(result as T));
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 100 });
+  return {
+    start: () => call("Profiler.start"),
+    /** milliseconds the isolate was busy since start, and the functions it was busy in (self time) */
+    stop: async (): Promise<CpuUse> => {
+      const { profile } = await call<{ profile: CpuProfile }>("Profiler.stop");
+      const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName || "(anonymous)"]));
+      const self = new Map<string, number>();
+      profile.samples.forEach((id, i) => {
+        const name = names.get(id) ?? "(unknown)";
+        self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+      });
+      self.delete("(idle)");
+      return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self) };
+    },
+    close: () => ws.close(),
+  };
 }
 
 /** The compatibility date and flags the Worker deploys with, so the simulated tick runs under the same runtime. */
@@ -54,6 +117,8 @@ export async function startTickHost(options: TickHostOptions): Promise<TickHost>
   const [{ Miniflare }, { readD1Migrations }] = await Promise.all([import("miniflare"), import("@cloudflare/vitest-pool-workers")]);
   const [script, migrations] = await Promise.all([bundle(), readD1Migrations(`${ROOT}infra/migrations`)]);
   const mf = new Miniflare({
+    name: WORKER_NAME,
+    ...(options.profile ? { inspectorPort: 0 } : {}),
     modules: true,
     script,
     ...runtimeOf(),
@@ -73,8 +138,18 @@ export async function startTickHost(options: TickHostOptions): Promise<TickHost>
     await mf.dispose();
     throw error;
   }
+  const profiler = options.profile ? await profilerSession(await mf.getInspectorURL()) : undefined;
   return {
     tick: (now, policy) => post<SimTick>("/tick", { now, policy }),
-    close: () => mf.dispose(),
+    async profiledTick(now, policy) {
+      if (!profiler) throw new Error("startTickHost({ profile: true }) to profile ticks");
+      await profiler.start();
+      const tick = await post<SimTick>("/tick", { now, policy });
+      return { tick, ...(await profiler.stop()) };
+    },
+    close: async () => {
+      profiler?.close();
+      await mf.dispose();
+    },
   };
 }
