@@ -45,17 +45,23 @@ function summaryOf(name: string, result: unknown): SummaryRow[] {
     .map(([k, v]) => ({ metric: `${name}: ${k}`, value: String(v) }));
 }
 
+/** A Markdown table padded as the repository's formatter (biome) writes them. */
+function markdownTable(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(head), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)].join("\n");
+}
+
 function markdown(rows: Array<SummaryRow & { bench: string }>, m: ReturnType<typeof machine>): string {
-  const lines = [
-    "| bench | metric | value | target |",
-    "|---|---|---|---|",
-    ...rows.map(
-      (r) => `| ${r.bench} | ${r.metric} | ${r.value} | ${r.target ? `${r.target} ${r.ok === false ? "(missed)" : "(met)"}` : ""} |`,
-    ),
+  const table = markdownTable(
+    ["bench", "metric", "value", "target"],
+    rows.map((r) => [r.bench, r.metric, r.value, r.target ? `${r.target} ${r.ok === false ? "(missed)" : "(met)"}` : ""]),
+  );
+  return [
+    table,
     "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load average ${m.load_average_at_start.join(" / ")} at start; ${m.date.slice(0, 10)}.`,
-  ];
-  return lines.join("\n");
+  ].join("\n");
 }
 
 async function main() {

@@ -153,6 +153,58 @@ function dayMeter(tz: string, start: number) {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What the guardrail's ticks saw and did, gathered tick by tick. */
+class TickLog {
+  readonly crossings: SimulationResult["crossings"] = [];
+  readonly actions: SimulationResult["actions"] = [];
+  readonly alerts: SimulationResult["alerts"] = [];
+  /** instants of pauses carried out */
+  readonly pauses: number[] = [];
+  readonly problems: Simulation["tickProblems"] = [];
+  /** the guardrail's reroutes, which the fleet model applies to the traffic */
+  readonly routes = new Map<string, RouteState>();
+  private readonly durations: number[] = [];
+  private readonly dayLevels = new Map<string, number>();
+  ticks = 0;
+  maxSubrequests = 0;
+  maxD1Queries = 0;
+  /** the guardrail's own figure for today's spend, after its latest tick */
+  metered: number | null = null;
+  /** the level reached today, after the latest tick */
+  level = 0;
+
+  constructor(private readonly tz: string) {}
+
+  absorb(now: number, tick: SimTick): void {
+    this.ticks++;
+    this.durations.push(tick.ms);
+    this.maxSubrequests = Math.max(this.maxSubrequests, tick.subrequests);
+    this.maxD1Queries = Math.max(this.maxD1Queries, tick.d1Queries);
+    if (tick.outcome !== "ok" && tick.outcome !== "skipped") this.problems.push({ at: now, outcome: tick.outcome });
+    this.metered = tick.spendMicro;
+    const day = budgetDay(now, this.tz);
+    const before = this.dayLevels.get(day) ?? 0;
+    if (tick.level !== null && tick.level > before) {
+      for (let l = before + 1; l <= tick.level; l++) this.crossings.push({ level: LEVEL_NAMES[l] as string, at: iso(now) });
+      this.dayLevels.set(day, tick.level);
+    }
+    this.level = this.dayLevels.get(day) ?? 0;
+    for (const a of tick.actions) {
+      this.actions.push({ at: iso(now), action: a.kind, endpoint: a.endpoint, reason: a.reason });
+      if (a.status !== "done") continue;
+      if (a.kind === "pause") this.pauses.push(now);
+      const change = a.change as { type?: string; mode?: RouteState["mode"]; fallback?: string | null };
+      if (change.type === "route" && change.mode) this.routes.set(a.endpoint, { mode: change.mode, fallback: change.fallback ?? null });
+    }
+    for (const e of tick.events) if (e.type === "alert") this.alerts.push({ at: iso(now), kind: e.kind, endpoint: e.endpoint });
+  }
+
+  medianMs(): number {
+    const sorted = [...this.durations].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  }
+}
+
 export async function simulate(options: SimulateOptions): Promise<Simulation> {
   const { policy, trace } = options;
   const problems = traceProblems(trace, policy);
@@ -179,25 +231,12 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   } finally {
     await bare.emulator.close();
   }
-  const coldStartsWithout = bare.model.coldStarts();
 
-  // With the guardrail: the same fleet, and a guard tick every tickMs.
+  // With the guardrail: the same fleet, and a guard tick every tickMs (before the step's traffic, as the cron fires on the minute).
   const run = await startRun(trace, start);
-  let host: TickHost | undefined;
+  const log = new TickLog(tz);
   const records: StepRecord[] = [];
-  const crossings: SimulationResult["crossings"] = [];
-  const actions: SimulationResult["actions"] = [];
-  const alerts: SimulationResult["alerts"] = [];
-  const pauses: number[] = [];
-  const tickProblems: Simulation["tickProblems"] = [];
-  const tickTimes: number[] = [];
-  const dayLevels = new Map<string, number>();
-  const routes = new Map<string, RouteState>();
-  let maxSubrequests = 0;
-  let maxD1Queries = 0;
-  let ticks = 0;
-  let metered: number | null = null;
-  let level = 0;
+  let host: TickHost | undefined;
   try {
     host = await startTickHost({ hfBase: run.emulator.url, hfToken: SIM_TOKEN });
     const withDay = dayMeter(tz, start);
@@ -205,17 +244,22 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     for (let k = 0; k < total; k++) {
       const now = start + k * stepMs;
       if (now >= nextTick) {
-        const tick = await host.tick(now, policy);
-        ticks++;
+        log.absorb(now, await host.tick(now, policy));
         nextTick = now + tickMs;
-        absorbTick(now, tick);
       }
-      const figures = run.model.step(now, stepMs, demandAt(k), routes);
+      const figures = run.model.step(now, stepMs, demandAt(k), log.routes);
       run.clock.now = now + stepMs;
       const bill = run.bill();
       const { day, dayMicro } = withDay(run.clock.now, bill);
-      const withoutPoint = withoutPoints[k] as RunPoint;
-      records.push({ at: run.clock.now, day, without: withoutPoint, with: pointOf(figures, bill, dayMicro), meteredMicro: metered, level });
+      const without = withoutPoints[k] as RunPoint;
+      records.push({
+        at: run.clock.now,
+        day,
+        without,
+        with: pointOf(figures, bill, dayMicro),
+        meteredMicro: log.metered,
+        level: log.level,
+      });
       options.onProgress?.(k + 1, total);
     }
   } finally {
@@ -223,46 +267,22 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     await run.emulator.close();
   }
 
-  function absorbTick(now: number, tick: SimTick) {
-    maxSubrequests = Math.max(maxSubrequests, tick.subrequests);
-    maxD1Queries = Math.max(maxD1Queries, tick.d1Queries);
-    tickTimes.push(tick.ms);
-    if (tick.outcome !== "ok" && tick.outcome !== "skipped") tickProblems.push({ at: now, outcome: tick.outcome });
-    metered = tick.spendMicro;
-    const day = budgetDay(now, tz);
-    const before = dayLevels.get(day) ?? 0;
-    if (tick.level !== null && tick.level > before) {
-      for (let l = before + 1; l <= tick.level; l++) crossings.push({ level: LEVEL_NAMES[l] as string, at: iso(now) });
-      dayLevels.set(day, tick.level);
-    }
-    level = dayLevels.get(day) ?? 0;
-    for (const a of tick.actions) {
-      actions.push({ at: iso(now), action: a.kind, endpoint: a.endpoint, reason: a.reason });
-      if (a.status !== "done") continue;
-      if (a.kind === "pause") pauses.push(now);
-      const change = a.change as { type?: string; mode?: RouteState["mode"]; fallback?: string | null };
-      if (change.type === "route" && change.mode) routes.set(a.endpoint, { mode: change.mode, fallback: change.fallback ?? null });
-    }
-    for (const e of tick.events) if (e.type === "alert") alerts.push({ at: iso(now), kind: e.kind, endpoint: e.endpoint });
-  }
-
   const billCrossings = {
     without: crossingsOf(records, "without", start, policy, budgetMicro),
     with: crossingsOf(records, "with", start, policy, budgetMicro),
   };
-  const shutdowns = shutdownResponses(records, billCrossings.with, pauses, budgetMicro, policy, stepMs, tickMs);
+  const shutdowns = shutdownResponses(records, billCrossings.with, log.pauses, budgetMicro, policy, stepMs, tickMs);
   const last = records.at(-1);
   const peakDay = records.reduce((m, r) => Math.max(m, r.with.dayMicro), 0);
-  const sorted = [...tickTimes].sort((a, b) => a - b);
   return {
     result: {
       spend_without_usd: usd(last?.without.billMicro ?? 0),
       spend_with_usd: usd(last?.with.billMicro ?? 0),
       budget_usd: policy.budget.daily_usd,
       peak_ratio: Number((peakDay / budgetMicro).toFixed(4)),
-      crossings,
-      actions,
-      alerts,
+      crossings: log.crossings,
+      actions: log.actions,
+      alerts: log.alerts,
       overshoot_usd: usd(shutdowns.reduce((s, x) => s + x.overshootUsd * 1e6, 0)),
       cold_starts: run.model.coldStarts(),
     },
@@ -270,12 +290,12 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     start,
     stepMs,
     tickMs,
-    ticks,
+    ticks: log.ticks,
     billCrossings,
     shutdowns,
-    coldStartsWithout,
-    tickProblems,
-    tickStats: { maxSubrequests, maxD1Queries, medianMs: sorted[Math.floor(sorted.length / 2)] ?? 0 },
+    coldStartsWithout: bare.model.coldStarts(),
+    tickProblems: log.problems,
+    tickStats: { maxSubrequests: log.maxSubrequests, maxD1Queries: log.maxD1Queries, medianMs: log.medianMs() },
   };
 }
 
