@@ -5,9 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parsePolicy } from "../src/policy/index.ts";
-import { localClock } from "../src/sim/local-time.ts";
-import { scenarioNamed, withScenarioSettings } from "../src/sim/scenarios/index.ts";
-import { simulate } from "../src/sim/simulate.ts";
+import { localClock, scenarioNamed, simulate, withScenarioSettings } from "../src/sim/index.ts";
 import type { SummaryRow } from "./run.ts";
 
 export default async function detectionBench() {

@@ -183,6 +183,13 @@ export default async function tickBench() {
       value: `${r.action_tick.ms} ms, ${r.action_tick.actions}, ${r.action_tick.subrequests}, ${r.action_tick.d1_queries}`,
     },
   ]);
+  const largest = rows.at(-1);
+  if (largest) {
+    summary.push({
+      metric: `tick, ${largest.endpoints.toLocaleString("en-US")} endpoints (normal): where the CPU goes (V8 profile, self time)`,
+      value: largest.steady_tick.hot_spots.map((h) => `${h.fn} ${Math.round(h.share * 100)} %`).join(", "),
+    });
+  }
   summary.push({
     metric: "Workers limits (Free / Paid): endpoints observable per tick; actions per tick before the D1 query limit",
     value: `${limits.observe_free_max_endpoints} / ${limits.observe_paid_max_endpoints.toLocaleString("en-US")}; ${limits.actions_per_tick_free} / ${limits.actions_per_tick_paid}`,

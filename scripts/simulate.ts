@@ -5,11 +5,19 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Policy, parsePolicy } from "../src/policy/index.ts";
-import { renderChart } from "../src/sim/chart.ts";
-import { renderCsv, renderTable } from "../src/sim/report.ts";
-import { SCENARIOS, scenarioNamed, withScenarioSettings } from "../src/sim/scenarios/index.ts";
-import { type Simulation, simulate } from "../src/sim/simulate.ts";
-import { parseTrace, type Trace, traceProblems } from "../src/sim/trace.ts";
+import {
+  parseTrace,
+  renderChart,
+  renderCsv,
+  renderTable,
+  SCENARIOS,
+  type Simulation,
+  scenarioNamed,
+  simulate,
+  type Trace,
+  traceProblems,
+  withScenarioSettings,
+} from "../src/sim/index.ts";
 
 const USAGE = `usage: npm run simulate -- --policy FILE (--scenario NAME | --trace FILE) [options]
 

@@ -1,0 +1,11 @@
+// The simulator's public surface, for scripts/simulate.ts and the benchmarks. The HF API emulator
+// (emulator.ts) and the demo fleet are imported directly by the tests and `npm start`.
+export { renderChart } from "./chart.ts";
+export { AUTOSCALER, FleetModel } from "./fleet-model.ts";
+export { isoInZone, localClock } from "./local-time.ts";
+export { renderCsv, renderTable } from "./report.ts";
+export { type SimulationResult, simulationResultSchema } from "./result.ts";
+export { SCENARIOS, type Scenario, scenarioNamed, withScenarioSettings } from "./scenarios/index.ts";
+export { type Simulation, simulate } from "./simulate.ts";
+export { startTickHost, type TickHost } from "./tick-host.ts";
+export { parseTrace, type Trace, traceProblems, validateTrace } from "./trace.ts";
