@@ -16,6 +16,9 @@
 // - with no traffic and nothing waiting it drops to its floor at once, which starts HF's scale-to-zero
 //   timer (the emulator scales to zero after scale_to_zero_timeout_minutes when min_replicas is 0);
 // - traffic to an endpoint scaled to zero wakes it with one replica: a cold start.
+// Each step's traffic goes to the emulator's open-metrics (request rate, 5xx share, pending requests,
+// hardware usage), which the guardrail reads as it reads HF's. No latency is exported: the model's only
+// latency is the service time 1 / capacity, an artefact of how capacity is given, not a measurement.
 import type { RouteMode } from "../core/types.ts";
 import type { Emulator, RawEndpoint } from "./emulator.ts";
 
@@ -28,8 +31,8 @@ export const AUTOSCALER = {
   holdMs: 300_000,
 } as const;
 
-/** What the model needs of the emulator: read an endpoint, set the autoscaler's demand. */
-export type FleetControl = Pick<Emulator, "endpoint" | "setReplicas">;
+/** What the model needs of the emulator: read an endpoint, set the autoscaler's demand, report the traffic. */
+export type FleetControl = Pick<Emulator, "endpoint" | "setReplicas" | "setTraffic">;
 
 export interface ModelEndpoint {
   namespace: string;
@@ -224,6 +227,14 @@ export class FleetModel {
     if (e.billable === 0 && billable > 0) e.coldStarts++;
     e.billable = billable;
     const ready = AWAKE.has(raw.status.state) ? raw.status.readyReplica : 0;
+    const utilisation = ready > 0 ? Math.min(1, f.servedRps / (ready * e.spec.capacityRps)) : 0;
+    this.control.setTraffic(e.spec.namespace, e.spec.name, {
+      rps: f.demandRps,
+      errorRate: f.demandRps > 0 ? Math.min(1, f.failedRps / f.demandRps) : 0,
+      pending: e.queue + f.servedRps / e.spec.capacityRps,
+      usagePct: utilisation * 100,
+      p95Ms: null,
+    });
     return {
       state: raw.status.state,
       demandRps: f.demandRps,
@@ -232,7 +243,7 @@ export class FleetModel {
       reroutedRps: f.reroutedRps,
       queued: e.queue,
       pendingPerReplica: f.pending,
-      utilisation: ready > 0 ? Math.min(1, f.servedRps / (ready * e.spec.capacityRps)) : 0,
+      utilisation,
       readyReplicas: ready,
       targetReplicas: raw.status.targetReplica,
       billableReplicas: billable,

@@ -1,40 +1,21 @@
 // Instants shown in the policy's time zone: the simulator's table, CSV and scenario start times.
+import { type LocalParts, localParts } from "../core/index.ts";
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function partsOf(ms: number, tz: string): Record<string, string> {
-  let f = formatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-CA", {
-      timeZone: tz,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-      timeZoneName: "longOffset",
-    });
-    formatters.set(tz, f);
-  }
-  const out: Record<string, string> = {};
-  for (const p of f.formatToParts(new Date(ms))) if (p.type !== "literal") out[p.type] = p.value;
-  return out;
-}
+const two = (n: number) => String(n).padStart(2, "0");
+const sameDay = (a: LocalParts, b: LocalParts) => a.year === b.year && a.month === b.month && a.day === b.day;
 
 /** `2026-04-14T00:00:00-04:00`: ISO 8601 with the zone's offset at that instant. */
 export function isoInZone(ms: number, tz: string): string {
-  const p = partsOf(ms, tz);
-  const offset = (p.timeZoneName ?? "GMT").replace("GMT", "") || "+00:00";
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset}`;
+  const p = localParts(ms, tz);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const offset = Math.round((wall - Math.floor(ms / 1000) * 1000) / 60_000);
+  const sign = offset < 0 ? "-" : "+";
+  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
 }
 
 /** `14:05` (and the date when it is not `sameDayAs`'s). */
 export function localClock(ms: number, tz: string, sameDayAs?: number): string {
-  const p = partsOf(ms, tz);
-  const hm = `${p.hour}:${p.minute}`;
-  if (sameDayAs === undefined) return hm;
-  const q = partsOf(sameDayAs, tz);
-  return p.year === q.year && p.month === q.month && p.day === q.day ? hm : `${p.year}-${p.month}-${p.day} ${hm}`;
+  const p = localParts(ms, tz);
+  const hm = `${two(p.hour)}:${two(p.minute)}`;
+  return sameDayAs === undefined || sameDay(p, localParts(sameDayAs, tz)) ? hm : `${p.year}-${two(p.month)}-${two(p.day)} ${hm}`;
 }

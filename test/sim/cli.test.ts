@@ -81,7 +81,9 @@ describe("npm run simulate", () => {
     expect(result.actions).toEqual([
       { at: "2026-04-13T23:12:00.000Z", action: "scale_down", endpoint: "acme/llm", reason: expect.stringContaining("maxReplica 4 -> 1") },
     ]);
-    expect(result.alerts).toEqual([{ at: "2026-04-13T23:12:00.000Z", kind: "budget_level", endpoint: null }]);
+    expect(result.alerts).toContainEqual({ at: "2026-04-13T23:12:00.000Z", kind: "budget_level", endpoint: null });
+    // The first tick already forecasts the day: $10/h for the 22 hours left is far past every threshold.
+    expect(result.alerts[0]).toEqual({ at: "2026-04-13T22:00:00.000Z", kind: "forecast", endpoint: null });
 
     const csv = readFileSync(join(out, "simulation.csv"), "utf8").trim().split("\n");
     expect(csv[0]).toBe(

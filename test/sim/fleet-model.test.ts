@@ -112,4 +112,20 @@ describe("the fleet model's autoscaler", () => {
     expect(f.of(figures, "llm")).toMatchObject({ demandRps: 1, servedRps: 1, reroutedRps: 2, failedRps: 0 });
     expect(f.of(figures, "cpu")).toMatchObject({ demandRps: 3, servedRps: 3 });
   });
+
+  it("reports each step's traffic in the endpoint's open-metrics: requests, pending, hardware usage", async () => {
+    const f = fleet("metrics", [{ ...base, name: "llm", minReplica: 1, maxReplica: 1, replicas: 1, capacityRps: 4 }]);
+    f.play(2, { llm: 2 });
+    const res = await fetch(`${emulator.url}/v2/endpoint/metrics/llm/open-metrics`, {
+      headers: { authorization: `Bearer ${emulator.token}` },
+    });
+    const text = await res.text();
+    const sum = (metric: string) =>
+      [...text.matchAll(new RegExp(`^${metric}\\{[^}]*\\} ([\\d.]+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+    // Two minutes at 2 rps, all served by one replica of 4 rps: 240 requests, half of it busy, one in flight.
+    expect(sum("http_requests")).toBe(240);
+    expect(sum("gpu_usage_percent")).toBe(50);
+    expect(sum("pending_requests")).toBe(0.5);
+    expect(text).not.toContain("latency_distribution");
+  });
 });

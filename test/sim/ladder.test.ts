@@ -67,7 +67,7 @@ describe("scenario death-spiral", () => {
   });
 
   // A tick a minute: the guardrail counts cold starts from what its ticks see, and bursts come every 5 minutes.
-  it.skip("raises a `cold_starts` alert (more than 10 an hour) on the thrashing endpoint [waits for issue 3]", async () => {
+  it("raises a `cold_starts` alert (more than 10 an hour) on the thrashing endpoint", async () => {
     const { sim } = await runScenario("death-spiral", { tickMinutes: 1, hours: 2 });
     expect(sim.result.alerts).toContainEqual(expect.objectContaining({ kind: "cold_starts", endpoint: `${NS}/llm-70b` }));
   });

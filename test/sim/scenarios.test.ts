@@ -1,7 +1,6 @@
 // Built-in scenarios that stay near or under budget, run through the real guard tick (workerd, D1, the
-// HF client against the emulator). Outcomes that need the anomaly triggers of issue 3 (runaway scaling,
-// request spike, utilisation) are written below as `it.skip`, named for what they wait on: remove the
-// `.skip` when the trigger lands.
+// HF client against the emulator, which serves the fleet model's traffic as open-metrics): the ladder's
+// outcome and the anomaly trigger each scenario is about.
 import { describe, expect, it } from "vitest";
 import { NS, peakReplicas, runScenario } from "../fixtures/scenarios.ts";
 
@@ -27,9 +26,7 @@ describe("scenario gpu-for-small-model", () => {
     expect(utilisation).toBeLessThan(0.05);
   });
 
-  // Waits for issue 3's utilisation trigger, and for the simulator to feed the fleet model's traffic to the
-  // emulator's open-metrics (src/sim/simulate.ts, where the model's figures are produced each step).
-  it.skip("recommends right-sizing to CPU: an `underutilized` alert on the GPU endpoint [waits for issue 3]", async () => {
+  it("recommends right-sizing to CPU: an `underutilized` alert on the GPU endpoint", async () => {
     const { sim } = await runScenario("gpu-for-small-model", { tickMinutes: 10, hours: 3 });
     expect(sim.result.alerts).toContainEqual(expect.objectContaining({ kind: "underutilized", endpoint: `${NS}/sentiment-bert` }));
   });
@@ -50,7 +47,7 @@ describe("scenario runaway-scaling", () => {
     expect(sim.result.spend_with_usd).toBeLessThan(sim.result.spend_without_usd - 50);
   });
 
-  it.skip("raises a `runaway_scaling` alert soon after the replicas pass expected_max_replicas (4) [waits for issue 3]", async () => {
+  it("raises a `runaway_scaling` alert soon after the replicas pass expected_max_replicas (4)", async () => {
     const { sim } = await runScenario("runaway-scaling", { tickMinutes: 5, hours: 3 });
     const alert = sim.result.alerts.find((a) => a.kind === "runaway_scaling");
     expect(alert?.endpoint).toBe(`${NS}/embed-batch`);
@@ -68,8 +65,8 @@ describe("scenario traffic-spike", () => {
     expect(sim.result.spend_with_usd).toBeLessThan(sim.result.spend_without_usd);
   });
 
-  // Waits for issue 3's trigger, and for the simulator to feed request rates to the emulator's open-metrics.
-  it.skip("raises a `request_spike` alert soon after 10:00, when the rate passes 5x normal [waits for issue 3]", async () => {
+  // The baseline is the fallback median of the last 6 hours (no history yet): the morning's normal rate.
+  it("raises a `request_spike` alert soon after 10:00, when the rate passes 5x normal", async () => {
     const { sim } = await runScenario("traffic-spike", { tickMinutes: 5, hours: 11 });
     const alert = sim.result.alerts.find((a) => a.kind === "request_spike");
     expect(alert?.endpoint).toBe(`${NS}/chat`);

@@ -1,4 +1,6 @@
-// steady: a well-sized fleet on an ordinary day, about 40 % of the budget. Nothing should fire.
+// steady: a well-sized fleet on an ordinary day, about 40 % of the budget. Nothing should fire. The daily
+// swing stays under 2x per endpoint: on a first day, with no history yet, the spend-spike trigger's
+// fallback baseline is the night, and a fleet that doubles every morning would read as a spike.
 import { scenario } from "./kind.ts";
 import { diurnal, jitter, seeded } from "./shapes.ts";
 
@@ -15,7 +17,7 @@ export const steady = scenario({
       maxReplicas: 6,
       capacityRps: 2,
       coldStartMinutes: 4,
-      demand: jitter(diurnal(1.2, 5.5), 0.05, random),
+      demand: jitter(diurnal(2.6, 4.4), 0.05, random),
     },
     {
       name: "embeddings",
@@ -23,13 +25,13 @@ export const steady = scenario({
       maxReplicas: 3,
       capacityRps: 25,
       coldStartMinutes: 2,
-      demand: jitter(diurnal(4, 28), 0.05, random),
+      demand: jitter(diurnal(4, 18), 0.05, random),
     },
     {
       name: "classifier-cpu",
       hardware: "cpu",
       maxReplicas: 2,
-      capacityRps: 4,
+      capacityRps: 1,
       coldStartMinutes: 1,
       demand: jitter(diurnal(0.3, 1.5), 0.05, random),
     },
