@@ -1,10 +1,11 @@
 // Tick inside workerd against the emulator: the real runTick (bundled into a Worker, run by Miniflare
 // with a real local D1 and the real migrations) observing 10, 100 and 1,000 endpoints through the real
-// HF client over HTTP. Per tick: wall time, outbound subrequests and D1 queries, for a normal tick and
-// for the heaviest one (spend past 200 %: an action on every endpoint); for a normal tick also its CPU
-// (workerd's, from /proc: an upper bound) and where the Worker's isolate spends it (V8 profile).
+// HF client over HTTP. Per tick: wall time, outbound subrequests (by kind) and D1 queries, for a normal
+// tick and for the heaviest one (spend past 200 %: every endpoint due an action, the blast radius deciding
+// how many happen); for a normal tick also its CPU (workerd's, from /proc: an upper bound) and where the
+// Worker's isolate spends it (V8 profile).
 import { readdirSync, readFileSync } from "node:fs";
-import { type EndpointSpec, startEmulator } from "../src/sim/emulator.ts";
+import { type Emulator, type EndpointSpec, startEmulator } from "../src/sim/emulator.ts";
 import { startTickHost } from "../src/sim/tick-host.ts";
 import type { SimTick } from "../src/sim/tick-worker.ts";
 import type { SummaryRow } from "./run.ts";
@@ -60,139 +61,168 @@ function workerdCpuMs(): number | null {
   }
 }
 
-export default async function tickBench() {
-  const T0 = Date.UTC(2026, 3, 14, 12, 0);
-  let now = T0;
-  const emulator = await startEmulator({ now: () => now });
-  const rows: Array<{
-    endpoints: number;
-    first_tick: { ms: number; subrequests: number; d1_queries: number };
-    steady_tick: {
-      ms: number;
-      wall_ms: number;
-      workerd_cpu_ms: number | null;
-      subrequests: number;
-      d1_queries: number;
-      /** where the tick worker's isolate spends its time, as shares of the profiled busy time */
-      hot_spots: Array<{ fn: string; share: number }>;
-    };
-    action_tick: { ms: number; actions: number; subrequests: number; d1_queries: number };
-  }> = [];
+interface TickFigures {
+  ms: number;
+  subrequests: number;
+  /** listing pages, price catalog, open-metrics reads, actions */
+  by_kind: SimTick["subrequestsByKind"];
+  d1_queries: number;
+}
+
+interface SizeRow {
+  endpoints: number;
+  /** the first tick: also fetches the price catalog (then cached for an hour) */
+  first_tick: TickFigures;
+  normal_tick: TickFigures & {
+    wall_ms: number;
+    workerd_cpu_ms: number | null;
+    /** where the tick worker's isolate spends its time, as shares of the profiled busy time */
+    hot_spots: Array<{ fn: string; share: number }>;
+  };
+  /** spend past 200 %: every endpoint is due an action; the blast radius decides how many happen */
+  action_tick: TickFigures & { actions: number };
+}
+
+const figures = (t: SimTick): TickFigures => ({
+  ms: t.ms,
+  subrequests: t.subrequests,
+  by_kind: t.subrequestsByKind,
+  d1_queries: t.d1Queries,
+});
+const kinds = (f: TickFigures) =>
+  `${f.by_kind.list} list + ${f.by_kind.catalog} catalog + ${f.by_kind.metrics} metrics + ${f.by_kind.action} actions`;
+
+async function measureSize(emulator: Emulator, clock: { now: number }, n: number): Promise<SizeRow> {
+  const ns = `bench-${n}`;
+  emulator.reset(ns, { endpoints: fleet(n) });
+  const host = await startTickHost({ hfBase: emulator.url, hfToken: emulator.token, profile: true });
+  const policy = (budget: number) => ({ mode: "enforce", budget: { daily_usd: budget, timezone: "UTC" }, hf: { namespaces: [ns] } });
   try {
-    for (const n of SIZES) {
-      const ns = `bench-${n}`;
-      now = T0;
-      emulator.reset(ns, { endpoints: fleet(n) });
-      const host = await startTickHost({ hfBase: emulator.url, hfToken: emulator.token, profile: true });
-      try {
-        const policy = (budget: number) => ({ mode: "enforce", budget: { daily_usd: budget, timezone: "UTC" }, hf: { namespaces: [ns] } });
-        const first = await host.tick(now, policy(1_000_000));
-        const steady: Array<SimTick & { wall: number }> = [];
-        const cpuBefore = workerdCpuMs();
-        for (let i = 0; i < STEADY_TICKS; i++) {
-          now += MIN;
-          const t = performance.now();
-          const tick = await host.tick(now, policy(1_000_000));
-          steady.push({ ...tick, wall: performance.now() - t });
-          if (tick.outcome !== "ok") throw new Error(`steady tick for ${n} endpoints: ${tick.outcome}`);
-        }
-        const cpuAfter = workerdCpuMs();
-        // The same ticks again under the profiler (kept apart: profiling slows the isolate down).
-        const profiled: Array<{ cpuMs: number; selfMs: Record<string, number> }> = [];
-        for (let i = 0; i < STEADY_TICKS; i++) {
-          now += MIN;
-          profiled.push(await host.profiledTick(now, policy(1_000_000)));
-        }
-        const self = new Map<string, number>();
-        for (const p of profiled) for (const [fn, ms] of Object.entries(p.selfMs)) self.set(fn, (self.get(fn) ?? 0) + ms);
-        const busy = profiled.reduce((sum, p) => sum + p.cpuMs, 0);
-        // A budget of one cent: the next tick is past 200 % and acts on every endpoint.
-        now += MIN;
-        const heavy = await host.tick(now, policy(0.01));
-        rows.push({
-          endpoints: n,
-          first_tick: { ms: first.ms, subrequests: first.subrequests, d1_queries: first.d1Queries },
-          steady_tick: {
-            ms: median(steady.map((s) => s.ms)),
-            wall_ms: Number(median(steady.map((s) => s.wall)).toFixed(1)),
-            workerd_cpu_ms: cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / STEADY_TICKS),
-            subrequests: median(steady.map((s) => s.subrequests)),
-            d1_queries: median(steady.map((s) => s.d1Queries)),
-            hot_spots: [...self]
-              .filter(([fn]) => !fn.startsWith("("))
-              .sort((a, b) => b[1] - a[1])
-              .slice(0, 3)
-              .map(([fn, ms]) => ({ fn, share: Number((ms / busy).toFixed(2)) })),
-          },
-          action_tick: { ms: heavy.ms, actions: heavy.actions.length, subrequests: heavy.subrequests, d1_queries: heavy.d1Queries },
-        });
-      } finally {
-        await host.close();
-      }
+    const first = await host.tick(clock.now, policy(1_000_000));
+    const normal: Array<SimTick & { wall: number }> = [];
+    const cpuBefore = workerdCpuMs();
+    for (let i = 0; i < STEADY_TICKS; i++) {
+      clock.now += MIN;
+      const t = performance.now();
+      const tick = await host.tick(clock.now, policy(1_000_000));
+      normal.push({ ...tick, wall: performance.now() - t });
+      if (tick.outcome !== "ok") throw new Error(`normal tick for ${n} endpoints: ${tick.outcome}`);
     }
+    const cpuAfter = workerdCpuMs();
+    // The same ticks again under the profiler, kept apart: profiling slows the isolate down.
+    const self = new Map<string, number>();
+    let busy = 0;
+    for (let i = 0; i < STEADY_TICKS; i++) {
+      clock.now += MIN;
+      const p = await host.profiledTick(clock.now, policy(1_000_000));
+      busy += p.cpuMs;
+      for (const [fn, ms] of Object.entries(p.selfMs)) self.set(fn, (self.get(fn) ?? 0) + ms);
+    }
+    // A budget of one cent: the next tick is past 200 %.
+    clock.now += MIN;
+    const heavy = await host.tick(clock.now, policy(0.01));
+    const mid = [...normal].sort((a, b) => a.ms - b.ms)[Math.floor(normal.length / 2)] as SimTick;
+    return {
+      endpoints: n,
+      first_tick: figures(first),
+      normal_tick: {
+        ...figures(mid),
+        wall_ms: Number(median(normal.map((t) => t.wall)).toFixed(1)),
+        workerd_cpu_ms: cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / STEADY_TICKS),
+        hot_spots: [...self]
+          .filter(([fn]) => !fn.startsWith("("))
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3)
+          .map(([fn, ms]) => ({ fn, share: Number((ms / busy).toFixed(2)) })),
+      },
+      action_tick: { ...figures(heavy), actions: heavy.actions.length },
+    };
+  } finally {
+    await host.close();
+  }
+}
+
+export default async function tickBench() {
+  const clock = { now: Date.UTC(2026, 3, 14, 12, 0) };
+  const emulator = await startEmulator({ now: () => clock.now });
+  const rows: SizeRow[] = [];
+  try {
+    for (const n of SIZES) rows.push(await measureSize(emulator, clock, n));
   } finally {
     await emulator.close();
   }
 
-  console.log(
-    "endpoints   first tick (ms, subreq, D1)   normal tick (ms, subreq, D1)   past 200 % (ms, actions, subreq, D1)   normal tick, workerd CPU",
-  );
+  console.log("endpoints   tick        wall     subrequests                                              D1 queries   workerd CPU");
   for (const r of rows) {
-    const f = r.first_tick;
-    const s = r.steady_tick;
-    const a = r.action_tick;
-    console.log(
-      `${String(r.endpoints).padStart(9)}   ${`${f.ms} ms, ${f.subrequests}, ${f.d1_queries}`.padEnd(28)}  ${`${s.ms} ms, ${s.subrequests}, ${s.d1_queries}`.padEnd(29)}  ${`${a.ms} ms, ${a.actions}, ${a.subrequests}, ${a.d1_queries}`.padEnd(36)}  <= ${s.workerd_cpu_ms ?? "?"} ms`,
-    );
+    for (const [label, f] of [
+      ["first", r.first_tick],
+      ["normal", r.normal_tick],
+      ["past 200 %", r.action_tick],
+    ] as const) {
+      const cpu = f === r.normal_tick ? `<= ${r.normal_tick.workerd_cpu_ms ?? "?"} ms` : "";
+      console.log(
+        `${String(r.endpoints).padStart(9)}   ${label.padEnd(10)}  ${`${f.ms} ms`.padStart(8)} ${`${f.subrequests} (${kinds(f)})`.padEnd(56)} ${String(f.d1_queries).padStart(10)}   ${cpu}`,
+      );
+    }
   }
-  const base = rows[0]?.steady_tick.d1_queries ?? 0;
-  const perAction =
-    rows.length > 0 ? ((rows.at(-1)?.action_tick.d1_queries ?? 0) - base) / Math.max(1, rows.at(-1)?.action_tick.actions ?? 1) : 0;
-  const limits = {
-    observe_free_max_endpoints: (LIMITS.free.subrequests - 1) * PAGE,
-    observe_paid_max_endpoints: (LIMITS.paid.subrequests - 1) * PAGE,
-    d1_queries_per_action: Number(perAction.toFixed(2)),
-    actions_per_tick_free: Math.floor((LIMITS.free.d1 - base) / perAction),
-    actions_per_tick_paid: Math.floor((LIMITS.paid.d1 - base) / perAction),
-  };
-  console.log(
-    `observation: one subrequest per page of ${PAGE} endpoints (plus the price catalog once an hour): Free's ${LIMITS.free.subrequests} ` +
-      `subrequests cover ${limits.observe_free_max_endpoints} endpoints, Paid's ${LIMITS.paid.subrequests.toLocaleString("en-US")} cover ${limits.observe_paid_max_endpoints.toLocaleString("en-US")}.`,
-  );
-  console.log(
-    `acting: ${limits.d1_queries_per_action} D1 queries and one HF call per action on top of ${base} queries: Free's ${LIMITS.free.d1} D1 queries allow ` +
-      `${limits.actions_per_tick_free} actions in a tick, Paid's ${LIMITS.paid.d1.toLocaleString("en-US")} allow ${limits.actions_per_tick_paid}.`,
-  );
   for (const r of rows) {
     console.log(
       `where a normal tick of ${r.endpoints} endpoints spends its CPU (self time, V8 profile): ` +
-        r.steady_tick.hot_spots.map((h) => `${h.fn} ${Math.round(h.share * 100)} %`).join(", "),
+        r.normal_tick.hot_spots.map((h) => `${h.fn} ${Math.round(h.share * 100)} %`).join(", "),
     );
   }
-  const at = (n: number) => rows.find((r) => r.endpoints === n);
+
+  // Where the Workers limits bind, from what was measured on the largest fleet.
+  const big = rows.at(-1) as SizeRow;
+  const metrics = big.normal_tick.by_kind.metrics;
+  const actions = big.action_tick.actions;
+  const perAction = (big.action_tick.d1_queries - big.normal_tick.d1_queries) / Math.max(1, actions);
+  const observable = (budget: number) => Math.max(0, budget - metrics - actions - 1) * PAGE;
+  const limits = {
+    metrics_reads_per_tick: metrics,
+    actions_per_tick: actions,
+    d1_queries_normal_tick: big.normal_tick.d1_queries,
+    d1_queries_per_action: Number(perAction.toFixed(2)),
+    d1_queries_action_tick: big.action_tick.d1_queries,
+    free_max_endpoints_one_namespace: observable(LIMITS.free.subrequests),
+    paid_max_endpoints_one_namespace: observable(LIMITS.paid.subrequests),
+  };
+  console.log(
+    `limits: a tick reads at most ${metrics} open-metrics and makes at most ${actions} changes (the blast radius), so with one namespace and no ` +
+      `retries Free's ${LIMITS.free.subrequests} subrequests leave room for ${limits.free_max_endpoints_one_namespace} endpoints ` +
+      `(pages of ${PAGE}), Paid's ${LIMITS.paid.subrequests.toLocaleString("en-US")} for ${limits.paid_max_endpoints_one_namespace.toLocaleString("en-US")}; ` +
+      `D1: ${limits.d1_queries_normal_tick} queries, ${limits.d1_queries_per_action} more per action, ${limits.d1_queries_action_tick} in a full action tick ` +
+      `(Free ${LIMITS.free.d1}, Paid ${LIMITS.paid.d1.toLocaleString("en-US")}).`,
+  );
+
   const summary: SummaryRow[] = rows.flatMap((r) => [
     {
-      metric: `tick, ${r.endpoints.toLocaleString("en-US")} endpoints (normal): wall time, subrequests, D1 queries; workerd CPU (upper bound)`,
-      value: `${r.steady_tick.ms} ms, ${r.steady_tick.subrequests}, ${r.steady_tick.d1_queries}; <= ${r.steady_tick.workerd_cpu_ms ?? "?"} ms`,
-      // Listing is paged: observation must cost a page per PAGE endpoints, not a request per endpoint.
-      target: `<= ${Math.ceil(r.endpoints / PAGE) + 1} subrequests (paged)`,
-      ok: Math.max(r.steady_tick.subrequests, r.first_tick.subrequests) <= Math.ceil(r.endpoints / PAGE) + 1,
+      metric: `tick, ${r.endpoints.toLocaleString("en-US")} endpoints, normal: wall time; subrequests; D1 queries; workerd CPU (upper bound)`,
+      value: `${r.normal_tick.ms} ms; ${r.normal_tick.subrequests} (${kinds(r.normal_tick)}); ${r.normal_tick.d1_queries}; <= ${r.normal_tick.workerd_cpu_ms ?? "?"} ms`,
+      // Listing is paged: observing must cost a page per PAGE endpoints, not a request per endpoint.
+      target: `<= ${Math.ceil(r.endpoints / PAGE) + 1} listing subrequests (paged)`,
+      ok: Math.max(r.normal_tick.by_kind.list, r.first_tick.by_kind.list) <= Math.ceil(r.endpoints / PAGE) + 1,
     },
     {
-      metric: `tick, ${r.endpoints.toLocaleString("en-US")} endpoints past 200 %: wall time, actions, subrequests, D1 queries`,
-      value: `${r.action_tick.ms} ms, ${r.action_tick.actions}, ${r.action_tick.subrequests}, ${r.action_tick.d1_queries}`,
+      metric: `tick, ${r.endpoints.toLocaleString("en-US")} endpoints, past 200 %: wall time; actions; subrequests; D1 queries`,
+      value: `${r.action_tick.ms} ms; ${r.action_tick.actions}; ${r.action_tick.subrequests}; ${r.action_tick.d1_queries}`,
     },
   ]);
-  const largest = rows.at(-1);
-  if (largest) {
-    summary.push({
-      metric: `tick, ${largest.endpoints.toLocaleString("en-US")} endpoints (normal): where the CPU goes (V8 profile, self time)`,
-      value: largest.steady_tick.hot_spots.map((h) => `${h.fn} ${Math.round(h.share * 100)} %`).join(", "),
-    });
-  }
-  summary.push({
-    metric: "Workers limits (Free / Paid): endpoints observable per tick; actions per tick before the D1 query limit",
-    value: `${limits.observe_free_max_endpoints} / ${limits.observe_paid_max_endpoints.toLocaleString("en-US")}; ${limits.actions_per_tick_free} / ${limits.actions_per_tick_paid}`,
-  });
-  return { sizes: rows, limits, page_size: PAGE, workers_limits: LIMITS, summary, steady_1000_ms: at(1_000)?.steady_tick.ms ?? null };
+  summary.push(
+    {
+      metric: `tick, ${big.endpoints.toLocaleString("en-US")} endpoints, normal: where the CPU goes (V8 profile, self time)`,
+      value: big.normal_tick.hot_spots.map((h) => `${h.fn} ${Math.round(h.share * 100)} %`).join(", "),
+    },
+    {
+      metric: "endpoints one namespace may hold within the subrequest limit, Free / Paid (full metrics and action tick, no retries)",
+      value: `${limits.free_max_endpoints_one_namespace} / ${limits.paid_max_endpoints_one_namespace.toLocaleString("en-US")}`,
+    },
+    {
+      metric: "D1 queries in a full action tick (Free allows 50, Paid 1,000)",
+      value: String(limits.d1_queries_action_tick),
+      target: "<= 50 (Free)",
+      ok: limits.d1_queries_action_tick <= LIMITS.free.d1,
+    },
+  );
+  return { sizes: rows, limits, page_size: PAGE, workers_limits: LIMITS, summary };
 }

@@ -46,6 +46,7 @@ export interface SimTick {
   /** events recorded by this tick (alerts already seen today are not repeated) */
   events: SimEvent[];
   subrequests: number;
+  subrequestsByKind: Record<SubrequestKind, number>;
   d1Queries: number;
   /** the tick's own duration inside workerd */
   ms: number;
@@ -53,15 +54,28 @@ export interface SimTick {
 
 // The virtual time of the tick being run; the client's price cache ages on it, as it would on the wall clock.
 let virtualNow = 0;
-let client: { key: string; hf: HfClient; count: { n: number } } | undefined;
+/** What an outbound request to the HF API was for: listing, the price catalog, open-metrics, or an action. */
+export type SubrequestKind = "list" | "catalog" | "metrics" | "action";
+
+function kindOf(input: RequestInfo | URL, init?: RequestInit): SubrequestKind {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+  if (url.pathname.endsWith("/open-metrics")) return "metrics";
+  if (url.pathname.startsWith("/v2/provider/")) return "catalog";
+  if (method === "GET" && /^\/v2\/endpoint\/[^/]+\/?$/.test(url.pathname)) return "list";
+  return "action";
+}
+
+let client: { key: string; hf: HfClient; count: { n: number; byKind: Record<SubrequestKind, number> } } | undefined;
 let policyCache: { text: string; result: PolicyResult } | undefined;
 
 function providerFor(env: Env) {
   const key = `${env.HF_API_BASE}\n${env.HF_TOKEN}`;
   if (client?.key !== key) {
-    const count = { n: 0 };
+    const count = { n: 0, byKind: { list: 0, catalog: 0, metrics: 0, action: 0 } };
     const counting: typeof fetch = (input, init) => {
       count.n++;
+      count.byKind[kindOf(input, init)]++;
       return fetch(input, init);
     };
     client = { key, count, hf: new HfClient({ baseUrl: env.HF_API_BASE, token: env.HF_TOKEN, fetch: counting, now: () => virtualNow }) };
@@ -114,6 +128,7 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
   virtualNow = body.now;
   const provider = providerFor(env);
   const startCount = provider.count.n;
+  const startKinds = { ...provider.count.byKind };
   const queries = { n: 0 };
   const started = Date.now();
   const report = await runTick({
@@ -147,6 +162,9 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
       })),
     events: report.events.map((e) => ({ type: e.type, kind: e.kind, severity: e.severity, endpoint: e.endpoint, title: e.title })),
     subrequests: provider.count.n - startCount,
+    subrequestsByKind: Object.fromEntries(
+      Object.entries(provider.count.byKind).map(([k, n]) => [k, n - startKinds[k as SubrequestKind]]),
+    ) as Record<SubrequestKind, number>,
     d1Queries: queries.n,
     ms: Date.now() - started,
   };
