@@ -4,6 +4,7 @@
 //
 // A bench file's default export is an async function returning a JSON-able object; it prints its own
 // table as it goes. Rows it puts in `summary` ({ metric, value, target?, ok? }) make the combined table.
+// The exit code is 1 only when a bench fails to run; a missed target is reported in the table.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { basename, join } from "node:path";
@@ -35,14 +36,11 @@ function machine() {
   };
 }
 
-function summaryOf(name: string, result: unknown): SummaryRow[] {
+function summaryOf(result: unknown): SummaryRow[] {
   if (result && typeof result === "object" && Array.isArray((result as { summary?: unknown }).summary)) {
     return (result as { summary: SummaryRow[] }).summary;
   }
-  // A bench without summary rows: its top-level numbers and strings.
-  return Object.entries((result ?? {}) as Record<string, unknown>)
-    .filter(([, v]) => typeof v === "number" || typeof v === "string")
-    .map(([k, v]) => ({ metric: `${name}: ${k}`, value: String(v) }));
+  return [{ metric: "no summary rows: its own table is printed when it runs, its figures are in bench/results.json", value: "" }];
 }
 
 /** A Markdown table padded as the repository's formatter (biome) writes them. */
@@ -92,7 +90,7 @@ async function main() {
 
   const rows = Object.entries(results)
     .filter(([k]) => k !== "machine")
-    .flatMap(([bench, r]) => summaryOf(bench, r).map((row) => ({ ...row, bench })));
+    .flatMap(([bench, r]) => summaryOf(r).map((row) => ({ ...row, bench })));
   const width = Math.max(...rows.map((r) => r.metric.length), 10);
   console.log(`\n${"bench".padEnd(10)} ${"metric".padEnd(width)} ${"value".padEnd(24)} target`);
   for (const r of rows) {
@@ -109,7 +107,8 @@ async function main() {
     writeFileSync(README, `${readme.slice(0, from + START.length)}\n${markdown(rows, m)}\n${readme.slice(to)}`);
     console.log("updated the table in README.md");
   }
-  if (failed || rows.some((r) => r.ok === false)) process.exitCode = 1;
+  // A missed target is a finding, shown in the table; only a bench that could not run fails the command.
+  if (failed) process.exitCode = 1;
 }
 
 await main();
