@@ -48,9 +48,18 @@ export function localParts(ms: number, tz: string): LocalParts {
 
 /** The budget day containing instant `ms`, as `YYYY-MM-DD` in `tz`. */
 export function budgetDay(ms: number, tz: string): string {
+  // A tick asks for the same instant once per endpoint; Intl's formatToParts is the costly part.
+  if (lastDay.ms === ms && lastDay.tz === tz) return lastDay.day;
   const p = localParts(ms, tz);
-  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+  const day = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
+  lastDay = { ms, tz, day };
+  return day;
 }
+
+let lastDay: { ms: number; tz: string; day: string } = { ms: Number.NaN, tz: "", day: "" };
+
+/** Memo of startOfDay: a pure function of (day, tz), asked for once per endpoint per tick. */
+const dayStarts = new Map<string, number>();
 
 /**
  * First instant (ms, whole seconds) of the budget day `day` (`YYYY-MM-DD`) in `tz`.
@@ -58,6 +67,16 @@ export function budgetDay(ms: number, tz: string): string {
  * days whose midnight does not exist because of a DST jump.
  */
 export function startOfDay(day: string, tz: string): number {
+  const key = `${day}|${tz}`;
+  const known = dayStarts.get(key);
+  if (known !== undefined) return known;
+  const start = searchStartOfDay(day, tz);
+  if (dayStarts.size >= 256) dayStarts.clear();
+  dayStarts.set(key, start);
+  return start;
+}
+
+function searchStartOfDay(day: string, tz: string): number {
   const [y, m, d] = day.split("-").map(Number) as [number, number, number];
   const naive = Date.UTC(y, m - 1, d);
   let lo = naive - 15 * 3_600_000; // budgetDay(lo) < day
