@@ -25,7 +25,17 @@ function spared(level: number, over: Partial<Alert> = {}): Alert {
 }
 
 /** Runs ticks through trackConditions, carrying the rows like the store would. */
-function ticks(steps: Array<{ alerts: Alert[]; observed?: string[]; complete?: boolean; newKeys?: string[] }>, recovery = true) {
+function ticks(
+  steps: Array<{
+    alerts: Alert[];
+    observed?: string[];
+    complete?: boolean;
+    newKeys?: string[];
+    acked?: Alert[];
+    acks?: Map<string, number>;
+  }>,
+  recovery = true,
+) {
   let rows: ConditionRow[] = [];
   const out = steps.map((s, i) => {
     const input: ConditionInput = {
@@ -35,6 +45,8 @@ function ticks(steps: Array<{ alerts: Alert[]; observed?: string[]; complete?: b
       observed: new Set(s.observed ?? ["acme/vip"]),
       complete: s.complete ?? true,
       recovery,
+      ...(s.acked ? { acked: s.acked } : {}),
+      ...(s.acks ? { acks: s.acks } : {}),
     };
     const res = trackConditions(rows, input);
     const byKey = new Map(rows.map((r) => [r.key, r]));
@@ -126,6 +138,42 @@ describe("alert conditions", () => {
       [],
     ]);
     expect(out[3]?.events[0]).toMatchObject({ title: "Critical endpoint acme/vip left running (level 1) (again)", severity: "warning" });
+  });
+
+  it("keeps an acked condition active without a recovery; it recovers once when it really clears", () => {
+    const acks = new Map([["critical_endpoint_spared:acme/vip:1", 1 * MIN]]); // acked after the first tick
+    const { out, rows } = ticks([
+      { alerts: [spared(1)], newKeys: [spared(1).dedupKey] },
+      { alerts: [], acked: [spared(1)], acks },
+      { alerts: [], acked: [spared(1)], acks },
+      { alerts: [], acks },
+    ]);
+    expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([
+      [],
+      [],
+      [],
+      ["2026-03-01:critical_endpoint_spared:acme/vip:1:resolved#1"],
+    ]);
+    expect(rows()[0]).toMatchObject({ state: "cleared", episode: 1 });
+  });
+
+  it("says nothing about an episode that began and ended under an ack", () => {
+    const acks = new Map([["critical_endpoint_spared:acme/vip:1", 1 * MIN]]);
+    const { out, rows } = ticks([
+      { alerts: [spared(1)], newKeys: [spared(1).dedupKey] },
+      { alerts: [], acks }, // cleared after the ack: the episode a person was told about ends
+      { alerts: [], acked: [spared(1)], acks }, // back under the ack: no "again"
+      { alerts: [], acked: [spared(1)], acks },
+      { alerts: [], acks }, // gone again: nobody heard of this episode
+    ]);
+    expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([
+      [],
+      ["2026-03-01:critical_endpoint_spared:acme/vip:1:resolved#1"],
+      [],
+      [],
+      [],
+    ]);
+    expect(rows()[0]).toMatchObject({ state: "cleared", episode: 2 });
   });
 
   it("records the clearing but sends no recovery when alerts.recovery is off", () => {
