@@ -2,6 +2,7 @@
 // redaction and the policy's alerts section.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ACTION_IDS, isGuardrailAction, snoozeValue } from "../../src/control/slack.ts";
 import type { Alert } from "../../src/core/types.ts";
 import { type ConditionInput, trackConditions } from "../../src/notify/conditions.ts";
 import { backoffMs, type NoticeBody, redact, renderSlack, renderSns, routesFor, smsText, snsSubject } from "../../src/notify/index.ts";
@@ -188,7 +189,7 @@ const arbBody: fc.Arbitrary<NoticeBody> = fc.record({
   source: fc.constant("budget-guardrail" as const),
   version: fc.constant(1 as const),
   notice: fc.constantFrom("alert" as const, "recovery" as const, "summary" as const),
-  kind: fc.constantFrom("budget_level", "hourly_burn", "rate_limited", "critical_endpoint_spared"),
+  kind: fc.constantFrom("budget_level", "hourly_burn", "rate_limited", "critical_endpoint_spared", "approval_requested"),
   severity: fc.constantFrom("info" as const, "warning" as const, "critical" as const),
   endpoint: fc.option(fc.constantFrom("acme/llm", "acme/a-b-c", "org.with.dots/x"), { nil: null }),
   title: fc.string({ minLength: 1, maxLength: 300 }),
@@ -209,6 +210,8 @@ const arbBody: fc.Arbitrary<NoticeBody> = fc.record({
       "threshold",
       "note",
       "x_usd",
+      "key",
+      "action",
     ),
     fc.oneof(
       fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((v) => v + 0),
@@ -238,7 +241,7 @@ describe("rendering", () => {
   it("always produces a Slack message that Slack's Block Kit rules accept", () => {
     fc.assert(
       fc.property(arbBody, (b) => {
-        const m = renderSlack(b);
+        const m = renderSlack(b, { controls: true });
         expect(blockKitProblem(m.blocks)).toBeNull();
         expect(m.text.length).toBeGreaterThan(0);
       }),
@@ -249,6 +252,33 @@ describe("rendering", () => {
     expect(blockKitProblem([{ type: "header", text: { type: "plain_text", text: "x".repeat(151) } }])).toMatch(/150/);
     expect(blockKitProblem([{ type: "section", fields: Array.from({ length: 11 }, () => ({ type: "mrkdwn", text: "a" })) }])).toMatch(/10/);
     expect(blockKitProblem([{ type: "banner" }])).toMatch(/unknown block type/);
+    const press = (value: string) => ({ type: "button", text: { type: "plain_text", text: "x" }, action_id: "a", value });
+    expect(blockKitProblem([{ type: "actions", elements: [press("v".repeat(2001))] }])).toMatch(/2000/);
+    const twice = { type: "actions", block_id: "same", elements: [press("v")] };
+    expect(blockKitProblem([twice, twice])).toMatch(/duplicate block_id/);
+  });
+
+  it("puts the control buttons on alerts (not recoveries or summaries) when asked, with values the interaction handler reads", () => {
+    fc.assert(
+      fc.property(arbBody, (b) => {
+        const controls = renderSlack(b, { controls: true }).blocks.flatMap((block) =>
+          block.type === "actions" ? block.elements.filter((e) => "value" in e && isGuardrailAction(e.action_id)) : [],
+        );
+        if (b.notice !== "alert") {
+          expect(controls).toEqual([]);
+          return;
+        }
+        expect(renderSlack(b).blocks.some((block) => block.type === "actions" && block.block_id !== "guardrail_links")).toBe(false);
+        const snooze = controls.find((e) => e.action_id === ACTION_IDS.snooze);
+        if (!snooze || !("value" in snooze)) throw new Error("no Snooze button");
+        const target = snoozeValue.parse(JSON.parse(snooze.value));
+        expect(target.endpoint).toBe(b.endpoint);
+        expect([b.dedup_key, null]).toContain(target.dedup_key);
+        const restore = controls.find((e) => e.action_id === ACTION_IDS.restore);
+        if (b.kind !== "approval_requested" || typeof b.figures.key !== "string" || !b.endpoint)
+          expect(restore && "value" in restore ? restore.value : null).toBe(b.endpoint);
+      }),
+    );
   });
 
   it("always produces an SNS subject SNS accepts and a JSON message with a string default", () => {

@@ -49,6 +49,7 @@ function harness(id: string, alerts: AlertsInput = {}) {
   const logs: NotifyLogEntry[] = [];
   const secrets = {
     SLACK_WEBHOOK_URL: hook.url,
+    SLACK_SIGNING_SECRET: "the Slack app takes button presses",
     AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SNS: snsBase,
@@ -228,7 +229,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
 
     const slack = (await h.hook.messages()).find((m) => m.payload.text === `[WARNING] ${body.title}`);
     const blocks = slack?.payload.blocks ?? [];
-    expect(blocks.map((b) => b.type)).toEqual(["header", "section", "section", "section", "actions", "context"]);
+    expect(blocks.map((b) => b.type)).toEqual(["header", "section", "section", "section", "actions", "actions", "context"]);
     expect(blocks[0]).toEqual({
       type: "header",
       text: { type: "plain_text", text: ":large_orange_circle: Spend crossed 120% of the daily budget (scale_down)", emoji: true },
@@ -249,11 +250,23 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     expect((blocks[3] as { text: { text: string } }).text.text).toBe(
       `*What the guardrail did*\n• Capped ${h.ns}/big\n• Capped ${h.ns}/summarizer\n• Capped ${h.ns}/cpu`,
     );
-    expect((blocks[4] as { elements: Array<{ url: string }> }).elements.map((e) => e.url)).toEqual([
+    expect(blocks[4]).toEqual({
+      type: "actions",
+      block_id: "guardrail_alert:2026-02-06:budget_level:1",
+      elements: [
+        {
+          type: "button",
+          text: { type: "plain_text", text: "Snooze 1h" },
+          action_id: "guardrail_snooze_1h",
+          value: JSON.stringify({ endpoint: null, dedup_key: "2026-02-06:budget_level:1" }),
+        },
+      ],
+    });
+    expect((blocks[5] as { elements: Array<{ url: string }> }).elements.map((e) => e.url)).toEqual([
       `${PUBLIC_URL}/`,
       `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1`,
     ]);
-    expect(blocks[5]).toEqual({
+    expect(blocks[6]).toEqual({
       type: "context",
       elements: [{ type: "mrkdwn", text: "budget-guardrail · budget day 2026-02-06 · 2026-02-06 00:33 UTC" }],
     });
