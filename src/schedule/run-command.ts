@@ -209,7 +209,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     return { outcome: retry ? "retry" : "failed", reason: error, before: config, after: null, events };
   }
   const after = configOf({ ...res.value, id: c.endpoint, priceMicroPerHour: price }, route);
-  await finishAction(db, a.key, "done", after, null, now);
+  await finishAction(db, a.key, "done", after, null, now, { ...res.value, endpoint: c.endpoint });
   const events = await recordEvents(db, [
     actionEvent(now, c, "done", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { before: a.before, after }),
   ]);

@@ -61,8 +61,9 @@ describe("GET /metrics", () => {
     expect(m.get("guardrail_level")).toBe(3);
     expect(m.get("guardrail_dry_run")).toBe(0);
     expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/vip",state="running"}')).toBe(2);
-    // As last observed: at the start of the tick that paused it (the blind tick saw nothing).
-    expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/big",state="running"}')).toBe(4);
+    // As HF answered the pause (the blind tick after it saw nothing).
+    expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/big",state="paused"}')).toBe(0);
+    expect(m.has('guardrail_endpoint_replicas{endpoint="metrics/big",state="running"}')).toBe(false);
     expect(m.get('guardrail_endpoint_price_usd_per_hour{endpoint="metrics/big"}')).toBe(2.5);
     expect(m.get('guardrail_endpoint_spend_usd{endpoint="metrics/big"}')).toBeCloseTo(10, 1);
     expect(m.get('guardrail_actions_total{kind="pause",result="done"}')).toBe(2);
