@@ -4,9 +4,17 @@ import { forecastEndOfDay } from "../../src/core/forecast.ts";
 import type { Policy } from "../../src/policy/index.ts";
 import { loadGuard, pendingRestores } from "../../src/store/index.ts";
 
-export async function guardStatus(db: D1Database, policy: Policy, day: string, now: number, spendMicro: number, burnMicroPerHour: number) {
+/** `budgetMicro`: today's budget in force (with an active raise), as the planner's forecast alert uses. */
+export async function guardStatus(
+  db: D1Database,
+  policy: Policy,
+  day: string,
+  now: number,
+  spendMicro: number,
+  burnMicroPerHour: number,
+  budgetMicro: number,
+) {
   const [guard, pending] = await Promise.all([loadGuard(db), pendingRestores(db, day)]);
-  const budgetMicro = Math.round(policy.budget.daily_usd * 1e6);
   const bounds = budgetDayBounds(now, policy.budget.timezone);
   // A forecast only for the budget day in progress.
   const f = bounds.day === day ? forecastEndOfDay(spendMicro, burnMicroPerHour, budgetMicro, now, bounds.end) : null;

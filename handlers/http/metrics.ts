@@ -105,6 +105,12 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
       samples: counts.alerts.map((r) => ({ labels: { kind: r.kind, severity: r.severity ?? "none" }, value: r.n })),
     },
     {
+      name: "guardrail_alert_deliveries_total",
+      help: "Alert notices per channel by kind and delivery result: sent, failed (gave up), held (over the rate limit), pending (queued or retrying: the current number).",
+      type: "counter",
+      samples: counts.deliveries.map((r) => ({ labels: { channel: r.channel, kind: r.kind, result: r.status }, value: r.n })),
+    },
+    {
       name: "guardrail_ticks_total",
       help: "Ticks that took the lease, by outcome.",
       type: "counter",

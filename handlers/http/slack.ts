@@ -13,7 +13,15 @@ import {
   overrideRequestSchema,
   resumeEndpoint,
 } from "../../src/control/index.ts";
-import { ACTION_IDS, approvalButtons, interactionPayload, parseSlashCommand, snoozeValue, USAGE } from "../../src/control/slack.ts";
+import {
+  ACTION_IDS,
+  approvalButtons,
+  interactionPayload,
+  isGuardrailAction,
+  parseSlashCommand,
+  snoozeValue,
+  USAGE,
+} from "../../src/control/slack.ts";
 import { budgetDay, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { formatPath, type Policy } from "../../src/policy/index.ts";
@@ -190,13 +198,15 @@ export const slackRoutes = new Hono<AppEnv>()
       ]);
     }
     const p = parsed.data;
-    if (p.type !== "block_actions" || p.actions.length === 0) return c.body(null, 200);
+    // Slack also reports presses of link buttons (Status, Event): they only need the 200.
+    const actions = p.actions.filter((a) => isGuardrailAction(a.action_id));
+    if (p.type !== "block_actions" || actions.length === 0) return c.body(null, 200);
     const { deps, policy } = v;
     const work = async () => {
       if (!deps || !policy) return respond(p.response_url, "The guardrail's policy is invalid, so it is not acting; see /v1/status.");
       if (!policy.overrides.slack_users.includes(p.user.id)) return respond(p.response_url, notAllowed(p.user.id));
       const lines: string[] = [];
-      for (const action of p.actions) lines.push(await press(deps, `slack:${p.user.id}`, action));
+      for (const action of actions) lines.push(await press(deps, `slack:${p.user.id}`, action));
       await respond(p.response_url, lines.join("\n"));
     };
     c.executionCtx.waitUntil(

@@ -30,6 +30,7 @@ export { levelFor, levelName, thresholdOf } from "./ladder.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export {
+  ackedConditions,
   activeRaise,
   alertCondition,
   applyOverrides,

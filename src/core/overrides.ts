@@ -8,7 +8,7 @@
 import type { Policy } from "../policy/index.ts";
 import { formatUsd, type MicroUsd, usdToMicro } from "./money.ts";
 import type { PlanInput } from "./plan.ts";
-import type { ActionKindName, Plan } from "./types.ts";
+import type { ActionKindName, Alert, Plan } from "./types.ts";
 
 export const OVERRIDE_OPS = ["suspend", "raise_budget", "force", "ack"] as const;
 export type OverrideOp = (typeof OVERRIDE_OPS)[number];
@@ -86,15 +86,27 @@ export function withOverrides(input: PlanInput): PlanInput {
   return { ...input, policy, previousLevel: 0 };
 }
 
-/** After planning: drop held actions and acknowledged alerts, and tie budget alerts to the raise. */
+/** The conditions acked now, each with when its earliest active ack was made. */
+export function ackedConditions(overrides: readonly Override[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const o of overrides) if (o.op === "ack") out.set(o.condition, Math.min(o.createdAt, out.get(o.condition) ?? o.createdAt));
+  return out;
+}
+
+/**
+ * After planning: drop held actions, tie budget alerts to the raise, and move acknowledged alerts
+ * to `acked` (not recorded or sent, but their conditions still hold: the outbox must not read an
+ * ack as a recovery).
+ */
 export function applyOverrides(input: PlanInput, plan: Plan): Plan {
   const overrides = input.overrides ?? [];
   if (overrides.length === 0) return plan;
   const raise = activeRaise(overrides, input.day);
-  const acked = new Set(overrides.flatMap((o) => (o.op === "ack" ? [o.condition] : [])));
-  const alerts = plan.alerts
-    .filter((a) => !acked.has(alertCondition(a.dedupKey)))
-    .map((a) =>
+  const acks = ackedConditions(overrides);
+  const alerts: Alert[] = [];
+  const acked: Alert[] = [];
+  for (const a of plan.alerts) {
+    const shown =
       raise && a.kind === "budget_level"
         ? {
             ...a,
@@ -103,9 +115,12 @@ export function applyOverrides(input: PlanInput, plan: Plan): Plan {
             message: `${a.message} Budget raised to ${formatUsd(usdToMicro(raise.budgetUsd))} for today by ${raise.actor}: ${raise.reason}.`,
             figures: { ...a.figures, raised_by: raise.actor, override: raise.id },
           }
-        : a,
-    );
-  return { ...plan, actions: withoutHeld(overrides, plan.actions), alerts };
+        : a;
+    // An ack names the condition as the person saw it: with or without the raise's suffix.
+    const silenced = acks.has(alertCondition(a.dedupKey)) || acks.has(alertCondition(shown.dedupKey));
+    (silenced ? acked : alerts).push(shown);
+  }
+  return { ...plan, actions: withoutHeld(overrides, plan.actions), alerts, ...(acked.length > 0 ? { acked } : {}) };
 }
 
 /** The budget in force for `day`, for the read side (status, metrics). */

@@ -113,6 +113,8 @@ export interface Plan {
   burnMicroPerHour: MicroUsd;
   actions: PlannedAction[];
   alerts: Alert[];
+  /** alerts an `ack` override silences: not recorded or sent, but their conditions still hold */
+  acked?: Alert[];
   /** actions over the blast radius, left for the next tick (most expensive ones were kept) */
   deferred?: PlannedAction[];
   /** journal keys of earlier days' actions that this tick settles without an action (restore skipped, or nothing to put back) */

@@ -2,7 +2,10 @@
 // while it holds (the dedup key keeps that to one notification per budget day); one that was raised on
 // the last tick and is gone now gets a single recovery notice, and one that comes back after clearing is
 // announced again. Pure: rows and this tick's alerts in, changed rows and new timeline events out.
-import { ALERT_KINDS } from "../core/index.ts";
+// An acked condition (an `ack` override) still holds, so it is tracked like any other, silently:
+// no "again" while acked, and when it clears, a recovery only for an episode a person was told about
+// (one that began before the ack), so a condition flapping under an ack sends nothing.
+import { ALERT_KINDS, alertCondition } from "../core/index.ts";
 import type { Alert, Severity } from "../core/types.ts";
 import type { ConditionRow, NewEvent } from "../store/index.ts";
 import type { RecoveryData } from "./notice.ts";
@@ -28,6 +31,10 @@ export interface ConditionInput {
   complete: boolean;
   /** send recovery notices (policy alerts.recovery) */
   recovery: boolean;
+  /** alerts an ack silences this tick (Plan.acked): their conditions hold, but nothing is announced */
+  acked?: readonly Alert[];
+  /** the conditions acked now (dedup key without the day) and when the earliest active ack was made */
+  acks?: ReadonlyMap<string, number>;
 }
 
 export interface ConditionOutcome {
@@ -86,7 +93,8 @@ export function trackConditions(rows: readonly ConditionRow[], input: ConditionI
   const { now } = input;
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const current = new Map<string, Alert>();
-  for (const a of input.alerts) {
+  const silenced = new Set((input.acked ?? []).map((a) => a.dedupKey));
+  for (const a of [...input.alerts, ...(input.acked ?? [])]) {
     if (!isCondition(a.kind)) continue;
     const key = conditionKey(a.kind, a.endpoint);
     const seen = current.get(key);
@@ -113,7 +121,7 @@ export function trackConditions(rows: readonly ConditionRow[], input: ConditionI
       const episode = row.episode + 1;
       changed.push({ ...row, ...fields, state: "active", episode, since: now, clearedAt: null });
       // Same dedup key as the alert already sent today: the timeline would swallow it, so it gets its own.
-      if (!input.newDedupKeys.has(a.dedupKey)) events.push(againEvent(a, episode, now));
+      if (!input.newDedupKeys.has(a.dedupKey) && !silenced.has(a.dedupKey)) events.push(againEvent(a, episode, now));
     } else if (row.dedupKey !== a.dedupKey || row.severity !== a.severity || row.title !== a.title) {
       // A new budget day or a higher level of a condition that holds; a steady one costs no write.
       changed.push({ ...row, ...fields });
@@ -123,7 +131,9 @@ export function trackConditions(rows: readonly ConditionRow[], input: ConditionI
   for (const row of rows) {
     if (row.state !== "active" || current.has(row.key) || !canTellCleared(row, input)) continue;
     changed.push({ ...row, state: "cleared", clearedAt: now });
-    if (input.recovery) events.push(recoveryEvent(row, now));
+    const ackedAt = input.acks?.get(alertCondition(row.dedupKey));
+    const unannounced = ackedAt !== undefined && row.since >= ackedAt;
+    if (input.recovery && !unannounced) events.push(recoveryEvent(row, now));
   }
   return { changed, events };
 }

@@ -16,6 +16,8 @@ export { emailText, publishToSns, renderSns, smsText, snsSubject } from "./sns.t
 /** What the Worker's environment provides: secrets and the optional local SNS endpoint. */
 export interface NotifySecrets {
   SLACK_WEBHOOK_URL?: string | undefined;
+  /** set when the Slack app takes button presses (POST /slack/interactions): alerts then carry the control buttons */
+  SLACK_SIGNING_SECRET?: string | undefined;
   AWS_ACCESS_KEY_ID?: string | undefined;
   AWS_SECRET_ACCESS_KEY?: string | undefined;
   AWS_ENDPOINT_URL_SNS?: string | undefined;
@@ -97,7 +99,8 @@ function senders(opts: NotifierOptions, policy: AlertsPolicy): Senders {
   const webhook = opts.secrets.SLACK_WEBHOOK_URL?.trim();
   const fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
   if (states.slack.enabled && webhook) {
-    out.slack = { send: (body) => count(() => postToSlack(webhook, renderSlack(body), fetchFn)) };
+    const controls = Boolean(opts.secrets.SLACK_SIGNING_SECRET?.trim());
+    out.slack = { send: (body) => count(() => postToSlack(webhook, renderSlack(body, { controls }), fetchFn)) };
   }
   const topic = policy.sns.topic_arn;
   const region = snsRegion(policy);

@@ -47,6 +47,10 @@ export interface OutboxInput {
   now: number;
   /** the plan's alerts this tick; null when the tick did not get that far (invalid policy): conditions stay as they are */
   alerts: readonly Alert[] | null;
+  /** the plan's acked alerts (Plan.acked): conditions that hold, announced to nobody */
+  acked?: readonly Alert[];
+  /** the conditions acked now, with when they were acked (see conditions.ts) */
+  acks?: ReadonlyMap<string, number>;
   /** endpoints observed this tick */
   observed?: readonly string[];
   /** every namespace listed and every endpoint read without error */
@@ -237,6 +241,8 @@ export async function runOutbox(input: OutboxInput, senders: Senders, secrets: r
       observed: new Set(input.observed ?? []),
       complete: input.complete ?? false,
       recovery: input.policy.recovery,
+      acked: input.acked,
+      acks: input.acks,
     });
     // Events first: if the tick dies before the rows are saved, the next tick finds the same transitions
     // and the events' dedup keys keep them from being recorded twice.

@@ -1,5 +1,6 @@
 // Slack: a notice as a Block Kit message a person on call can act on (severity at a glance, the
-// figures, what the guardrail did, links), and the incoming-webhook POST that sends it.
+// figures, what the guardrail did, the control buttons, links), and the incoming-webhook POST that sends it.
+import { alertButtons, type SlackButton } from "../control/slack.ts";
 import { figureLines, headline, type NoticeBody } from "./notice.ts";
 
 export interface SlackText {
@@ -16,7 +17,7 @@ export type SlackBlock =
   | {
       type: "actions";
       block_id: string;
-      elements: Array<{ type: "button"; text: SlackText; url: string; action_id: string; value?: string }>;
+      elements: Array<SlackButton | { type: "button"; text: SlackText; url: string; action_id: string }>;
     };
 
 export interface SlackMessage {
@@ -38,7 +39,12 @@ function emojiOf(b: NoticeBody): string {
   return EMOJI[b.severity];
 }
 
-export function renderSlack(b: NoticeBody): SlackMessage {
+export interface SlackRenderOptions {
+  /** put the control buttons on alerts: only when the Slack app that receives their presses is set up (SLACK_SIGNING_SECRET) */
+  controls?: boolean;
+}
+
+export function renderSlack(b: NoticeBody, opts: SlackRenderOptions = {}): SlackMessage {
   const label = headline(b);
   const where = b.endpoint ? `\`${esc(b.endpoint)}\`` : "whole fleet";
   const blocks: SlackBlock[] = [
@@ -54,6 +60,9 @@ export function renderSlack(b: NoticeBody): SlackMessage {
     if (b.actions.length > 20) lines.push(`• … and ${b.actions.length - 20} more (see the event)`);
     blocks.push({ type: "section", text: { type: "mrkdwn", text: cut(`*What the guardrail did*\n${lines.join("\n")}`, 3000) } });
   }
+  // Snooze / Restore / Approve / Reject: handled by POST /slack/interactions (src/control/slack.ts).
+  if (opts.controls && b.notice === "alert")
+    blocks.push(alertButtons({ kind: b.kind, endpoint: b.endpoint, figures: b.figures, dedupKey: b.dedup_key }));
   const buttons = [
     b.links.status && { text: "Status", url: b.links.status, action_id: "guardrail_open_status" },
     b.links.event && { text: b.notice === "summary" ? "Alerts" : "Event", url: b.links.event, action_id: "guardrail_open_event" },

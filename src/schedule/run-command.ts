@@ -6,6 +6,7 @@ import {
   budgetDayBounds,
   configOf,
   decideScheduledScale,
+  effectiveBudgetMicro,
   hourlyBurn,
   type ScheduledScale,
   scheduleActionKey,
@@ -15,6 +16,7 @@ import type { Policy } from "../policy/index.ts";
 import type { EndpointProvider } from "../providers/types.ts";
 import {
   actionAttempts,
+  activeOverrides,
   claimAction,
   dayLevel,
   type EventRow,
@@ -115,12 +117,13 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
       events: [],
     };
   }
-  const [stored, spendMicro, level, done, routes] = await Promise.all([
+  const [stored, spendMicro, level, done, routes, overrides] = await Promise.all([
     lastObservations(db),
     spendToday(db, day),
     dayLevel(db, day),
     settledKeys(db, day),
     loadRoutes(db),
+    activeOverrides(db, now),
   ]);
   const fleet = stored.map((s) => s.observation).filter((x) => x.id !== c.endpoint);
   // The price as the ticks saw it; the catalog when the endpoint was never observed.
@@ -147,6 +150,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     observation,
     config,
     spendMicro,
+    budgetMicro: effectiveBudgetMicro(policy, overrides, day),
     level,
     fleetBurnMicro: fleet.reduce((sum, x) => sum + hourlyBurn(x), 0) + hourlyBurn(observation),
     pausedToday: done.has(actionKey(day, "pause", c.endpoint)),
@@ -205,7 +209,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     return { outcome: retry ? "retry" : "failed", reason: error, before: config, after: null, events };
   }
   const after = configOf({ ...res.value, id: c.endpoint, priceMicroPerHour: price }, route);
-  await finishAction(db, a.key, "done", after, null, now);
+  await finishAction(db, a.key, "done", after, null, now, { ...res.value, endpoint: c.endpoint });
   const events = await recordEvents(db, [
     actionEvent(now, c, "done", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { before: a.before, after }),
   ]);

@@ -60,11 +60,16 @@ export function blockKitProblem(blocks: unknown): string | null {
     if (typeof o.text !== "string" || o.text.length === 0) return "text must be a non-empty string";
     return o.text.length > max ? `text longer than ${max} characters` : null;
   };
+  const blockIds = new Set<string>();
   for (const [i, block] of blocks.entries()) {
     const b = block as Record<string, unknown>;
     const where = `blocks[${i}]`;
     if (typeof b?.type !== "string" || !BLOCK_TYPES.has(b.type)) return `${where}: unknown block type ${String(b?.type)}`;
-    if (typeof b.block_id === "string" && b.block_id.length > 255) return `${where}: block_id longer than 255`;
+    if (typeof b.block_id === "string") {
+      if (b.block_id.length > 255) return `${where}: block_id longer than 255`;
+      if (blockIds.has(b.block_id)) return `${where}: duplicate block_id ${b.block_id}`;
+      blockIds.add(b.block_id);
+    }
     let problem: string | null = null;
     if (b.type === "header") problem = text(b.text, 150, ["plain_text"]);
     if (b.type === "section") {
@@ -87,7 +92,10 @@ export function blockKitProblem(blocks: unknown): string | null {
           if (e.type !== "button") continue;
           problem ??= text(e.text, 75, ["plain_text"]);
           if (typeof e.url === "string" && (e.url.length > 3000 || !URL.canParse(e.url))) problem ??= "button url invalid";
+          if (typeof e.value === "string" && e.value.length > 2000) problem ??= "button value longer than 2000";
+          if (e.style !== undefined && e.style !== "primary" && e.style !== "danger") problem ??= "button style must be primary or danger";
           if (typeof e.action_id === "string") {
+            if (e.action_id.length > 255) problem ??= "action_id longer than 255";
             if (ids.has(e.action_id)) problem ??= `duplicate action_id ${e.action_id}`;
             ids.add(e.action_id);
           }

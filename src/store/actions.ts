@@ -54,6 +54,22 @@ export async function claimAction(
   return res.meta.changes === 1;
 }
 
+/** What the provider answered an action with: the endpoint's state and scaling right after it. */
+export interface EndpointAfter {
+  endpoint: string;
+  state: string;
+  readyReplica: number;
+  targetReplica: number;
+  minReplica: number;
+  maxReplica: number;
+  scaleToZeroTimeout: number | null;
+}
+
+/**
+ * Records an action's result. With `observed` (the provider's answer to it), the endpoint's stored
+ * observation shows that state and scaling at once (status page, /v1/status), in the same batch;
+ * its observed_at and billable replicas stay the tick's, which the next tick meters from.
+ */
 export async function finishAction(
   db: D1Database,
   key: string,
@@ -61,11 +77,26 @@ export async function finishAction(
   after: EndpointConfig | null,
   error: string | null,
   now: number,
+  observed: EndpointAfter | null = null,
 ): Promise<void> {
-  await db
+  const result = db
     .prepare("UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5 WHERE key = ?1")
-    .bind(key, status, after === null ? null : JSON.stringify(after), error, now)
-    .run();
+    .bind(key, status, after === null ? null : JSON.stringify(after), error, now);
+  if (observed === null) {
+    await result.run();
+    return;
+  }
+  const o = observed;
+  await db.batch([
+    result,
+    db
+      .prepare(
+        `UPDATE endpoint_state SET snapshot = json_set(snapshot, '$.state', ?2, '$.readyReplica', ?3, '$.targetReplica', ?4,
+           '$.minReplica', ?5, '$.maxReplica', ?6, '$.scaleToZeroTimeout', ?7)
+         WHERE endpoint = ?1`,
+      )
+      .bind(o.endpoint, o.state, o.readyReplica, o.targetReplica, o.minReplica, o.maxReplica, o.scaleToZeroTimeout),
+  ]);
 }
 
 export interface ActionRow {

@@ -26,14 +26,20 @@ export interface ExecuteDeps {
   inTime: () => boolean;
 }
 
-async function apply(provider: EndpointProvider, db: D1Database, a: PlannedAction, now: number): Promise<ProviderResult<EndpointConfig>> {
+/** The configuration after an action, and the endpoint as the provider last answered it (null: no HF call). */
+interface Applied {
+  config: EndpointConfig;
+  snapshot: EndpointSnapshot | null;
+}
+
+async function apply(provider: EndpointProvider, db: D1Database, a: PlannedAction, now: number): Promise<ProviderResult<Applied>> {
   const [ns, name] = splitId(a.endpoint);
   const change: Change = a.change;
   let res: ProviderResult<EndpointSnapshot>;
   switch (change.type) {
     case "route":
       await setRoute(db, a.endpoint, change.mode, change.fallback, a.reason, now);
-      return { ok: true, value: { ...a.before, route: change.mode, fallback: change.fallback } };
+      return { ok: true, value: { config: { ...a.before, route: change.mode, fallback: change.fallback }, snapshot: null } };
     case "hf_update":
       res = await provider.updateEndpoint(ns, name, change.body);
       break;
@@ -46,19 +52,24 @@ async function apply(provider: EndpointProvider, db: D1Database, a: PlannedActio
     case "sequence": {
       // Each step starts from the configuration the previous one left; the first failure stops the rest.
       let config = a.before;
+      let snapshot: EndpointSnapshot | null = null;
       for (const step of change.steps) {
         const done = await apply(provider, db, { ...a, change: step, before: config }, now);
         if (!done.ok) return done;
-        config = done.value;
+        config = done.value.config;
+        snapshot = done.value.snapshot ?? snapshot;
       }
-      return { ok: true, value: config };
+      return { ok: true, value: { config, snapshot } };
     }
   }
   if (!res.ok) return res;
   const o = res.value;
   return {
     ok: true,
-    value: configOf({ ...o, id: a.endpoint, priceMicroPerHour: null }, { mode: a.before.route, fallback: a.before.fallback }),
+    value: {
+      config: configOf({ ...o, id: a.endpoint, priceMicroPerHour: null }, { mode: a.before.route, fallback: a.before.fallback }),
+      snapshot: o,
+    },
   };
 }
 
@@ -86,8 +97,9 @@ export async function executePlan(deps: ExecuteDeps, actions: readonly PlannedAc
     }
     const res = await apply(deps.provider, deps.db, a, deps.now);
     if (res.ok) {
-      await finishAction(deps.db, a.key, "done", res.value, null, deps.now);
-      out.push({ action: a, status: "done", after: res.value, error: null });
+      const { config, snapshot } = res.value;
+      await finishAction(deps.db, a.key, "done", config, null, deps.now, snapshot && { ...snapshot, endpoint: a.endpoint });
+      out.push({ action: a, status: "done", after: config, error: null });
     } else {
       const error = `${res.error.code}: ${res.error.message}`;
       await finishAction(deps.db, a.key, "failed", null, error, deps.now);

@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { gateApprovals } from "../control/approvals.ts";
-import { billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
+import { ackedConditions, billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
 import type { Alert, Plan, PlannedAction } from "../core/types.ts";
 import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
@@ -273,6 +273,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       db,
       now,
       alerts: thePlan.alerts,
+      acked: thePlan.acked ?? [],
+      acks: ackedConditions(overrides),
       observed: fleet.observations.map((o) => o.id),
       complete: fleet.errors.length === 0,
       events,

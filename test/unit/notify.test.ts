@@ -2,6 +2,7 @@
 // redaction and the policy's alerts section.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ACTION_IDS, isGuardrailAction, snoozeValue } from "../../src/control/slack.ts";
 import type { Alert } from "../../src/core/types.ts";
 import { type ConditionInput, trackConditions } from "../../src/notify/conditions.ts";
 import { backoffMs, type NoticeBody, redact, renderSlack, renderSns, routesFor, smsText, snsSubject } from "../../src/notify/index.ts";
@@ -25,7 +26,17 @@ function spared(level: number, over: Partial<Alert> = {}): Alert {
 }
 
 /** Runs ticks through trackConditions, carrying the rows like the store would. */
-function ticks(steps: Array<{ alerts: Alert[]; observed?: string[]; complete?: boolean; newKeys?: string[] }>, recovery = true) {
+function ticks(
+  steps: Array<{
+    alerts: Alert[];
+    observed?: string[];
+    complete?: boolean;
+    newKeys?: string[];
+    acked?: Alert[];
+    acks?: Map<string, number>;
+  }>,
+  recovery = true,
+) {
   let rows: ConditionRow[] = [];
   const out = steps.map((s, i) => {
     const input: ConditionInput = {
@@ -35,6 +46,8 @@ function ticks(steps: Array<{ alerts: Alert[]; observed?: string[]; complete?: b
       observed: new Set(s.observed ?? ["acme/vip"]),
       complete: s.complete ?? true,
       recovery,
+      ...(s.acked ? { acked: s.acked } : {}),
+      ...(s.acks ? { acks: s.acks } : {}),
     };
     const res = trackConditions(rows, input);
     const byKey = new Map(rows.map((r) => [r.key, r]));
@@ -128,6 +141,42 @@ describe("alert conditions", () => {
     expect(out[3]?.events[0]).toMatchObject({ title: "Critical endpoint acme/vip left running (level 1) (again)", severity: "warning" });
   });
 
+  it("keeps an acked condition active without a recovery; it recovers once when it really clears", () => {
+    const acks = new Map([["critical_endpoint_spared:acme/vip:1", 1 * MIN]]); // acked after the first tick
+    const { out, rows } = ticks([
+      { alerts: [spared(1)], newKeys: [spared(1).dedupKey] },
+      { alerts: [], acked: [spared(1)], acks },
+      { alerts: [], acked: [spared(1)], acks },
+      { alerts: [], acks },
+    ]);
+    expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([
+      [],
+      [],
+      [],
+      ["2026-03-01:critical_endpoint_spared:acme/vip:1:resolved#1"],
+    ]);
+    expect(rows()[0]).toMatchObject({ state: "cleared", episode: 1 });
+  });
+
+  it("says nothing about an episode that began and ended under an ack", () => {
+    const acks = new Map([["critical_endpoint_spared:acme/vip:1", 1 * MIN]]);
+    const { out, rows } = ticks([
+      { alerts: [spared(1)], newKeys: [spared(1).dedupKey] },
+      { alerts: [], acks }, // cleared after the ack: the episode a person was told about ends
+      { alerts: [], acked: [spared(1)], acks }, // back under the ack: no "again"
+      { alerts: [], acked: [spared(1)], acks },
+      { alerts: [], acks }, // gone again: nobody heard of this episode
+    ]);
+    expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([
+      [],
+      ["2026-03-01:critical_endpoint_spared:acme/vip:1:resolved#1"],
+      [],
+      [],
+      [],
+    ]);
+    expect(rows()[0]).toMatchObject({ state: "cleared", episode: 2 });
+  });
+
   it("records the clearing but sends no recovery when alerts.recovery is off", () => {
     const { out, rows } = ticks([{ alerts: [spared(1)] }, { alerts: [spared(1)] }, { alerts: [] }], false);
     expect(out[2]?.events).toEqual([]);
@@ -140,7 +189,7 @@ const arbBody: fc.Arbitrary<NoticeBody> = fc.record({
   source: fc.constant("budget-guardrail" as const),
   version: fc.constant(1 as const),
   notice: fc.constantFrom("alert" as const, "recovery" as const, "summary" as const),
-  kind: fc.constantFrom("budget_level", "hourly_burn", "rate_limited", "critical_endpoint_spared"),
+  kind: fc.constantFrom("budget_level", "hourly_burn", "rate_limited", "critical_endpoint_spared", "approval_requested"),
   severity: fc.constantFrom("info" as const, "warning" as const, "critical" as const),
   endpoint: fc.option(fc.constantFrom("acme/llm", "acme/a-b-c", "org.with.dots/x"), { nil: null }),
   title: fc.string({ minLength: 1, maxLength: 300 }),
@@ -161,6 +210,8 @@ const arbBody: fc.Arbitrary<NoticeBody> = fc.record({
       "threshold",
       "note",
       "x_usd",
+      "key",
+      "action",
     ),
     fc.oneof(
       fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((v) => v + 0),
@@ -190,7 +241,7 @@ describe("rendering", () => {
   it("always produces a Slack message that Slack's Block Kit rules accept", () => {
     fc.assert(
       fc.property(arbBody, (b) => {
-        const m = renderSlack(b);
+        const m = renderSlack(b, { controls: true });
         expect(blockKitProblem(m.blocks)).toBeNull();
         expect(m.text.length).toBeGreaterThan(0);
       }),
@@ -201,6 +252,33 @@ describe("rendering", () => {
     expect(blockKitProblem([{ type: "header", text: { type: "plain_text", text: "x".repeat(151) } }])).toMatch(/150/);
     expect(blockKitProblem([{ type: "section", fields: Array.from({ length: 11 }, () => ({ type: "mrkdwn", text: "a" })) }])).toMatch(/10/);
     expect(blockKitProblem([{ type: "banner" }])).toMatch(/unknown block type/);
+    const press = (value: string) => ({ type: "button", text: { type: "plain_text", text: "x" }, action_id: "a", value });
+    expect(blockKitProblem([{ type: "actions", elements: [press("v".repeat(2001))] }])).toMatch(/2000/);
+    const twice = { type: "actions", block_id: "same", elements: [press("v")] };
+    expect(blockKitProblem([twice, twice])).toMatch(/duplicate block_id/);
+  });
+
+  it("puts the control buttons on alerts (not recoveries or summaries) when asked, with values the interaction handler reads", () => {
+    fc.assert(
+      fc.property(arbBody, (b) => {
+        const controls = renderSlack(b, { controls: true }).blocks.flatMap((block) =>
+          block.type === "actions" ? block.elements.filter((e) => "value" in e && isGuardrailAction(e.action_id)) : [],
+        );
+        if (b.notice !== "alert") {
+          expect(controls).toEqual([]);
+          return;
+        }
+        expect(renderSlack(b).blocks.some((block) => block.type === "actions" && block.block_id !== "guardrail_links")).toBe(false);
+        const snooze = controls.find((e) => e.action_id === ACTION_IDS.snooze);
+        if (!snooze || !("value" in snooze)) throw new Error("no Snooze button");
+        const target = snoozeValue.parse(JSON.parse(snooze.value));
+        expect(target.endpoint).toBe(b.endpoint);
+        expect([b.dedup_key, null]).toContain(target.dedup_key);
+        const restore = controls.find((e) => e.action_id === ACTION_IDS.restore);
+        if (b.kind !== "approval_requested" || typeof b.figures.key !== "string" || !b.endpoint)
+          expect(restore && "value" in restore ? restore.value : null).toBe(b.endpoint);
+      }),
+    );
   });
 
   it("always produces an SNS subject SNS accepts and a JSON message with a string default", () => {

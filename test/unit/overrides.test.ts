@@ -119,6 +119,22 @@ describe("ack", () => {
     expect(nextDay.actions.length).toBeGreaterThan(0); // acting goes on
   });
 
+  it("keeps the silenced alert in the plan's acked list: its condition still holds", () => {
+    const ack = override({ op: "ack", condition: "budget_level:1" });
+    const p = plan(planInput({ spendMicro: at(1.3), overrides: [ack] }));
+    expect(p.acked?.map((a) => a.dedupKey)).toEqual([`${DAY}:budget_level:1`]);
+    expect(plan(planInput({ spendMicro: at(1.3) })).acked).toBeUndefined();
+  });
+
+  it("silences a budget alert under a raise, acked with or without the raise's suffix", () => {
+    const raise = override({ id: "ovr_r", op: "raise_budget", budgetUsd: 105, percent: null });
+    for (const condition of ["budget_level:1", "budget_level:1:raise:ovr_r"]) {
+      const p = plan(planInput({ spendMicro: at(1.3), overrides: [raise, override({ op: "ack", condition })] }));
+      expect(p.alerts.map((a) => a.kind)).not.toContain("budget_level");
+      expect(p.acked?.map((a) => a.dedupKey)).toContain(`${DAY}:budget_level:1:raise:ovr_r`);
+    }
+  });
+
   it("leaves other conditions alone", () => {
     const ack = override({ op: "ack", condition: "budget_level:2" });
     expect(plan(planInput({ spendMicro: at(1.3), overrides: [ack] })).alerts.map((a) => a.kind)).toContain("budget_level");

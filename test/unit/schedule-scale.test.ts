@@ -1,7 +1,7 @@
 // A scheduled scale: executed when it keeps within budget, held and alerted when it would not.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { configOf, decideScheduledScale, type ScheduleScaleInput } from "../../src/core/index.ts";
+import { configOf, decideScheduledScale, forecastEndOfDay, type ScheduleScaleInput } from "../../src/core/index.ts";
 import { endpoint, policy } from "../fixtures/builders.ts";
 
 const HOUR = 3_600_000;
@@ -80,6 +80,15 @@ describe("scheduled scale decisions", () => {
       expect(d.alert.figures).toMatchObject({ added_usd_per_hour: 2, threshold: 1.2 });
       expect(d.reason).toMatch(/forecast is \$127\.\d\d/);
     }
+  });
+
+  it("forecasts with the engine's projection against today's budget in force (a raise), like the forecast alert", () => {
+    const held = decideScheduledScale(input({ spendMicro: 80_000_000 }));
+    const engine = forecastEndOfDay(80_000_000, 2_000_000 + 2_000_000, 100_000_000, FIRED + 20_000, FIRED + 12 * HOUR);
+    expect(held.kind === "hold" && held.alert.figures.forecast_usd).toBe(engine.endOfDayMicro / 1e6);
+    expect(held.kind === "hold" && held.reason).toContain(`${(engine.ratio * 100).toFixed(0)}% of the $100.00 budget`);
+    // Raised to $150 for today: ~$128 is 85 % of it, under the first rung.
+    expect(decideScheduledScale(input({ spendMicro: 80_000_000, budgetMicro: 150_000_000 })).kind).toBe("execute");
   });
 
   it("holds a scale-up of an endpoint the guardrail paused today", () => {

@@ -166,10 +166,13 @@ describe("the engine over five simulated days", () => {
     await admin.faults({ method: "GET", path: `/v2/endpoint/${ns}`, status: 503, times: 12 });
     const blind = [await tick(D5 + 10 * MIN), await tick(D5 + 11 * MIN), await tick(D5 + 12 * MIN)];
     expect(blind.map((r) => r.events.some((e) => e.kind === "guardrail_blind"))).toEqual([false, false, true]);
-    const status = await guardStatus(env.DB, policy, "2027-03-05", D5 + 12 * MIN, 0, 0);
+    const status = await guardStatus(env.DB, policy, "2027-03-05", D5 + 12 * MIN, 0, 0, policy.budget.daily_usd * 1e6);
     expect(status.blind).toMatchObject({ blind: true, failed_ticks: 3, failed_namespaces: [ns], on_blind: "hold" });
     await tick(D5 + 13 * MIN);
-    expect((await guardStatus(env.DB, policy, "2027-03-05", D5 + 13 * MIN, 0, 0)).blind).toMatchObject({ blind: false, failed_ticks: 0 });
+    expect((await guardStatus(env.DB, policy, "2027-03-05", D5 + 13 * MIN, 0, 0, policy.budget.daily_usd * 1e6)).blind).toMatchObject({
+      blind: false,
+      failed_ticks: 0,
+    });
   }, 120_000);
 });
 

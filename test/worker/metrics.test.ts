@@ -1,9 +1,11 @@
 // GET /metrics inside workerd: Prometheus text exposition whose figures agree with /v1/status and
 // with what the ticks did.
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { createNotifier } from "../../src/notify/index.ts";
 import { addGatewayCounters } from "../../src/store/index.ts";
 import { FLEET, guardrail, HOUR, MIN } from "../fixtures/http.ts";
+import { slackHook } from "../fixtures/notify-admin.ts";
 
 const LINE =
   /^(?:# (?:HELP|TYPE) [a-z_:][a-z0-9_:]* .+|[a-z_:][a-z0-9_:]*(?:\{(?:[a-z_][a-z0-9_]*="(?:[^"\\\n]|\\["\\n])*",?)*\})? (?:[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?|NaN|[+-]Inf))$/;
@@ -59,8 +61,9 @@ describe("GET /metrics", () => {
     expect(m.get("guardrail_level")).toBe(3);
     expect(m.get("guardrail_dry_run")).toBe(0);
     expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/vip",state="running"}')).toBe(2);
-    // As last observed: at the start of the tick that paused it (the blind tick saw nothing).
-    expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/big",state="running"}')).toBe(4);
+    // As HF answered the pause (the blind tick after it saw nothing).
+    expect(m.get('guardrail_endpoint_replicas{endpoint="metrics/big",state="paused"}')).toBe(0);
+    expect(m.has('guardrail_endpoint_replicas{endpoint="metrics/big",state="running"}')).toBe(false);
     expect(m.get('guardrail_endpoint_price_usd_per_hour{endpoint="metrics/big"}')).toBe(2.5);
     expect(m.get('guardrail_endpoint_spend_usd{endpoint="metrics/big"}')).toBeCloseTo(10, 1);
     expect(m.get('guardrail_actions_total{kind="pause",result="done"}')).toBe(2);
@@ -79,5 +82,41 @@ describe("GET /metrics", () => {
     // The inference gateway's families come after the guardrail's.
     expect(m.get('guardrail_gateway_requests_total{service="chat",target="primary",endpoint="metrics/big"}')).toBe(7);
     expect(m.get('guardrail_gateway_upstream_latency_seconds_count{service="chat",target="primary",endpoint="metrics/big"}')).toBe(7);
+  });
+
+  it("counts alert deliveries by channel, kind and result (sent, failed, held, pending) as the outbox has them", async () => {
+    const g = guardrail("metrics-alerts", "alerts: { slack: { rate_limit_per_hour: 2 } }");
+    const hook = slackHook(inject("slackBase"), "metrics-alerts");
+    const notifier = createNotifier({ secrets: { SLACK_WEBHOOK_URL: hook.url } });
+    await g.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 5, 2, 0, 0);
+    await g.tick(T0, notifier);
+    // Slack refuses the first message as malformed (given up at once) and is down for the second (retried later).
+    await hook.faults({ status: 400, body: "invalid_blocks" }, { status: 500 });
+    await g.tick(T0 + HOUR, notifier);
+
+    // What the outbox holds, counted the slow way.
+    const truth = async () => {
+      const { results } = await env.DB.prepare(
+        `SELECT d.channel, n.kind, d.status, COUNT(*) AS n FROM deliveries d JOIN notices n ON n.key = d.notice_key
+         GROUP BY d.channel, n.kind, d.status`,
+      ).all<{ channel: string; kind: string; status: string; n: number }>();
+      return new Map(
+        results.map((r) => [`guardrail_alert_deliveries_total{channel="${r.channel}",kind="${r.kind}",result="${r.status}"}`, r.n]),
+      );
+    };
+    const exposed = async (at: number) =>
+      new Map([...parse(await (await g.read("/metrics", at)).text())].filter(([s]) => s.startsWith("guardrail_alert_deliveries_total{")));
+
+    const first = await exposed(T0 + HOUR + MIN);
+    expect(first).toEqual(await truth());
+    expect(new Set([...first.keys()].map((k) => /result="(\w+)"/.exec(k)?.[1]))).toEqual(new Set(["sent", "failed", "held", "pending"]));
+    expect(first.get('guardrail_alert_deliveries_total{channel="slack",kind="rate_limited",result="sent"}')).toBeGreaterThanOrEqual(1);
+    // The retry goes out on a later tick: pending goes down, sent up, the totals still match.
+    await g.tick(T0 + HOUR + 5 * MIN, notifier);
+    const later = await exposed(T0 + HOUR + 6 * MIN);
+    expect(later).toEqual(await truth());
+    const sent = (x: Map<string, number>) => [...x].filter(([k]) => k.includes('result="sent"')).reduce((a, [, v]) => a + v, 0);
+    expect(sent(later)).toBeGreaterThan(sent(first));
   });
 });

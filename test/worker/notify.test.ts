@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { createApp } from "../../handlers/http/app.ts";
+import { createOverride } from "../../src/control/index.ts";
 import { createNotifier, type NoticeBody, type NotifyLogEntry } from "../../src/notify/index.ts";
 import { runOutbox } from "../../src/notify/outbox.ts";
 import { DEFAULT_ALERTS, type PolicyInput, type PolicyResult, validatePolicy } from "../../src/policy/index.ts";
@@ -48,6 +49,7 @@ function harness(id: string, alerts: AlertsInput = {}) {
   const logs: NotifyLogEntry[] = [];
   const secrets = {
     SLACK_WEBHOOK_URL: hook.url,
+    SLACK_SIGNING_SECRET: "the Slack app takes button presses",
     AWS_ACCESS_KEY_ID: TEST_AWS_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_AWS_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SNS: snsBase,
@@ -56,7 +58,7 @@ function harness(id: string, alerts: AlertsInput = {}) {
   const provider = new HfClient({ baseUrl: hfBase, token: "hf_test_token", sleep: async () => {} });
   const tick = (now: number, p: PolicyResult = policy) =>
     runTick({ db: env.DB, provider, policy: p, now, clock: () => now, holder: crypto.randomUUID(), log: () => {}, notifier });
-  return { ns, hook, topic, tick, notifier, secrets, logs, policy: policy.policy, admin: emulatorAdmin(hfBase, ns) };
+  return { ns, hook, topic, tick, notifier, secrets, logs, provider, policy: policy.policy, admin: emulatorAdmin(hfBase, ns) };
 }
 
 const slackTitles = (messages: ReceivedSlackMessage[]) => messages.map((m) => m.payload.text);
@@ -227,7 +229,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
 
     const slack = (await h.hook.messages()).find((m) => m.payload.text === `[WARNING] ${body.title}`);
     const blocks = slack?.payload.blocks ?? [];
-    expect(blocks.map((b) => b.type)).toEqual(["header", "section", "section", "section", "actions", "context"]);
+    expect(blocks.map((b) => b.type)).toEqual(["header", "section", "section", "section", "actions", "actions", "context"]);
     expect(blocks[0]).toEqual({
       type: "header",
       text: { type: "plain_text", text: ":large_orange_circle: Spend crossed 120% of the daily budget (scale_down)", emoji: true },
@@ -248,11 +250,23 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     expect((blocks[3] as { text: { text: string } }).text.text).toBe(
       `*What the guardrail did*\n• Capped ${h.ns}/big\n• Capped ${h.ns}/summarizer\n• Capped ${h.ns}/cpu`,
     );
-    expect((blocks[4] as { elements: Array<{ url: string }> }).elements.map((e) => e.url)).toEqual([
+    expect(blocks[4]).toEqual({
+      type: "actions",
+      block_id: "guardrail_alert:2026-02-06:budget_level:1",
+      elements: [
+        {
+          type: "button",
+          text: { type: "plain_text", text: "Snooze 1h" },
+          action_id: "guardrail_snooze_1h",
+          value: JSON.stringify({ endpoint: null, dedup_key: "2026-02-06:budget_level:1" }),
+        },
+      ],
+    });
+    expect((blocks[5] as { elements: Array<{ url: string }> }).elements.map((e) => e.url)).toEqual([
       `${PUBLIC_URL}/`,
       `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1`,
     ]);
-    expect(blocks[5]).toEqual({
+    expect(blocks[6]).toEqual({
       type: "context",
       elements: [{ type: "mrkdwn", text: "budget-guardrail · budget day 2026-02-06 · 2026-02-06 00:33 UTC" }],
     });
@@ -441,5 +455,34 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
       counts.push((await h.hook.messages()).length);
     }
     expect(counts).toEqual([1, 2, 3, 3]);
+  });
+
+  it("sends no recovery for a condition a person acked while it holds, and one when it really clears", async () => {
+    const h = harness("ack", { sns: { severities: [] } });
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 1, 14, 0, 0);
+    await h.tick(T0);
+    for (let m = 34; m <= 36; m++) await h.tick(T0 + m * MIN);
+    const spared = `Critical endpoint ${h.ns}/vip left running at the scale_down level`;
+    const acked = await createOverride(
+      { db: env.DB, policy: h.policy, provider: h.provider, now: T0 + 36 * MIN + 30_000 },
+      { op: "ack", dedup_key: `2026-02-14:critical_endpoint_spared:${h.ns}/vip:1`, duration: "2h", reason: "on it", actor: "alice" },
+      "webhook",
+    );
+    expect(acked.ok).toBe(true);
+    for (let m = 37; m <= 40; m++) await h.tick(T0 + m * MIN); // still holds, silenced: not "resolved"
+    const seen = async () => slackTitles(await h.hook.messages()).filter((t) => t?.includes(spared));
+    expect(await seen()).toEqual([`[WARNING] ${spared}`]);
+
+    // It really clears (a person paused vip): the alert they acked is over, say so once.
+    await h.admin.patch("vip", { status: { state: "paused", readyReplica: 0, targetReplica: 0 } });
+    for (let m = 41; m <= 43; m++) await h.tick(T0 + m * MIN);
+    expect(await seen()).toEqual([`[WARNING] ${spared}`, `[RESOLVED] Resolved: ${spared}`]);
+    // Back and gone again under the ack: nobody hears of that episode.
+    await h.admin.patch("vip", { status: { state: "running", readyReplica: 2, targetReplica: 2 } });
+    for (let m = 44; m <= 46; m++) await h.tick(T0 + m * MIN);
+    await h.admin.patch("vip", { status: { state: "paused", readyReplica: 0, targetReplica: 0 } });
+    for (let m = 47; m <= 49; m++) await h.tick(T0 + m * MIN);
+    expect(await seen()).toEqual([`[WARNING] ${spared}`, `[RESOLVED] Resolved: ${spared}`]);
   });
 });

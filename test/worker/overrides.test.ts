@@ -73,6 +73,24 @@ describe("POST /v1/overrides", () => {
     expect(late.body.override).toMatchObject({ until: iso(day(3)) });
   });
 
+  it("under a raise, /v1/status forecasts against the raised budget, as the forecast alert does", async () => {
+    const g = guardrail("ovr-forecast");
+    const T0 = day(20);
+    await g.admin.reset(FLEET);
+    await g.tick(T0);
+    await g.post({ op: "raise_budget", budget_usd: 50, duration: "6h", reason: "launch", actor: "bob" }, T0 + MIN);
+    const t1 = await g.tick(T0 + HOUR); // $22 of $50: no action, but the day's forecast is far over
+    expect(t1.plan?.actions).toEqual([]);
+    const alert = t1.plan?.alerts.find((a) => a.kind === "forecast");
+    const status = (await (await g.read("/v1/status", T0 + HOUR)).json()) as {
+      guard: { forecast: { end_of_day_usd: number; ratio: number } };
+    };
+    // Both divide the run-rate projection by the $50 in force (the burn differs here: this file's D1 holds
+    // other tests' endpoints, which the status page's stored fleet includes).
+    expect(alert?.figures.forecast_ratio).toBeCloseTo((alert?.figures.forecast_usd as number) / 50, 4);
+    expect(status.guard.forecast.ratio).toBeCloseTo(status.guard.forecast.end_of_day_usd / 50, 4);
+  });
+
   it("forces one action at once through the provider, journaled with its own key, even on a critical endpoint", async () => {
     const g = guardrail("ovr-force");
     const T0 = day(3);

@@ -4,8 +4,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { ACTION_IDS } from "../../src/control/slack.ts";
-import { actionsOfDay, approvalsOfDay, listEvents } from "../../src/store/index.ts";
+import { createNotifier } from "../../src/notify/index.ts";
+import type { ReceivedSlackMessage } from "../../src/sim/slack-webhook-server.ts";
+import { actionsOfDay, activeOverrides, approvalsOfDay, listEvents } from "../../src/store/index.ts";
 import { FLEET, guardrail, HOUR, MIN, ORIGIN, send, slackRequest, stateCounts } from "../fixtures/http.ts";
+import { slackHook } from "../fixtures/notify-admin.ts";
 
 const day = (d: number) => Date.UTC(2026, 3, d, 0, 0);
 const capture = inject("upstreamPrimary");
@@ -201,6 +204,71 @@ describe("POST /slack/interactions", () => {
     expect(noUser.status).toBe(400);
     expect(((await noUser.json()) as { error: { message: string } }).error.message).toContain("user");
     expect((await click(press(ACTION_IDS.restore, "slack-btn/big", "/r/x"), T0 + 5 * HOUR, "wrong")).status).toBe(401);
+    expect(await stateCounts()).toEqual(before);
+  });
+});
+
+describe("buttons on the alerts the guardrail sends to Slack", () => {
+  const g = guardrail(
+    "slack-alert",
+    [
+      "  slack-alert/big: { expected_max_replicas: 2 }", // one more entry under `endpoints:`: big's 4 replicas are runaway scaling
+      "approvals: { shutdown: { wait_minutes: 30, on_timeout: hold } }",
+      "alerts: { public_url: https://guardrail.test }",
+    ].join("\n"),
+  );
+  const hook = slackHook(inject("slackBase"), "slack-alert");
+  const notifier = createNotifier({ secrets: { SLACK_WEBHOOK_URL: hook.url, SLACK_SIGNING_SECRET: env.SLACK_SIGNING_SECRET } });
+  const T0 = day(3);
+  const click = async (body: string, at: number) => send(await slackRequest("/slack/interactions", body, at), at, g.env);
+  type Button = { action_id: string; value?: string; url?: string; text: { text: string } };
+  const buttons = (m: ReceivedSlackMessage | undefined): Button[] =>
+    (m?.payload.blocks ?? []).flatMap((b) => (b.type === "actions" ? ((b as { elements: Button[] }).elements ?? []) : []));
+  const message = async (title: string) => (await hook.messages()).find((m) => m.payload.text?.includes(title));
+  const button = (m: ReceivedSlackMessage | undefined, text: string) => {
+    const b = buttons(m).find((x) => x.text.text === text);
+    if (!b) throw new Error(`no "${text}" button on ${m?.payload.text}: ${JSON.stringify(buttons(m))}`);
+    return b;
+  };
+
+  it("carries the buttons POST /slack/interactions acts on: approve, snooze, restore; link buttons need no answer", async () => {
+    await g.admin.reset(FLEET);
+    await g.tick(T0, notifier);
+    await g.tick(T0 + HOUR, notifier); // 220 %: pauses wait for approval, vip is spared
+
+    // Approve pause, from the approval request as it reached Slack.
+    const approve = button(await message("Approve pause of slack-alert/big?"), "Approve pause");
+    await click(press(approve.action_id, approve.value ?? "", "/a/approve"), T0 + HOUR + MIN);
+    expect((await responses("/a/approve"))[0]?.text).toContain("approved pause of slack-alert/big");
+    const t2 = await g.tick(T0 + HOUR + 2 * MIN, notifier);
+    expect(t2.executed.filter((x) => x.action.kind === "pause").map((x) => [x.action.endpoint, x.status])).toEqual([
+      ["slack-alert/big", "done"],
+    ]);
+
+    // Snooze 1h, from the alert about the spared critical endpoint: suspends it and acks that condition.
+    const spared = await message("Critical endpoint slack-alert/vip left running");
+    const snooze = button(spared, "Snooze 1h");
+    await click(press(snooze.action_id, snooze.value ?? "", "/a/snooze"), T0 + HOUR + 3 * MIN);
+    const overrides = await activeOverrides(env.DB, T0 + HOUR + 4 * MIN);
+    expect(overrides.filter((o) => o.actor === "slack:U0ALLOWED").map((o) => [o.op, o.op === "ack" ? o.condition : o.endpoint])).toEqual(
+      expect.arrayContaining([
+        ["suspend", "slack-alert/vip"],
+        ["ack", expect.stringMatching(/^critical_endpoint_spared:slack-alert\/vip:\d$/)],
+      ]),
+    );
+
+    // Restore, from the runaway scaling alert about big (now paused): the guardrail puts back what it changed.
+    const restoreBig = button(await message("Runaway scaling on slack-alert/big"), "Restore");
+    await click(press(restoreBig.action_id, restoreBig.value ?? "", "/a/restore"), T0 + HOUR + 5 * MIN);
+    expect((await responses("/a/restore"))[0]?.text).toContain("restore forced on slack-alert/big");
+    expect((await g.admin.mutations()).at(-1)).toMatchObject({ path: "/v2/endpoint/slack-alert/big/resume" });
+
+    // A link button (Status) is reported by Slack too: it gets its 200 and nothing else.
+    const before = await stateCounts();
+    const link = button(spared, "Status");
+    expect(link.url).toBe("https://guardrail.test/");
+    expect((await click(press(link.action_id, "", "/a/link"), T0 + HOUR + 6 * MIN)).status).toBe(200);
+    expect(await responses("/a/link")).toEqual([]);
     expect(await stateCounts()).toEqual(before);
   });
 });

@@ -6,8 +6,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../handlers/http/app.ts";
 import type { SnsHookDeps } from "../../handlers/http/sns-hook.ts";
+import { createOverride } from "../../src/control/index.ts";
 import type { PolicyInput } from "../../src/policy/index.ts";
 import { validatePolicy } from "../../src/policy/index.ts";
+import { HfClient } from "../../src/providers/hf/index.ts";
 import { applySync, desiredSchedules, planSync } from "../../src/schedule/index.ts";
 import { CertCache, type SnsMessage } from "../../src/security/sns-signature.ts";
 import type { EndpointSpec } from "../../src/sim/emulator.ts";
@@ -163,6 +165,23 @@ describe("POST /v1/hooks/sns", () => {
     expect(res.body).toMatchObject({ outcome: "held" });
     expect(res.body.reason).toMatch(/end-of-day forecast is \$\d+/);
     expect(await h.hf.mutations()).toEqual([]);
+  });
+
+  it("judges the forecast against today's raised budget, as the forecast alert does", async () => {
+    const ns = "hook-raised";
+    const h = await harness(ns);
+    const fired = day(13);
+    h.setNow(fired + 10_000);
+    // As above, $110 spent and $122 forecast: over 120 % of the policy's $100, but a person raised today's budget to $200.
+    await recordMetering(env.DB, fired, [], [{ day: "2026-03-13", endpoint: `${ns}/other`, micro: 110_000_000 }]);
+    const raise = await createOverride(
+      { db: env.DB, policy: h.policy, provider: new HfClient({ baseUrl: hfBase, token: "hf_test_token" }), now: fired },
+      { op: "raise_budget", budget_usd: 200, duration: "6h", reason: "launch", actor: "bob" },
+      "webhook",
+    );
+    expect(raise.ok).toBe(true);
+    const res = await h.post(await h.firing(`${ns}-prewarm`, fired));
+    expect(res.body).toMatchObject({ outcome: "executed" });
   });
 
   it("holds a scale-up of an endpoint the guardrail paused today", async () => {

@@ -8,6 +8,7 @@ import type { EndpointSpec } from "../../src/sim/emulator.ts";
 import { actionsOfDay, listEvents } from "../../src/store/index.ts";
 import { runTick, type TickLogEntry } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
+import { guardrail, HOUR } from "../fixtures/http.ts";
 
 const base = inject("hfBase");
 const MIN = 60_000;
@@ -189,5 +190,28 @@ describe("the guard tick", () => {
     const report = await tick(Date.UTC(2026, 0, 11, 0, 0));
     expect(report.outcome).toBe("blind");
     expect(report.events.map((e) => e.kind)).toContain("provider_server_error");
+  });
+
+  it("shows an endpoint it paused as paused in /v1/status right after the tick; metering keeps the tick's observation", async () => {
+    const g = guardrail("tick-snapshot");
+    await g.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 0, 12, 0, 0);
+    await g.tick(T0);
+    const t1 = await g.tick(T0 + HOUR); // 220 %: big is paused
+    expect(t1.executed.filter((x) => x.action.kind === "pause").map((x) => [x.action.endpoint, x.status])).toContainEqual([
+      "tick-snapshot/big",
+      "done",
+    ]);
+    const status = (await (await g.read("/v1/status", T0 + HOUR)).json()) as {
+      endpoints: Array<{ id: string; state: string; replicas: Record<string, number>; burn_usd_per_hour: number; observed_at: string }>;
+    };
+    const big = status.endpoints.find((e) => e.id === "tick-snapshot/big");
+    expect(big).toMatchObject({ state: "paused", replicas: { ready: 0, target: 0, min: 1, max: 6 }, burn_usd_per_hour: 0 });
+    // Observed when the tick began: the next tick meters that interval from what was running then.
+    expect(big?.observed_at).toBe(new Date(T0 + HOUR).toISOString());
+    const row = await env.DB.prepare("SELECT observed_at, billable_replicas FROM endpoint_state WHERE endpoint = ?1")
+      .bind("tick-snapshot/big")
+      .first();
+    expect(row).toEqual({ observed_at: T0 + HOUR, billable_replicas: 4 });
   });
 });

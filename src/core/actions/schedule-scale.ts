@@ -3,9 +3,12 @@
 // but a schedule never fights the budget: a scale-up is held and alerted when today's spend
 // already reached the first rung, when the end-of-day forecast with the added replicas would
 // reach it, or when the guardrail paused the endpoint today. Scale-downs always go ahead. Pure.
+// The forecast is the engine's (forecast.ts), with the added replicas' burn, against the budget in
+// force, so a held schedule, the forecast alert and the status page never disagree.
 import type { Policy } from "../../policy/index.ts";
+import { forecastEndOfDay } from "../forecast.ts";
 import { billableReplicas } from "../metering.ts";
-import { formatUsd, HOUR_MS, type MicroUsd, usdToMicro } from "../money.ts";
+import { formatUsd, type MicroUsd, usdToMicro } from "../money.ts";
 import type { Alert, EndpointConfig, Level, Observation, PlannedAction } from "../types.ts";
 
 /** The command as the schedule's entry defines it, with the time it fired. */
@@ -34,6 +37,8 @@ export interface ScheduleScaleInput {
   observation: Observation;
   config: EndpointConfig;
   spendMicro: MicroUsd;
+  /** today's budget in force (a raise_budget override's, see effectiveBudgetMicro); default the policy's */
+  budgetMicro?: MicroUsd;
   /** highest ladder level reached today */
   level: Level;
   /** current burn of the whole fleet (micro-USD per hour), this endpoint included */
@@ -59,10 +64,6 @@ export function scheduledTarget(c: ScheduledScale, config: EndpointConfig): Endp
     scaleToZeroTimeout: minReplica === 0 ? c.scaleToZeroTimeoutMinutes : config.scaleToZeroTimeout,
   };
 }
-
-/** End-of-day spend if the fleet keeps burning at `burnMicro` per hour from `now`. */
-export const forecastEndOfDay = (spendMicro: MicroUsd, burnMicro: MicroUsd, now: number, dayEnd: number): MicroUsd =>
-  spendMicro + Math.round((burnMicro * Math.max(0, dayEnd - now)) / HOUR_MS);
 
 function held(input: ScheduleScaleInput, after: EndpointConfig, reason: string, figures: Alert["figures"]): ScheduleDecision {
   const { command: c, day, config } = input;
@@ -96,7 +97,7 @@ function held(input: ScheduleScaleInput, after: EndpointConfig, reason: string, 
 export function decideScheduledScale(input: ScheduleScaleInput): ScheduleDecision {
   const { command: c, policy, config, observation: o, now } = input;
   const after = scheduledTarget(c, config);
-  const budgetMicro = usdToMicro(policy.budget.daily_usd);
+  const budgetMicro = input.budgetMicro ?? usdToMicro(policy.budget.daily_usd);
   const threshold = policy.thresholds.scale_down;
   const base = { spend_usd: input.spendMicro / 1e6, budget_usd: budgetMicro / 1e6, level: input.level };
 
@@ -134,14 +135,14 @@ export function decideScheduledScale(input: ScheduleScaleInput): ScheduleDecisio
       return held(input, after, `no catalog price for ${c.endpoint}, so the scale-up cannot be shown to stay within budget`, base);
     }
     const added = Math.max(0, after.minReplica - billableReplicas(o)) * (o.priceMicroPerHour ?? 0);
-    const forecast = forecastEndOfDay(input.spendMicro, input.fleetBurnMicro + added, now, input.dayEnd);
-    if (forecast >= budgetMicro * threshold) {
+    const f = forecastEndOfDay(input.spendMicro, input.fleetBurnMicro + added, budgetMicro, now, input.dayEnd);
+    if (f.endOfDayMicro >= budgetMicro * threshold) {
       return held(
         input,
         after,
-        `with ${formatUsd(added)}/h more the end-of-day forecast is ${formatUsd(forecast)}, ` +
-          `${((forecast / budgetMicro) * 100).toFixed(0)}% of the ${formatUsd(budgetMicro)} budget (>= ${(threshold * 100).toFixed(0)}%)`,
-        { ...base, forecast_usd: forecast / 1e6, added_usd_per_hour: added / 1e6, threshold },
+        `with ${formatUsd(added)}/h more the end-of-day forecast is ${formatUsd(f.endOfDayMicro)}, ` +
+          `${(f.ratio * 100).toFixed(0)}% of the ${formatUsd(budgetMicro)} budget (>= ${(threshold * 100).toFixed(0)}%)`,
+        { ...base, forecast_usd: f.endOfDayMicro / 1e6, added_usd_per_hour: added / 1e6, threshold },
       );
     }
   }
