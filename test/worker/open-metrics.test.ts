@@ -34,11 +34,18 @@ describe("open-metrics through the HF client", () => {
     const admin = emulatorAdmin(base, ns);
     await admin.reset([{ name: "chat", instanceType: "nvidia-l4", instanceSize: "x1", minReplica: 1, maxReplica: 1, replicas: 1 }]);
     await admin.traffic("chat", { rps: 5 });
+    // Move the emulator's clock a minute on before each read, so the counters have requests to show
+    // whatever the machine's speed (on the wall clock alone a fast run could read zero requests).
+    const minuteOn = async () => admin.advanceTo((await admin.advanceTo(0)) + 60_000);
+    await minuteOn();
     const before = await hf.getOpenMetrics(ns, "chat");
     await hf.pauseEndpoint(ns, "chat");
+    await minuteOn();
     const paused = await hf.getOpenMetrics(ns, "chat");
     await hf.resumeEndpoint(ns, "chat");
+    await minuteOn();
     const after = await hf.getOpenMetrics(ns, "chat");
+    expect(Object.keys(before.ok ? before.value.replicas : {})).not.toEqual([]);
     if (!before.ok || !paused.ok || !after.ok) throw new Error("open-metrics failed");
     expect(paused.value.replicas).toEqual({});
     expect(Object.keys(after.value.replicas)).not.toEqual(Object.keys(before.value.replicas));
