@@ -66,9 +66,10 @@ export interface EndpointAfter {
 }
 
 /**
- * Records an action's result. With `observed` (the provider's answer to it), the endpoint's stored
- * observation shows that state and scaling at once (status page, /v1/status), in the same batch;
- * its observed_at and billable replicas stay the tick's, which the next tick meters from.
+ * Records an action's result in one statement. With `observed` (the provider's answer to it), a
+ * trigger (migration 0008) makes the endpoint's stored observation show that state and scaling at
+ * once (status page, /v1/status, gateway); its observed_at and billable replicas stay the tick's,
+ * which the next tick meters from.
  */
 export async function finishAction(
   db: D1Database,
@@ -79,24 +80,19 @@ export async function finishAction(
   now: number,
   observed: EndpointAfter | null = null,
 ): Promise<void> {
-  const result = db
-    .prepare("UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5 WHERE key = ?1")
-    .bind(key, status, after === null ? null : JSON.stringify(after), error, now);
-  if (observed === null) {
-    await result.run();
-    return;
-  }
-  const o = observed;
-  await db.batch([
-    result,
-    db
-      .prepare(
-        `UPDATE endpoint_state SET snapshot = json_set(snapshot, '$.state', ?2, '$.readyReplica', ?3, '$.targetReplica', ?4,
-           '$.minReplica', ?5, '$.maxReplica', ?6, '$.scaleToZeroTimeout', ?7)
-         WHERE endpoint = ?1`,
-      )
-      .bind(o.endpoint, o.state, o.readyReplica, o.targetReplica, o.minReplica, o.maxReplica, o.scaleToZeroTimeout),
-  ]);
+  const o = observed && {
+    endpoint: observed.endpoint,
+    state: observed.state,
+    readyReplica: observed.readyReplica,
+    targetReplica: observed.targetReplica,
+    minReplica: observed.minReplica,
+    maxReplica: observed.maxReplica,
+    scaleToZeroTimeout: observed.scaleToZeroTimeout,
+  };
+  await db
+    .prepare("UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5, observed = ?6 WHERE key = ?1")
+    .bind(key, status, after === null ? null : JSON.stringify(after), error, now, o === null ? null : JSON.stringify(o))
+    .run();
 }
 
 export interface ActionRow {
