@@ -3,7 +3,7 @@
 // `status.public: true`. Compared in constant time.
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { timingSafeEqual } from "hono/utils/buffer";
+import { bearerToken, matchesAnySecret } from "../../src/security/bearer.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";
@@ -18,14 +18,11 @@ export function statusIsPublic(env: Cloudflare.Env): boolean {
 
 /** True when `given` is this Worker's READ_TOKEN (never when none is set). */
 export async function isReadToken(env: Cloudflare.Env, given: string | undefined): Promise<boolean> {
-  const token = env.READ_TOKEN;
-  return Boolean(token && given && (await timingSafeEqual(given, token)));
+  return matchesAnySecret(given, env.READ_TOKEN ? [env.READ_TOKEN] : []);
 }
 
 function presentedToken(c: Context<AppEnv>): string | undefined {
-  const auth = c.req.header("Authorization");
-  const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth.trim())?.[1];
-  return bearer || getCookie(c, READ_COOKIE) || undefined;
+  return bearerToken(c.req.raw.headers) ?? getCookie(c, READ_COOKIE) ?? undefined;
 }
 
 /** True when this request may read: status is public, or it carries READ_TOKEN. */
