@@ -16,9 +16,8 @@ export interface NewEvent {
   dedupKey: string | null;
 }
 
-export interface EventRow extends Omit<NewEvent, "dedupKey"> {
+export interface EventRow extends NewEvent {
   id: number;
-  dedupKey: string | null;
 }
 
 /** Inserts events in one statement; returns the ones that were new (duplicates by dedup key are skipped). */

@@ -1,5 +1,6 @@
 // How the status page writes money, ratios and times: dollars with cents, percent with one
 // decimal, clock times in the policy's time zone (the budget day's zone).
+import { localParts } from "../../../src/core/index.ts";
 
 const usdFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const smallUsdFormat = new Intl.NumberFormat("en-US", { minimumFractionDigits: 4, maximumFractionDigits: 4 });
@@ -13,23 +14,11 @@ export function usd(value: number): string {
 /** A ratio as `123.4 %`. */
 export const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
 
-const clocks = new Map<string, Intl.DateTimeFormat>();
-
-/** `14:05` (or `14:05:09` with seconds) in `tz`. */
+/** `14:05` (or `14:05:09` with seconds) in `tz`, from the budget day's own local-time reading. */
 export function clockTime(ms: number, tz: string, seconds = false): string {
-  const key = `${tz}|${seconds}`;
-  let f = clocks.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", {
-      timeZone: tz,
-      hourCycle: "h23",
-      hour: "2-digit",
-      minute: "2-digit",
-      ...(seconds ? { second: "2-digit" } : {}),
-    });
-    clocks.set(key, f);
-  }
-  return f.format(new Date(ms));
+  const p = localParts(ms, tz);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(p.hour)}:${two(p.minute)}${seconds ? `:${two(p.second)}` : ""}`;
 }
 
 /** `12 s ago`, `4 min ago`, `3 h ago`. */
