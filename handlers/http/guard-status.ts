@@ -1,6 +1,7 @@
 // The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores.
 import { budgetDayBounds } from "../../src/core/budget-day.ts";
 import { forecastEndOfDay } from "../../src/core/forecast.ts";
+import { microToUsd } from "../../src/core/index.ts";
 import type { Policy } from "../../src/policy/index.ts";
 import { loadGuard, pendingRestores } from "../../src/store/index.ts";
 
@@ -28,7 +29,7 @@ export async function guardStatus(
       on_blind: policy.blind.on_blind,
     },
     forecast: f && {
-      end_of_day_usd: Math.round(f.endOfDayMicro) / 1e6,
+      end_of_day_usd: microToUsd(Math.round(f.endOfDayMicro)),
       ratio: Number(f.ratio.toFixed(4)),
       hours_left: Number(f.hoursLeft.toFixed(2)),
     },

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import { overrideJson } from "../../src/control/index.ts";
-import { budgetDay, effectiveBudgetMicro, hourlyBurn, levelName } from "../../src/core/index.ts";
+import { budgetDay, effectiveBudgetMicro, hourlyBurn, levelName, microToUsd } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { alertStatus } from "../../src/notify/index.ts";
 import { settingsFor } from "../../src/policy/index.ts";
@@ -22,7 +22,7 @@ import type { AppEnv } from "./app.ts";
 import { invalidInput } from "./errors.ts";
 import { guardStatus } from "./guard-status.ts";
 
-const usd = (micro: number) => Math.round(micro) / 1e6;
+const usd = (micro: number) => microToUsd(Math.round(micro));
 
 /**
  * The day's status: `json` is the body of GET /v1/status; `actions` the day's action journal,
