@@ -1,13 +1,19 @@
 // GET /metrics: Prometheus text exposition of the budget day, the fleet, actions, alerts, ticks,
 // overrides and the inference gateway, for a scraper (Grafana Agent, Prometheus) with the read token.
 import { Hono } from "hono";
-import { budgetDay, effectiveBudgetMicro, microToUsd } from "../../src/core/index.ts";
-import { renderGatewayMetrics } from "../../src/gateway/index.ts";
+import {
+  budgetDay,
+  effectiveBudgetMicro,
+  exposition,
+  type MetricFamily as Family,
+  microToUsd,
+  PROMETHEUS_CONTENT_TYPE,
+} from "../../src/core/index.ts";
+import { gatewayFamilies } from "../../src/gateway/index.ts";
 import { activeOverrides, dayLevel, gatewayCounterTotals, lastObservations, metricCounts, spendByEndpoint } from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
-import { CONTENT_TYPE, exposition, type Family } from "./prometheus.ts";
 
 const FAILED_TICKS = new Set(["error", "policy_invalid", "blind"]);
 
@@ -156,5 +162,5 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
     },
   );
   // The inference gateway's families (requests, fallbacks, latency histogram) follow ours.
-  return c.body(exposition(families) + renderGatewayMetrics(gateway), 200, { "Content-Type": CONTENT_TYPE });
+  return c.body(exposition([...families, ...gatewayFamilies(gateway)]), 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
 });
