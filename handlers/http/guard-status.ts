@@ -5,7 +5,11 @@ import { microToUsd } from "../../src/core/index.ts";
 import type { Policy } from "../../src/policy/index.ts";
 import { loadGuard, pendingRestores } from "../../src/store/index.ts";
 
-/** `budgetMicro`: today's budget in force (with an active raise), as the planner's forecast alert uses. */
+/**
+ * `budgetMicro`: today's budget in force (with an active raise), as the planner's forecast alert uses.
+ * `spendAsOf`: when `spendMicro` was metered (the last tick): the forecast runs from there, as the tick's
+ * own forecast does, so the status page and /v1/status agree to the cent whenever they are read.
+ */
 export async function guardStatus(
   db: D1Database,
   policy: Policy,
@@ -14,11 +18,13 @@ export async function guardStatus(
   spendMicro: number,
   burnMicroPerHour: number,
   budgetMicro: number,
+  spendAsOf: number | null = null,
 ) {
   const [guard, pending] = await Promise.all([loadGuard(db), pendingRestores(db, day)]);
   const bounds = budgetDayBounds(now, policy.budget.timezone);
   // A forecast only for the budget day in progress.
-  const f = bounds.day === day ? forecastEndOfDay(spendMicro, burnMicroPerHour, budgetMicro, now, bounds.end) : null;
+  const from = spendAsOf === null ? now : Math.min(now, Math.max(bounds.start, spendAsOf));
+  const f = bounds.day === day ? forecastEndOfDay(spendMicro, burnMicroPerHour, budgetMicro, from, bounds.end) : null;
   return {
     blind: {
       blind: guard.blindStreak >= policy.blind.after_ticks,

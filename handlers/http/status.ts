@@ -72,7 +72,7 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
   const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
   const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
   const burnMicro = stored.reduce((a, s) => a + hourlyBurn(s.observation), 0);
-  const guard = await guardStatus(db, policy, day, now, total, burnMicro, budgetMicro);
+  const guard = await guardStatus(db, policy, day, now, total, burnMicro, budgetMicro, lastTick?.scheduledAt ?? null);
   const json = {
     acting: config.problems.length === 0,
     mode: policy.mode,

@@ -31,6 +31,7 @@ interface Status {
   budget: { spend_usd: number; daily_usd: number; ratio: number; level_name: string; burn_usd_per_hour: number; timezone: string };
   endpoints: Array<{ id: string; state: string; replicas: { ready: number; target: number; max: number }; spend_today_usd: number }>;
   last_tick: { at: string; outcome: string };
+  guard: { forecast: { end_of_day_usd: number } | null };
 }
 
 /** The number in a figure as shown: `$1,234.56` → 1234.56, `203.4 %` → 203.4. */
@@ -135,6 +136,10 @@ describe("the status page in a real browser", () => {
     expect(shown(await page.textContent('[data-figure="spend"]'))).toBeCloseTo(status.budget.spend_usd, 2);
     expect(shown(await page.textContent('[data-figure="budget"]'))).toBe(status.budget.daily_usd);
     expect(shown(await page.textContent('[data-figure="burn"]'))).toBeCloseTo(status.budget.burn_usd_per_hour, 2);
+    // The forecast too, to the cent, though the page and the API were read at different moments.
+    expect(shown(await page.textContent('[data-figure="forecast"]'))).toBe(
+      Math.round((status.guard.forecast?.end_of_day_usd ?? Number.NaN) * 100) / 100,
+    );
     expect(await page.textContent('[data-figure="last-tick"]')).toContain(
       new Intl.DateTimeFormat("en-GB", { timeZone: tz, hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(
         new Date(status.last_tick.at),
