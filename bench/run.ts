@@ -1,6 +1,6 @@
 // `npm run bench`: runs every bench/*.bench.ts, merges their results into bench/results.json and prints
-// one summary table. `npm run bench -- engine tick` runs only those; `--update-readme` also rewrites the
-// table between the bench markers in README.md.
+// one summary table. `npm run bench -- engine tick` runs only those; `--update-docs` also rewrites the
+// table between the bench markers in docs/benchmarks.md.
 //
 // A bench file's default export is an async function returning a JSON-able object; it prints its own
 // table as it goes. Rows it puts in `summary` ({ metric, value, target?, ok? }) make the combined table.
@@ -19,7 +19,7 @@ export interface SummaryRow {
 
 const DIR = fileURLToPath(new URL(".", import.meta.url));
 const RESULTS = join(DIR, "results.json");
-const README = join(DIR, "..", "README.md");
+const DOC = join(DIR, "..", "docs", "benchmarks.md");
 const START = "<!-- bench:start -->";
 const END = "<!-- bench:end -->";
 
@@ -64,7 +64,7 @@ function markdown(rows: Array<SummaryRow & { bench: string }>, m: ReturnType<typ
 
 async function main() {
   const args = process.argv.slice(2);
-  const updateReadme = args.includes("--update-readme");
+  const updateDoc = args.includes("--update-docs");
   const wanted = args.filter((a) => !a.startsWith("--"));
   const files = readdirSync(DIR)
     .filter((f) => f.endsWith(".bench.ts"))
@@ -99,13 +99,13 @@ async function main() {
   }
   console.log(`\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, Node ${m.node}, load ${m.load_average_at_start.join(" / ")}`);
   console.log(`wrote ${RESULTS}`);
-  if (updateReadme) {
-    const readme = readFileSync(README, "utf8");
-    const from = readme.indexOf(START);
-    const to = readme.indexOf(END);
-    if (from < 0 || to < from) throw new Error(`README.md has no ${START} ... ${END} block`);
-    writeFileSync(README, `${readme.slice(0, from + START.length)}\n${markdown(rows, m)}\n${readme.slice(to)}`);
-    console.log("updated the table in README.md");
+  if (updateDoc) {
+    const doc = readFileSync(DOC, "utf8");
+    const from = doc.indexOf(START);
+    const to = doc.indexOf(END);
+    if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${START} ... ${END} block`);
+    writeFileSync(DOC, `${doc.slice(0, from + START.length)}\n${markdown(rows, m)}\n${doc.slice(to)}`);
+    console.log("updated the table in docs/benchmarks.md");
   }
   // A missed target is a finding, shown in the table; only a bench that could not run fails the command.
   if (failed) process.exitCode = 1;

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { parse } from "yaml";
+import { formatUsd } from "../src/core/index.ts";
 import { DEMO_FLEET, DEMO_NAMESPACE } from "../src/sim/demo-fleet.ts";
 import { startEmulator } from "../src/sim/emulator.ts";
 import { startSlackWebhookServer } from "../src/sim/slack-webhook-server.ts";
@@ -93,7 +94,7 @@ async function main() {
     dev.stop();
     await Promise.all([emulator.close(), slack.close(), sns.close()]);
     const cost = emulator.cost(DEMO_NAMESPACE);
-    console.log(`simulated bill while the demo ran: $${(cost.totalMicroUsd / 1e6).toFixed(4)}`);
+    console.log(`simulated bill while the demo ran: ${formatUsd(cost.totalMicroUsd)}`);
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));

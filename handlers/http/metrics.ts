@@ -1,15 +1,20 @@
 // GET /metrics: Prometheus text exposition of the budget day, the fleet, actions, alerts, ticks,
 // overrides and the inference gateway, for a scraper (Grafana Agent, Prometheus) with the read token.
 import { Hono } from "hono";
-import { budgetDay, effectiveBudgetMicro } from "../../src/core/index.ts";
-import { renderGatewayMetrics } from "../../src/gateway/index.ts";
+import {
+  budgetDay,
+  effectiveBudgetMicro,
+  exposition,
+  type MetricFamily as Family,
+  microToUsd,
+  PROMETHEUS_CONTENT_TYPE,
+} from "../../src/core/index.ts";
+import { gatewayFamilies } from "../../src/gateway/index.ts";
 import { activeOverrides, dayLevel, gatewayCounterTotals, lastObservations, metricCounts, spendByEndpoint } from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
-import { CONTENT_TYPE, exposition, type Family } from "./prometheus.ts";
 
-const usd = (micro: number) => micro / 1e6;
 const FAILED_TICKS = new Set(["error", "policy_invalid", "blind"]);
 
 export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c) => {
@@ -48,13 +53,13 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         name: "guardrail_spend_usd",
         help: "Today's metered spend in USD (budget day in the policy's time zone).",
         type: "gauge",
-        samples: [{ value: usd(spendMicro) }],
+        samples: [{ value: microToUsd(spendMicro) }],
       },
       {
         name: "guardrail_budget_usd",
         help: "Today's daily budget in USD, including an active raise_budget override.",
         type: "gauge",
-        samples: [{ value: usd(budgetMicro) }],
+        samples: [{ value: microToUsd(budgetMicro) }],
       },
       {
         name: "guardrail_budget_ratio",
@@ -83,14 +88,14 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
       help: "Catalog price per replica-hour of each endpoint's hardware (absent when unknown).",
       type: "gauge",
       samples: endpoints.flatMap((o) =>
-        o.priceMicroPerHour === null ? [] : [{ labels: { endpoint: o.id }, value: usd(o.priceMicroPerHour) }],
+        o.priceMicroPerHour === null ? [] : [{ labels: { endpoint: o.id }, value: microToUsd(o.priceMicroPerHour) }],
       ),
     },
     {
       name: "guardrail_endpoint_spend_usd",
       help: "Today's metered spend of each endpoint in USD.",
       type: "gauge",
-      samples: [...spend].map(([endpoint, micro]) => ({ labels: { endpoint }, value: usd(micro) })),
+      samples: [...spend].map(([endpoint, micro]) => ({ labels: { endpoint }, value: microToUsd(micro) })),
     },
     {
       name: "guardrail_actions_total",
@@ -157,5 +162,5 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
     },
   );
   // The inference gateway's families (requests, fallbacks, latency histogram) follow ours.
-  return c.body(exposition(families) + renderGatewayMetrics(gateway), 200, { "Content-Type": CONTENT_TYPE });
+  return c.body(exposition([...families, ...gatewayFamilies(gateway)]), 200, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
 });

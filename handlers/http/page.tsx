@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import * as z from "zod";
-import { budgetDayBounds, runRateForecast, usdToMicro } from "../../src/core/index.ts";
+import { budgetDayBounds, usdToMicro } from "../../src/core/index.ts";
 import { listEvents, spendSeries } from "../../src/store/index.ts";
 import type { AppEnv } from "./app.ts";
 import { isReadToken, READ_COOKIE, requireReader, statusIsPublic } from "./auth.ts";
@@ -58,7 +58,8 @@ async function pageData(c: Context<AppEnv>): Promise<StatusPageData> {
     bounds ? spendSeries(db, bounds.day, bounds.start) : Promise.resolve([]),
     listEvents(db, { limit: EVENTS_SHOWN }),
   ]);
-  const last = series.at(-1);
+  // The end-of-day forecast is /v1/status's own figure, so the two never disagree.
+  const forecast = "guard" in status.json ? status.json.guard.forecast : null;
   return {
     status,
     series,
@@ -70,7 +71,7 @@ async function pageData(c: Context<AppEnv>): Promise<StatusPageData> {
         ? {
             start: bounds.start,
             end: bounds.end,
-            forecastMicro: last ? runRateForecast(last.spendMicro, usdToMicro(budget.burn_usd_per_hour), last.at, bounds.end) : null,
+            forecastMicro: forecast && series.length > 0 ? usdToMicro(forecast.end_of_day_usd) : null,
           }
         : null,
   };

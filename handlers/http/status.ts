@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import { overrideJson } from "../../src/control/index.ts";
-import { budgetDay, effectiveBudgetMicro, hourlyBurn, levelName } from "../../src/core/index.ts";
+import { budgetDay, effectiveBudgetMicro, hourlyBurn, levelName, microToUsd } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { alertStatus } from "../../src/notify/index.ts";
 import { settingsFor } from "../../src/policy/index.ts";
@@ -22,7 +22,7 @@ import type { AppEnv } from "./app.ts";
 import { invalidInput } from "./errors.ts";
 import { guardStatus } from "./guard-status.ts";
 
-const usd = (micro: number) => Math.round(micro) / 1e6;
+const usd = (micro: number) => microToUsd(Math.round(micro));
 
 /**
  * The day's status: `json` is the body of GET /v1/status; `actions` the day's action journal,
@@ -72,7 +72,7 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
   const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
   const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
   const burnMicro = stored.reduce((a, s) => a + hourlyBurn(s.observation), 0);
-  const guard = await guardStatus(db, policy, day, now, total, burnMicro, budgetMicro);
+  const guard = await guardStatus(db, policy, day, now, total, burnMicro, budgetMicro, lastTick?.scheduledAt ?? null);
   const json = {
     acting: config.problems.length === 0,
     mode: policy.mode,

@@ -46,6 +46,7 @@ export {
   withOverrides,
 } from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
+export { exposition, type Family as MetricFamily, PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 export { type DoneAction, planRestores, type RestorePlan } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";
 export { runTriggers, TRIGGERS, type Trigger, type TriggerContext } from "./triggers/index.ts";

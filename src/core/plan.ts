@@ -10,7 +10,7 @@ import type { FleetHistory } from "./history.ts";
 import { actionKey } from "./keys.ts";
 import { levelFor, levelName, thresholdOf } from "./ladder.ts";
 import { hourlyBurn } from "./metering.ts";
-import { formatUsd, type MicroUsd, usdToMicro } from "./money.ts";
+import { formatUsd, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 import { applyOverrides, type Override, withOverrides, withoutHeld } from "./overrides.ts";
 import { type DoneAction, planRestores } from "./restore.ts";
 import { runTriggers } from "./triggers/index.ts";
@@ -79,12 +79,12 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
       `Today's spend ${formatUsd(spendMicro)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
       `burning ${formatUsd(burn)}/h. ${what}${policy.mode === "dry_run" ? " (dry run: recorded, nothing changed)" : ""}.`,
     figures: {
-      spend_usd: spendMicro / 1e6,
-      budget_usd: budgetMicro / 1e6,
+      spend_usd: microToUsd(spendMicro),
+      budget_usd: microToUsd(budgetMicro),
       ratio: Number(ratio.toFixed(4)),
       level,
       threshold,
-      burn_usd_per_hour: burn / 1e6,
+      burn_usd_per_hour: microToUsd(burn),
     },
   };
 }
@@ -99,7 +99,7 @@ function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, rati
     message:
       `${o.id} is marked critical, so the guardrail did not touch it at ${(ratio * 100).toFixed(0)}% of budget. ` +
       `It burns ${formatUsd(hourlyBurn(o))}/h with ${o.targetReplica} replica(s). Decide whether to scale it down by hand.`,
-    figures: { ratio: Number(ratio.toFixed(4)), level, replicas: o.targetReplica, burn_usd_per_hour: hourlyBurn(o) / 1e6 },
+    figures: { ratio: Number(ratio.toFixed(4)), level, replicas: o.targetReplica, burn_usd_per_hour: microToUsd(hourlyBurn(o)) },
   };
 }
 

@@ -3,5 +3,5 @@
 export { callerAllowed, presentedKey } from "./caller-auth.ts";
 export { Gateway, type GatewayCall, type GatewayError, type GatewayOptions, type GatewayOutcome } from "./gateway.ts";
 export { LATENCY_BOUNDS_MS, type LatencyPercentiles, percentiles } from "./metrics.ts";
-export { renderGatewayMetrics } from "./prometheus.ts";
+export { gatewayFamilies, renderGatewayMetrics } from "./prometheus.ts";
 export { decideRoute, type FallbackReason, overflowReason, type RouteDecision, type RouteInputs, UNAVAILABLE_STATES } from "./route.ts";

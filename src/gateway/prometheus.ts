@@ -1,4 +1,6 @@
-// Gateway counters (totals from D1) as Prometheus text exposition, for GET /metrics.
+// Gateway counters (totals from D1) as Prometheus metric families for GET /metrics, written by the
+// one Prometheus writer in core.
+import { exposition, type MetricFamily } from "../core/index.ts";
 import { LATENCY_BOUNDS_MS } from "./metrics.ts";
 
 export interface CounterTotal {
@@ -8,12 +10,6 @@ export interface CounterTotal {
   name: string;
   value: number;
 }
-
-const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-const labels = (l: Record<string, string>) =>
-  `{${Object.entries(l)
-    .map(([k, v]) => `${k}="${esc(v)}"`)
-    .join(",")}}`;
 
 /** Counter families: a counter name, or every counter with a prefix (the rest becomes a label). */
 const COUNTERS: Array<[string, string, string | { prefix: string; label: string }]> = [
@@ -30,8 +26,8 @@ const COUNTERS: Array<[string, string, string | { prefix: string; label: string 
   ["guardrail_gateway_response_bytes_total", "Response body bytes from upstream", "bytes_out"],
 ];
 
-/** The gateway's metric families; empty string when there are no counters yet. */
-export function renderGatewayMetrics(totals: readonly CounterTotal[]): string {
+/** The gateway's metric families (none when there are no counters yet), for the one writer. */
+export function gatewayFamilies(totals: readonly CounterTotal[]): MetricFamily[] {
   const groups = new Map<string, { l: Record<string, string>; c: Map<string, number> }>();
   for (const t of totals) {
     const id = `${t.service}\u0000${t.target}\u0000${t.endpoint}`;
@@ -42,33 +38,41 @@ export function renderGatewayMetrics(totals: readonly CounterTotal[]): string {
     }
     g.c.set(t.name, (g.c.get(t.name) ?? 0) + t.value);
   }
-  if (groups.size === 0) return "";
-  const fam = (name: string, type: string, help: string, lines: string[]) =>
-    lines.length ? [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines] : [];
-  const simple = (counter: string) => [...groups.values()].filter((g) => g.c.has(counter)).map((g) => `${labels(g.l)} ${g.c.get(counter)}`);
+  const simple = (counter: string) =>
+    [...groups.values()].filter((g) => g.c.has(counter)).map((g) => ({ labels: g.l, value: g.c.get(counter) ?? 0 }));
   const byPrefix = (prefix: string, label: string) =>
     [...groups.values()].flatMap((g) =>
-      [...g.c].filter(([n]) => n.startsWith(prefix)).map(([n, v]) => `${labels({ ...g.l, [label]: n.slice(prefix.length) })} ${v}`),
+      [...g.c].filter(([n]) => n.startsWith(prefix)).map(([n, value]) => ({ labels: { ...g.l, [label]: n.slice(prefix.length) }, value })),
     );
-  const histogram: string[] = [];
+  const histogram: MetricFamily["samples"] = [];
   for (const g of groups.values()) {
     let cumulative = 0;
     for (const b of LATENCY_BOUNDS_MS) {
       cumulative += g.c.get(`latency_le_ms:${b}`) ?? 0;
-      histogram.push(`guardrail_gateway_upstream_latency_seconds_bucket${labels({ ...g.l, le: String(b / 1000) })} ${cumulative}`);
+      histogram.push({ suffix: "_bucket", labels: { ...g.l, le: String(b / 1000) }, value: cumulative });
     }
     cumulative += g.c.get("latency_le_ms:inf") ?? 0;
-    histogram.push(`guardrail_gateway_upstream_latency_seconds_bucket${labels({ ...g.l, le: "+Inf" })} ${cumulative}`);
-    histogram.push(`guardrail_gateway_upstream_latency_seconds_sum${labels(g.l)} ${(g.c.get("latency_sum_ms") ?? 0) / 1000}`);
-    histogram.push(`guardrail_gateway_upstream_latency_seconds_count${labels(g.l)} ${cumulative}`);
+    histogram.push({ suffix: "_bucket", labels: { ...g.l, le: "+Inf" }, value: cumulative });
+    histogram.push({ suffix: "_sum", labels: g.l, value: (g.c.get("latency_sum_ms") ?? 0) / 1000 });
+    histogram.push({ suffix: "_count", labels: g.l, value: cumulative });
   }
-  const counters = COUNTERS.flatMap(([metric, help, source]) =>
-    fam(
-      metric,
-      "counter",
-      help,
-      (typeof source === "string" ? simple(source) : byPrefix(source.prefix, source.label)).map((l) => `${metric}${l}`),
+  return [
+    ...COUNTERS.map(
+      ([name, help, source]): MetricFamily => ({
+        name,
+        help,
+        type: "counter",
+        samples: typeof source === "string" ? simple(source) : byPrefix(source.prefix, source.label),
+      }),
     ),
-  );
-  return `${[...counters, ...fam("guardrail_gateway_upstream_latency_seconds", "histogram", "Time to the upstream's response headers", histogram)].join("\n")}\n`;
+    {
+      name: "guardrail_gateway_upstream_latency_seconds",
+      help: "Time to the upstream's response headers",
+      type: "histogram",
+      samples: histogram,
+    },
+  ];
 }
+
+/** The gateway's families as Prometheus text; empty when there are no counters yet. */
+export const renderGatewayMetrics = (totals: readonly CounterTotal[]): string => exposition(gatewayFamilies(totals));

@@ -35,6 +35,8 @@ export interface ConditionInput {
   acked?: readonly Alert[];
   /** the conditions acked now (dedup key without the day) and when the earliest active ack was made */
   acks?: ReadonlyMap<string, number>;
+  /** today's spend / budget this tick: a forecast whose threshold spend reached came true, it did not recover */
+  spendRatio?: number;
 }
 
 export interface ConditionOutcome {
@@ -52,6 +54,16 @@ function canTellCleared(row: ConditionRow, input: ConditionInput): boolean {
   // A condition about an endpoint this tick could not read may still hold: say nothing.
   if (row.endpoint === null) return input.complete;
   return input.complete || input.observed.has(row.endpoint);
+}
+
+/**
+ * A forecast condition (dedup key `<day>:forecast:<threshold>`) ends when spend reaches its threshold:
+ * what it warned of happened (the budget_level alert says so), so a "Resolved" would read as good news.
+ */
+function cameTrue(row: ConditionRow, input: ConditionInput): boolean {
+  if (row.kind !== "forecast" || input.spendRatio === undefined) return false;
+  const threshold = Number(row.dedupKey.split(":").at(-1));
+  return Number.isFinite(threshold) && input.spendRatio >= threshold;
 }
 
 function recoveryEvent(row: ConditionRow, now: number): NewEvent {
@@ -133,7 +145,7 @@ export function trackConditions(rows: readonly ConditionRow[], input: ConditionI
     changed.push({ ...row, state: "cleared", clearedAt: now });
     const ackedAt = input.acks?.get(alertCondition(row.dedupKey));
     const unannounced = ackedAt !== undefined && row.since >= ackedAt;
-    if (input.recovery && !unannounced) events.push(recoveryEvent(row, now));
+    if (input.recovery && !unannounced && !cameTrue(row, input)) events.push(recoveryEvent(row, now));
   }
   return { changed, events };
 }

@@ -1,7 +1,7 @@
 // One notice, the single shape every channel renders from: built from a timeline event (alert,
 // recovery) or a rate-limit summary. Its JSON is also the SNS message body subscribers parse, so its
 // field names are a public contract (README "Alerts: Slack and SNS").
-import { LEVEL_NAMES, type Severity } from "../core/index.ts";
+import { formatUsd, LEVEL_NAMES, type Severity, usdToMicro } from "../core/index.ts";
 import type { EventRow, NoticeType } from "../store/index.ts";
 
 export interface NoticeAction {
@@ -96,7 +96,7 @@ export function noticeFromEvent(e: EventRow, actions: readonly EventRow[], publi
 
 // --- shared formatting ---------------------------------------------------------------------------
 
-const usd = (v: number) => `$${v.toFixed(v !== 0 && Math.abs(v) < 1 ? 4 : 2)}`;
+const usd = (dollars: number) => formatUsd(usdToMicro(dollars));
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 const FIGURES: Record<string, { label: string; format: (v: number) => string }> = {

@@ -33,7 +33,6 @@ export const HOUR_MS = 3_600_000;
 export const SWEEP_MS = HOUR_MS;
 /** Subrequests one invocation may make on the Free plan is 50; leave room for the rest of the tick. */
 export const SUBREQUEST_CEILING = 45;
-export const CHANNELS: readonly Channel[] = ["slack", "sns"];
 
 /** A configured channel: sends one rendered notice. */
 export interface ChannelSender {
@@ -53,6 +52,8 @@ export interface OutboxInput {
   acks?: ReadonlyMap<string, number>;
   /** endpoints observed this tick */
   observed?: readonly string[];
+  /** today's spend / budget (Plan.ratio): a forecast that came true gets no recovery */
+  spendRatio?: number;
   /** every namespace listed and every endpoint read without error */
   complete?: boolean;
   /** the events this tick recorded (new ones only) */
@@ -243,6 +244,7 @@ export async function runOutbox(input: OutboxInput, senders: Senders, secrets: r
       recovery: input.policy.recovery,
       acked: input.acked,
       acks: input.acks,
+      ...(input.spendRatio === undefined ? {} : { spendRatio: input.spendRatio }),
     });
     // Events first: if the tick dies before the rows are saved, the next tick finds the same transitions
     // and the events' dedup keys keep them from being recorded twice.

@@ -14,7 +14,9 @@ const rateLimit = (what: string) =>
     .int()
     .min(1)
     .default(20)
-    .describe(`most notices sent to ${what} per clock hour; beyond it one summary says how many were held back (escalations always go)`);
+    .describe(
+      `most notices sent to ${what} per clock hour (UTC); beyond it one summary says how many were held back (escalations always go)`,
+    );
 
 const slackSchema = z
   .object({
@@ -39,7 +41,7 @@ const snsSchema = z
       .regex(AWS_REGION, "expected an AWS region such as us-east-1")
       .nullable()
       .default(null)
-      .describe("AWS region of the topic; null takes it from topic_arn"),
+      .describe("AWS region of the topic; must be the region in topic_arn (SNS publishes only within a region); null takes it from there"),
     severities: z.array(severity).default(["warning", "critical"]).describe("severities published to SNS"),
     rate_limit_per_hour: rateLimit("SNS"),
   })
@@ -51,7 +53,13 @@ const snsSchema = z
 
 const retrySchema = z
   .object({
-    max_attempts: z.number().int().min(1).max(20).default(8).describe("sends per notice and channel before it is marked failed"),
+    max_attempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(8)
+      .describe("sends per notice and channel before the delivery is marked failed (listed in /v1/status)"),
     backoff_seconds: z.number().int().min(10).default(60).describe("wait before the first retry; doubled after each failure"),
     max_backoff_seconds: z.number().int().min(10).default(3600).describe("the longest wait between two retries"),
   })

@@ -12,11 +12,13 @@ export const overridesPolicySchema = z
       .positive()
       .max(24 * 14)
       .default(24)
-      .describe("longest an override may last; a request asking for more is refused"),
+      .describe("longest an override may last; a request asking for more is refused with a 400 naming `duration` or `until`"),
     slack_users: z
       .array(z.string().regex(SLACK_USER_ID, "a Slack member id such as U2CERLKJA"))
       .default([])
-      .describe("Slack member ids allowed to suspend, resume, raise, approve, snooze and restore from Slack"),
+      .describe(
+        "Slack member ids (U2CERLKJA) allowed to suspend, resume, raise, approve, reject, snooze and restore from Slack; anyone in the workspace may run /guardrail status",
+      ),
   })
   .strict()
   .default({ max_duration_hours: 24, slack_users: [] });

@@ -13,8 +13,8 @@ const hourlyBurn = z
       .number()
       .positive()
       .default(24)
-      .describe("alert when the fleet's spend over the last 60 minutes exceeds the daily budget divided by this"),
-    window_minutes: minutes(60, "how far back the hourly spend is summed"),
+      .describe("alert when the fleet's spend over the window (60 minutes by default) exceeds the daily budget divided by this"),
+    window_minutes: minutes(60, "how far back the hourly spend is summed (the limit scales with it)"),
   })
   .strict();
 
@@ -55,8 +55,8 @@ const coldStarts = z
       .int()
       .min(0)
       .default(10)
-      .describe("alert when an endpoint goes from 0 to >= 1 billable replica more often than this in the window"),
-    window_minutes: minutes(60, "cold starts are counted over this many minutes"),
+      .describe("alert when an endpoint goes from 0 to >= 1 billable replica more often than this per hour"),
+    window_minutes: minutes(60, "cold starts are counted over this many minutes (the limit scales with it)"),
   })
   .strict();
 
@@ -64,7 +64,7 @@ const underutilized = z
   .object({
     enabled,
     below_percent: z.number().min(0).max(100).default(10).describe("alert when average hardware usage is below this"),
-    window_minutes: minutes(60, "usage is averaged over this many minutes; the endpoint must have been billed all that time"),
+    window_minutes: minutes(60, "usage is averaged over this many minutes; the endpoint must have been billed for at least 90 % of it"),
     min_samples: z.number().int().min(1).default(3).describe("metric readings needed in the window before judging"),
   })
   .strict();

@@ -34,7 +34,7 @@ const targetSchema = z
         message: "an endpoint `namespace/name` (its URL comes from the last observation) or an https URL",
       })
       .describe(
-        "an endpoint `namespace/name` (URL from the last observation) or an https URL, e.g. https://router.huggingface.co for HF Inference Providers",
+        "an endpoint `namespace/name` (URL from the last observation) or an https URL (plain http only on loopback), e.g. https://router.huggingface.co for HF Inference Providers",
       ),
     token: secretName
       .nullable()
@@ -77,7 +77,9 @@ const overflowSchema = z
       .min(0)
       .max(16 * 1024 * 1024)
       .default(1024 * 1024)
-      .describe("request bodies up to this size are kept to resend to the fallback; larger ones go to the primary only"),
+      .describe(
+        "request bodies up to this size are kept to resend to the fallback; larger ones go to the primary only and cannot overflow",
+      ),
   })
   .strict();
 
@@ -93,7 +95,9 @@ export const serviceSchema = z
       .regex(ENDPOINT_KEY, "an endpoint `namespace/name`")
       .nullable()
       .default(null)
-      .describe("the guarded endpoint whose routing mode (set by the reroute rung) this service follows; default: the primary endpoint"),
+      .describe(
+        "the guarded endpoint whose routing mode (set by the reroute rung) this service follows; default: the primary endpoint (a URL primary without it is always in primary mode)",
+      ),
     callers: z
       .array(secretName)
       .min(1, "list at least one secret name holding a caller API key")
@@ -103,7 +107,9 @@ export const serviceSchema = z
       .int()
       .min(1)
       .default(120_000)
-      .describe("how long to wait for response headers from the chosen target (and from the fallback after an overflow)"),
+      .describe(
+        "how long to wait for response headers from the chosen target (and from the fallback after an overflow); streamed bodies are not cut off",
+      ),
     overflow: overflowSchema.default(() => overflowSchema.parse(OVERFLOW_DEFAULTS)),
   })
   .strict();
@@ -111,7 +117,9 @@ export const serviceSchema = z
 export const servicesSchema = z
   .record(z.string().regex(SERVICE_NAME, "service names are lowercase letters, digits, - and _"), serviceSchema)
   .default({})
-  .describe("inference gateway services, reached at /v1/gateway/{service}/...");
+  .describe(
+    "inference gateway services, keyed by the name callers use in /v1/gateway/{service}/... (lowercase letters, digits, - and _); docs/gateway.md",
+  );
 
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;

@@ -18,7 +18,9 @@ export const scheduleEntrySchema = z
     name: z
       .string()
       .regex(SCHEDULER_NAME, "1-64 letters, digits, '-', '_' or '.' (EventBridge Scheduler's rule)")
-      .describe("the schedule's name in the group; renaming an entry deletes the old schedule on prune and creates a new one"),
+      .describe(
+        "the schedule's name in the group (1-64 of A-Za-z0-9-_.), unique; renaming an entry deletes the old schedule on prune and creates a new one",
+      ),
     endpoint: z.string().regex(ENDPOINT_KEY, 'expected "namespace/name"').describe("the endpoint the schedule scales"),
     cron: z
       .string()
@@ -70,20 +72,24 @@ export const schedulesSchema = z
       .regex(TOPIC_ARN, "an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
       .nullable()
       .default(null)
-      .describe("SNS topic the schedules publish to; the only topic POST /v1/hooks/sns accepts"),
+      .describe(
+        "SNS topic the schedules publish to, and the only topic POST /v1/hooks/sns accepts (stack output CommandsTopicArn); required when there are entries",
+      ),
     role_arn: z
       .string()
       .regex(ROLE_ARN, "an IAM role ARN, arn:aws:iam::<account>:role/<name>")
       .nullable()
       .default(null)
-      .describe("execution role Scheduler assumes to publish to the commands topic (output SchedulerRoleArn of infra/aws)"),
+      .describe(
+        "execution role Scheduler assumes to publish to the commands topic (stack output SchedulerRoleArn of infra/aws); required when there are entries",
+      ),
     timezone: timeZone.optional().describe("default IANA time zone of the entries; defaults to budget.timezone"),
     max_delay_minutes: z
       .number()
       .int()
       .min(1)
       .default(15)
-      .describe("a command delivered later than this after its fire time is held, not executed"),
+      .describe("a command delivered later than this after its fire time is held, not executed; also Scheduler's maximum event age"),
     sync_from_worker: z
       .boolean()
       .default(false)

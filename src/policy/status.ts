@@ -6,7 +6,9 @@ export const statusSchema = z
     public: z
       .boolean()
       .default(false)
-      .describe("true lets anyone read GET / and the read API without READ_TOKEN; keep false unless the Worker is private"),
+      .describe(
+        "true lets anyone read the status page (GET /), /v1/status, /v1/events, GET /v1/overrides and /metrics without READ_TOKEN; keep false unless the Worker is reachable only by your team",
+      ),
   })
   .strict()
   .default({ public: false });

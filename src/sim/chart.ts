@@ -1,6 +1,7 @@
 // The simulation as an SVG chart: the budget day's spend with and without the guardrail, the budget
 // and the three threshold lines, and a marker for each action. Hand-written SVG: no dependency, and
 // the file opens in any browser.
+import { microToUsd } from "../core/index.ts";
 import { localClock } from "./local-time.ts";
 import type { Simulation } from "./simulate.ts";
 
@@ -36,7 +37,10 @@ export function renderChart(sim: Simulation, o: ChartOptions): string {
     { label: `reroute ${Math.round(o.thresholds.reroute * 100)} %`, ratio: o.thresholds.reroute, color: "#7c3aed", dash: "6 4" },
     { label: `shutdown ${Math.round(o.thresholds.shutdown * 100)} %`, ratio: o.thresholds.shutdown, color: "#dc2626", dash: "6 4" },
   ];
-  const peak = Math.max(...records.map((r) => Math.max(r.without.dayMicro, r.with.dayMicro) / 1e6), o.budgetUsd * o.thresholds.shutdown);
+  const peak = Math.max(
+    ...records.map((r) => microToUsd(Math.max(r.without.dayMicro, r.with.dayMicro))),
+    o.budgetUsd * o.thresholds.shutdown,
+  );
   const yStep = niceStep(peak * 1.05, 6);
   const yMax = Math.ceil((peak * 1.05) / yStep) * yStep;
   const pw = W - M.left - M.right;
@@ -44,7 +48,7 @@ export function renderChart(sim: Simulation, o: ChartOptions): string {
   const x = (t: number) => fixed(M.left + ((t - start) / (end - start)) * pw);
   const y = (usd: number) => fixed(M.top + ph - (usd / yMax) * ph);
   const path = (run: "with" | "without") =>
-    `M${x(start)},${y(0)} ` + records.map((r) => `L${x(r.at)},${y(r[run].dayMicro / 1e6)}`).join(" ");
+    `M${x(start)},${y(0)} ` + records.map((r) => `L${x(r.at)},${y(microToUsd(r[run].dayMicro))}`).join(" ");
 
   const out: string[] = [];
   out.push(
@@ -102,7 +106,7 @@ export function renderChart(sim: Simulation, o: ChartOptions): string {
     const t = Date.parse(a.at);
     const r = sim.records.find((rec) => rec.at >= t) ?? sim.records.at(-1);
     const cx = x(t);
-    const cy = y((r?.with.dayMicro ?? 0) / 1e6);
+    const cy = y(microToUsd(r?.with.dayMicro ?? 0));
     const color = ACTION_COLOR[a.action] ?? "#111827";
     out.push(
       `<g><title>${esc(`${localClock(t, o.timezone, start)} ${a.action} ${a.endpoint}: ${a.reason}`)}</title>` +

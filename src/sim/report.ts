@@ -1,5 +1,5 @@
 // How a simulation reads: the table `npm run simulate` prints, and the per-step CSV `--out` writes.
-import { LEVEL_NAMES } from "../core/index.ts";
+import { formatUsd, LEVEL_NAMES, microToUsd, usdToMicro } from "../core/index.ts";
 import type { Policy } from "../policy/index.ts";
 import { isoInZone, localClock } from "./local-time.ts";
 import type { RunPoint, Simulation } from "./simulate.ts";
@@ -15,7 +15,7 @@ export interface ReportContext {
   modeNote?: string;
 }
 
-const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const usd = (dollars: number) => formatUsd(usdToMicro(dollars));
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
 const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
@@ -43,7 +43,7 @@ export function renderTable(sim: Simulation, ctx: ReportContext): string {
   );
   const saved = r.spend_without_usd - r.spend_with_usd;
   const peakReplicas = (run: "with" | "without") => Math.max(0, ...sim.records.map((x) => x[run].billableReplicas));
-  const peakWithout = Math.max(0, ...sim.records.map((x) => x.without.dayMicro)) / 1e6 / policy.budget.daily_usd;
+  const peakWithout = microToUsd(Math.max(0, ...sim.records.map((x) => x.without.dayMicro))) / policy.budget.daily_usd;
   const rows: Array<[string, string, string, string?]> = [
     [
       "spend",
@@ -126,9 +126,9 @@ export function renderCsv(sim: Simulation, policy: Policy): string {
   const rows = sim.records.map((r) =>
     [
       isoInZone(r.at, tz),
-      n(r.without.dayMicro / 1e6),
-      n(r.with.dayMicro / 1e6),
-      r.meteredMicro === null ? "" : n(r.meteredMicro / 1e6),
+      n(microToUsd(r.without.dayMicro)),
+      n(microToUsd(r.with.dayMicro)),
+      r.meteredMicro === null ? "" : n(microToUsd(r.meteredMicro)),
       LEVEL_NAMES[r.level] ?? String(r.level),
       String(r.without.billableReplicas),
       String(r.with.billableReplicas),

@@ -1,7 +1,7 @@
 // The simulator: replays a trace against the emulator's fleet twice on a virtual clock, once with no
 // guardrail and once with the real guard tick (runTick inside workerd, real D1, real HF client over
 // HTTP) every tick interval, and summarises what the guardrail saved and did.
-import { budgetDay, LEVEL_NAMES, thresholdOf } from "../core/index.ts";
+import { budgetDay, LEVEL_NAMES, microToUsd, thresholdOf, usdToMicro } from "../core/index.ts";
 import type { Level } from "../core/types.ts";
 import type { Policy } from "../policy/index.ts";
 import { type EndpointSpec, type PriceSpec, startEmulator } from "./emulator.ts";
@@ -214,7 +214,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   const total = Math.min(options.steps ?? traceSteps(trace), traceSteps(trace));
   const tickMs = Math.max((options.tickMinutes ?? 1) * 60_000, 1);
   const tz = policy.budget.timezone;
-  const budgetMicro = Math.round(policy.budget.daily_usd * 1e6);
+  const budgetMicro = usdToMicro(policy.budget.daily_usd);
   const demandAt = (k: number) => new Map(trace.endpoints.map((e) => [endpointId(e), e.demand_rps[k] ?? 0]));
 
   // Without the guardrail: the fleet alone.
@@ -283,7 +283,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
       crossings: log.crossings,
       actions: log.actions,
       alerts: log.alerts,
-      overshoot_usd: usd(shutdowns.reduce((s, x) => s + x.overshootUsd * 1e6, 0)),
+      overshoot_usd: usd(shutdowns.reduce((s, x) => s + usdToMicro(x.overshootUsd), 0)),
       cold_starts: run.model.coldStarts(),
     },
     records,
@@ -345,8 +345,8 @@ function shutdownResponses(
         day: c.day,
         crossedAt: c.at,
         pausedAt,
-        overshootUsd: Math.max(0, final - line) / 1e6,
-        tickBurnUsd: (slopePerMs * tickMs) / 1e6,
+        overshootUsd: microToUsd(Math.max(0, final - line)),
+        tickBurnUsd: microToUsd(slopePerMs * tickMs),
       };
     });
 }

@@ -52,11 +52,6 @@ export async function approvalsOfDay(db: D1Database, day: string): Promise<Appro
   return results.map(fromRaw);
 }
 
-export async function getApproval(db: D1Database, key: string): Promise<ApprovalRow | null> {
-  const row = await db.prepare("SELECT * FROM approvals WHERE key = ?1").bind(key).first<RawApproval>();
-  return row ? fromRaw(row) : null;
-}
-
 export interface NewApproval {
   action: PlannedAction;
   deadline: number;

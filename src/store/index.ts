@@ -10,7 +10,7 @@ export {
   MAX_ATTEMPTS,
   settledKeys,
 } from "./actions.ts";
-export { type ApprovalRow, approvalsOfDay, decideApproval, getApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
+export { type ApprovalRow, approvalsOfDay, decideApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {
   addGatewayCounters,

@@ -277,6 +277,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       acks: ackedConditions(overrides),
       observed: fleet.observations.map((o) => o.id),
       complete: fleet.errors.length === 0,
+      spendRatio: thePlan.ratio,
       events,
       policy: policy.alerts,
       inTime: () => clock() < deadline,

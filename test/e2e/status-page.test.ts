@@ -31,10 +31,27 @@ interface Status {
   budget: { spend_usd: number; daily_usd: number; ratio: number; level_name: string; burn_usd_per_hour: number; timezone: string };
   endpoints: Array<{ id: string; state: string; replicas: { ready: number; target: number; max: number }; spend_today_usd: number }>;
   last_tick: { at: string; outcome: string };
+  guard: { forecast: { end_of_day_usd: number } | null };
 }
 
 /** The number in a figure as shown: `$1,234.56` → 1234.56, `203.4 %` → 203.4. */
 const shown = (text: string | null) => Number((text ?? "").replace(/[$,%\s]/g, ""));
+
+/** Every text of the chart lies inside the chart's box: no label is cut off at an edge. */
+async function clippedLabels(page: Page): Promise<string[]> {
+  return page.locator("svg.chart").evaluate((svg) => {
+    const box = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll("text")]
+      .filter((t) => {
+        const r = t.getBoundingClientRect();
+        return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+      })
+      .map((t) => t.textContent ?? "");
+  });
+}
+
+/** Today's spend or 200 % of the budget, whichever is higher: what the money axis must reach. */
+const status200 = (s: Status) => Math.max(s.budget.spend_usd, s.budget.daily_usd * 2);
 
 describe("the status page in a real browser", () => {
   const now = Date.now();
@@ -119,6 +136,10 @@ describe("the status page in a real browser", () => {
     expect(shown(await page.textContent('[data-figure="spend"]'))).toBeCloseTo(status.budget.spend_usd, 2);
     expect(shown(await page.textContent('[data-figure="budget"]'))).toBe(status.budget.daily_usd);
     expect(shown(await page.textContent('[data-figure="burn"]'))).toBeCloseTo(status.budget.burn_usd_per_hour, 2);
+    // The forecast too, to the cent, though the page and the API were read at different moments.
+    expect(shown(await page.textContent('[data-figure="forecast"]'))).toBe(
+      Math.round((status.guard.forecast?.end_of_day_usd ?? Number.NaN) * 100) / 100,
+    );
     expect(await page.textContent('[data-figure="last-tick"]')).toContain(
       new Intl.DateTimeFormat("en-GB", { timeZone: tz, hourCycle: "h23", hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(
         new Date(status.last_tick.at),
@@ -135,6 +156,18 @@ describe("the status page in a real browser", () => {
     }
     expect(await page.locator('tr[data-endpoint="e2e/batch-llm"] [data-col="last-action"]').textContent()).toContain("pause (done)");
     expect(await page.locator('[data-event][data-type="action"]').count()).toBeGreaterThan(0);
+  });
+
+  it("shows each event at its time in the budget's zone, and no recovery for a forecast that came true", async () => {
+    ready();
+    const { events } = await json<{ events: Array<{ id: number; at: number; kind: string; title: string }> }>("/v1/events?limit=100");
+    const clock = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hourCycle: "h23", hour: "2-digit", minute: "2-digit" });
+    for (const e of events.slice(0, 15)) {
+      expect((await page.locator(`[data-event="${e.id}"] span`).first().textContent())?.trim()).toBe(clock.format(new Date(e.at)));
+    }
+    // The forecast warned of 200 % before the tick that crossed it; crossing it is no good news.
+    expect(events.some((e) => e.kind === "forecast" && e.title.startsWith("Forecast: 200%"))).toBe(true);
+    expect(events.filter((e) => e.title.startsWith("Resolved: Forecast")).map((e) => e.title)).toEqual([]);
   });
 
   it("draws the budget and the 120 / 150 / 200 % lines and a marker wherever the guardrail acted", async () => {
@@ -159,7 +192,20 @@ describe("the status page in a real browser", () => {
       expect(box.x).toBeGreaterThanOrEqual(chart?.x ?? 0);
     }
     expect(await page.locator("svg.chart polyline.spend").getAttribute("points")).toMatch(/^(\S+ ){4}\S+$/);
-    expect(Number(await page.locator("svg.chart line.forecast").getAttribute("data-forecast-usd"))).toBeGreaterThan(0);
+    const forecastUsd = Number(await page.locator("svg.chart line.forecast").getAttribute("data-forecast-usd"));
+    expect(forecastUsd).toBeGreaterThan(0);
+    expect(forecastUsd).toBeCloseTo(shown(await page.textContent('[data-figure="forecast"]')), 2);
+    // The axis holds the day's spend and the ladder; a forecast above it is clipped, with its figure.
+    const top = Math.max(...(await page.locator("svg.chart text.axis[text-anchor=end]").allTextContents()).map(shown));
+    expect(top).toBeGreaterThanOrEqual(Math.max(status200(await json<Status>("/v1/status")), 0));
+    if (forecastUsd > top) {
+      expect(await page.locator("svg.chart line.forecast").getAttribute("data-clipped")).toBe("true");
+      expect(await page.locator("svg.chart .forecast-label").textContent()).toContain(
+        (await page.textContent('[data-figure="forecast"]')) ?? "?",
+      );
+    }
+    for (const label of await page.locator("svg.chart text.axis[text-anchor=end]").allTextContents()) expect(label).toMatch(/^\$/);
+    expect(await clippedLabels(page)).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, "desktop.png"), fullPage: true });
   });
 
@@ -196,6 +242,7 @@ describe("the status page in a real browser", () => {
     // The endpoints table becomes one card per endpoint: no header row, each cell labelled.
     expect(await p.locator("table.endpoints thead").isVisible()).toBe(false);
     expect(await p.locator('tr[data-endpoint="e2e/chat-prod"] [data-col="replicas"]').isVisible()).toBe(true);
+    expect(await clippedLabels(p)).toEqual([]);
     await p.screenshot({ path: path.join(SHOTS, "phone.png") });
     await phone.close();
   });

@@ -1,14 +1,14 @@
-// The alert kinds are a public contract: each one is documented in the README, with what to do.
+// The alert kinds are a public contract: each one is documented in docs/decisions.md, with what to do.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ALERT_KINDS } from "../../src/core/index.ts";
 import { parsePolicy } from "../../src/policy/index.ts";
 
-const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const section = readme.slice(readme.indexOf("### Alert kinds"));
+const doc = readFileSync(new URL("../../docs/decisions.md", import.meta.url), "utf8");
+const section = doc.slice(doc.indexOf("## Alert kinds"));
 
 describe("the alert kinds contract", () => {
-  it.each(Object.entries(ALERT_KINDS))("documents %s in the README's alert kinds table as a %s", (kind, nature) => {
+  it.each(Object.entries(ALERT_KINDS))("documents %s in docs/decisions.md's alert kinds table as a %s", (kind, nature) => {
     expect(section).toMatch(new RegExp(`^\\|\\s*\`${kind}\`\\s*\\|\\s*${nature}\\s*\\|`, "m"));
   });
 

@@ -34,6 +34,7 @@ function ticks(
     newKeys?: string[];
     acked?: Alert[];
     acks?: Map<string, number>;
+    ratio?: number;
   }>,
   recovery = true,
 ) {
@@ -48,6 +49,7 @@ function ticks(
       recovery,
       ...(s.acked ? { acked: s.acked } : {}),
       ...(s.acks ? { acks: s.acks } : {}),
+      ...(s.ratio !== undefined ? { spendRatio: s.ratio } : {}),
     };
     const res = trackConditions(rows, input);
     const byKey = new Map(rows.map((r) => [r.key, r]));
@@ -175,6 +177,38 @@ describe("alert conditions", () => {
       [],
     ]);
     expect(rows()[0]).toMatchObject({ state: "cleared", episode: 2 });
+  });
+
+  it("sends no recovery for a forecast that came true: spend reached its threshold in this tick", () => {
+    const forecastOf = (threshold: number): Alert => ({
+      kind: "forecast",
+      severity: threshold >= 2 ? "critical" : "warning",
+      endpoint: null,
+      dedupKey: `2026-03-01:forecast:${threshold}`,
+      title: `Forecast: ${threshold * 100}% of the budget reached in about 1 h`,
+      message: "At the current burn ...",
+      figures: { threshold },
+    });
+    const level3: Alert = { ...spared(3), kind: "budget_level", endpoint: null, dedupKey: "2026-03-01:budget_level:3" };
+    const crossed = ticks([
+      { alerts: [forecastOf(2)], ratio: 1.9 },
+      { alerts: [forecastOf(2)], ratio: 1.97 },
+      { alerts: [level3], ratio: 2.04 },
+    ]);
+    expect(crossed.out.map((o) => o.events)).toEqual([[], [], []]);
+    expect(crossed.rows().find((r) => r.kind === "forecast")?.state).toBe("cleared");
+    // 100 % is no rung: nothing else is raised when spend reaches it, and still no "Resolved".
+    const budget = ticks([
+      { alerts: [forecastOf(1)], ratio: 0.95 },
+      { alerts: [], ratio: 1.01 },
+    ]);
+    expect(budget.out[1]?.events).toEqual([]);
+    // A forecast that recedes (the burn went down) is a real recovery.
+    const receded = ticks([
+      { alerts: [forecastOf(1.2)], ratio: 0.9 },
+      { alerts: [], ratio: 0.92 },
+    ]);
+    expect(receded.out[1]?.events.map((e) => e.title)).toEqual(["Resolved: Forecast: 120% of the budget reached in about 1 h"]);
   });
 
   it("records the clearing but sends no recovery when alerts.recovery is off", () => {

@@ -27,18 +27,19 @@ interface UrlCase {
   expected_accept: boolean;
 }
 
-const manifest = Object.values(import.meta.glob("../../../shared/vectors/sns/manifest.json", { eager: true, import: "default" }))[0] as
+const manifest = Object.values(import.meta.glob("@shared/vectors/sns/manifest.json", { eager: true, import: "default" }))[0] as
   | { vectors: Vector[] }
   | undefined;
 const urlCases = Object.values(
-  import.meta.glob("../../../shared/vectors/sns/signing_cert_url_cases.json", { eager: true, import: "default" }),
+  import.meta.glob("@shared/vectors/sns/signing_cert_url_cases.json", { eager: true, import: "default" }),
 )[0] as { url_cases: UrlCase[]; host_only_cases: Array<{ host: string; expected_accept: boolean }> } | undefined;
-const messages = import.meta.glob("../../../shared/vectors/sns/messages/*.json", { eager: true, import: "default" });
-const certs = import.meta.glob("../../../shared/vectors/sns/certs/*.pem", { eager: true, import: "default", query: "?raw" }) as Record<
+const messages = import.meta.glob("@shared/vectors/sns/messages/*.json", { eager: true, import: "default" });
+const certs = import.meta.glob("@shared/vectors/sns/certs/*.pem", { eager: true, import: "default", query: "?raw" }) as Record<
   string,
   string
 >;
-const at = (rel: string) => `../../../shared/vectors/sns/${rel}`;
+/** The glob key of a vector file (keys are spelled as Vite resolved the @shared alias). */
+const at = (rel: string) => Object.keys({ ...messages, ...certs }).find((k) => k.endsWith(`/vectors/sns/${rel}`)) ?? rel;
 const vectors = manifest?.vectors ?? [];
 
 /** A fetch of SigningCertURL answered from the vector's certificate file, counting calls. */

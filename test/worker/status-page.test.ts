@@ -119,6 +119,9 @@ describe("the status page", () => {
     // Forecast: $64 spent at 10:00, then $8.50/h (vip $5, big capped to 1 x $2.50, small $1) for 14 h.
     expect(html).toContain('data-forecast-usd="183.00"');
     expect(textOf(html, 'data-figure="forecast"')).toBe("$183.00");
+    // /v1/status projects from the same tick, 20 minutes before now: the two agree to the cent.
+    const status = (await (await worker()("/v1/status", bearer)).json()) as { guard: { forecast: { end_of_day_usd: number } } };
+    expect(status.guard.forecast.end_of_day_usd).toBe(183);
   });
 
   it("returns only the <main> fragment for the refresh script", async () => {

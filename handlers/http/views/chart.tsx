@@ -1,7 +1,9 @@
 // The spend chart as inline SVG: today's spend, the budget and the ladder's lines, the forecast to
-// the end of the day and a marker wherever the guardrail acted. No script, no library.
-import { type ChartInput, chartGeometry, HEIGHT, PAD, WIDTH } from "./chart-geometry.ts";
-import { clockTime, percent, usd, words } from "./format.ts";
+// the end of the day (clipped at the top, with its figure, when it runs off the scale) and a marker
+// wherever the guardrail acted. No script, no library.
+import { formatUsd, microToUsd } from "../../../src/core/index.ts";
+import { type ChartInput, chartGeometry, HEIGHT, LABEL_MARGIN, PAD, WIDTH } from "./chart-geometry.ts";
+import { clockTime, percent, words } from "./format.ts";
 
 const LINE_LABEL = { budget: "budget", scale_down: "scale down", reroute: "reroute", shutdown: "shutdown" } as const;
 
@@ -17,14 +19,14 @@ export function SpendChart(props: { input: ChartInput; tz: string }) {
       class="chart"
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       role="img"
-      aria-label={`Spend today against the daily budget of ${usd(input.budgetMicro / 1e6)}`}
+      aria-label={`Spend today against the daily budget of ${formatUsd(input.budgetMicro)}`}
     >
-      <rect class="over" x={PAD.left} y={PAD.top} width={right - PAD.left} height={Math.max(0, budgetY - PAD.top)} />
+      <rect class="over" x={g.left} y={PAD.top} width={right - g.left} height={Math.max(0, budgetY - PAD.top)} />
       {g.moneyTicks.map((t) => (
         <g>
-          <line class="grid" x1={PAD.left} x2={right} y1={t.y} y2={t.y} />
-          <text class="axis" x={PAD.left - 6} y={t.y + 4} text-anchor="end">
-            {usd(t.micro / 1e6).replace(/\.00$/, "")}
+          <line class="grid" x1={g.left} x2={right} y1={t.y} y2={t.y} />
+          <text class="axis" x={g.left - LABEL_MARGIN} y={t.y + 4} text-anchor="end">
+            {t.label}
           </text>
         </g>
       ))}
@@ -35,25 +37,34 @@ export function SpendChart(props: { input: ChartInput; tz: string }) {
       ))}
       {g.thresholds.map((l) => (
         <g data-threshold={l.name} data-ratio={l.ratio}>
-          <line class={`threshold ${l.name}`} x1={PAD.left} x2={right} y1={l.y} y2={l.y} />
+          <line class={`threshold ${l.name}`} x1={g.left} x2={right} y1={l.y} y2={l.y} />
           <text class={`threshold-label ${l.name}`} x={right + 4} y={l.labelY + 5}>
             {`${Math.round(l.ratio * 100)}%`}
           </text>
-          <title>{`${LINE_LABEL[l.name]}: ${percent(l.ratio)} of the budget = ${usd((input.budgetMicro * l.ratio) / 1e6)}`}</title>
+          <title>{`${LINE_LABEL[l.name]}: ${percent(l.ratio)} of the budget = ${formatUsd(input.budgetMicro * l.ratio)}`}</title>
         </g>
       ))}
       {g.nowX !== null && <line class="now" x1={g.nowX} x2={g.nowX} y1={PAD.top} y2={bottom} />}
       {g.forecast && (
         <line
           class="forecast"
-          data-forecast-usd={((input.forecast?.toMicro ?? 0) / 1e6).toFixed(2)}
+          data-forecast-usd={microToUsd(g.forecast.toMicro).toFixed(2)}
+          data-clipped={String(g.forecast.clipped)}
           x1={g.forecast.x1}
           y1={g.forecast.y1}
           x2={g.forecast.x2}
           y2={g.forecast.y2}
         >
-          <title>{`forecast at the end of the day: ${usd((input.forecast?.toMicro ?? 0) / 1e6)}`}</title>
+          <title>{`forecast at the end of the day: ${formatUsd(g.forecast.toMicro)}`}</title>
         </line>
+      )}
+      {g.forecast?.label && (
+        <g class="forecast-off" data-forecast-off={microToUsd(g.forecast.toMicro).toFixed(2)}>
+          <path class="forecast-arrow" d={`M${g.forecast.x2} ${PAD.top - 9} l5 8 h-10 z`} />
+          <text class="forecast-label" x={g.forecast.label.x} y={PAD.top - 8} text-anchor={g.forecast.label.anchor}>
+            {g.forecast.label.text}
+          </text>
+        </g>
       )}
       {g.spendPoints.length > 0 && <polyline class="spend" points={g.spendPoints.map((p) => p.join(",")).join(" ")} />}
       {last && <circle class="spend-dot" cx={last[0]} cy={last[1]} r={4} />}
@@ -65,7 +76,7 @@ export function SpendChart(props: { input: ChartInput; tz: string }) {
         </g>
       ))}
       {g.spendPoints.length === 0 && (
-        <text class="empty" x={(PAD.left + right) / 2} y={(PAD.top + bottom) / 2} text-anchor="middle">
+        <text class="empty" x={(g.left + right) / 2} y={(PAD.top + bottom) / 2} text-anchor="middle">
           no tick has run today yet
         </text>
       )}

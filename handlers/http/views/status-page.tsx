@@ -1,11 +1,12 @@
 // The status page's content (<main>), rendered from the same status as GET /v1/status: the level
 // and ratio in large type, the spend chart, the endpoints and the latest events. The refresh
 // script fetches exactly this fragment again.
+import { budgetDay, formatUsd, usdToMicro } from "../../../src/core/index.ts";
 import type { EventRow, SpendPoint } from "../../../src/store/index.ts";
 import type { ActingStatusJson, Status } from "../status.ts";
 import { SpendChart } from "./chart.tsx";
 import type { ChartInput } from "./chart-geometry.ts";
-import { age, clockTime, percent, usd, words } from "./format.ts";
+import { age, clockTime, localTimes, percent, usd, words } from "./format.ts";
 
 /** A tick older than this means the cron is not running (or every tick fails before it records). */
 const STALE_MS = 3 * 60_000;
@@ -34,7 +35,7 @@ export function StatusMain(props: StatusPageData) {
       </header>
       <Problems json={json} />
       {"budget" in json && props.day ? <Acting {...props} json={json} day={props.day} tz={tz} /> : <LastTick {...props} tz={tz} />}
-      <Events events={props.events} tz={tz} />
+      <Events events={props.events} tz={tz} day={"budget" in json ? json.budget.day : budgetDay(props.now, tz)} />
       {props.signedIn && (
         <form method="post" action="/logout" class="small">
           <button class="link" type="submit">
@@ -104,7 +105,7 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
     start: props.day.start,
     end: props.day.end,
     now,
-    budgetMicro: Math.round(b.daily_usd * 1e6),
+    budgetMicro: usdToMicro(b.daily_usd),
     thresholds: b.thresholds,
     series: props.series,
     forecast:
@@ -155,7 +156,7 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
             </div>
             <div>
               <dt>forecast, end of day</dt>
-              <dd data-figure="forecast">{props.day.forecastMicro === null ? "–" : usd(props.day.forecastMicro / 1e6)}</dd>
+              <dd data-figure="forecast">{props.day.forecastMicro === null ? "–" : formatUsd(props.day.forecastMicro)}</dd>
             </div>
             <div>
               <dt>last tick</dt>
@@ -262,7 +263,7 @@ function Endpoints({ json }: { json: ActingStatusJson }) {
   );
 }
 
-function Events({ events, tz }: { events: EventRow[]; tz: string }) {
+function Events({ events, tz, day }: { events: EventRow[]; tz: string; day: string }) {
   return (
     <section data-section="events">
       <h2>Latest events</h2>
@@ -277,8 +278,8 @@ function Events({ events, tz }: { events: EventRow[]; tz: string }) {
               <li data-event={e.id} data-type={e.type}>
                 <span class="muted small">{clockTime(e.at, tz)} </span>
                 <span class={`sev sev-${e.type === "action" ? "action" : (e.severity ?? "info")}`}>{label}</span>
-                <strong>{e.title}</strong>
-                <div class="small muted">{e.message}</div>
+                <strong>{localTimes(e.title, tz, day)}</strong>
+                <div class="small muted">{localTimes(e.message, tz, day)}</div>
               </li>
             );
           })}

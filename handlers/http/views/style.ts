@@ -34,6 +34,7 @@ section{background:var(--card);border:1px solid var(--line);border-radius:10px;p
 .chart .spend{fill:none;stroke:var(--spend);stroke-width:3;stroke-linejoin:round}
 .chart .spend-dot{fill:var(--spend)}
 .chart .forecast{stroke:var(--spend);stroke-width:2;stroke-dasharray:3 5;opacity:.8}
+.chart .forecast-arrow{fill:var(--spend)}.chart .forecast-label{font-size:14px;fill:var(--spend)}
 .chart .now{stroke:var(--muted);stroke-width:1;stroke-dasharray:2 3}
 .chart .marker-stem{stroke:var(--muted);stroke-width:1;stroke-dasharray:1 3}
 .chart .marker-head{stroke:var(--card);stroke-width:1.5}

@@ -8,7 +8,7 @@
 import type { Policy } from "../../policy/index.ts";
 import { forecastEndOfDay } from "../forecast.ts";
 import { billableReplicas } from "../metering.ts";
-import { formatUsd, type MicroUsd, usdToMicro } from "../money.ts";
+import { formatUsd, type MicroUsd, microToUsd, usdToMicro } from "../money.ts";
 import type { Alert, EndpointConfig, Level, Observation, PlannedAction } from "../types.ts";
 
 /** The command as the schedule's entry defines it, with the time it fired. */
@@ -99,7 +99,7 @@ export function decideScheduledScale(input: ScheduleScaleInput): ScheduleDecisio
   const after = scheduledTarget(c, config);
   const budgetMicro = input.budgetMicro ?? usdToMicro(policy.budget.daily_usd);
   const threshold = policy.thresholds.scale_down;
-  const base = { spend_usd: input.spendMicro / 1e6, budget_usd: budgetMicro / 1e6, level: input.level };
+  const base = { spend_usd: microToUsd(input.spendMicro), budget_usd: microToUsd(budgetMicro), level: input.level };
 
   if (input.mismatch !== null) return held(input, after, input.mismatch, base);
   const lateMs = now - c.firedAt;
@@ -142,7 +142,7 @@ export function decideScheduledScale(input: ScheduleScaleInput): ScheduleDecisio
         after,
         `with ${formatUsd(added)}/h more the end-of-day forecast is ${formatUsd(f.endOfDayMicro)}, ` +
           `${(f.ratio * 100).toFixed(0)}% of the ${formatUsd(budgetMicro)} budget (>= ${(threshold * 100).toFixed(0)}%)`,
-        { ...base, forecast_usd: f.endOfDayMicro / 1e6, added_usd_per_hour: added / 1e6, threshold },
+        { ...base, forecast_usd: microToUsd(f.endOfDayMicro), added_usd_per_hour: microToUsd(added), threshold },
       );
     }
   }

@@ -1,7 +1,7 @@
 // forecast: today's spend plus the current burn until the end of the budget day crosses a threshold
 // (100 % of the budget and each rung of the ladder) while spend itself has not: hours of warning.
 import { hoursUntil } from "../forecast.ts";
-import { formatUsd } from "../money.ts";
+import { formatUsd, microToUsd } from "../money.ts";
 import type { Alert } from "../types.ts";
 import { NONE, round, type Trigger } from "./kind.ts";
 
@@ -35,11 +35,11 @@ export const forecast: Trigger = {
           `${Math.round(f.ratio * 100)}% of the ${formatUsd(ctx.budgetMicro)} budget (spent so far ${formatUsd(ctx.spendMicro)}). ` +
           `At ${Math.round(ratio * 100)}% ${then}. Lower the burn now, or raise the budget if this day is expected.`,
         figures: {
-          forecast_usd: round(f.endOfDayMicro / 1e6, 4),
+          forecast_usd: round(microToUsd(f.endOfDayMicro), 4),
           forecast_ratio: round(f.ratio, 4),
           threshold: ratio,
-          spend_usd: round(ctx.spendMicro / 1e6, 4),
-          burn_usd_per_hour: round(f.burnMicroPerHour / 1e6, 4),
+          spend_usd: round(microToUsd(ctx.spendMicro), 4),
+          burn_usd_per_hour: round(microToUsd(f.burnMicroPerHour), 4),
           hours_to_threshold: eta === null ? null : round(eta),
           hours_left: round(f.hoursLeft),
         },

@@ -1,5 +1,5 @@
 // hourly_burn: the fleet's spend over the last hour exceeds the daily budget / 24: investigate now.
-import { formatUsd } from "../money.ts";
+import { formatUsd, microToUsd } from "../money.ts";
 import { NONE, round, type Trigger, windowOf } from "./kind.ts";
 
 export const hourlyBurn: Trigger = {
@@ -34,10 +34,10 @@ export const hourlyBurn: Trigger = {
               : "") +
             `Biggest: ${top.join(", ") || "none"}.`,
           figures: {
-            spend_window_usd: round(spent / 1e6, 4),
-            limit_usd: round(limit / 1e6, 4),
+            spend_window_usd: round(microToUsd(spent), 4),
+            limit_usd: round(microToUsd(limit), 4),
             window_minutes: t.window_minutes,
-            budget_usd: ctx.budgetMicro / 1e6,
+            budget_usd: microToUsd(ctx.budgetMicro),
           },
         },
       ],

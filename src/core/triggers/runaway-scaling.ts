@@ -3,7 +3,7 @@
 import { capReplicas } from "../actions/cap-replicas.ts";
 import { actionKey } from "../keys.ts";
 import { hourlyBurn as burnOf } from "../metering.ts";
-import { formatUsd } from "../money.ts";
+import { formatUsd, microToUsd } from "../money.ts";
 import type { PlannedAction } from "../types.ts";
 import { alertOf, NONE, type Trigger, type TriggerResult } from "./kind.ts";
 
@@ -48,7 +48,7 @@ export const runawayScaling: Trigger = {
           o.id,
           `Runaway scaling on ${o.id}: ${o.targetReplica} replicas, expected at most ${expected}`,
           `${o.id} runs ${o.targetReplica} replicas (${formatUsd(burnOf(o))}/h), above its expected maximum of ${expected}. ${then}`,
-          { replicas: o.targetReplica, expected_max: expected, max_replica: o.maxReplica, burn_usd_per_hour: burnOf(o) / 1e6 },
+          { replicas: o.targetReplica, expected_max: expected, max_replica: o.maxReplica, burn_usd_per_hour: microToUsd(burnOf(o)) },
         ),
       );
     }

@@ -1,6 +1,6 @@
 // spend_spike: an endpoint's spend rate exceeds `factor` x its baseline (traffic anomaly or a configuration change).
 import { perHour } from "../history.ts";
-import { formatUsd } from "../money.ts";
+import { formatUsd, microToUsd } from "../money.ts";
 import { alertOf, eachEndpoint, round, type Trigger, windowOf } from "./kind.ts";
 
 export const spendSpike: Trigger = {
@@ -23,8 +23,8 @@ export const spendSpike: Trigger = {
           `${formatUsd(Math.round(base.value))}/h. A traffic anomaly or a configuration change (replicas, hardware): ` +
           `it now runs ${o.targetReplica} replica(s) of ${o.instanceType ?? "?"} ${o.instanceSize ?? ""}${o.updatedBy ? `, last updated by ${o.updatedBy}` : ""}.`,
         {
-          spend_usd_per_hour: round(rate / 1e6, 4),
-          baseline_usd_per_hour: round(base.value / 1e6, 4),
+          spend_usd_per_hour: round(microToUsd(rate), 4),
+          baseline_usd_per_hour: round(microToUsd(base.value), 4),
           factor: base.value > 0 ? round(rate / base.value) : null,
           baseline_source: base.source,
         },

@@ -1,0 +1,237 @@
+// The import check: arrows point down the layers, no cycle between folders, nothing in src/ reaches
+// into handlers/, and folders are entered through their index.ts. It reads every import in src/ and
+// handlers/ (type-only imports included: a type is a dependency too).
+//
+// Layers, top to bottom (a folder may import its own layer or any below, never above):
+//   5  handlers (the Worker's composition root), src/sim (the simulator and the wire fakes)
+//   4  tick, control, gateway, schedule (the four entry points a tick, a person, a caller and a
+//      scheduled command come in through)
+//   3  act (the executor)
+//   2  notify, store, providers, security (adapters to the outside: Slack/SNS, D1, HF, signatures)
+//   1  core (pure decisions)
+//   0  policy (the policy's schema and types)
+// handlers and src/sim share the top layer but may not import each other: the simulator must not
+// pull the Worker's routes in, and the Worker must not bundle the fakes.
+//
+// Known violations are listed below so the check passes on today's tree. Each list only shrinks:
+// a new violation fails, and so does a listed one that no longer exists (delete its line).
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+const LAYER: Record<string, number> = {
+  handlers: 5,
+  "src/sim": 5,
+  "src/fakes": 5,
+  "src/tick": 4,
+  "src/control": 4,
+  "src/gateway": 4,
+  "src/schedule": 4,
+  "src/status": 4,
+  "src/act": 3,
+  "src/notify": 2,
+  "src/store": 2,
+  "src/providers": 2,
+  "src/security": 2,
+  "src/core": 1,
+  "src/policy": 0,
+};
+
+/** Imports that run up a layer (file -> file). The structural wave after issues 12-14 removes them. */
+const KNOWN_UPWARD = new Set([
+  // core reads the provider's observation types: they belong in core (providers implements them).
+  "src/core/history.ts -> src/providers/types.ts",
+  "src/core/metering.ts -> src/providers/types.ts",
+  "src/core/types.ts -> src/providers/types.ts",
+  // Slack buttons live in control; notify renders them (move them into notify).
+  "src/notify/slack.ts -> src/control/slack.ts",
+  // cron parsing lives in schedule; the policy validates crons with it (move it into policy).
+  "src/policy/schedules.ts -> src/schedule/cron.ts",
+  // percentiles live in the gateway; the store computes them (move them into store).
+  "src/store/gateway.ts -> src/gateway/metrics.ts",
+]);
+
+/** Folder cycles (the folders of each strongly connected group, sorted, joined by " <-> "). */
+const KNOWN_CYCLES = new Set([
+  // One group today, closed by the upward imports above and by two same-layer pairs that import each
+  // other: tick/run.ts -> control/approvals.ts while control/service.ts -> tick/; and policy ->
+  // schedule/cron.ts -> core -> policy, store/gateway.ts -> gateway/metrics.ts -> store,
+  // notify/slack.ts -> control/slack.ts -> tick -> notify.
+  "src/control <-> src/core <-> src/gateway <-> src/notify <-> src/policy <-> src/schedule <-> src/store <-> src/tick",
+]);
+
+/** Imports that reach past a folder's index.ts, counted per folder pair. Lower a count as you fix them. */
+const KNOWN_DEEP: Record<string, number> = {
+  "handlers -> src/control": 1,
+  "handlers -> src/core": 4,
+  "handlers -> src/providers": 2, // providers has no index.ts yet: providers/hf/index.ts counts as deep
+  "handlers -> src/security": 2,
+  "src/control -> src/core": 10,
+  "src/control -> src/providers": 1,
+  "src/core -> src/providers": 4,
+  "src/gateway -> src/core": 2,
+  "src/gateway -> src/policy": 3,
+  "src/gateway -> src/security": 1,
+  "src/notify -> src/control": 1,
+  "src/notify -> src/core": 2,
+  "src/policy -> src/schedule": 1,
+  "src/schedule -> src/core": 2,
+  "src/schedule -> src/providers": 1,
+  "src/sim -> src/core": 2,
+  "src/sim -> src/providers": 2,
+  "src/store -> src/core": 14,
+  "src/store -> src/gateway": 1,
+  "src/tick -> src/control": 1,
+  "src/tick -> src/core": 9,
+  "src/tick -> src/providers": 5,
+};
+
+interface Edge {
+  from: string;
+  to: string;
+  fromFolder: string;
+  toFolder: string;
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return sources(p);
+    return /\.(ts|tsx|js)$/.test(name) ? [p] : [];
+  });
+}
+
+/** handlers, or src/<folder>; files directly in src/ are their own folder. */
+const folderOf = (rel: string): string => (rel.startsWith("handlers/") ? "handlers" : rel.split("/").slice(0, 2).join("/"));
+
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gm;
+
+/** Every relative import between two folders of src/ and handlers/. */
+function edges(): Edge[] {
+  const files = [...sources(join(ROOT, "src")), ...sources(join(ROOT, "handlers"))];
+  const out: Edge[] = [];
+  for (const file of files) {
+    // Comments may quote imports; drop them first.
+    const text = readFileSync(file, "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
+    for (const m of text.matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2] ?? m[3] ?? "";
+      if (!spec.startsWith(".")) continue;
+      const from = relative(ROOT, file);
+      const to = relative(ROOT, resolve(dirname(file), spec));
+      if (!to.startsWith("src/") && !to.startsWith("handlers/")) continue; // guardrail.yaml, ...
+      const fromFolder = folderOf(from);
+      const toFolder = folderOf(to);
+      if (fromFolder !== toFolder) out.push({ from, to, fromFolder, toFolder });
+    }
+  }
+  return out;
+}
+
+/** Strongly connected groups of more than one folder (Tarjan). */
+function cycles(es: readonly Edge[]): string[] {
+  const graph = new Map<string, Set<string>>();
+  for (const e of es) {
+    if (!graph.has(e.fromFolder)) graph.set(e.fromFolder, new Set());
+    if (!graph.has(e.toFolder)) graph.set(e.toFolder, new Set());
+    graph.get(e.fromFolder)?.add(e.toFolder);
+  }
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const groups: string[] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) ?? 0, index.get(w) ?? 0));
+    }
+    if (low.get(v) === index.get(v)) {
+      const group: string[] = [];
+      let w: string | undefined;
+      do {
+        w = stack.pop();
+        if (w === undefined) break;
+        onStack.delete(w);
+        group.push(w);
+      } while (w !== v);
+      if (group.length > 1) groups.push(group.sort().join(" <-> "));
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return groups.sort();
+}
+
+/** What is new and what is gone, against a known list. */
+function against(found: Iterable<string>, known: ReadonlySet<string>) {
+  const seen = new Set(found);
+  return { added: [...seen].filter((x) => !known.has(x)).sort(), fixed: [...known].filter((x) => !seen.has(x)).sort() };
+}
+
+const all = edges();
+
+describe("the import check", () => {
+  it("reads the tree: it finds imports between folders, and each folder it finds has a layer", () => {
+    expect(all.length).toBeGreaterThan(100);
+    const folders = new Set(all.flatMap((e) => [e.fromFolder, e.toFolder]));
+    expect([...folders].filter((f) => LAYER[f] === undefined)).toEqual([]);
+  });
+
+  it("finds no import from src/ into handlers/", () => {
+    expect(all.filter((e) => e.fromFolder !== "handlers" && e.toFolder === "handlers").map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
+  it("keeps the Worker and the simulator apart (the fakes never reach the bundle)", () => {
+    const top = new Set(["handlers", "src/sim", "src/fakes"]);
+    const crossing = all.filter((e) => top.has(e.fromFolder) && top.has(e.toFolder) && !e.fromFolder.startsWith("src/fakes"));
+    // src/sim may use the fakes (the simulator runs against them); nothing else crosses.
+    expect(crossing.filter((e) => !(e.fromFolder === "src/sim" && e.toFolder === "src/fakes")).map((e) => `${e.from} -> ${e.to}`)).toEqual(
+      [],
+    );
+  });
+
+  it("finds no import that runs up a layer beyond the known ones, and every known one still exists", () => {
+    const upward = all.filter((e) => (LAYER[e.toFolder] ?? 0) > (LAYER[e.fromFolder] ?? 0)).map((e) => `${e.from} -> ${e.to}`);
+    const { added, fixed } = against(upward, KNOWN_UPWARD);
+    expect(added, "new upward imports: move what both need to the lower layer").toEqual([]);
+    expect(fixed, "fixed: delete these lines from KNOWN_UPWARD").toEqual([]);
+  });
+
+  it("finds no cycle between folders beyond the known ones, and every known one still exists", () => {
+    const { added, fixed } = against(cycles(all), KNOWN_CYCLES);
+    expect(added, "new folder cycles").toEqual([]);
+    expect(fixed, "gone: delete these lines from KNOWN_CYCLES").toEqual([]);
+  });
+
+  it("enters other folders through their index.ts, except the known deep imports", () => {
+    const deep: Record<string, number> = {};
+    for (const e of all) {
+      if (e.to.endsWith("/index.ts") && e.to.split("/").length === (e.toFolder === "handlers" ? 2 : 3)) continue;
+      const k = `${e.fromFolder} -> ${e.toFolder}`;
+      deep[k] = (deep[k] ?? 0) + 1;
+    }
+    expect(deep, "deep imports per folder pair: import from the folder's index.ts, or lower the count here when you fix one").toEqual(
+      KNOWN_DEEP,
+    );
+  });
+
+  it("fails on what it checks: an upward import, a cycle and a deep import are each caught", () => {
+    const fake: Edge[] = [
+      { from: "src/core/plan.ts", to: "src/store/index.ts", fromFolder: "src/core", toFolder: "src/store" },
+      { from: "src/store/x.ts", to: "src/core/index.ts", fromFolder: "src/store", toFolder: "src/core" },
+    ];
+    expect(fake.filter((e) => (LAYER[e.toFolder] ?? 0) > (LAYER[e.fromFolder] ?? 0)).length).toBe(1);
+    expect(cycles(fake)).toEqual(["src/core <-> src/store"]);
+    expect(against(["a", "b"], new Set(["b", "c"]))).toEqual({ added: ["a"], fixed: ["c"] });
+  });
+});
