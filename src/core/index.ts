@@ -23,6 +23,25 @@ export {
 } from "./approvals.ts";
 export { type BlindState, isBlind } from "./blind.ts";
 export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
+export { type BudgetFinding, budgetFindings, type ListedEndpoint, scopeCovers } from "./budget-findings.ts";
+export { type BudgetPeriod, daysInMonth, nextDay, type PeriodBounds, periodBounds } from "./budget-period.ts";
+export {
+  type Allowance,
+  type BudgetEndpoint,
+  type BudgetForecast,
+  type BudgetMember,
+  type BudgetMemory,
+  type BudgetState,
+  type BudgetsInput,
+  type BudgetsResult,
+  dailyAllowance,
+  type EndpointBudgetLevel,
+  effectiveLevel,
+  evaluateBudgets,
+  inScope,
+  membership,
+  serviceInScope,
+} from "./budgets.ts";
 export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
 export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
