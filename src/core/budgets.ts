@@ -20,53 +20,54 @@ export interface BudgetEndpoint extends BudgetMember {
   burnMicroPerHour: MicroUsd;
 }
 
-interface CompiledScope {
-  all: boolean;
-  namespaces: ReadonlySet<string>;
-  endpoints: ReadonlySet<string>;
-  tags: ReadonlySet<string>;
-  services: ReadonlySet<string>;
-}
-
-const compiledScopes = new WeakMap<BudgetScope, CompiledScope>();
-
-function compile(scope: BudgetScope): CompiledScope {
-  let c = compiledScopes.get(scope);
-  if (!c) {
-    c = {
-      all: scope.all,
-      namespaces: new Set(scope.namespaces),
-      endpoints: new Set(scope.endpoints),
-      tags: new Set(scope.tags),
-      services: new Set(scope.services),
-    };
-    compiledScopes.set(scope, c);
-  }
-  return c;
-}
-
 const namespaceOf = (id: string) => id.slice(0, id.indexOf("/"));
 
 /** An endpoint is a member when it matches any selector of the scope (they add up, they do not narrow). */
 export function inScope(scope: BudgetScope, e: BudgetMember): boolean {
-  const c = compile(scope);
-  if (c.all || c.endpoints.has(e.id) || c.namespaces.has(namespaceOf(e.id))) return true;
-  if (c.tags.size > 0 && e.tags) for (const t of e.tags) if (c.tags.has(t)) return true;
-  return false;
+  return (membership([{ scope }], [e]).get(e.id)?.length ?? 0) > 0;
 }
 
 /** A gateway service's token-priced spend counts toward the budget (every service for `all`). */
 export function serviceInScope(scope: BudgetScope, service: string): boolean {
-  const c = compile(scope);
-  return c.all || c.services.has(service);
+  return scope.all || scope.services.includes(service);
 }
 
-/** For each endpoint, the indexes (into `budgets`) of the budgets it belongs to, in policy order. */
-export function membership(budgets: readonly BudgetSpec[], endpoints: Iterable<BudgetMember>): Map<string, number[]> {
+/**
+ * For each endpoint, the indexes (into `budgets`) of the budgets it belongs to, in policy order.
+ * An index from namespace, id and tag to budgets makes the cost per endpoint its tags plus its budgets.
+ */
+export function membership(budgets: ReadonlyArray<Pick<BudgetSpec, "scope">>, endpoints: Iterable<BudgetMember>): Map<string, number[]> {
+  const everything: number[] = [];
+  const byNamespace = new Map<string, number[]>();
+  const byId = new Map<string, number[]>();
+  const byTag = new Map<string, number[]>();
+  const add = (index: Map<string, number[]>, key: string, b: number) => {
+    const list = index.get(key);
+    if (!list) index.set(key, [b]);
+    else if (list[list.length - 1] !== b) list.push(b);
+  };
+  budgets.forEach((budget, b) => {
+    const s = budget.scope;
+    if (s.all) return void everything.push(b);
+    for (const ns of s.namespaces) add(byNamespace, ns, b);
+    for (const id of s.endpoints) add(byId, id, b);
+    for (const t of s.tags) add(byTag, t, b);
+  });
   const out = new Map<string, number[]>();
+  const push = (of: number[], list: number[] | undefined) => {
+    if (list) for (const b of list) of.push(b);
+  };
   for (const e of endpoints) {
-    const of: number[] = [];
-    for (let b = 0; b < budgets.length; b++) if (inScope((budgets[b] as BudgetSpec).scope, e)) of.push(b);
+    const of = everything.slice();
+    push(of, byNamespace.get(namespaceOf(e.id)));
+    push(of, byId.get(e.id));
+    if (e.tags) for (const t of e.tags) push(of, byTag.get(t));
+    if (of.length > everything.length) {
+      of.sort((x, y) => x - y);
+      let w = 1;
+      for (let r = 1; r < of.length; r++) if (of[r] !== of[w - 1]) of[w++] = of[r] as number;
+      of.length = w;
+    }
     out.set(e.id, of);
   }
   return out;
