@@ -48,7 +48,10 @@ export function membership(budgets: ReadonlyArray<Pick<BudgetSpec, "scope">>, en
   };
   budgets.forEach((budget, b) => {
     const s = budget.scope;
-    if (s.all) return void everything.push(b);
+    if (s.all) {
+      everything.push(b);
+      return;
+    }
     for (const ns of s.namespaces) add(byNamespace, ns, b);
     for (const id of s.endpoints) add(byId, id, b);
     for (const t of s.tags) add(byTag, t, b);
