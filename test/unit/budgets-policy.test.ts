@@ -28,6 +28,14 @@ describe("budgets in the policy", () => {
     expect(budgetsOf(res.policy).map((b) => [b.name, b.period, b.amountUsd, b.scope.all])).toEqual([["fleet", "day", 50, true]]);
   });
 
+  it("accepts the worked example of docs/budgets.md, with no finding", () => {
+    const blocks = [...readFileSync("docs/budgets.md", "utf8").matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+    const res = parsePolicy(blocks[1] ?? "");
+    if (!res.ok) throw new Error(JSON.stringify(res.issues));
+    expect(budgetsOf(res.policy).map((b) => b.name)).toEqual(["fleet", "search", "chat", "evals"]);
+    expect(budgetFindings(budgetsOf(res.policy))).toEqual([]);
+  });
+
   it("names the path of each rule a budget breaks", () => {
     const issues = issuesOf({
       services: {
