@@ -161,6 +161,7 @@ export interface BudgetForecast {
 export interface BudgetState {
   name: string;
   period: BudgetSpec["period"];
+  thresholds: BudgetSpec["thresholds"];
   bounds: PeriodBounds;
   amountMicro: MicroUsd;
   /** spend in the period so far (month-to-date for a month budget), including today */
@@ -271,6 +272,7 @@ function stateOf(
   const state = {
     name: b.name,
     period: b.period,
+    thresholds: b.thresholds,
     bounds,
     amountMicro,
     spendMicro,
@@ -336,6 +338,29 @@ export function evaluateBudgets(input: BudgetsInput): BudgetsResult {
   const endpoints = new Map<string, EndpointBudgetLevel>();
   for (const [id, of] of memberOf) endpoints.set(id, effectiveLevel(states, of));
   return { budgets: states, endpoints };
+}
+
+/**
+ * Each month budget's spend per earlier day of the month, from ledger rows of its members' spend
+ * (an endpoint not in `members` is placed by its id alone): the `earlierDays` input of `evaluateBudgets`.
+ */
+export function earlierDaysOf(
+  budgets: readonly BudgetSpec[],
+  members: readonly BudgetMember[],
+  rows: ReadonlyArray<{ day: string; endpoint: string; micro: MicroUsd }>,
+): Map<string, Map<string, MicroUsd>> {
+  const months = budgets.filter((b) => b.period === "month");
+  const known = new Map(members.map((m) => [m.id, m]));
+  for (const r of rows) if (!known.has(r.endpoint)) known.set(r.endpoint, { id: r.endpoint });
+  const memberOf = membership(months, known.values());
+  const out = new Map(months.map((b) => [b.name, new Map<string, MicroUsd>()]));
+  for (const r of rows) {
+    for (const i of memberOf.get(r.endpoint) ?? []) {
+      const days = out.get((months[i] as BudgetSpec).name) as Map<string, MicroUsd>;
+      days.set(r.day, (days.get(r.day) ?? 0) + r.micro);
+    }
+  }
+  return out;
 }
 
 const OUTSIDE: EndpointBudgetLevel = { level: 0, budget: null, reason: "in no budget" };

@@ -22,6 +22,7 @@ export {
   ruleFor,
 } from "./approvals.ts";
 export { type BlindState, isBlind } from "./blind.ts";
+export { budgetActionReason, budgetLevelAlerts } from "./budget-alerts.ts";
 export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
 export { type BudgetFinding, budgetFindings, type ListedEndpoint, scopeCovers } from "./budget-findings.ts";
 export { type BudgetPeriod, daysInMonth, nextDay, type PeriodBounds, periodBounds } from "./budget-period.ts";
@@ -36,6 +37,7 @@ export {
   type BudgetsResult,
   dailyAllowance,
   type EndpointBudgetLevel,
+  earlierDaysOf,
   effectiveLevel,
   evaluateBudgets,
   inScope,
