@@ -117,3 +117,38 @@ describe("budgets in the guard tick", () => {
     expect(ours.some((e) => e.title.includes("chat"))).toBe(false);
   });
 });
+
+describe("a month budget in the guard tick", () => {
+  it("paces today against what the earlier days of the month, read from the ledger, left of the month's amount", async () => {
+    const ns = "month-pace";
+    const { tick, admin } = harness(ns, {
+      budgets: [{ name: "search", period: "month", amount_usd: 300, timezone: "UTC", scope: { tags: ["team-search"] } }],
+    });
+    await admin.reset(FLEET);
+    const FEB1 = Date.UTC(2027, 1, 1, 0, 0);
+    await tick(FEB1);
+    // 1 February: $12.07 in the first hour against $300 / 28 = $10.71 a day is 112.6 %: no action.
+    await tick(FEB1 + HOUR);
+    // Midnight: the 23 hours since go to 1 February ($289.61 in all); 2 February has spent nothing yet.
+    await tick(FEB1 + 24 * HOUR);
+    expect(await admin.mutations()).toEqual([]);
+
+    // 2 February: $10.39 is left for 27 days, $0.38 a day; the first hour's $12.07 is far past it.
+    const paced = await tick(FEB1 + 25 * HOUR);
+    expect(paced.plan?.level).toBe(0);
+    expect((await admin.mutations()).map((m) => [m.method, m.path])).toEqual([
+      ["POST", `/v2/endpoint/${ns}/search-big/pause`],
+      ["POST", `/v2/endpoint/${ns}/search-small/pause`],
+      ["PUT", `/v2/endpoint/${ns}/search-cpu`],
+    ]);
+    expect(paced.executed[0]?.action.reason).toMatch(
+      /^budget "search" \(month 2027-02\) at shutdown: today's \$12\.07 is \d+\.\d% of today's allowance \$0\.38 \(\$10\.39 left of \$300\.00 over 27 days\): emergency pause/,
+    );
+    const titles = paced.plan?.alerts.filter((a) => a.figures.budget === "search").map((a) => a.title);
+    expect(titles).toEqual([
+      `Budget "search": today's spend crossed 120% of today's allowance (scale_down)`,
+      `Budget "search": today's spend crossed 150% of today's allowance (reroute)`,
+      `Budget "search": today's spend crossed 200% of today's allowance (shutdown)`,
+    ]);
+  });
+});
