@@ -1,6 +1,9 @@
-// What a named budget says when it acts: one budget_level alert per level it reached, its name in the
-// title and in `figures.budget` (for SNS filter policies), and action reasons that name it. Pure.
+// What a named budget says: one budget_level alert per level it reached, its hourly burn and its
+// forecast to the end of its period, each with its name in the title and in `figures.budget` (for SNS
+// filter policies), and action reasons that name it. Pure.
+import type { Policy } from "../policy/index.ts";
 import type { BudgetState, BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
+import { hoursUntil } from "./forecast.ts";
 import { levelName, thresholdOf } from "./ladder.ts";
 import { formatUsd } from "./money.ts";
 import type { Alert, Level, Severity } from "./types.ts";
@@ -46,10 +49,70 @@ function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, dryRu
   };
 }
 
-/** Every level each budget reached stays an active condition all day, like the fleet budget's. */
-export function budgetLevelAlerts(result: BudgetsResult, day: string, dryRun: boolean): Alert[] {
+function hourlyBurnAlert(s: BudgetState, day: string, minutes: number): Alert | null {
+  const h = s.hourlyBurn;
+  if (!h?.over) return null;
+  const daily = s.allowance ? `today's allowance ${formatUsd(s.allowance.micro)}` : `the daily budget ${formatUsd(s.amountMicro)}`;
+  return {
+    kind: "hourly_burn",
+    severity: "warning",
+    endpoint: null,
+    dedupKey: `${day}:hourly_burn:budget:${s.name}`,
+    title: `Investigate now: budget "${s.name}" spent ${formatUsd(h.windowMicro)} in the last ${minutes} minutes`,
+    message:
+      `The ${s.members.length} endpoint(s) and ${s.services.length} service(s) of "${s.name}" spent ${formatUsd(h.windowMicro)} in the last ` +
+      `${minutes} minutes, over ${formatUsd(h.limitMicro)} (${daily}, divided as the policy's hourly_burn says).`,
+    figures: { budget: s.name, spend_window_usd: h.windowMicro / 1e6, limit_usd: h.limitMicro / 1e6, window_minutes: minutes },
+  };
+}
+
+function forecastAlerts(s: BudgetState, day: string, triggers: Policy["triggers"]): Alert[] {
+  const t = triggers.forecast;
+  if (!t.enabled) return [];
+  const rungs = [...(t.budget ? [1] : []), s.thresholds.scale_down, s.thresholds.reroute, s.thresholds.shutdown];
+  const f = { ...s.forecast, endOfDayMicro: s.forecast.endMicro, burnMicroPerHour: s.burnMicroPerHour };
+  const until = s.period === "month" ? "the month ends" : "the day ends";
+  return rungs
+    .filter((r) => s.forecast.ratio >= r && s.ratio < r)
+    .map((r): Alert => {
+      const eta = hoursUntil(r, s.spendMicro, f, s.amountMicro);
+      const at =
+        eta === null ? `before ${until}` : `in about ${eta < 1 ? `${Math.max(1, Math.round(eta * 60))} min` : `${eta.toFixed(1)} h`}`;
+      return {
+        kind: "forecast",
+        severity: r >= s.thresholds.shutdown ? "critical" : "warning",
+        endpoint: null,
+        dedupKey: `${day}:forecast:${r}:${s.name}`,
+        title: `Forecast: budget "${s.name}" reaches ${Math.round(r * 100)}% ${at}`,
+        message:
+          `At the current burn of ${formatUsd(s.burnMicroPerHour)}/h, "${s.name}" ends ${s.bounds.period} at ${formatUsd(s.forecast.endMicro)}, ` +
+          `${Math.round(s.forecast.ratio * 100)}% of its ${formatUsd(s.amountMicro)} (spent so far ${formatUsd(s.spendMicro)}).`,
+        figures: {
+          budget: s.name,
+          forecast_usd: s.forecast.endMicro / 1e6,
+          forecast_ratio: Number(s.forecast.ratio.toFixed(4)),
+          threshold: r,
+          spend_usd: s.spendMicro / 1e6,
+          hours_to_threshold: eta === null ? null : Number(eta.toFixed(2)),
+          hours_left: Number(s.forecast.hoursLeft.toFixed(2)),
+        },
+      };
+    });
+}
+
+/**
+ * The alerts of the named budgets: every level each reached (an active condition all day, like the
+ * fleet budget's), an hourly burn over its limit, and forecast crossings to the end of its period.
+ */
+export function budgetAlerts(result: BudgetsResult, day: string, policy: Pick<Policy, "mode" | "triggers">): Alert[] {
   const out: Alert[] = [];
-  for (const s of result.budgets) for (let l = 1; l <= s.level; l++) out.push(levelAlert(s, l as Exclude<Level, 0>, day, dryRun));
+  const dryRun = policy.mode === "dry_run";
+  for (const s of result.budgets) {
+    for (let l = 1; l <= s.level; l++) out.push(levelAlert(s, l as Exclude<Level, 0>, day, dryRun));
+    const burn = policy.triggers.hourly_burn.enabled ? hourlyBurnAlert(s, day, policy.triggers.hourly_burn.window_minutes) : null;
+    if (burn) out.push(burn);
+    out.push(...forecastAlerts(s, day, policy.triggers));
+  }
   return out;
 }
 

@@ -22,7 +22,7 @@ export {
   ruleFor,
 } from "./approvals.ts";
 export { type BlindState, isBlind } from "./blind.ts";
-export { budgetActionReason, budgetLevelAlerts } from "./budget-alerts.ts";
+export { budgetActionReason, budgetAlerts } from "./budget-alerts.ts";
 export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
 export { type BudgetFinding, budgetFindings, type ListedEndpoint, scopeCovers } from "./budget-findings.ts";
 export { type BudgetPeriod, daysInMonth, nextDay, type PeriodBounds, periodBounds } from "./budget-period.ts";
@@ -70,5 +70,6 @@ export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./pl
 export { type DoneAction, planRestores, type RestorePlan } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";
 export { runTriggers, TRIGGERS, type Trigger, type TriggerContext } from "./triggers/index.ts";
+export { windowOf } from "./triggers/kind.ts";
 export type * from "./types.ts";
 export { LEVEL_NAMES } from "./types.ts";

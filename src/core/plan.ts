@@ -4,7 +4,7 @@ import { type EndpointSettings, type Policy, settingsFor } from "../policy/index
 import { type ActionContext, LADDER } from "./actions/index.ts";
 import { applyBlastRadius } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
-import { budgetActionReason, budgetLevelAlerts } from "./budget-alerts.ts";
+import { budgetActionReason, budgetAlerts } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
 import type { BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { forecastEndOfDay } from "./forecast.ts";
@@ -166,7 +166,7 @@ export function plan(given: PlanInput): Plan {
   };
 
   const byBudget = (id: string) => input.budgets?.endpoints.get(id);
-  if (input.budgets) alerts.push(...budgetLevelAlerts(input.budgets, day, policy.mode === "dry_run"));
+  if (input.budgets) alerts.push(...budgetAlerts(input.budgets, day, policy));
   for (const o of observations) {
     if (o.priceMicroPerHour === null && o.targetReplica > 0) alerts.push(unpricedAlert(day, o));
     const by = byBudget(o.id);

@@ -1,7 +1,7 @@
 // The named budgets (`budgets:`) in the tick: today's and the month's spend per endpoint from the
 // ledger, evaluated by the core into each endpoint's budget level for the planner. The fleet budget
 // (`budget:`) stays the planner's own, so overrides that raise it keep working as before.
-import { type BudgetsResult, earlierDaysOf, evaluateBudgets, hourlyBurn } from "../core/index.ts";
+import { type BudgetsResult, earlierDaysOf, evaluateBudgets, type FleetHistory, hourlyBurn, windowOf } from "../core/index.ts";
 import type { Observation } from "../core/types.ts";
 import { budgetsOf, type Policy } from "../policy/index.ts";
 import { spendByEndpoint, spendByEndpointDays } from "../store/index.ts";
@@ -12,6 +12,7 @@ export async function namedBudgets(
   day: string,
   now: number,
   observations: readonly Observation[],
+  history: FleetHistory,
 ): Promise<BudgetsResult | undefined> {
   const budgets = budgetsOf(policy).slice(1);
   if (budgets.length === 0) return undefined;
@@ -19,5 +20,14 @@ export async function namedBudgets(
   // All budgets share the budget day's zone (the policy checks it), so the month is this day's month.
   const months = budgets.some((b) => b.period === "month");
   const [today, rows] = await Promise.all([spendByEndpoint(db, day), months ? spendByEndpointDays(db, `${day.slice(0, 7)}-01`, day) : []]);
-  return evaluateBudgets({ budgets, now, endpoints, todayByEndpoint: today, earlierDays: earlierDaysOf(budgets, endpoints, rows) });
+  const burn = policy.triggers.hourly_burn;
+  const byEndpoint = new Map([...history.endpoints].map(([id, h]) => [id, windowOf(h, burn.window_minutes).spendMicro]));
+  return evaluateBudgets({
+    budgets,
+    now,
+    endpoints,
+    todayByEndpoint: today,
+    earlierDays: earlierDaysOf(budgets, endpoints, rows),
+    window: { byEndpoint, minutes: burn.window_minutes, budgetDivisor: burn.budget_divisor },
+  });
 }

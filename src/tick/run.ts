@@ -236,7 +236,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       settledKeys(db, day),
       loadRoutes(db),
       activeOverrides(db, now),
-      namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale]),
+      namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history),
     ]);
     const thePlan = plan({
       policy,

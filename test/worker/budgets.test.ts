@@ -149,6 +149,11 @@ describe("a month budget in the guard tick", () => {
       `Budget "search": today's spend crossed 120% of today's allowance (scale_down)`,
       `Budget "search": today's spend crossed 150% of today's allowance (reroute)`,
       `Budget "search": today's spend crossed 200% of today's allowance (shutdown)`,
+      // $12.07 in the last hour against $0.38 / 24; the month's $301.68 at $12.07/h passes $360 (120 %) in 4.8 h.
+      `Investigate now: budget "search" spent $12.07 in the last 60 minutes`,
+      `Forecast: budget "search" reaches 120% in about 4.8 h`,
+      `Forecast: budget "search" reaches 150% in about 12.3 h`,
+      `Forecast: budget "search" reaches 200% in about 24.7 h`,
     ]);
   });
 });
