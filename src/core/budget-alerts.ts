@@ -6,7 +6,7 @@ import type { BudgetState, BudgetsResult, EndpointBudgetLevel } from "./budgets.
 import { hoursUntil } from "./forecast.ts";
 import { levelName, thresholdOf } from "./ladder.ts";
 import { formatUsd } from "./money.ts";
-import type { Alert, Level, Severity } from "./types.ts";
+import type { Alert, Level, PlannedAction, Severity } from "./types.ts";
 
 const SEVERITY: Record<Exclude<Level, 0>, Severity> = { 1: "warning", 2: "critical", 3: "critical" };
 const EFFECT: Record<Exclude<Level, 0>, string> = {
@@ -114,6 +114,32 @@ export function budgetAlerts(result: BudgetsResult, day: string, policy: Pick<Po
     out.push(...forecastAlerts(s, day, policy.triggers));
   }
   return out;
+}
+
+/**
+ * A trigger's scale-up of an endpoint one of whose budgets is above normal does not happen: the
+ * action is dropped and its scale_up alert becomes scale_up_held, naming the budget.
+ */
+export function heldScaleUps(
+  triggered: { alerts: readonly Alert[]; actions: readonly PlannedAction[] },
+  byBudget: (id: string) => EndpointBudgetLevel | undefined,
+  day: string,
+): { alerts: Alert[]; actions: PlannedAction[] } {
+  const held = (id: string | null) => (id === null ? undefined : byBudget(id)?.level ? byBudget(id) : undefined);
+  const alerts = triggered.alerts.map((a): Alert => {
+    const by = a.kind === "scale_up" ? held(a.endpoint) : undefined;
+    if (!by) return a;
+    return {
+      ...a,
+      kind: "scale_up_held",
+      severity: "warning",
+      dedupKey: `${day}:scale_up_held:${a.endpoint}`,
+      title: `Scale-up of ${a.endpoint} held back: budget "${by.budget}" is at ${levelName(by.level)}`,
+      message: `${a.endpoint} needs capacity but the guardrail did not add a replica: ${by.reason}. Decide by hand whether the traffic is worth the money.`,
+      figures: { ...a.figures, held_by: "budget", budget: by.budget },
+    };
+  });
+  return { alerts, actions: triggered.actions.filter((x) => x.kind !== "scale_up" || !held(x.endpoint)) };
 }
 
 // The ladder kinds open their reason with the fleet's figures; an action a named budget caused says that budget's instead.

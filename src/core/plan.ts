@@ -4,7 +4,7 @@ import { type EndpointSettings, type Policy, settingsFor } from "../policy/index
 import { type ActionContext, LADDER } from "./actions/index.ts";
 import { applyBlastRadius } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
-import { budgetActionReason, budgetAlerts } from "./budget-alerts.ts";
+import { budgetActionReason, budgetAlerts, heldScaleUps } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
 import type { BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { forecastEndOfDay } from "./forecast.ts";
@@ -203,10 +203,11 @@ export function plan(given: PlanInput): Plan {
       forecast: forecast ?? null,
       doneKeys,
     });
-    alerts.push(...triggered.alerts);
+    const held = heldScaleUps(triggered, byBudget, day);
+    alerts.push(...held.alerts);
     // Never two changes to one endpoint in a tick: the ladder's action wins over a trigger's.
     const touched = new Set(actions.map((a) => a.endpoint));
-    actions.push(...triggered.actions.filter((a) => !touched.has(a.endpoint)));
+    actions.push(...held.actions.filter((a) => !touched.has(a.endpoint)));
   }
 
   // Restore only on a calm day: once the ladder acts again today, yesterday's changes stay.

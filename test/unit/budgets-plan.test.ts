@@ -1,10 +1,19 @@
 // The planner with named budgets: each endpoint acts at the higher of the fleet's level and its
 // budgets', the reasons and alerts name the budget, and a budget still over holds yesterday's changes.
 import { describe, expect, it } from "vitest";
-import { type BudgetsResult, budgetAlerts, type DoneAction, evaluateBudgets, hourlyBurn, plan } from "../../src/core/index.ts";
+import {
+  type BudgetsResult,
+  budgetAlerts,
+  type DoneAction,
+  evaluateBudgets,
+  hourlyBurn,
+  type PlanInput,
+  plan,
+} from "../../src/core/index.ts";
 import type { EndpointConfig, Observation } from "../../src/core/types.ts";
 import { budgetsOf, type Policy } from "../../src/policy/index.ts";
 import { endpoint, planInput, policy } from "../fixtures/builders.ts";
+import { history, metrics } from "../fixtures/engine.ts";
 
 const NOW = Date.UTC(2026, 10, 24, 12);
 const usd = (n: number) => Math.round(n * 1e6);
@@ -37,18 +46,16 @@ function named(p: Policy, today: Record<string, number>, over: { window?: Record
   });
 }
 
+/** One decision for the two teams' fleet with today's spend per endpoint (USD), the fleet's spend their sum. */
+function planTeams(p: Policy, today: Record<string, number>, over: Partial<PlanInput> = {}) {
+  const spend = Object.values(today).reduce((s, v) => s + v, 0);
+  return plan(planInput({ policy: p, observations: fleet, spendMicro: usd(spend), now: NOW, budgets: named(p, today), ...over }));
+}
+
 describe("the planner with named budgets", () => {
   it("caps only the endpoints of the budget over its threshold, with a reason that names it", () => {
     const p = teams();
-    const out = plan(
-      planInput({
-        policy: p,
-        observations: fleet,
-        spendMicro: usd(130),
-        now: NOW,
-        budgets: named(p, { "acme/search-a": 125, "acme/chat-a": 5 }),
-      }),
-    );
+    const out = planTeams(p, { "acme/search-a": 125, "acme/chat-a": 5 });
     expect(out.level).toBe(0);
     expect(out.actions.map((a) => [a.kind, a.endpoint])).toEqual([["scale_down", "acme/search-a"]]);
     expect(out.actions[0]?.reason).toBe(
@@ -127,15 +134,37 @@ describe("the planner with named budgets", () => {
     expect(out.actions.map((a) => [a.kind, a.endpoint])).toEqual([["restore", "acme/search-a"]]);
   });
 
+  it("holds back a scale-up of an endpoint whose budget is over, naming the budget; other endpoints still scale up", () => {
+    const p = teams();
+    const queued = history({ metrics: metrics({ pendingRequests: 50 }) });
+    // search-a was capped earlier today: no ladder action now, so only the budget holds its scale-up back.
+    const out = planTeams(
+      p,
+      { "acme/search-a": 125, "acme/chat-a": 5 },
+      {
+        doneKeys: new Set(["2026-11-24:scale_down:acme/search-a"]),
+        history: {
+          endpoints: new Map([
+            ["acme/search-a", queued],
+            ["acme/chat-a", queued],
+          ]),
+        },
+      },
+    );
+    expect(out.actions.map((a) => [a.kind, a.endpoint])).toEqual([["scale_up", "acme/chat-a"]]);
+    const scaleUps = out.alerts.filter((a) => a.kind.startsWith("scale_up")).map((a) => [a.kind, a.endpoint, a.figures.budget ?? null]);
+    expect(scaleUps.sort()).toEqual([
+      ["scale_up", "acme/chat-a", null],
+      ["scale_up_held", "acme/search-a", "search"],
+    ]);
+  });
+
   it("leaves a raise of the fleet budget out of the named budgets' alerts", () => {
     const p = teams();
-    const out = plan(
-      planInput({
-        policy: p,
-        observations: fleet,
-        spendMicro: usd(130),
-        now: NOW,
-        budgets: named(p, { "acme/search-a": 125, "acme/chat-a": 5 }),
+    const out = planTeams(
+      p,
+      { "acme/search-a": 125, "acme/chat-a": 5 },
+      {
         overrides: [
           {
             id: "o1",
@@ -148,7 +177,7 @@ describe("the planner with named budgets", () => {
             day: "2026-11-24",
           } as never,
         ],
-      }),
+      },
     );
     const search = out.alerts.find((a) => a.figures.budget === "search");
     expect(search?.dedupKey).toBe("2026-11-24:budget_level:1:search");
