@@ -4,9 +4,9 @@
 // under 5 ms; growth close to linear.
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { plan } from "../src/core/index.ts";
+import { type BudgetsInput, evaluateBudgets, hourlyBurn, plan } from "../src/core/index.ts";
 import type { Observation } from "../src/core/types.ts";
-import { validatePolicy } from "../src/policy/index.ts";
+import { type BudgetSpec, budgetsOf, validatePolicy } from "../src/policy/index.ts";
 import type { SummaryRow } from "./run.ts";
 
 const SIZES = [10, 100, 1_000, 10_000];
@@ -114,6 +114,70 @@ function measureWithLargeYoungGeneration(): SizeRow[] | null {
   return res.status === 0 && line ? (JSON.parse(line) as SizeRow[]) : null;
 }
 
+/**
+ * Several budgets: the fleet budget and `budgets - 1` team budgets (month budgets by tag with each
+ * pacing, day budgets by namespace, budgets by endpoint list), over a fleet whose endpoints carry team
+ * tags, with the month's earlier days and the hourly-burn window as inputs: what a tick hands the core.
+ */
+function budgetsInput(n: number, count: number): BudgetsInput {
+  const observations = fleet(n).map((o, i) => ({ ...o, tags: [`team-${i % 16}`, i % 2 === 0 ? "prod" : "dev"] }));
+  const ids = observations.map((o) => o.id);
+  const entries = Array.from({ length: count - 1 }, (_, k) => {
+    const kind = k % 4;
+    if (kind === 0 || kind === 1) {
+      return {
+        name: `month-${k}`,
+        period: "month" as const,
+        amount_usd: 20_000,
+        timezone: "UTC",
+        pacing: kind === 0 ? ("remaining" as const) : ("even" as const),
+        ...(kind === 1 ? { rollover: true } : {}),
+        scope: { tags: [`team-${k % 16}`] },
+      };
+    }
+    if (kind === 2) return { name: `day-${k}`, period: "day" as const, amount_usd: 400, scope: { namespaces: [`org-${k % 3}`] } };
+    return {
+      name: `list-${k}`,
+      period: "day" as const,
+      amount_usd: 150,
+      scope: { endpoints: ids.filter((_, i) => i % 20 === k % 20).slice(0, 50) },
+    };
+  });
+  const res = validatePolicy({
+    budget: { daily_usd: 1000, timezone: "UTC" },
+    hf: { namespaces: ["org-0", "org-1", "org-2"] },
+    budgets: entries,
+  });
+  if (!res.ok) throw new Error(JSON.stringify(res.issues));
+  const budgets: BudgetSpec[] = budgetsOf(res.policy);
+  const earlier = new Map(Array.from({ length: 13 }, (_, d) => [`2026-04-${String(d + 1).padStart(2, "0")}`, 900_000_000]));
+  return {
+    budgets,
+    now: Date.UTC(2026, 3, 14, 15),
+    endpoints: observations.map((o) => ({ id: o.id, tags: o.tags, burnMicroPerHour: hourlyBurn(o) })),
+    todayByEndpoint: new Map(observations.map((o, i) => [o.id, 1_000_000 * (1 + (i % 30))])),
+    earlierDays: new Map(budgets.filter((b) => b.period === "month").map((b) => [b.name, earlier])),
+    window: { byEndpoint: new Map(observations.map((o) => [o.id, hourlyBurn(o)])), minutes: 60, budgetDivisor: 24 },
+  };
+}
+
+interface BudgetRow {
+  endpoints: number;
+  budgets: number;
+  ms: number;
+}
+
+function measureBudgets(): BudgetRow[] {
+  return [
+    [1_000, 20],
+    [10_000, 20],
+    [1_000, 200],
+  ].map(([n, count]) => {
+    const input = budgetsInput(n as number, count as number);
+    return { endpoints: n as number, budgets: count as number, ms: Number(median(() => evaluateBudgets(input)).ms.toFixed(4)) };
+  });
+}
+
 const CHILD_FLAG = "--engine-bench-child";
 /** Close to linear: ten times the endpoints cost at most twenty times the time (sorting the plan alone is n log n: x13). */
 const LINEAR = { max: 20, label: "<= x20 (linear: x10)" };
@@ -135,7 +199,30 @@ export default async function engineBench() {
     `growth from 1,000 to 10,000 endpoints (linear: x10): normal x${growth(rows, "normal_ms").toFixed(1)}, past 200 % ` +
       `x${growth(rows, "shutdown_ms").toFixed(1)}, past 200 % with a 64 MB young generation x${gcAside?.toFixed(1) ?? "?"}`,
   );
+  const budgetRows = measureBudgets();
+  const budgetAt = (n: number, count: number) => budgetRows.find((r) => r.endpoints === n && r.budgets === count) as BudgetRow;
+  const base = budgetAt(1_000, 20);
+  const byEndpoints = budgetAt(10_000, 20).ms / base.ms;
+  const byBudgets = budgetAt(1_000, 200).ms / base.ms;
+  console.log("endpoints   budgets   budget decision   ns per endpoint x budget");
+  for (const r of budgetRows) {
+    console.log(
+      `${String(r.endpoints).padStart(9)}   ${String(r.budgets).padStart(7)}   ${`${r.ms.toFixed(3)} ms`.padStart(15)}   ${((r.ms * 1e6) / (r.endpoints * r.budgets)).toFixed(1)}`,
+    );
+  }
   const summary: SummaryRow[] = [
+    {
+      metric: "budget decision (evaluateBudgets), 1,000 endpoints in 20 budgets (median)",
+      value: `${base.ms.toFixed(3)} ms`,
+      target: "< 5 ms",
+      ok: base.ms < 5,
+    },
+    {
+      metric: "budget decision growth, x10 endpoints / x10 budgets (from 1,000 x 20)",
+      value: `x${byEndpoints.toFixed(1)} / x${byBudgets.toFixed(1)}`,
+      target: LINEAR.label,
+      ok: byEndpoints <= LINEAR.max && byBudgets <= LINEAR.max,
+    },
     ...rows.map((r) => ({
       metric: `decision, ${r.endpoints.toLocaleString("en-US")} endpoints (median; normal / past 200 %)`,
       value: `${r.normal_ms.toFixed(3)} / ${r.shutdown_ms.toFixed(3)} ms`,
@@ -156,6 +243,7 @@ export default async function engineBench() {
   ];
   return {
     sizes: rows,
+    budgets: budgetRows,
     growth_normal: Number(growth(rows, "normal_ms").toFixed(2)),
     growth_past_200: Number(growth(rows, "shutdown_ms").toFixed(2)),
     growth_past_200_large_young_generation: gcAside === null ? null : Number(gcAside.toFixed(2)),

@@ -22,7 +22,28 @@ export {
   ruleFor,
 } from "./approvals.ts";
 export { type BlindState, isBlind } from "./blind.ts";
+export { budgetActionReason, budgetAlerts } from "./budget-alerts.ts";
 export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
+export { type BudgetFinding, budgetFindings, type ListedEndpoint, scopeCovers } from "./budget-findings.ts";
+export { type BudgetPeriod, daysInMonth, nextDay, type PeriodBounds, periodBounds } from "./budget-period.ts";
+export {
+  type Allowance,
+  type BudgetEndpoint,
+  type BudgetForecast,
+  type BudgetMember,
+  type BudgetMemory,
+  type BudgetState,
+  type BudgetsInput,
+  type BudgetsResult,
+  dailyAllowance,
+  type EndpointBudgetLevel,
+  earlierDaysOf,
+  effectiveLevel,
+  evaluateBudgets,
+  inScope,
+  membership,
+  serviceInScope,
+} from "./budgets.ts";
 export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
 export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
@@ -50,5 +71,6 @@ export { exposition, type Family as MetricFamily, PROMETHEUS_CONTENT_TYPE } from
 export { type DoneAction, planRestores, type RestorePlan } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";
 export { runTriggers, TRIGGERS, type Trigger, type TriggerContext } from "./triggers/index.ts";
+export { windowOf } from "./triggers/kind.ts";
 export type * from "./types.ts";
 export { LEVEL_NAMES } from "./types.ts";

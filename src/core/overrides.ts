@@ -107,7 +107,7 @@ export function applyOverrides(input: PlanInput, plan: Plan): Plan {
   const acked: Alert[] = [];
   for (const a of plan.alerts) {
     const shown =
-      raise && a.kind === "budget_level"
+      raise && a.kind === "budget_level" && a.figures.budget === undefined
         ? {
             ...a,
             // A crossing under the raised budget is a new condition, once per raise.

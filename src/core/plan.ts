@@ -4,7 +4,9 @@ import { type EndpointSettings, type Policy, settingsFor } from "../policy/index
 import { type ActionContext, LADDER } from "./actions/index.ts";
 import { applyBlastRadius } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
+import { budgetActionReason, budgetAlerts, heldScaleUps } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
+import type { BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { forecastEndOfDay } from "./forecast.ts";
 import type { FleetHistory } from "./history.ts";
 import { actionKey } from "./keys.ts";
@@ -45,6 +47,8 @@ export interface PlanInput {
   stale?: readonly Observation[];
   /** actions carried out on earlier days and not restored yet, oldest first */
   restoreCandidates?: readonly DoneAction[];
+  /** the named budgets (`budgets:`, without the fleet budget) this tick: an endpoint acts at the higher of the fleet's level and its budgets' */
+  budgets?: BudgetsResult;
 }
 
 export function configOf(o: Observation, route: RouteState | undefined): EndpointConfig {
@@ -130,7 +134,7 @@ export function plan(given: PlanInput): Plan {
   // Every level reached today stays an active condition all day (the store keeps one alert per level per day).
   for (let l = 1; l <= level; l++) alerts.push(budgetLevelAlert(input, l as Exclude<Level, 0>, ratio, budgetMicro, burn));
 
-  const ladder = (o: Observation, lvl: Level) => {
+  const ladder = (o: Observation, lvl: Level, by?: EndpointBudgetLevel) => {
     const settings: EndpointSettings = settingsFor(policy, o.id);
     if (settings.critical && lvl > 0) {
       if (hourlyBurn(o) > 0 || o.priceMicroPerHour === null) alerts.push(sparedAlert(day, o, lvl as Exclude<Level, 0>, ratio));
@@ -151,7 +155,7 @@ export function plan(given: PlanInput): Plan {
         change: kind.change(o, ctx),
         before: config,
         after: kind.after(o, ctx),
-        reason: kind.reason(o, ctx),
+        reason: by ? budgetActionReason(kind.reason(o, ctx), by) : kind.reason(o, ctx),
         hourlyMicro: hourlyBurn(o),
       });
     }
@@ -161,9 +165,13 @@ export function plan(given: PlanInput): Plan {
     actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
   };
 
+  const byBudget = (id: string) => input.budgets?.endpoints.get(id);
+  if (input.budgets) alerts.push(...budgetAlerts(input.budgets, day, policy));
   for (const o of observations) {
     if (o.priceMicroPerHour === null && o.targetReplica > 0) alerts.push(unpricedAlert(day, o));
-    ladder(o, level);
+    const by = byBudget(o.id);
+    if (by && by.level > level) ladder(o, by.level, by);
+    else ladder(o, level);
   }
 
   // Blind: alert while it lasts; with fail_safe and the day over a threshold, the endpoints it cannot
@@ -195,10 +203,11 @@ export function plan(given: PlanInput): Plan {
       forecast: forecast ?? null,
       doneKeys,
     });
-    alerts.push(...triggered.alerts);
+    const held = heldScaleUps(triggered, byBudget, day);
+    alerts.push(...held.alerts);
     // Never two changes to one endpoint in a tick: the ladder's action wins over a trigger's.
     const touched = new Set(actions.map((a) => a.endpoint));
-    actions.push(...triggered.actions.filter((a) => !touched.has(a.endpoint)));
+    actions.push(...held.actions.filter((a) => !touched.has(a.endpoint)));
   }
 
   // Restore only on a calm day: once the ladder acts again today, yesterday's changes stay.
@@ -214,7 +223,8 @@ export function plan(given: PlanInput): Plan {
       failedNamespaces: input.blind?.failedNamespaces ?? [],
     });
     const touched = new Set(actions.map((a) => a.endpoint));
-    const restores = r.actions.filter((a) => !doneKeys.has(a.key) && !touched.has(a.endpoint));
+    // An endpoint one of its budgets still holds above normal keeps yesterday's changes too.
+    const restores = r.actions.filter((a) => !doneKeys.has(a.key) && !touched.has(a.endpoint) && !byBudget(a.endpoint)?.level);
     actions.push(...restores);
     const planned = new Set(restores.map((a) => a.endpoint));
     alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || planned.has(a.endpoint ?? "")));

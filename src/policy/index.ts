@@ -1,6 +1,17 @@
 // Public surface of the policy: schema, types, loading and per-endpoint settings.
 
 export { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "./alerts.ts";
+export {
+  BUDGET_NAME,
+  type BudgetEntry,
+  type BudgetIssue,
+  type BudgetScope,
+  type BudgetSpec,
+  budgetIssues,
+  budgetsOf,
+  FLEET_BUDGET,
+  type Thresholds,
+} from "./budgets.ts";
 export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
 export {
   gatewaySecretProblems,

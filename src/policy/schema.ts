@@ -3,6 +3,7 @@
 // change them only with a migration note.
 import * as z from "zod";
 import { alertsSchema } from "./alerts.ts";
+import { budgetIssues, budgetsSchema } from "./budgets.ts";
 import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
 import { enginePolicyShape } from "./engine.ts";
 import { servicesSchema } from "./gateway.ts";
@@ -70,6 +71,7 @@ export const policySchema = z
           .describe("the budget day starts at midnight in this IANA time zone (23- and 25-hour DST days are handled)"),
       })
       .strict(),
+    budgets: budgetsSchema,
     thresholds: thresholdsSchema.default({ scale_down: 1.2, reroute: 1.5, shutdown: 2.0 }),
     expensive_usd_per_hour: z
       .number()
@@ -125,7 +127,10 @@ export const policySchema = z
     schedules: schedulesSchema.default(schedulesDefault).describe("predictive schedules on EventBridge Scheduler (docs/schedules.md)"),
     alerts: alertsSchema.prefault({}).describe("where alerts go: Slack, AWS SNS, routing by severity, rate limits, retries"),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    for (const issue of budgetIssues(p)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  });
 
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;

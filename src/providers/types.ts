@@ -34,6 +34,8 @@ export interface EndpointSnapshot {
   url: string | null;
   updatedAt: string | null;
   updatedBy: string | null;
+  /** the endpoint's HF tags (budgets select endpoints by tag); absent in snapshots stored before tags were kept */
+  tags?: string[];
 }
 
 /** Partial update body: only the keys being changed (HF merges PUT bodies). */

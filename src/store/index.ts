@@ -11,6 +11,7 @@ export {
   settledKeys,
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
+export { type DaySpend, spendByEndpointDays } from "./budget-spend.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {
   addGatewayCounters,

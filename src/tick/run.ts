@@ -24,6 +24,7 @@ import {
   startTick,
   takeLease,
 } from "../store/index.ts";
+import { namedBudgets } from "./budgets.ts";
 import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
 import { type ExecutedAction, executePlan } from "./execute.ts";
 import { readMetrics } from "./metrics.ts";
@@ -229,12 +230,13 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
 
     // Decide.
-    const [spendMicro, previousLevel, doneKeys, routes, overrides] = await Promise.all([
+    const [spendMicro, previousLevel, doneKeys, routes, overrides, budgets] = await Promise.all([
       spendToday(db, day),
       dayLevel(db, day),
       settledKeys(db, day),
       loadRoutes(db),
       activeOverrides(db, now),
+      namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history),
     ]);
     const thePlan = plan({
       policy,
@@ -250,6 +252,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       stale: engine.stale,
       restoreCandidates: before.candidates,
       overrides,
+      ...(budgets ? { budgets } : {}),
     });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 

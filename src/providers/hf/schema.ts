@@ -125,6 +125,7 @@ export function toSnapshot(raw: EndpointWithStatus, namespace: string): Endpoint
     url: raw.status.url ?? null,
     updatedAt: raw.status.updatedAt ?? null,
     updatedBy: raw.status.updatedBy?.name ?? null,
+    tags: raw.tags ?? [],
   };
 }
 
