@@ -21,12 +21,27 @@ export {
   gateActions,
   ruleFor,
 } from "./approvals.ts";
+export { applyBlastRadius } from "./blast-radius.ts";
 export { type BlindState, isBlind } from "./blind.ts";
 export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
 export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
 export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
+export {
+  ACTION_STATES,
+  type ActionEvent,
+  type ActionState,
+  claimSources,
+  type JournalState,
+  MAX_ATTEMPTS,
+  next,
+  partsOf,
+  settledStates,
+  showsChange,
+  sourcesOf,
+  targetOf,
+} from "./lifecycle.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export {
@@ -46,7 +61,7 @@ export {
   withOverrides,
 } from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
-export { type DoneAction, planRestores, type RestorePlan } from "./restore.ts";
+export { type DoneAction, planRestores, type RestoreMark, type RestorePlan, restoreTarget } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";
 export { runTriggers, TRIGGERS, type Trigger, type TriggerContext } from "./triggers/index.ts";
 export type * from "./types.ts";

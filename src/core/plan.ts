@@ -156,9 +156,11 @@ export function plan(given: PlanInput): Plan {
       });
     }
     // A pause supersedes a cap, whether planned in this tick or done earlier today (if a person
-    // resumed the endpoint since, their decision stands): one change to the endpoint, not two.
+    // resumed the endpoint since, their decision stands). One change to an endpoint per tick: the
+    // highest rung's; a lower rung still needed comes on a later tick.
     const pausing = forEndpoint.some((a) => a.kind === "pause") || doneKeys.has(actionKey(day, "pause", o.id));
-    actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
+    const highest = forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")).at(-1);
+    if (highest) actions.push(highest);
   };
 
   for (const o of observations) {
@@ -203,6 +205,7 @@ export function plan(given: PlanInput): Plan {
 
   // Restore only on a calm day: once the ladder acts again today, yesterday's changes stay.
   let restoreSettled: Plan["restoreSettled"];
+  let restoreSettles: Plan["restoreSettles"];
   if (policy.restore === "next_day" && level === 0 && (input.restoreCandidates?.length ?? 0) > 0) {
     const r = planRestores({
       policy,
@@ -219,6 +222,7 @@ export function plan(given: PlanInput): Plan {
     const planned = new Set(restores.map((a) => a.endpoint));
     alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || planned.has(a.endpoint ?? "")));
     restoreSettled = r.settled;
+    restoreSettles = Object.fromEntries(restores.map((a) => [a.key, r.settles[a.key] ?? []]));
   }
 
   // Most expensive first, so a partial tick (deadline, errors) stops the biggest burn first; at most
@@ -237,5 +241,6 @@ export function plan(given: PlanInput): Plan {
     ...(deferred.length > 0 ? { deferred } : {}),
     ...(forecast ? { forecast } : {}),
     ...(restoreSettled ? { restoreSettled } : {}),
+    ...(restoreSettles ? { restoreSettles } : {}),
   });
 }

@@ -118,7 +118,9 @@ export interface Plan {
   /** actions over the blast radius, left for the next tick (most expensive ones were kept) */
   deferred?: PlannedAction[];
   /** journal keys of earlier days' actions that this tick settles without an action (restore skipped, or nothing to put back) */
-  restoreSettled?: Array<{ keys: string[]; status: "skipped" | "done" }>;
+  restoreSettled?: import("./restore.ts").RestoreMark[];
+  /** per restore action key of this plan, the journal keys it settles once applied */
+  restoreSettles?: Record<string, string[]>;
   /** end-of-day projection from the current burn, when the tick's time was known */
   forecast?: import("./forecast.ts").Forecast;
 }

@@ -1,14 +1,18 @@
 // D1 access, one module per table family; SQL lives only here and in infra/migrations.
 
 export {
+  type ActionResult,
   type ActionRow,
   type ActionStatus,
   actionAttempts,
   actionsOfDay,
   claimAction,
+  type EndpointAfter,
   finishAction,
+  finishActionsStatements,
   MAX_ATTEMPTS,
   settledKeys,
+  unresolvedActions,
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, getApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";

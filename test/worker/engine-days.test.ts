@@ -81,7 +81,7 @@ describe("the engine over five simulated days", () => {
     await run(D4, D4 + 8 * HOUR, 30 * MIN);
     await admin.traffic("api", { pending: 30 });
     const queued = await tick(D4 + 8 * HOUR); // requests queue: one more replica, spend well under budget
-    expect(queued.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["scale_up", id("api"), "done"]]);
+    expect(queued.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["scale_up", id("api"), "applied"]]);
     expect((await admin.mutations()).at(-1)).toEqual({
       method: "PUT",
       path: `/v2/endpoint/${ns}/api`,
@@ -145,8 +145,8 @@ describe("the engine over five simulated days", () => {
     const D5 = D4 + DAY;
     const restoring = await tick(D5);
     expect(restoring.executed.map((x) => [x.action.kind, x.action.endpoint, x.status]).sort()).toEqual([
-      ["restore", id("api"), "done"],
-      ["restore", id("train"), "done"],
+      ["restore", id("api"), "applied"],
+      ["restore", id("train"), "applied"],
     ]);
     const api = restoring.executed.find((x) => x.action.endpoint === id("api"));
     expect(api?.after).toMatchObject({ minReplica: 1, maxReplica: 4, state: "running" });
