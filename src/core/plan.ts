@@ -2,7 +2,8 @@
 // alerts of one tick, each with the reason and figures that caused it. Pure.
 import { type EndpointSettings, type Policy, settingsFor } from "../policy/index.ts";
 import { type ActionContext, LADDER } from "./actions/index.ts";
-import { applyBlastRadius } from "./blast-radius.ts";
+import { type ApprovalRecord, gateActions } from "./approvals.ts";
+import { applyBlastRadius, onePerEndpoint } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
 import { budgetDayBounds } from "./budget-day.ts";
 import { forecastEndOfDay } from "./forecast.ts";
@@ -43,6 +44,8 @@ export interface PlanInput {
   blind?: BlindState;
   /** last known observations of endpoints this tick could not see (fail_safe acts on them) */
   stale?: readonly Observation[];
+  /** today's approval records by action key, when the policy asks for approvals: gating happens here */
+  approvals?: ReadonlyMap<string, ApprovalRecord>;
   /** actions carried out on earlier days and not restored yet, oldest first */
   restoreCandidates?: readonly DoneAction[];
 }
@@ -156,11 +159,9 @@ export function plan(given: PlanInput): Plan {
       });
     }
     // A pause supersedes a cap, whether planned in this tick or done earlier today (if a person
-    // resumed the endpoint since, their decision stands). One change to an endpoint per tick: the
-    // highest rung's; a lower rung still needed comes on a later tick.
+    // resumed the endpoint since, their decision stands).
     const pausing = forEndpoint.some((a) => a.kind === "pause") || doneKeys.has(actionKey(day, "pause", o.id));
-    const highest = forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")).at(-1);
-    if (highest) actions.push(highest);
+    actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
   };
 
   for (const o of observations) {
@@ -225,9 +226,13 @@ export function plan(given: PlanInput): Plan {
     restoreSettles = Object.fromEntries(restores.map((a) => [a.key, r.settles[a.key] ?? []]));
   }
 
-  // Most expensive first, so a partial tick (deadline, errors) stops the biggest burn first; at most
-  // blast_radius.max_changes_per_tick of them, the rest are planned again next tick.
-  const { kept, deferred } = applyBlastRadius(withoutHeld(input.overrides ?? [], actions), policy.blast_radius.max_changes_per_tick);
+  // Actions waiting for a person are set aside first, so they never take a place in the blast
+  // radius; then one change per endpoint (the highest rung that may run; a lower one still needed
+  // comes on a later tick); then most expensive first, so a partial tick (deadline, errors) stops
+  // the biggest burn first, at most blast_radius.max_changes_per_tick of them.
+  const candidates = withoutHeld(input.overrides ?? [], actions);
+  const approval = input.approvals ? gateActions(candidates, policy.approvals, input.approvals, input.now ?? 0) : undefined;
+  const { kept, deferred } = applyBlastRadius(onePerEndpoint(approval?.run ?? candidates), policy.blast_radius.max_changes_per_tick);
   return applyOverrides(input, {
     day,
     spendMicro,
@@ -242,5 +247,6 @@ export function plan(given: PlanInput): Plan {
     ...(forecast ? { forecast } : {}),
     ...(restoreSettled ? { restoreSettled } : {}),
     ...(restoreSettles ? { restoreSettles } : {}),
+    ...(approval ? { approval } : {}),
   });
 }

@@ -126,8 +126,10 @@ export function splitParts(current: EndpointConfig, target: RestoreTarget) {
   const back: ConfigPart[] = [];
   const toRestore: ConfigPart[] = [];
   const changed: ConfigPart[] = [];
+  // HF cannot unset a scale-to-zero timeout: a restored endpoint keeps the last one (no effect with minReplica >= 1).
+  const to = { ...target.to, scaleToZeroTimeout: target.to.scaleToZeroTimeout ?? current.scaleToZeroTimeout };
   for (const p of target.parts) {
-    if (differingParts(current, target.to, [p]).length === 0) back.push(p);
+    if (differingParts(current, to, [p]).length === 0) back.push(p);
     else if (differingParts(current, target.expected, [p]).length === 0) toRestore.push(p);
     else changed.push(p);
   }

@@ -121,6 +121,8 @@ export interface Plan {
   restoreSettled?: import("./restore.ts").RestoreMark[];
   /** per restore action key of this plan, the journal keys it settles once applied */
   restoreSettles?: Record<string, string[]>;
+  /** what approval gating decided (new requests, timeouts, held actions), when approvals were given */
+  approval?: import("./approvals.ts").ApprovalGate;
   /** end-of-day projection from the current burn, when the tick's time was known */
   forecast?: import("./forecast.ts").Forecast;
 }

@@ -79,7 +79,9 @@ const scaleUp = z
       .positive()
       .max(1)
       .default(1)
-      .describe("scale up only while today's spend is under this ratio of the budget (and the forecast under the first threshold)"),
+      .describe(
+        "scale up only while today's spend is under this ratio of the budget (and the forecast with the added replica under 100 %)",
+      ),
   })
   .strict();
 

@@ -5,11 +5,13 @@
 import { act, CLAIM_MS, failedAlert, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
 import {
   actionKey,
+  activeRaise,
   budgetDayBounds,
   configOf,
   decideScheduledScale,
   effectiveBudgetMicro,
   hourlyBurn,
+  levelFor,
   type ScheduledScale,
   scheduleActionKey,
 } from "../core/index.ts";
@@ -140,6 +142,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   const key = scheduleActionKey(c.schedule, c.firedAt);
   if (done.has(key)) return { outcome: "duplicate", reason: `${key} was already carried out`, before: config, after: null, events: [] };
 
+  const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
   const decision = decideScheduledScale({
     policy,
     day,
@@ -150,8 +153,9 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     observation,
     config,
     spendMicro,
-    budgetMicro: effectiveBudgetMicro(policy, overrides, day),
-    level,
+    budgetMicro,
+    // Under a raise the ladder restarts from the level today's spend reaches under it (as the tick's plan does).
+    level: activeRaise(overrides, day) ? levelFor(spendMicro / budgetMicro, policy.thresholds) : level,
     fleetBurnMicro: fleet.reduce((sum, x) => sum + hourlyBurn(x), 0) + hourlyBurn(observation),
     pausedToday: done.has(actionKey(day, "pause", c.endpoint)),
   });

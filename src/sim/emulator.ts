@@ -92,6 +92,13 @@ export interface Fault {
   malformed?: boolean;
   /** how many matching requests it applies to; default 1 */
   times?: number;
+  /**
+   * Carry the request out first, then answer with the fault (status, or delayMs alone: a hang the
+   * client times out on). HF's API sits behind a gateway: a 502/504 or a dropped connection says
+   * nothing about whether the endpoint was already changed (RFC 9110 §15.6.3/§15.6.5; huggingface_hub
+   * retries 500/502/503/504, shared/reference/hf-endpoints-api.md §6), so a change can land unacknowledged.
+   */
+  afterApply?: boolean;
 }
 
 export interface RecordedCall {
@@ -705,12 +712,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       fault: false,
     };
     ns.calls.push(call);
-    const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
+    const taken = takeFault(ns, method, url.pathname);
+    const late = taken?.afterApply ? taken : undefined;
+    const fault = late ? undefined : taken;
+    const answer = async (status: number, payload: unknown, headers?: Record<string, string>) => {
+      if (late && status < 300) {
+        if (late.delayMs) await delay(late.delayMs);
+        if (late.status !== undefined) {
+          call.fault = true;
+          call.status = late.status;
+          return send(res, late.status, late.body ?? { error: `emulated fault ${late.status}` }, late.headers);
+        }
+      }
       call.status = status;
       send(res, status, payload, headers);
     };
 
-    const fault = takeFault(ns, method, url.pathname);
     if (fault?.delayMs) await delay(fault.delayMs);
     if (fault && (fault.status !== undefined || fault.malformed)) {
       call.fault = true;

@@ -1,18 +1,8 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { act, actionEvents, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
-import { gateApprovals } from "../control/approvals.ts";
-import {
-  ackedConditions,
-  applyBlastRadius,
-  billableReplicas,
-  budgetDay,
-  budgetDayBounds,
-  formatUsd,
-  levelName,
-  meter,
-  plan,
-} from "../core/index.ts";
+import { loadApprovals, recordApprovals } from "../control/approvals.ts";
+import { ackedConditions, billableReplicas, budgetDay, budgetDayBounds, formatUsd, levelName, meter, plan } from "../core/index.ts";
 import type { Alert, Plan } from "../core/types.ts";
 import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
@@ -206,11 +196,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       policy.restore === "next_day" && reconciled.confirmed.some((r) => r.day < day) ? await restoreCandidates(db, day) : before.candidates;
 
     // Decide.
-    const [spendMicro, previousLevel, doneKeys, overrides] = await Promise.all([
+    const [spendMicro, previousLevel, doneKeys, overrides, approvalRecords] = await Promise.all([
       spendToday(db, day),
       dayLevel(db, day),
       settledKeys(db, day, policy.mode),
       activeOverrides(db, now),
+      loadApprovals(db, policy, day),
     ]);
     const thePlan = plan({
       policy,
@@ -226,20 +217,16 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       stale: engine.stale,
       restoreCandidates: candidates,
       overrides,
+      ...(approvalRecords ? { approvals: approvalRecords } : {}),
     });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 
-    // Act: actions waiting for a person never take a place in the blast radius; each call ends
-    // before the lease does, so an overlapping tick can never act at the same time.
+    // Act: each call ends before the lease does, so an overlapping tick can never act at the same time.
     const deadline = started + leaseMs - RECORD_MARGIN_MS;
-    const approvals = await gateApprovals(db, policy, day, [...thePlan.actions, ...(thePlan.deferred ?? [])], now);
-    const radius = applyBlastRadius(approvals.run, policy.blast_radius.max_changes_per_tick);
-    thePlan.actions = radius.kept;
-    if (radius.deferred.length > 0) thePlan.deferred = radius.deferred;
-    else delete thePlan.deferred;
+    const approvalAlerts = thePlan.approval ? await recordApprovals(db, day, thePlan.approval, now) : [];
     const executed = await act(
       { db, provider: deps.provider, mode: policy.mode, day, now, clock, deadline, claimMs: leaseMs },
-      radius.kept,
+      thePlan.actions,
     );
     if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now);
 
@@ -249,7 +236,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ...reconciled.events,
       ...actionEvents(now, day, executed),
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
-      ...approvals.alerts.map((a) => alertEvent(now, a)),
+      ...approvalAlerts.map((a) => alertEvent(now, a)),
     ]);
     await deps.notifier?.afterTick({
       db,

@@ -192,9 +192,9 @@ describe("queue depth > 10 or p95 latency > 500 ms: scale up by one replica, onl
     ["spend at 100 % of the budget", { ratio: 1, spendMicro: 100_000_000 }, "100% of the budget"],
     ["a ladder level reached today", { level: 1 as const, ratio: 0.5 }, "ladder"],
     [
-      "a forecast over the first threshold",
+      "a forecast, the added replica included, at 100 % of the budget or more",
       { forecast: forecastEndOfDay(50_000_000, 6_000_000, 100_000_000, T0, T0 + 12 * 3_600_000), ratio: 0.5, spendMicro: 50_000_000 },
-      "first threshold",
+      "forecast stays under 100%",
     ],
   ])("is held back by %s", (_, over, why) => {
     const r = at({ pendingRequests: 30 }, over);

@@ -132,7 +132,8 @@ describe("POST /v1/overrides", () => {
     const T0 = day(4);
     await g.admin.reset(FLEET);
     await g.tick(T0);
-    await g.tick(T0 + HOUR); // 220 %: pauses big and summarizer, reroutes summarizer, caps cpu
+    await g.tick(T0 + HOUR - MIN); // 217 %: pauses big and summarizer, caps cpu (one change per endpoint per tick)
+    await g.tick(T0 + HOUR); // then reroutes summarizer
     const done = (await actionsOfDay(env.DB, "2026-03-04")).map((a) => `${a.kind} ${a.endpoint}`);
     expect(done).toEqual(expect.arrayContaining(["pause ovr-restore/big", "reroute ovr-restore/summarizer", "scale_down ovr-restore/cpu"]));
     const changedBefore = (await g.admin.mutations()).length;

@@ -151,7 +151,7 @@ describe("the guard tick", () => {
     expect((await admin.mutations()).length).toBe(after);
   });
 
-  it("retries a failed action on the next tick and alerts about the failure", async () => {
+  it("retries a failed action on the next tick before alerting about it", async () => {
     const ns = "tick-fail";
     const { tick, admin } = harness(ns);
     await admin.reset([FLEET[0] as EndpointSpec]);
@@ -160,7 +160,8 @@ describe("the guard tick", () => {
     await admin.faults({ method: "POST", path: "/pause", status: 500, body: { error: "boom" }, times: 10 });
     const failed = await tick(T0 + 6 * 60 * MIN);
     expect(failed.executed.map((x) => x.status)).toEqual(["failed"]);
-    expect(failed.events.some((e) => e.kind === "action_failed" && e.severity === "critical")).toBe(true);
+    // Retries are bounded; the one alert comes when they run out (test/worker/lifecycle.test.ts).
+    expect(failed.events.some((e) => e.kind === "action_failed")).toBe(false);
     await admin.reset([{ ...(FLEET[0] as EndpointSpec), minReplica: 0, maxReplica: 1, replicas: 1 }]); // clears the faults
     const retried = await tick(T0 + 6 * 60 * MIN + MIN);
     expect(retried.executed.map((x) => [x.action.kind, x.status])).toEqual([["pause", "applied"]]);

@@ -1,5 +1,5 @@
 // Queue depth or p95 latency over the limit: add one replica (scale_up), but only while today's spend
-// is under the budget and the forecast, the new replica included, stays under the first threshold;
+// is under the budget and the forecast, the new replica included, stays under 100 % of it;
 // otherwise alert that the budget held the scale-up back (scale_up_held).
 import { scaleUp } from "../actions/scale-up.ts";
 import { forecastEndOfDay } from "../forecast.ts";
@@ -47,8 +47,8 @@ export const queueLatency: Trigger = {
           ? `today's spend is ${Math.round(ctx.ratio * 100)}% of the budget (scale-up only under ${Math.round(t.max_budget_ratio * 100)}%)`
           : ctx.level > 0
             ? "the budget ladder is active today"
-            : after && after.ratio >= ctx.policy.thresholds.scale_down
-              ? `with one more replica (${formatUsd(extra)}/h) the day would end at ${Math.round(after.ratio * 100)}% of the budget, over the first threshold ${Math.round(ctx.policy.thresholds.scale_down * 100)}%`
+            : after && after.ratio >= 1
+              ? `with one more replica (${formatUsd(extra)}/h) the day would end at ${Math.round(after.ratio * 100)}% of the budget (scale-up only while the forecast stays under 100%)`
               : o.priceMicroPerHour === null
                 ? "its price is unknown, so the cost of another replica cannot be forecast"
                 : settings.expected_max_replicas !== null && target > settings.expected_max_replicas
