@@ -16,7 +16,7 @@
 //   POST /_emulator/{ns}/endpoints/{name}/replicas  {replicas}  autoscaler demand, clamped to [min, max]
 //   POST /_emulator/{ns}/endpoints/{name}           deep patch of raw fields: a person's change (stamps updatedBy)
 //   POST /_emulator/{ns}/endpoints/{name}/traffic   {rps?, p95Ms?, errorRate?, pending?, usagePct?}  simulated traffic
-//   POST /_emulator/{ns}/faults                     {faults: Fault[]}  appended to the namespace's queue
+//   POST /_emulator/{ns}/faults                     {faults: Fault[], clear?: true}  appended to the namespace's queue (emptied first with clear)
 //   POST /_emulator/{ns}/clock                      {advanceMs}  moves this namespace's clock forward
 //   GET  /_emulator/{ns}/calls                      {calls: RecordedCall[]}
 //   GET  /_emulator/{ns}/cost                       CostReport
@@ -787,6 +787,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       case "POST endpoints/traffic":
         return ok({ traffic: control.setTraffic(namespace, name ?? "", input as Partial<Traffic>) });
       case "POST faults":
+        if (input.clear === true) fleet.ns(namespace).faults.length = 0;
         control.addFaults(namespace, Array.isArray(input.faults) ? (input.faults as Fault[]) : []);
         return ok({ faults: fleet.ns(namespace).faults });
       case "POST clock":
