@@ -158,9 +158,10 @@ export function plan(given: PlanInput): Plan {
         hourlyMicro: hourlyBurn(o),
       });
     }
-    // A pause supersedes a cap, whether planned in this tick or done earlier today (if a person
-    // resumed the endpoint since, their decision stands).
-    const pausing = forEndpoint.some((a) => a.kind === "pause") || doneKeys.has(actionKey(day, "pause", o.id));
+    // A pause done earlier today supersedes a cap (if a person resumed the endpoint since, their
+    // decision stands). A pause planned in this tick wins only once it may run (onePerEndpoint,
+    // after approvals): a pause waiting for a person must not hold the cap back.
+    const pausing = doneKeys.has(actionKey(day, "pause", o.id));
     actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
   };
 

@@ -9,14 +9,14 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, inject, it } from "vitest";
 import { createOverride, decide } from "../../src/control/index.ts";
-import { budgetDay, configOf, showsChange } from "../../src/core/index.ts";
+import { budgetDay, configOf, LADDER, showsChange } from "../../src/core/index.ts";
 import type { Change } from "../../src/core/types.ts";
-import { type Policy, type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
+import { type Policy, type PolicyInput, settingsFor, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import type { EndpointProvider } from "../../src/providers/types.ts";
 import { runScheduledCommand } from "../../src/schedule/index.ts";
 import type { EndpointSpec } from "../../src/sim/emulator.ts";
-import { approvalsOfDay, loadRoutes } from "../../src/store/index.ts";
+import { activeOverrides, approvalsOfDay, loadRoutes, observedEndpoint } from "../../src/store/index.ts";
 import { runTick, type TickReport } from "../../src/tick/index.ts";
 import { type EmulatorAdmin, emulatorAdmin } from "../fixtures/emulator-admin.ts";
 
@@ -180,9 +180,12 @@ async function checkInvariants(m: Model, r: Real, stepCalls: Call[], tick: TickR
     expect(scaling?.maxReplica ?? 2, "the guardrail scaled a critical endpoint down").toBeGreaterThanOrEqual(2);
   }
 
-  // 3. In enforce, a clean tick carries out what the level calls for: nothing it planned fails or waits silently.
-  if (tick?.ran && clean && m.mode === "enforce") {
+  // 3. In enforce, a clean tick carries out what the level calls for and is not settled: nothing it
+  // planned fails, and afterwards no rung at or under the level is still needed on an endpoint it did
+  // not touch, unless the journal (read here, not through the planner) settled it or a person holds it.
+  if (tick?.ran && clean && m.mode === "enforce" && tick.plan) {
     for (const x of tick.executed) expect(x.status, `${x.action.key} on a clean tick: ${x.error}`).not.toBe("failed");
+    await checkLevelCarriedOut(m, r, tick, journal);
   }
 
   // 5. /v1/status never shows an action failed for an endpoint in its after state.
@@ -201,6 +204,41 @@ async function checkInvariants(m: Model, r: Real, stepCalls: Call[], tick: TickR
   }
 }
 
+const SETTLED = new Set(["applied", "restored", "superseded", "left_by_person"]);
+
+async function checkLevelCarriedOut(m: Model, r: Real, tick: TickReport, journal: Row[]): Promise<void> {
+  const plan = tick.plan;
+  if (!plan || plan.level === 0) return;
+  const policy = policyFor(r.ns, m.mode);
+  const today = day(m);
+  const settled = new Set(
+    journal.filter((x) => x.mode === "enforce" && (SETTLED.has(x.status) || (x.status === "failed" && x.attempts >= 3))).map((x) => x.key),
+  );
+  const waiting = new Set(
+    (await approvalsOfDay(env.DB, today)).filter((a) => ["pending", "rejected", "expired_hold"].includes(a.status)).map((a) => a.key),
+  );
+  const held = new Set((await activeOverrides(env.DB, m.now)).filter((o) => o.op === "suspend" || o.op === "force").map((o) => o.endpoint));
+  const touched = new Set(tick.executed.map((x) => x.action.endpoint));
+  const routes = await loadRoutes(env.DB);
+  const list = await r.client.listEndpoints(r.ns);
+  if (!list.ok) return;
+  for (const snapshot of list.value.endpoints) {
+    const id = `${r.ns}/${snapshot.name}`;
+    const settings = settingsFor(policy, id);
+    if (settings.critical || touched.has(id) || held.has(id) || held.has("*")) continue;
+    const o = { ...snapshot, id, priceMicroPerHour: (await observedEndpoint(env.DB, id))?.observation.priceMicroPerHour ?? null };
+    const ctx = { policy, settings, config: configOf(o, routes.get(id)), ratio: plan.ratio };
+    for (const kind of LADDER) {
+      if (kind.level > plan.level) break;
+      const key = `${today}:${kind.name}:${id}`;
+      if (kind.name === "scale_down" && settled.has(`${today}:pause:${id}`)) continue;
+      if (kind.needed(o, ctx) && !settled.has(key) && !waiting.has(key)) {
+        throw new Error(`${key}: the ${plan.level} level calls for it, nothing settled it, and the enforce tick did not carry it out`);
+      }
+    }
+  }
+}
+
 /** 1. Every change the guardrail made is restored at a later budget day, left by a person, or the schedule's. */
 async function checkEverythingRestored(): Promise<void> {
   const left = (await rows()).filter(
@@ -210,12 +248,17 @@ async function checkEverythingRestored(): Promise<void> {
     left.map((x) => x.key),
     "changes still applied after a calm budget day",
   ).toEqual([]);
+  // Nothing is left in between: every intent was resolved against what HF reports.
+  expect(
+    (await rows()).filter((x) => x.status === "intent").map((x) => x.key),
+    "intents never resolved",
+  ).toEqual([]);
 }
 
 type Cmd = fc.AsyncCommand<Model, Real>;
 
 async function doTick(m: Model, r: Real, crash: Real["crash"] = null): Promise<void> {
-  const clean = !m.faulted && crash === null && (await r.admin.pendingFaults()).length === 0;
+  const clean = !m.faulted && crash === null;
   r.crash = crash;
   r.mutating = 0;
   r.source = "tick";
@@ -240,6 +283,8 @@ async function doTick(m: Model, r: Real, crash: Real["crash"] = null): Promise<v
       .run();
   }
   r.crash = null;
+  // A fault lasts until the end of the next tick (what it did not use up is dropped).
+  await r.admin.clearFaults();
   m.faulted = false;
   m.lastTick = report;
   await checkInvariants(m, r, r.calls.slice(before), report, clean);
@@ -375,11 +420,22 @@ const scheduleCmd = (entry: "model-evening" | "model-morning") =>
   });
 
 const name = fc.constantFrom(...NAMES);
+const tickArb = fc.constantFrom(1, 5, 30, 60, 90, 180).map(tickCmd);
+const crashArb = fc
+  .tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom("before" as const, "after" as const))
+  .map(([k, w]) => crashCmd(k, w));
+// Ticks (and crashing ticks) weigh more: the other commands only matter between ticks.
 const commands = [
-  fc.constantFrom(1, 5, 30, 90, 180).map(tickCmd),
-  fc.constantFrom(1, 5, 30, 90, 180).map(tickCmd),
-  fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom("before" as const, "after" as const)).map(([k, w]) => crashCmd(k, w)),
+  tickArb,
+  tickArb,
+  tickArb,
+  tickArb,
+  tickArb,
+  crashArb,
+  crashArb,
   fc.constant(nextDayCmd),
+  fc.constantFrom("enforce" as const, "dry_run" as const).map(modeCmd),
+  fc.constantFrom("enforce" as const, "dry_run" as const).map(modeCmd),
   fc.constantFrom("enforce" as const, "dry_run" as const).map(modeCmd),
   fc
     .tuple(
@@ -409,39 +465,56 @@ async function resetWorld(ns: string): Promise<void> {
 }
 
 let run = 0;
+/** 60 runs of up to 40 commands took 20-70 s on a shared 2-core machine: well within a few minutes of CI. */
+const RUNS = 60;
 
 describe("the action lifecycle, model-based", () => {
   it("keeps the five invariants through random days, modes, faults, crashes, people, overrides, approvals and schedules", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: 24 }), async (cmds) => {
-        const ns = `model-${run++}`;
-        await resetWorld(ns);
-        // The client's own timeout is short so an emulated hang costs little wall time; retries do not sleep.
-        const client = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {}, timeoutMs: 250 });
-        const real: Real = { ns, admin: emulatorAdmin(base, ns), client, calls: [], crash: null, mutating: 0, source: "tick" };
-        const model: Model = { step: 0, now: DAY0 + 5 * MIN, dayIndex: 0, mode: "enforce", faulted: false, lastTick: null };
-        await doTick(model, real);
-        await fc.asyncModelRun(() => ({ model, real }), cmds);
-        // Settle: no more faults, enforce, then the next budget day once every override ran out (a
-        // force holds its endpoint for an hour), with a raise so the day is calm and restores run.
-        await real.admin.clearFaults();
-        model.mode = "enforce";
-        model.faulted = true;
-        model.dayIndex++;
-        model.now = (DAY_STARTS[model.dayIndex] ?? model.now) + MIN;
-        await createOverride(
-          { db: env.DB, policy: policyFor(ns, "enforce"), provider: client, now: model.now },
-          { op: "raise_budget", budget_usd: 1000, duration: "6h", reason: "settle", actor: "model" },
-          "webhook",
-        );
-        model.now += 64 * MIN;
-        for (let i = 0; i < 4; i++) {
+      fc.asyncProperty(
+        fc.constantFrom("enforce" as const, "dry_run" as const),
+        fc.commands(commands, { maxCommands: 40 }),
+        async (mode, cmds) => {
+          const ns = `model-${run++}`;
+          await resetWorld(ns);
+          // The client's own timeout is short so an emulated hang costs little wall time; retries do not sleep.
+          const client = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {}, timeoutMs: 250 });
+          const real: Real = { ns, admin: emulatorAdmin(base, ns), client, calls: [], crash: null, mutating: 0, source: "tick" };
+          const model: Model = { step: 0, now: DAY0 + 5 * MIN, dayIndex: 0, mode, faulted: false, lastTick: null };
           await doTick(model, real);
-          model.now += MIN;
-        }
-        await checkEverythingRestored();
-      }),
-      { numRuns: Number(process.env.MODEL_RUNS ?? 12), verbose: 1 },
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          // Settle: no more faults, enforce, then the next budget day once every override ran out (a
+          // force holds its endpoint for an hour), with a raise so the day is calm and restores run.
+          await real.admin.clearFaults();
+          model.mode = "enforce";
+          model.faulted = true;
+          model.dayIndex++;
+          model.now = (DAY_STARTS[model.dayIndex] ?? model.now) + MIN;
+          await createOverride(
+            { db: env.DB, policy: policyFor(ns, "enforce"), provider: client, now: model.now },
+            { op: "raise_budget", budget_usd: 1000, duration: "6h", reason: "settle", actor: "model" },
+            "webhook",
+          );
+          model.now += 64 * MIN;
+          for (let i = 0; i < 4; i++) {
+            await doTick(model, real);
+            model.now += MIN;
+          }
+          await checkEverythingRestored();
+        },
+      ),
+      {
+        numRuns: RUNS,
+        verbose: 1,
+        // The sequences of issue 12, run first on every CI run (random runs find them only now and then).
+        examples: [
+          ["dry_run", [tickCmd(90), modeCmd("enforce"), tickCmd(1)]],
+          ["enforce", [faultCmd("5xx after", "/pause", 12), tickCmd(180), nextDayCmd, tickCmd(1)]],
+          ["enforce", [tickCmd(180), crashCmd(1, "after"), tickCmd(1), nextDayCmd]],
+          ["enforce", [scheduleCmd("model-evening"), nextDayCmd, tickCmd(1)]],
+          ["enforce", [tickCmd(90), tickCmd(30), tickCmd(5), nextDayCmd, faultCmd("5xx before", "/resume", 4), tickCmd(1)]],
+        ],
+      },
     );
   }, 300_000);
 });
