@@ -215,7 +215,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   }
   const after = x.after ?? a.after;
   const events = await recordEvents(db, [
-    actionEvent(now, c, "done", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { before: a.before, after }),
+    actionEvent(now, c, "applied", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { before: a.before, after }),
   ]);
   return { outcome: "executed", reason: a.reason, before: config, after, events };
 }
