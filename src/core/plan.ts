@@ -44,6 +44,8 @@ export interface PlanInput {
   blind?: BlindState;
   /** last known observations of endpoints this tick could not see (fail_safe acts on them) */
   stale?: readonly Observation[];
+  /** when each endpoint's latest scale-up today was applied, for the scale-up cooldown */
+  lastScaleUpAt?: ReadonlyMap<string, number>;
   /** today's approval records by action key, when the policy asks for approvals: gating happens here */
   approvals?: ReadonlyMap<string, ApprovalRecord>;
   /** actions carried out on earlier days and not restored yet, oldest first */
@@ -198,6 +200,7 @@ export function plan(given: PlanInput): Plan {
       burnMicroPerHour: burn,
       forecast: forecast ?? null,
       doneKeys,
+      ...(input.lastScaleUpAt ? { lastScaleUpAt: input.lastScaleUpAt } : {}),
     });
     alerts.push(...triggered.alerts);
     // Never two changes to one endpoint in a tick: the ladder's action wins over a trigger's.

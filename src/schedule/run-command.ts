@@ -26,7 +26,7 @@ import {
   loadRoutes,
   type NewEvent,
   recordEvents,
-  settledKeys,
+  settledToday,
   spendToday,
 } from "../store/index.ts";
 import { alertEvent, priceIndex, priceOf } from "../tick/index.ts";
@@ -123,7 +123,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     lastObservations(db),
     spendToday(db, day),
     dayLevel(db, day),
-    settledKeys(db, day, policy.mode),
+    settledToday(db, day, policy.mode).then((s) => s.keys),
     loadRoutes(db),
     activeOverrides(db, now),
   ]);

@@ -9,15 +9,27 @@ export type ActionStatus = JournalState;
 
 const list = (states: readonly string[]) => states.map((s) => `'${s}'`).join(", ");
 
-/** Keys the planner must not plan again today in `mode`: settled, or out of attempts. A dry-run record settles only dry run. */
-export async function settledKeys(db: D1Database, day: string, mode: "enforce" | "dry_run"): Promise<Set<string>> {
+export interface Settled {
+  /** keys the planner must not plan again today in this mode: settled, or out of attempts (a dry-run record settles only dry run) */
+  keys: Set<string>;
+  /** when each endpoint's latest scale-up of the day was applied (the scale-up cooldown) */
+  lastScaleUpAt: Map<string, number>;
+}
+
+/** What today's journal settles, in one query. */
+export async function settledToday(db: D1Database, day: string, mode: "enforce" | "dry_run"): Promise<Settled> {
   const { results } = await db
     .prepare(
-      `SELECT key FROM actions WHERE day = ?1 AND (status IN (${list(settledStates(mode))}) OR (status = 'failed' AND attempts >= ?2))`,
+      `SELECT key, kind, endpoint, updated_at FROM actions
+       WHERE day = ?1 AND (status IN (${list(settledStates(mode))}) OR (status = 'failed' AND attempts >= ?2))`,
     )
     .bind(day, MAX_ATTEMPTS)
-    .all<{ key: string }>();
-  return new Set(results.map((r) => r.key));
+    .all<{ key: string; kind: string; endpoint: string; updated_at: number }>();
+  const lastScaleUpAt = new Map<string, number>();
+  for (const r of results) {
+    if (r.kind === "scale_up") lastScaleUpAt.set(r.endpoint, Math.max(r.updated_at, lastScaleUpAt.get(r.endpoint) ?? 0));
+  }
+  return { keys: new Set(results.map((r) => r.key)), lastScaleUpAt };
 }
 
 /**

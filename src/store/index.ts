@@ -11,7 +11,8 @@ export {
   finishAction,
   finishActionsStatements,
   MAX_ATTEMPTS,
-  settledKeys,
+  type Settled,
+  settledToday,
   unresolvedActions,
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, getApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";

@@ -21,7 +21,7 @@ import {
   recordMetering,
   releaseLease,
   restoreCandidates,
-  settledKeys,
+  settledToday,
   spendToday,
   startTick,
   takeLease,
@@ -196,10 +196,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       policy.restore === "next_day" && reconciled.confirmed.some((r) => r.day < day) ? await restoreCandidates(db, day) : before.candidates;
 
     // Decide.
-    const [spendMicro, previousLevel, doneKeys, overrides, approvalRecords] = await Promise.all([
+    const [spendMicro, previousLevel, settled, overrides, approvalRecords] = await Promise.all([
       spendToday(db, day),
       dayLevel(db, day),
-      settledKeys(db, day, policy.mode),
+      settledToday(db, day, policy.mode),
       activeOverrides(db, now),
       loadApprovals(db, policy, day),
     ]);
@@ -210,7 +210,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       spendMicro,
       previousLevel,
       routes,
-      doneKeys,
+      doneKeys: settled.keys,
       now,
       history: engine.history,
       blind: engine.blind,
@@ -218,6 +218,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       restoreCandidates: candidates,
       overrides,
       ...(approvalRecords ? { approvals: approvalRecords } : {}),
+      lastScaleUpAt: settled.lastScaleUpAt,
     });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 

@@ -182,6 +182,12 @@ describe("queue depth > 10 or p95 latency > 500 ms: scale up by one replica, onl
     expect(r.actions.map((a) => a.kind)).toEqual(fires ? ["scale_up"] : []);
   });
 
+  it("waits cooldown_minutes (default 10) after a scale-up of the same endpoint before the next one", () => {
+    const last = (minutesAgo: number) => ({ lastScaleUpAt: new Map([[ID, T0 - minutesAgo * MIN]]) });
+    expect(at({ pendingRequests: 30 }, last(9)).actions).toEqual([]);
+    expect(at({ pendingRequests: 30 }, last(10)).actions.map((a) => a.kind)).toEqual(["scale_up"]);
+  });
+
   it("adds exactly one replica: minReplica to target + 1, maxReplica raised when needed", () => {
     const [a] = at({ pendingRequests: 30 }, { observations: [endpoint({ replicas: 4, minReplica: 1, maxReplica: 4 })] }).actions;
     expect(a?.change).toEqual({ type: "hf_update", body: { compute: { scaling: { minReplica: 5, maxReplica: 5 } } } });

@@ -25,6 +25,8 @@ export interface TriggerContext {
   forecast: Forecast | null;
   /** action keys already settled today */
   doneKeys: ReadonlySet<string>;
+  /** when each endpoint's latest scale-up today was applied (cooldown); absent: none */
+  lastScaleUpAt?: ReadonlyMap<string, number>;
 }
 
 export interface TriggerResult {

@@ -71,7 +71,10 @@ export const queueLatency: Trigger = {
       }
       const actx = { policy: ctx.policy, settings, config: ctx.configOf(o), ratio: ctx.ratio, detail: why };
       const key = `${ctx.day}:scale_up:${o.id}:${target}`;
-      if (scaleUp.needed(o, actx) && !ctx.doneKeys.has(key)) {
+      // A cooldown between steps: the replica added last may be the answer once it serves.
+      const last = ctx.lastScaleUpAt?.get(o.id);
+      const cooling = last !== undefined && ctx.now - last < t.cooldown_minutes * 60_000;
+      if (scaleUp.needed(o, actx) && !ctx.doneKeys.has(key) && !cooling) {
         out.actions.push({
           kind: "scale_up",
           endpoint: o.id,
