@@ -9,6 +9,7 @@ const DONE_VERB: Record<PlannedAction["kind"], string> = {
   reroute: "Rerouted",
   pause: "Paused",
   scale_up: "Added a replica to",
+  scale_up_release: "Released the scale-up floor of",
   cap_replicas: "Capped at expected max",
   restore: "Restored",
   schedule_scale: "Scaled",

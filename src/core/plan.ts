@@ -46,6 +46,8 @@ export interface PlanInput {
   stale?: readonly Observation[];
   /** when each endpoint's latest scale-up today was applied, for the scale-up cooldown */
   lastScaleUpAt?: ReadonlyMap<string, number>;
+  /** minReplica before each endpoint's first scale-up today (released when the pressure passes) */
+  scaleUpFloor?: ReadonlyMap<string, { floor: number; pinned: number }>;
   /** today's approval records by action key, when the policy asks for approvals: gating happens here */
   approvals?: ReadonlyMap<string, ApprovalRecord>;
   /** actions carried out on earlier days and not restored yet, oldest first */
@@ -201,6 +203,7 @@ export function plan(given: PlanInput): Plan {
       forecast: forecast ?? null,
       doneKeys,
       ...(input.lastScaleUpAt ? { lastScaleUpAt: input.lastScaleUpAt } : {}),
+      ...(input.scaleUpFloor ? { scaleUpFloor: input.scaleUpFloor } : {}),
     });
     alerts.push(...triggered.alerts);
     // Never two changes to one endpoint in a tick: the ladder's action wins over a trigger's.

@@ -71,7 +71,7 @@ export type Change =
   /** several changes to one endpoint, carried out in order (a restore puts back scaling, state and route) */
   | { type: "sequence"; steps: Change[] };
 
-export type ActionKindName = "scale_down" | "reroute" | "pause" | "scale_up" | "cap_replicas" | "restore";
+export type ActionKindName = "scale_down" | "reroute" | "pause" | "scale_up" | "scale_up_release" | "cap_replicas" | "restore";
 
 /** Actions commanded from outside the ladder (a predictive schedule firing), journaled like the others. */
 export type CommandKindName = "schedule_scale";

@@ -14,22 +14,36 @@ export interface Settled {
   keys: Set<string>;
   /** when each endpoint's latest scale-up of the day was applied (the scale-up cooldown) */
   lastScaleUpAt: Map<string, number>;
+  /** per endpoint: minReplica before its first scale-up of the day (what a release puts back) and what the last one pinned */
+  scaleUpFloor: Map<string, { floor: number; pinned: number }>;
 }
 
 /** What today's journal settles, in one query. */
 export async function settledToday(db: D1Database, day: string, mode: "enforce" | "dry_run"): Promise<Settled> {
   const { results } = await db
     .prepare(
-      `SELECT key, kind, endpoint, updated_at FROM actions
-       WHERE day = ?1 AND (status IN (${list(settledStates(mode))}) OR (status = 'failed' AND attempts >= ?2))`,
+      `SELECT key, kind, endpoint, status, updated_at, json_extract(before, '$.minReplica') AS floor,
+         json_extract(after, '$.minReplica') AS pinned FROM actions
+       WHERE day = ?1 AND (status IN (${list(settledStates(mode))}) OR (status = 'failed' AND attempts >= ?2)) ORDER BY id`,
     )
     .bind(day, MAX_ATTEMPTS)
-    .all<{ key: string; kind: string; endpoint: string; updated_at: number }>();
+    .all<{
+      key: string;
+      kind: string;
+      endpoint: string;
+      status: string;
+      updated_at: number;
+      floor: number | null;
+      pinned: number | null;
+    }>();
   const lastScaleUpAt = new Map<string, number>();
+  const scaleUpFloor = new Map<string, { floor: number; pinned: number }>();
   for (const r of results) {
-    if (r.kind === "scale_up") lastScaleUpAt.set(r.endpoint, Math.max(r.updated_at, lastScaleUpAt.get(r.endpoint) ?? 0));
+    if (r.kind !== "scale_up" || r.status !== "applied" || r.floor === null || r.pinned === null) continue;
+    lastScaleUpAt.set(r.endpoint, Math.max(r.updated_at, lastScaleUpAt.get(r.endpoint) ?? 0));
+    scaleUpFloor.set(r.endpoint, { floor: scaleUpFloor.get(r.endpoint)?.floor ?? r.floor, pinned: r.pinned });
   }
-  return { keys: new Set(results.map((r) => r.key)), lastScaleUpAt };
+  return { keys: new Set(results.map((r) => r.key)), lastScaleUpAt, scaleUpFloor };
 }
 
 /**

@@ -219,6 +219,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       overrides,
       ...(approvalRecords ? { approvals: approvalRecords } : {}),
       lastScaleUpAt: settled.lastScaleUpAt,
+      scaleUpFloor: settled.scaleUpFloor,
     });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 

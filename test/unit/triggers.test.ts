@@ -188,6 +188,20 @@ describe("queue depth > 10 or p95 latency > 500 ms: scale up by one replica, onl
     expect(at({ pendingRequests: 30 }, last(10)).actions.map((a) => a.kind)).toEqual(["scale_up"]);
   });
 
+  it("releases the minReplica a scale-up pinned once the queue is back under the limit, after the cooldown", () => {
+    const pinned = endpoint({ replicas: 3, minReplica: 3, maxReplica: 4 });
+    const over = (minutesAgo: number, pinnedAt = 3) => ({
+      observations: [pinned],
+      lastScaleUpAt: new Map([[ID, T0 - minutesAgo * MIN]]),
+      scaleUpFloor: new Map([[ID, { floor: 1, pinned: pinnedAt }]]),
+    });
+    const [release] = at({ pendingRequests: 2 }, over(15)).actions;
+    expect(release).toMatchObject({ kind: "scale_up_release", after: { minReplica: 1, maxReplica: 4 } });
+    expect(release?.change).toEqual({ type: "hf_update", body: { compute: { scaling: { minReplica: 1 } } } });
+    expect(at({ pendingRequests: 2 }, over(5)).actions).toEqual([]); // still cooling down
+    expect(at({ pendingRequests: 2 }, over(15, 2)).actions).toEqual([]); // a person changed minReplica since: it stands
+  });
+
   it("adds exactly one replica: minReplica to target + 1, maxReplica raised when needed", () => {
     const [a] = at({ pendingRequests: 30 }, { observations: [endpoint({ replicas: 4, minReplica: 1, maxReplica: 4 })] }).actions;
     expect(a?.change).toEqual({ type: "hf_update", body: { compute: { scaling: { minReplica: 5, maxReplica: 5 } } } });

@@ -27,6 +27,8 @@ export interface TriggerContext {
   doneKeys: ReadonlySet<string>;
   /** when each endpoint's latest scale-up today was applied (cooldown); absent: none */
   lastScaleUpAt?: ReadonlyMap<string, number>;
+  /** minReplica before each endpoint's first scale-up today */
+  scaleUpFloor?: ReadonlyMap<string, { floor: number; pinned: number }>;
 }
 
 export interface TriggerResult {
