@@ -99,7 +99,7 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
     },
     {
       name: "guardrail_actions_total",
-      help: "Actions in the journal by kind and result (done, failed, dry_run, intent).",
+      help: "Actions in the journal by kind and result (the lifecycle state: applied, failed, dry_run, intent, restored, superseded, left_by_person).",
       type: "counter",
       samples: counts.actions.map((r) => ({ labels: { kind: r.kind, result: r.status }, value: r.n })),
     },

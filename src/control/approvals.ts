@@ -1,22 +1,20 @@
-// Approval mode in the tick: lets through the actions that need no approval or have it, stores
-// new requests and timeouts, and returns the alerts that ask a person (once per action).
-import { approvalExpiredAlert, approvalRequestedAlert, gateActions } from "../core/approvals.ts";
-import type { Alert, PlannedAction } from "../core/types.ts";
+// Approval mode in the tick: the planner gated the actions (core/approvals.ts via plan()); this
+// loads the day's records before planning and stores new requests and timeouts after, returning
+// the alerts that ask a person (once per action).
+import { type ApprovalGate, type ApprovalRecord, approvalExpiredAlert, approvalRequestedAlert } from "../core/approvals.ts";
+import type { Alert } from "../core/types.ts";
 import type { Policy } from "../policy/index.ts";
 import { approvalsOfDay, recordApprovalChanges } from "../store/index.ts";
 
-export async function gateApprovals(
-  db: D1Database,
-  policy: Policy,
-  day: string,
-  actions: readonly PlannedAction[],
-  now: number,
-): Promise<{ run: PlannedAction[]; alerts: Alert[] }> {
+/** Today's approval records, or undefined when no rule asks for approval (then no D1 query). */
+export async function loadApprovals(db: D1Database, policy: Policy, day: string): Promise<Map<string, ApprovalRecord> | undefined> {
   const { scale_down, reroute, shutdown } = policy.approvals;
-  // No rule, no D1 query: approval mode costs nothing when it is off.
-  if (actions.length === 0 || (!scale_down && !reroute && !shutdown)) return { run: [...actions], alerts: [] };
-  const records = new Map((await approvalsOfDay(db, day)).map((r) => [r.key, r]));
-  const gate = gateActions(actions, policy.approvals, records, now);
+  if (!scale_down && !reroute && !shutdown) return undefined;
+  return new Map((await approvalsOfDay(db, day)).map((r) => [r.key, r]));
+}
+
+export async function recordApprovals(db: D1Database, day: string, gate: ApprovalGate, now: number): Promise<Alert[]> {
+  if (gate.request.length === 0 && gate.expired.length === 0) return [];
   const fresh = await recordApprovalChanges(
     db,
     day,
@@ -24,11 +22,8 @@ export async function gateApprovals(
     gate.request.map((r) => ({ action: r.action, deadline: r.deadline, onTimeout: r.rule.on_timeout })),
     gate.expired.map((e) => ({ key: e.action.key, status: e.outcome })),
   );
-  return {
-    run: gate.run,
-    alerts: [
-      ...gate.request.filter((r) => fresh.has(r.action.key)).map((r) => approvalRequestedAlert(day, r.action, r.rule)),
-      ...gate.expired.map((e) => approvalExpiredAlert(day, e.action, e.rule, e.outcome)),
-    ],
-  };
+  return [
+    ...gate.request.filter((r) => fresh.has(r.action.key)).map((r) => approvalRequestedAlert(day, r.action, r.rule)),
+    ...gate.expired.map((e) => approvalExpiredAlert(day, e.action, e.rule, e.outcome)),
+  ];
 }

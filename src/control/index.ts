@@ -1,5 +1,5 @@
 // Human control: overrides, approvals and forced actions, shared by the override webhook and Slack.
-export { gateApprovals } from "./approvals.ts";
+export { loadApprovals, recordApprovals } from "./approvals.ts";
 export { decisionEvent, describeOverride, overrideCreatedEvent, overrideJson, overridesEndedEvent } from "./events.ts";
 export {
   type CreateRequest,

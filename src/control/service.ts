@@ -1,6 +1,8 @@
 // Human control, the shell: turns a request (from the override webhook or Slack) into an override,
 // an approval decision, or a forced action, checked against the policy and the fleet. Bad requests
 // are values naming the field; nothing is stored unless everything checks out.
+
+import { act, actionEvents, CLAIM_MS, type ExecutedAction, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
 import { budgetDayBounds } from "../core/budget-day.ts";
 import { planForced } from "../core/force.ts";
 import { formatUsd, usdToMicro } from "../core/money.ts";
@@ -22,7 +24,6 @@ import {
   createOverride as storeOverride,
   unrestoredActions,
 } from "../store/index.ts";
-import { actionEvents, type ExecutedAction, executePlan, splitId } from "../tick/index.ts";
 import { decisionEvent, overrideCreatedEvent, overridesEndedEvent } from "./events.ts";
 import type { CreateRequest, DecisionRequest } from "./requests.ts";
 
@@ -31,6 +32,8 @@ export interface ControlDeps {
   policy: Policy;
   provider: EndpointProvider;
   now: number;
+  /** wall clock for the calls' deadline; default: `now` (no deadline passes) */
+  clock?: () => number;
 }
 
 export interface ControlError {
@@ -155,21 +158,23 @@ export async function createOverride(deps: ControlDeps, req: CreateRequest, sour
       const planned = await planForce(deps, override);
       if (!planned.ok) return planned;
       await storeOverride(deps.db, override, overrideCreatedEvent(override));
-      const executed = await executePlan(
+      // The same executor and per-endpoint claim as the tick: a forced action never races a tick's call.
+      const executed = await act(
         {
           db: deps.db,
           provider: deps.provider,
           mode: deps.policy.mode,
           day,
           now: deps.now,
-          staleBefore: deps.now - 90_000,
-          inTime: () => true,
+          clock: deps.clock ?? (() => deps.now),
+          deadline: (deps.clock?.() ?? deps.now) + CLAIM_MS - RECORD_MARGIN_MS,
+          claimMs: CLAIM_MS,
         },
         planned.value.map((p) => p.action),
       );
       // A restore that ran settles the journal entries it put back, so the next day's restore skips them.
-      const settled = planned.value.filter((p, i) => executed[i]?.status === "done" && p.settles.length > 0);
-      await markRestored(deps.db, [{ keys: settled.flatMap((p) => p.settles), status: "done" }], deps.now);
+      const settled = planned.value.filter((p, i) => executed[i]?.status === "applied" && p.settles.length > 0);
+      await markRestored(deps.db, [{ keys: settled.flatMap((p) => p.settles), status: "restored" }], deps.now);
       await recordEvents(deps.db, actionEvents(deps.now, day, executed));
       return { ok: true, value: { override, executed } };
     }

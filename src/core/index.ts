@@ -21,6 +21,7 @@ export {
   gateActions,
   ruleFor,
 } from "./approvals.ts";
+export { applyBlastRadius } from "./blast-radius.ts";
 export { type BlindState, isBlind } from "./blind.ts";
 export { budgetActionReason, budgetAlerts } from "./budget-alerts.ts";
 export { budgetDay, budgetDayBounds, type LocalParts, localParts, startOfDay } from "./budget-day.ts";
@@ -48,6 +49,20 @@ export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
 export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
+export {
+  ACTION_STATES,
+  type ActionEvent,
+  type ActionState,
+  claimSources,
+  type JournalState,
+  MAX_ATTEMPTS,
+  next,
+  partsOf,
+  settledStates,
+  showsChange,
+  sourcesOf,
+  targetOf,
+} from "./lifecycle.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export {
@@ -68,7 +83,7 @@ export {
 } from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
 export { exposition, type Family as MetricFamily, PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
-export { type DoneAction, planRestores, type RestorePlan } from "./restore.ts";
+export { type DoneAction, planRestores, type RestoreMark, type RestorePlan, restoreTarget } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";
 export { runTriggers, TRIGGERS, type Trigger, type TriggerContext } from "./triggers/index.ts";
 export { windowOf } from "./triggers/kind.ts";

@@ -2,7 +2,8 @@
 // alerts of one tick, each with the reason and figures that caused it. Pure.
 import { type EndpointSettings, type Policy, settingsFor } from "../policy/index.ts";
 import { type ActionContext, LADDER } from "./actions/index.ts";
-import { applyBlastRadius } from "./blast-radius.ts";
+import { type ApprovalRecord, gateActions } from "./approvals.ts";
+import { applyBlastRadius, onePerEndpoint } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
 import { budgetActionReason, budgetAlerts, heldScaleUps } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
@@ -45,6 +46,12 @@ export interface PlanInput {
   blind?: BlindState;
   /** last known observations of endpoints this tick could not see (fail_safe acts on them) */
   stale?: readonly Observation[];
+  /** when each endpoint's latest scale-up today was applied, for the scale-up cooldown */
+  lastScaleUpAt?: ReadonlyMap<string, number>;
+  /** minReplica before each endpoint's first scale-up today (released when the pressure passes) */
+  scaleUpFloor?: ReadonlyMap<string, { floor: number; pinned: number }>;
+  /** today's approval records by action key, when the policy asks for approvals: gating happens here */
+  approvals?: ReadonlyMap<string, ApprovalRecord>;
   /** actions carried out on earlier days and not restored yet, oldest first */
   restoreCandidates?: readonly DoneAction[];
   /** the named budgets (`budgets:`, without the fleet budget) this tick: an endpoint acts at the higher of the fleet's level and its budgets' */
@@ -159,9 +166,10 @@ export function plan(given: PlanInput): Plan {
         hourlyMicro: hourlyBurn(o),
       });
     }
-    // A pause supersedes a cap, whether planned in this tick or done earlier today (if a person
-    // resumed the endpoint since, their decision stands): one change to the endpoint, not two.
-    const pausing = forEndpoint.some((a) => a.kind === "pause") || doneKeys.has(actionKey(day, "pause", o.id));
+    // A pause done earlier today supersedes a cap (if a person resumed the endpoint since, their
+    // decision stands). A pause planned in this tick wins only once it may run (onePerEndpoint,
+    // after approvals): a pause waiting for a person must not hold the cap back.
+    const pausing = doneKeys.has(actionKey(day, "pause", o.id));
     actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
   };
 
@@ -202,6 +210,8 @@ export function plan(given: PlanInput): Plan {
       burnMicroPerHour: burn,
       forecast: forecast ?? null,
       doneKeys,
+      ...(input.lastScaleUpAt ? { lastScaleUpAt: input.lastScaleUpAt } : {}),
+      ...(input.scaleUpFloor ? { scaleUpFloor: input.scaleUpFloor } : {}),
     });
     const held = heldScaleUps(triggered, byBudget, day);
     alerts.push(...held.alerts);
@@ -212,6 +222,7 @@ export function plan(given: PlanInput): Plan {
 
   // Restore only on a calm day: once the ladder acts again today, yesterday's changes stay.
   let restoreSettled: Plan["restoreSettled"];
+  let restoreSettles: Plan["restoreSettles"];
   if (policy.restore === "next_day" && level === 0 && (input.restoreCandidates?.length ?? 0) > 0) {
     const r = planRestores({
       policy,
@@ -229,11 +240,16 @@ export function plan(given: PlanInput): Plan {
     const planned = new Set(restores.map((a) => a.endpoint));
     alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || planned.has(a.endpoint ?? "")));
     restoreSettled = r.settled;
+    restoreSettles = Object.fromEntries(restores.map((a) => [a.key, r.settles[a.key] ?? []]));
   }
 
-  // Most expensive first, so a partial tick (deadline, errors) stops the biggest burn first; at most
-  // blast_radius.max_changes_per_tick of them, the rest are planned again next tick.
-  const { kept, deferred } = applyBlastRadius(withoutHeld(input.overrides ?? [], actions), policy.blast_radius.max_changes_per_tick);
+  // Actions waiting for a person are set aside first, so they never take a place in the blast
+  // radius; then one change per endpoint (the highest rung that may run; a lower one still needed
+  // comes on a later tick); then most expensive first, so a partial tick (deadline, errors) stops
+  // the biggest burn first, at most blast_radius.max_changes_per_tick of them.
+  const candidates = withoutHeld(input.overrides ?? [], actions);
+  const approval = input.approvals ? gateActions(candidates, policy.approvals, input.approvals, input.now ?? 0) : undefined;
+  const { kept, deferred } = applyBlastRadius(onePerEndpoint(approval?.run ?? candidates), policy.blast_radius.max_changes_per_tick);
   return applyOverrides(input, {
     day,
     spendMicro,
@@ -247,5 +263,7 @@ export function plan(given: PlanInput): Plan {
     ...(deferred.length > 0 ? { deferred } : {}),
     ...(forecast ? { forecast } : {}),
     ...(restoreSettled ? { restoreSettled } : {}),
+    ...(restoreSettles ? { restoreSettles } : {}),
+    ...(approval ? { approval } : {}),
   });
 }

@@ -1,12 +1,16 @@
 // Restore planning: at the start of a new budget day, for each endpoint the guardrail changed on an
-// earlier day, put back the saved before-state, unless someone changed the endpoint since (the
-// current configuration no longer matches what the guardrail set): then alert, never overwrite. Pure.
+// earlier day, put back the saved before-state of exactly the parts (scaling, paused or not, route)
+// the guardrail still owns. Per part: a part a schedule set since belongs to the schedule (its
+// change is the desired state until its next entry); a part already back where it was (a restore
+// that stopped half way, or a person) needs nothing; a part someone else changed stays as they left
+// it, with an alert. Pure.
 import type { EndpointSettings, Policy } from "../policy/index.ts";
 import { type ConfigPart, differingParts, restore } from "./actions/restore.ts";
+import { partsOf } from "./lifecycle.ts";
 import { hourlyBurn } from "./metering.ts";
 import type { Alert, Change, EndpointConfig, Observation, PlannedAction } from "./types.ts";
 
-/** An action the guardrail carried out (status done) and has not restored yet, from the journal, oldest first. */
+/** An applied change from the journal, oldest first: the guardrail's, or a schedule command's (kind schedule_scale). */
 export interface DoneAction {
   key: string;
   day: string;
@@ -17,30 +21,27 @@ export interface DoneAction {
   after: EndpointConfig | null;
 }
 
-export interface RestoreTarget {
-  parts: ConfigPart[];
-  /** the configuration before the guardrail's first change to each part */
-  to: EndpointConfig;
-  /** the configuration the guardrail's last change to each part left */
-  expected: EndpointConfig;
-  /** the journal keys this restore settles */
+/** Where settled journal rows go (lifecycle events restore, leave, supersede). */
+export interface RestoreMark {
   keys: string[];
-  /** the first budget day whose changes are put back */
-  since: string;
+  status: "restored" | "left_by_person" | "superseded";
 }
 
-export function partsOf(change: Change): ConfigPart[] {
-  switch (change.type) {
-    case "hf_update":
-      return ["scaling"];
-    case "hf_pause":
-    case "hf_resume":
-      return ["state"];
-    case "route":
-      return ["route"];
-    case "sequence":
-      return [...new Set(change.steps.flatMap(partsOf))];
-  }
+export interface RestoreTarget {
+  /** the parts the guardrail owns (changed it, and no schedule set it since) */
+  parts: ConfigPart[];
+  /** the configuration before the guardrail's first change to each owned part */
+  to: EndpointConfig;
+  /** the configuration the guardrail's last change to each owned part left */
+  expected: EndpointConfig;
+  /** the guardrail's journal keys per owned part */
+  keysOf: Partial<Record<ConfigPart, string[]>>;
+  /** all the guardrail's journal keys this target covers */
+  keys: string[];
+  /** guardrail keys whose every part a schedule took over since: nothing to put back */
+  superseded: string[];
+  /** the first budget day whose changes are put back */
+  since: string;
 }
 
 function pick(base: EndpointConfig, from: EndpointConfig, part: ConfigPart): EndpointConfig {
@@ -50,21 +51,40 @@ function pick(base: EndpointConfig, from: EndpointConfig, part: ConfigPart): End
   return { ...base, route: from.route, fallback: from.fallback };
 }
 
-/** Folds one endpoint's actions (oldest first) into what to put back and what the guardrail left. */
+const isSchedule = (a: DoneAction) => a.kind === "schedule_scale";
+
+/** Folds one endpoint's applied changes (oldest first) into what to put back and what the guardrail left. */
 export function restoreTarget(actions: readonly DoneAction[], current: EndpointConfig): RestoreTarget {
   let to = current;
   let expected = current;
-  const parts: ConfigPart[] = [];
+  const keysOf: Partial<Record<ConfigPart, string[]>> = {};
   for (const a of actions) {
     for (const part of partsOf(a.change)) {
-      if (!parts.includes(part)) {
-        parts.push(part);
+      if (isSchedule(a)) {
+        // The schedule owns the part from here; a later guardrail change starts from the schedule's state.
+        delete keysOf[part];
+        continue;
+      }
+      if (!keysOf[part]) {
+        keysOf[part] = [];
         to = pick(to, a.before, part);
       }
+      keysOf[part].push(a.key);
       expected = pick(expected, a.after ?? a.before, part);
     }
   }
-  return { parts, to, expected, keys: actions.map((a) => a.key), since: actions[0]?.day ?? "" };
+  const parts = (["scaling", "state", "route"] as const).filter((p) => keysOf[p] !== undefined);
+  const owned = new Set(parts.flatMap((p) => keysOf[p] ?? []));
+  const guardrail = actions.filter((a) => !isSchedule(a));
+  return {
+    parts,
+    to,
+    expected,
+    keysOf,
+    keys: guardrail.filter((a) => owned.has(a.key)).map((a) => a.key),
+    superseded: guardrail.filter((a) => !owned.has(a.key)).map((a) => a.key),
+    since: guardrail[0]?.day ?? "",
+  };
 }
 
 export interface RestoreInput {
@@ -82,8 +102,10 @@ export interface RestoreInput {
 export interface RestorePlan {
   actions: PlannedAction[];
   alerts: Alert[];
-  /** journal keys settled without an action: skipped (someone changed it, or it is gone) or nothing left to put back */
-  settled: Array<{ keys: string[]; status: "skipped" | "done" }>;
+  /** journal keys settled without an action (a person's change, a schedule's, gone, or already back) */
+  settled: RestoreMark[];
+  /** per restore action key, the journal keys it settles once applied */
+  settles: Record<string, string[]>;
 }
 
 const describe = (c: EndpointConfig, parts: readonly ConfigPart[]) =>
@@ -99,58 +121,82 @@ const describe = (c: EndpointConfig, parts: readonly ConfigPart[]) =>
     )
     .join("; ");
 
+/** Per part: back where it was, still as the guardrail left it (to put back), or changed by someone else. */
+export function splitParts(current: EndpointConfig, target: RestoreTarget) {
+  const back: ConfigPart[] = [];
+  const toRestore: ConfigPart[] = [];
+  const changed: ConfigPart[] = [];
+  // HF cannot unset a scale-to-zero timeout: a restored endpoint keeps the last one (no effect with minReplica >= 1).
+  const to = { ...target.to, scaleToZeroTimeout: target.to.scaleToZeroTimeout ?? current.scaleToZeroTimeout };
+  for (const p of target.parts) {
+    if (differingParts(current, to, [p]).length === 0) back.push(p);
+    else if (differingParts(current, target.expected, [p]).length === 0) toRestore.push(p);
+    else changed.push(p);
+  }
+  return { back, toRestore, changed };
+}
+
 export function planRestores(input: RestoreInput): RestorePlan {
   const { day, candidates, policy } = input;
-  const out: RestorePlan = { actions: [], alerts: [], settled: [] };
+  const out: RestorePlan = { actions: [], alerts: [], settled: [], settles: {} };
   const byEndpoint = new Map<string, DoneAction[]>();
   for (const a of candidates) byEndpoint.set(a.endpoint, [...(byEndpoint.get(a.endpoint) ?? []), a]);
   const observed = new Map(input.observations.map((o) => [o.id, o]));
-
-  const skip = (id: string, keys: string[], title: string, message: string, figures: Alert["figures"]) => {
-    out.settled.push({ keys, status: "skipped" });
-    out.alerts.push({
-      kind: "restore_skipped",
-      severity: "warning",
-      endpoint: id,
-      dedupKey: `${day}:restore_skipped:${id}`,
-      title,
-      message,
-      figures,
-    });
+  const settle = (keys: string[], status: RestoreMark["status"]) => {
+    if (keys.length > 0) out.settled.push({ keys, status });
   };
 
   for (const [id, actions] of byEndpoint) {
+    if (actions.every(isSchedule)) continue;
     const o = observed.get(id);
-    const keys = actions.map((a) => a.key);
     if (!o) {
       if (input.failedNamespaces.includes(id.slice(0, id.indexOf("/")))) continue; // not seen this tick: wait
-      skip(
-        id,
-        keys,
-        `Nothing to restore on ${id}: it no longer exists`,
-        `The guardrail changed ${id} on ${actions[0]?.day} but the endpoint is gone from its namespace, so there is nothing to put back.`,
-        { actions: actions.length },
-      );
+      const keys = actions.filter((a) => !isSchedule(a)).map((a) => a.key);
+      settle(keys, "superseded");
+      out.alerts.push({
+        kind: "restore_skipped",
+        severity: "warning",
+        endpoint: id,
+        dedupKey: `${day}:restore_skipped:${id}`,
+        title: `Nothing to restore on ${id}: it no longer exists`,
+        message: `The guardrail changed ${id} on ${actions[0]?.day} but the endpoint is gone from its namespace, so there is nothing to put back.`,
+        figures: { actions: keys.length },
+      });
       continue;
     }
     const current = input.configOf(o);
     const target = restoreTarget(actions, current);
-    const changed = differingParts(current, target.expected, target.parts);
+    settle(target.superseded, "superseded");
+    const { back, toRestore, changed } = splitParts(current, target);
+    const keysOfParts = (parts: readonly ConfigPart[]) => [...new Set(parts.flatMap((p) => target.keysOf[p] ?? []))];
+    const restoring = new Set(keysOfParts(toRestore));
+    // A key spanning a restored part and another part settles with the restore.
+    settle(
+      keysOfParts(back).filter((k) => !restoring.has(k)),
+      "restored",
+    );
     if (changed.length > 0) {
-      skip(
-        id,
-        keys,
-        `Did not restore ${id}: it was changed since the guardrail acted`,
-        `The guardrail left ${id} at "${describe(target.expected, changed)}" on ${target.since}, but it is now ` +
+      const left = keysOfParts(changed).filter((k) => !restoring.has(k) && !keysOfParts(back).includes(k));
+      settle(left, "left_by_person");
+      out.alerts.push({
+        kind: "restore_skipped",
+        severity: "warning",
+        endpoint: id,
+        dedupKey: `${day}:restore_skipped:${id}`,
+        title: `Did not restore ${describe(current, changed)} on ${id}: it was changed since the guardrail acted`,
+        message:
+          `The guardrail left ${id} at "${describe(target.expected, changed)}" on ${target.since}, but it is now ` +
           `"${describe(current, changed)}"${o.updatedBy ? ` (last updated by ${o.updatedBy})` : ""}. A person's change stands: ` +
-          `the guardrail did not put back "${describe(target.to, target.parts)}". Check the endpoint is configured as intended.`,
-        { changed: changed.join(","), since: target.since },
-      );
-      continue;
+          `the guardrail did not put back "${describe(target.to, changed)}"` +
+          (toRestore.length > 0 ? `; it does put back ${describe(target.to, toRestore)}` : "") +
+          ". Check the endpoint is configured as intended.",
+        figures: { changed: changed.join(","), since: target.since },
+      });
     }
-    const ctx = { policy, settings: input.settingsOf(id), config: current, ratio: 0, restore: target };
+    if (toRestore.length === 0) continue;
+    const ctx = { policy, settings: input.settingsOf(id), config: current, ratio: 0, restore: { ...target, parts: toRestore } };
     if (!restore.needed(o, ctx)) {
-      out.settled.push({ keys, status: "done" });
+      settle([...restoring], "restored");
       continue;
     }
     const action: PlannedAction = {
@@ -165,14 +211,15 @@ export function planRestores(input: RestoreInput): RestorePlan {
       hourlyMicro: hourlyBurn(o),
     };
     out.actions.push(action);
+    out.settles[action.key] = [...restoring];
     out.alerts.push({
       kind: "restore",
       severity: "info",
       endpoint: id,
       dedupKey: `${day}:restore:${id}`,
       title: `Restoring ${id} after the budget day ended`,
-      message: `${action.reason}. Nobody changed the endpoint since the guardrail did, so its earlier configuration comes back.`,
-      figures: { since: target.since, actions: actions.length },
+      message: `${action.reason}. Nobody changed ${describe(current, toRestore)} since the guardrail did, so its earlier configuration comes back.`,
+      figures: { since: target.since, actions: restoring.size },
     });
   }
   return out;

@@ -71,7 +71,7 @@ export type Change =
   /** several changes to one endpoint, carried out in order (a restore puts back scaling, state and route) */
   | { type: "sequence"; steps: Change[] };
 
-export type ActionKindName = "scale_down" | "reroute" | "pause" | "scale_up" | "cap_replicas" | "restore";
+export type ActionKindName = "scale_down" | "reroute" | "pause" | "scale_up" | "scale_up_release" | "cap_replicas" | "restore";
 
 /** Actions commanded from outside the ladder (a predictive schedule firing), journaled like the others. */
 export type CommandKindName = "schedule_scale";
@@ -118,7 +118,11 @@ export interface Plan {
   /** actions over the blast radius, left for the next tick (most expensive ones were kept) */
   deferred?: PlannedAction[];
   /** journal keys of earlier days' actions that this tick settles without an action (restore skipped, or nothing to put back) */
-  restoreSettled?: Array<{ keys: string[]; status: "skipped" | "done" }>;
+  restoreSettled?: import("./restore.ts").RestoreMark[];
+  /** per restore action key of this plan, the journal keys it settles once applied */
+  restoreSettles?: Record<string, string[]>;
+  /** what approval gating decided (new requests, timeouts, held actions), when approvals were given */
+  approval?: import("./approvals.ts").ApprovalGate;
   /** end-of-day projection from the current burn, when the tick's time was known */
   forecast?: import("./forecast.ts").Forecast;
 }

@@ -86,7 +86,7 @@ export function noticeFromEvent(e: EventRow, actions: readonly EventRow[], publi
     actions: actions.map((a) => ({
       kind: a.kind,
       endpoint: a.endpoint,
-      status: typeof a.data.status === "string" ? a.data.status : "done",
+      status: typeof a.data.status === "string" ? a.data.status : "applied",
       title: a.title,
     })),
     resolves: recovery ? (e.data as unknown as RecoveryData).resolves : null,

@@ -79,7 +79,15 @@ const scaleUp = z
       .positive()
       .max(1)
       .default(1)
-      .describe("scale up only while today's spend is under this ratio of the budget (and the forecast under the first threshold)"),
+      .describe(
+        "scale up only while today's spend is under this ratio of the budget (and the forecast with the added replica under 100 %)",
+      ),
+    cooldown_minutes: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe("wait at least this long after a scale-up before the next one on the same endpoint (its replica may be the answer)"),
   })
   .strict();
 

@@ -117,6 +117,8 @@ export interface EndpointProvider {
   scaleToZero(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
   /** Catalog for a namespace (GET /v2/provider/{ns}), cached by the implementation. */
   listPrices(namespace: string): Promise<ProviderResult<ComputePrice[]>>;
+  /** The same provider with every call bounded to end within `ms` (what is left of the lease); optional. */
+  within?(ms: number): EndpointProvider;
   /** Request metrics (GET /v2/endpoint/{ns}/{name}/open-metrics); optional: providers without it get spend triggers only. */
   getOpenMetrics?(namespace: string, name: string): Promise<ProviderResult<EndpointMetrics>>;
 }

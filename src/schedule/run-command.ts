@@ -1,13 +1,17 @@
 // Carrying out a scheduled command (delivered by the commands topic): gather today's spend,
 // level and fleet burn from D1 and the endpoint from the provider, let the core decide, then
 // execute through the action journal (once per schedule and fire time) or hold and alert.
+
+import { act, CLAIM_MS, failedAlert, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
 import {
   actionKey,
+  activeRaise,
   budgetDayBounds,
   configOf,
   decideScheduledScale,
   effectiveBudgetMicro,
   hourlyBurn,
+  levelFor,
   type ScheduledScale,
   scheduleActionKey,
 } from "../core/index.ts";
@@ -15,21 +19,17 @@ import type { EndpointConfig, Observation } from "../core/types.ts";
 import type { Policy } from "../policy/index.ts";
 import type { EndpointProvider } from "../providers/types.ts";
 import {
-  actionAttempts,
   activeOverrides,
-  claimAction,
   dayLevel,
   type EventRow,
-  finishAction,
   lastObservations,
   loadRoutes,
-  MAX_ATTEMPTS,
   type NewEvent,
   recordEvents,
-  settledKeys,
+  settledToday,
   spendToday,
 } from "../store/index.ts";
-import { alertEvent, priceIndex, priceOf, splitId } from "../tick/index.ts";
+import { alertEvent, priceIndex, priceOf } from "../tick/index.ts";
 import type { ScheduledCommand } from "./command.ts";
 
 export interface CommandDeps {
@@ -37,6 +37,8 @@ export interface CommandDeps {
   provider: EndpointProvider;
   policy: Policy;
   now: number;
+  /** wall clock for the call's deadline; default: `now` */
+  clock?: () => number;
 }
 
 export type CommandOutcome =
@@ -121,7 +123,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     lastObservations(db),
     spendToday(db, day),
     dayLevel(db, day),
-    settledKeys(db, day),
+    settledToday(db, day, policy.mode).then((s) => s.keys),
     loadRoutes(db),
     activeOverrides(db, now),
   ]);
@@ -140,6 +142,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   const key = scheduleActionKey(c.schedule, c.firedAt);
   if (done.has(key)) return { outcome: "duplicate", reason: `${key} was already carried out`, before: config, after: null, events: [] };
 
+  const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
   const decision = decideScheduledScale({
     policy,
     day,
@@ -150,8 +153,9 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     observation,
     config,
     spendMicro,
-    budgetMicro: effectiveBudgetMicro(policy, overrides, day),
-    level,
+    budgetMicro,
+    // Under a raise the ladder restarts from the level today's spend reaches under it (as the tick's plan does).
+    level: activeRaise(overrides, day) ? levelFor(spendMicro / budgetMicro, policy.thresholds) : level,
     fleetBurnMicro: fleet.reduce((sum, x) => sum + hourlyBurn(x), 0) + hourlyBurn(observation),
     pausedToday: done.has(actionKey(day, "pause", c.endpoint)),
   });
@@ -168,12 +172,31 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   }
 
   const a = decision.action;
-  // Intents older than a minute were left by a request that died: SNS redelivers after 20 s.
-  if (!(await claimAction(db, a, day, policy.mode, now, now - 60_000))) {
-    return { outcome: "duplicate", reason: `${a.key} was already carried out`, before: config, after: null, events: [] };
+  // The same executor and per-endpoint claim as the tick. Intents older than the claim were left by
+  // a request that died: reconciliation (the next tick) resolves them, SNS redelivers meanwhile.
+  const [x] = await act(
+    {
+      db,
+      provider,
+      mode: policy.mode,
+      day,
+      now,
+      clock: deps.clock ?? (() => now),
+      deadline: (deps.clock?.() ?? now) + CLAIM_MS - RECORD_MARGIN_MS,
+      claimMs: CLAIM_MS,
+    },
+    [a],
+  );
+  if (!x || x.status === "skipped") {
+    return {
+      outcome: "duplicate",
+      reason: `${a.key} was already carried out or another change to ${c.endpoint} is in flight`,
+      before: config,
+      after: null,
+      events: [],
+    };
   }
-  if (policy.mode === "dry_run") {
-    await finishAction(db, a.key, "dry_run", a.after, null, now);
+  if (x.status === "dry_run") {
     const events = await recordEvents(db, [
       actionEvent(now, c, "dry_run", `[dry run] schedule ${c.schedule} would scale ${c.endpoint}`, a.reason, {
         before: a.before,
@@ -182,36 +205,17 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     ]);
     return { outcome: "dry_run", reason: a.reason, before: config, after: a.after, events };
   }
-  if (a.change.type !== "hf_update") throw new Error(`schedule_scale plans hf_update, got ${a.change.type}`);
-  const res = await provider.updateEndpoint(ns, name, a.change.body);
-  if (!res.ok) {
-    const error = `${res.error.code}: ${res.error.message}`;
-    await finishAction(db, a.key, "failed", null, error, now);
-    const retry = (await actionAttempts(db, a.key)) < MAX_ATTEMPTS;
+  if (x.status === "failed") {
+    const error = x.error ?? "failed";
     const events = await recordEvents(db, [
       actionEvent(now, c, "failed", `Schedule ${c.schedule} failed to scale ${c.endpoint}`, a.reason, { before: a.before, error }),
-      ...(retry
-        ? []
-        : [
-            {
-              at: now,
-              type: "alert" as const,
-              kind: "action_failed",
-              severity: "critical" as const,
-              endpoint: c.endpoint,
-              title: `Could not apply schedule ${c.schedule} to ${c.endpoint}`,
-              message: `${error}. ${a.reason}. Scale it by hand if the traffic needs it.`,
-              data: { key: a.key },
-              dedupKey: `${day}:action_failed:${a.key}`,
-            },
-          ]),
+      ...(x.final ? [failedAlert(now, a.key, a.kind, c.endpoint, day, `${error}. ${a.reason}`)] : []),
     ]);
-    return { outcome: retry ? "retry" : "failed", reason: error, before: config, after: null, events };
+    return { outcome: x.final ? "failed" : "retry", reason: error, before: config, after: null, events };
   }
-  const after = configOf({ ...res.value, id: c.endpoint, priceMicroPerHour: price }, route);
-  await finishAction(db, a.key, "done", after, null, now, { ...res.value, endpoint: c.endpoint });
+  const after = x.after ?? a.after;
   const events = await recordEvents(db, [
-    actionEvent(now, c, "done", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { before: a.before, after }),
+    actionEvent(now, c, "applied", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { before: a.before, after }),
   ]);
   return { outcome: "executed", reason: a.reason, before: config, after, events };
 }

@@ -16,7 +16,7 @@
 //   POST /_emulator/{ns}/endpoints/{name}/replicas  {replicas}  autoscaler demand, clamped to [min, max]
 //   POST /_emulator/{ns}/endpoints/{name}           deep patch of raw fields: a person's change (stamps updatedBy)
 //   POST /_emulator/{ns}/endpoints/{name}/traffic   {rps?, p95Ms?, errorRate?, pending?, usagePct?}  simulated traffic
-//   POST /_emulator/{ns}/faults                     {faults: Fault[]}  appended to the namespace's queue
+//   POST /_emulator/{ns}/faults                     {faults: Fault[], clear?: true}  appended to the namespace's queue (emptied first with clear)
 //   POST /_emulator/{ns}/clock                      {advanceMs}  moves this namespace's clock forward
 //   GET  /_emulator/{ns}/calls                      {calls: RecordedCall[]}
 //   GET  /_emulator/{ns}/cost                       CostReport
@@ -92,6 +92,13 @@ export interface Fault {
   malformed?: boolean;
   /** how many matching requests it applies to; default 1 */
   times?: number;
+  /**
+   * Carry the request out first, then answer with the fault (status, or delayMs alone: a hang the
+   * client times out on). HF's API sits behind a gateway: a 502/504 or a dropped connection says
+   * nothing about whether the endpoint was already changed (RFC 9110 §15.6.3/§15.6.5; huggingface_hub
+   * retries 500/502/503/504, shared/reference/hf-endpoints-api.md §6), so a change can land unacknowledged.
+   */
+  afterApply?: boolean;
 }
 
 export interface RecordedCall {
@@ -705,12 +712,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       fault: false,
     };
     ns.calls.push(call);
-    const answer = (status: number, payload: unknown, headers?: Record<string, string>) => {
+    const taken = takeFault(ns, method, url.pathname);
+    const late = taken?.afterApply ? taken : undefined;
+    const fault = late ? undefined : taken;
+    const answer = async (status: number, payload: unknown, headers?: Record<string, string>) => {
+      if (late && status < 300) {
+        if (late.delayMs) await delay(late.delayMs);
+        if (late.status !== undefined) {
+          call.fault = true;
+          call.status = late.status;
+          return send(res, late.status, late.body ?? { error: `emulated fault ${late.status}` }, late.headers);
+        }
+      }
       call.status = status;
       send(res, status, payload, headers);
     };
 
-    const fault = takeFault(ns, method, url.pathname);
     if (fault?.delayMs) await delay(fault.delayMs);
     if (fault && (fault.status !== undefined || fault.malformed)) {
       call.fault = true;
@@ -770,6 +787,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       case "POST endpoints/traffic":
         return ok({ traffic: control.setTraffic(namespace, name ?? "", input as Partial<Traffic>) });
       case "POST faults":
+        if (input.clear === true) fleet.ns(namespace).faults.length = 0;
         control.addFaults(namespace, Array.isArray(input.faults) ? (input.faults as Fault[]) : []);
         return ok({ faults: fleet.ns(namespace).faults });
       case "POST clock":

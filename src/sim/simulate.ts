@@ -191,7 +191,7 @@ class TickLog {
     this.level = this.dayLevels.get(day) ?? 0;
     for (const a of tick.actions) {
       this.actions.push({ at: iso(now), action: a.kind, endpoint: a.endpoint, reason: a.reason });
-      if (a.status !== "done") continue;
+      if (a.status !== "applied") continue;
       if (a.kind === "pause") this.pauses.push(now);
       const change = a.change as { type?: string; mode?: RouteState["mode"]; fallback?: string | null };
       if (change.type === "route" && change.mode) this.routes.set(a.endpoint, { mode: change.mode, fallback: change.fallback ?? null });

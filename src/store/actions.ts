@@ -1,24 +1,58 @@
 // The action journal: an intent row before any provider call, then its result, with the
-// endpoint's configuration before and after. The unique key makes every action happen once.
+// endpoint's configuration before and after. The unique key makes every action happen once; the
+// states and which event moves a row where come from core/lifecycle.ts, never from here.
+import { type ActionEvent, claimSources, type JournalState, MAX_ATTEMPTS, settledStates, sourcesOf, targetOf } from "../core/index.ts";
 import type { EndpointConfig, PlannedAction } from "../core/types.ts";
 
-export const MAX_ATTEMPTS = 3;
+export { MAX_ATTEMPTS };
+export type ActionStatus = JournalState;
 
-export type ActionStatus = "intent" | "done" | "failed" | "dry_run";
+const list = (states: readonly string[]) => states.map((s) => `'${s}'`).join(", ");
 
-/** Keys the planner must not plan again today: done, recorded in dry run, or out of attempts. */
-export async function settledKeys(db: D1Database, day: string): Promise<Set<string>> {
+export interface Settled {
+  /** keys the planner must not plan again today in this mode: settled, or out of attempts (a dry-run record settles only dry run) */
+  keys: Set<string>;
+  /** when each endpoint's latest scale-up of the day was applied (the scale-up cooldown) */
+  lastScaleUpAt: Map<string, number>;
+  /** per endpoint: minReplica before its first scale-up of the day (what a release puts back) and what the last one pinned */
+  scaleUpFloor: Map<string, { floor: number; pinned: number }>;
+}
+
+/** What today's journal settles, in one query. */
+export async function settledToday(db: D1Database, day: string, mode: "enforce" | "dry_run"): Promise<Settled> {
   const { results } = await db
-    .prepare("SELECT key FROM actions WHERE day = ?1 AND (status IN ('done', 'dry_run') OR (status = 'failed' AND attempts >= ?2))")
+    .prepare(
+      `SELECT key, kind, endpoint, status, updated_at, json_extract(before, '$.minReplica') AS floor,
+         json_extract(after, '$.minReplica') AS pinned FROM actions
+       WHERE day = ?1 AND (status IN (${list(settledStates(mode))}) OR (status = 'failed' AND attempts >= ?2)) ORDER BY id`,
+    )
     .bind(day, MAX_ATTEMPTS)
-    .all<{ key: string }>();
-  return new Set(results.map((r) => r.key));
+    .all<{
+      key: string;
+      kind: string;
+      endpoint: string;
+      status: string;
+      updated_at: number;
+      floor: number | null;
+      pinned: number | null;
+    }>();
+  const lastScaleUpAt = new Map<string, number>();
+  const scaleUpFloor = new Map<string, { floor: number; pinned: number }>();
+  for (const r of results) {
+    if (r.kind !== "scale_up" || r.status !== "applied" || r.floor === null || r.pinned === null) continue;
+    lastScaleUpAt.set(r.endpoint, Math.max(r.updated_at, lastScaleUpAt.get(r.endpoint) ?? 0));
+    scaleUpFloor.set(r.endpoint, { floor: scaleUpFloor.get(r.endpoint)?.floor ?? r.floor, pinned: r.pinned });
+  }
+  return { keys: new Set(results.map((r) => r.key)), lastScaleUpAt, scaleUpFloor };
 }
 
 /**
- * Writes the intent row. True when this tick may carry the action out: the key is new, or an
- * earlier attempt failed (and attempts remain), or an intent was left behind by a tick that died
- * (older than `staleBefore`).
+ * Writes the intent row: the journal entry and the per-endpoint claim in one statement. True when
+ * the caller may carry the action out: the key is new, or an earlier attempt failed (attempts
+ * remain), or (in enforce) only a dry-run record exists; and no other live intent (younger than
+ * `staleBefore`) holds the same endpoint, so a forced or scheduled action never races a tick on it.
+ * A dead caller's intent is never re-claimed blindly: reconciliation resolves it first.
+ * Returns the attempt number this claim is (1 for the first), or null when it may not act.
  */
 export async function claimAction(
   db: D1Database,
@@ -27,14 +61,17 @@ export async function claimAction(
   mode: "enforce" | "dry_run",
   now: number,
   staleBefore: number,
-): Promise<boolean> {
-  const res = await db
+): Promise<number | null> {
+  const row = await db
     .prepare(
-      `INSERT INTO actions (key, day, kind, endpoint, level, mode, status, reason, change, before, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'intent', ?7, ?8, ?9, ?10, ?10)
-       ON CONFLICT (key) DO UPDATE SET status = 'intent', attempts = attempts + 1, reason = excluded.reason,
-         change = excluded.change, before = excluded.before, mode = excluded.mode, error = NULL, updated_at = excluded.updated_at
-       WHERE (actions.status = 'failed' AND actions.attempts < ?11) OR (actions.status = 'intent' AND actions.updated_at < ?12)`,
+      `INSERT INTO actions (key, day, kind, endpoint, level, mode, status, reason, change, before, expected, created_at, updated_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'intent', ?7, ?8, ?9, ?10, ?11, ?11
+       WHERE NOT EXISTS (SELECT 1 FROM actions WHERE endpoint = ?4 AND status = 'intent' AND updated_at >= ?13 AND key != ?1)
+       ON CONFLICT (key) DO UPDATE SET status = 'intent', attempts = CASE WHEN actions.status = 'dry_run' THEN 1 ELSE attempts + 1 END,
+         reason = excluded.reason, change = excluded.change, before = excluded.before, expected = excluded.expected,
+         mode = excluded.mode, error = NULL, after = NULL, updated_at = excluded.updated_at
+       WHERE actions.status IN (${list(claimSources(mode))}) AND (actions.status != 'failed' OR actions.attempts < ?12)
+       RETURNING attempts`,
     )
     .bind(
       a.key,
@@ -46,12 +83,13 @@ export async function claimAction(
       a.reason,
       JSON.stringify(a.change),
       JSON.stringify(a.before),
+      JSON.stringify(a.after),
       now,
       MAX_ATTEMPTS,
       staleBefore,
     )
-    .run();
-  return res.meta.changes === 1;
+    .first<{ attempts: number }>();
+  return row?.attempts ?? null;
 }
 
 /** What the provider answered an action with: the endpoint's state and scaling right after it. */
@@ -65,34 +103,54 @@ export interface EndpointAfter {
   scaleToZeroTimeout: number | null;
 }
 
+const observedJson = (o: EndpointAfter | null) =>
+  o === null
+    ? null
+    : JSON.stringify({
+        endpoint: o.endpoint,
+        state: o.state,
+        readyReplica: o.readyReplica,
+        targetReplica: o.targetReplica,
+        minReplica: o.minReplica,
+        maxReplica: o.maxReplica,
+        scaleToZeroTimeout: o.scaleToZeroTimeout,
+      });
+
+/** The outcome of an intent: the event (succeed, fail, record_dry_run, confirm, lose) the lifecycle allows from its state. */
+export interface ActionResult {
+  key: string;
+  event: Extract<ActionEvent, "succeed" | "fail" | "record_dry_run" | "confirm" | "lose">;
+  after: EndpointConfig | null;
+  error: string | null;
+  /** the provider's answer (or read-back): a trigger (migration 0008) shows it in the stored observation */
+  observed?: EndpointAfter | null;
+}
+
 /**
- * Records an action's result in one statement. With `observed` (the provider's answer to it), a
- * trigger (migration 0008) makes the endpoint's stored observation show that state and scaling at
- * once (status page, /v1/status, gateway); its observed_at and billable replicas stay the tick's,
- * which the next tick meters from.
+ * Records an action's result in one statement, only from a state the lifecycle allows for the
+ * event (a late answer never overwrites a row reconciliation already resolved).
  */
-export async function finishAction(
-  db: D1Database,
-  key: string,
-  status: Exclude<ActionStatus, "intent">,
-  after: EndpointConfig | null,
-  error: string | null,
-  now: number,
-  observed: EndpointAfter | null = null,
-): Promise<void> {
-  const o = observed && {
-    endpoint: observed.endpoint,
-    state: observed.state,
-    readyReplica: observed.readyReplica,
-    targetReplica: observed.targetReplica,
-    minReplica: observed.minReplica,
-    maxReplica: observed.maxReplica,
-    scaleToZeroTimeout: observed.scaleToZeroTimeout,
-  };
-  await db
-    .prepare("UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5, observed = ?6 WHERE key = ?1")
-    .bind(key, status, after === null ? null : JSON.stringify(after), error, now, o === null ? null : JSON.stringify(o))
+export async function finishAction(db: D1Database, r: ActionResult, now: number): Promise<boolean> {
+  const res = await db
+    .prepare(
+      `UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5, observed = ?6
+       WHERE key = ?1 AND status IN (${list(sourcesOf(r.event))})`,
+    )
+    .bind(r.key, targetOf(r.event), r.after === null ? null : JSON.stringify(r.after), r.error, now, observedJson(r.observed ?? null))
     .run();
+  return res.meta.changes === 1;
+}
+
+/** One statement per result, for a batch (reconciliation). */
+export function finishActionsStatements(db: D1Database, results: readonly ActionResult[], now: number): D1PreparedStatement[] {
+  return results.map((r) =>
+    db
+      .prepare(
+        `UPDATE actions SET status = ?2, after = COALESCE(?3, after), error = ?4, updated_at = ?5, observed = COALESCE(?6, observed)
+         WHERE key = ?1 AND status IN (${list(sourcesOf(r.event))})`,
+      )
+      .bind(r.key, targetOf(r.event), r.after === null ? null : JSON.stringify(r.after), r.error, now, observedJson(r.observed ?? null)),
+  );
 }
 
 export interface ActionRow {
@@ -109,21 +167,61 @@ export interface ActionRow {
   change: unknown;
   before: EndpointConfig;
   after: EndpointConfig | null;
+  /** the configuration the action was to leave (null on rows older than migration 0009 that never finished) */
+  expected: EndpointConfig | null;
   error: string | null;
   created_at: number;
   updated_at: number;
 }
 
-type RawActionRow = Omit<ActionRow, "change" | "before" | "after"> & { change: string; before: string; after: string | null };
+type RawActionRow = Omit<ActionRow, "change" | "before" | "after" | "expected"> & {
+  change: string;
+  before: string;
+  after: string | null;
+  expected: string | null;
+};
+
+const parseRow = (r: RawActionRow): ActionRow => ({
+  id: r.id,
+  key: r.key,
+  day: r.day,
+  kind: r.kind,
+  endpoint: r.endpoint,
+  level: r.level,
+  mode: r.mode,
+  status: r.status,
+  attempts: r.attempts,
+  reason: r.reason,
+  change: JSON.parse(r.change),
+  before: JSON.parse(r.before) as EndpointConfig,
+  after: r.after === null ? null : (JSON.parse(r.after) as EndpointConfig),
+  expected: r.expected === null ? null : (JSON.parse(r.expected) as EndpointConfig),
+  error: r.error,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
+});
+
+const COLUMNS =
+  "id, key, day, kind, endpoint, level, mode, status, attempts, reason, change, before, after, expected, error, created_at, updated_at";
 
 export async function actionsOfDay(db: D1Database, day: string): Promise<ActionRow[]> {
-  const { results } = await db.prepare("SELECT * FROM actions WHERE day = ?1 ORDER BY id").bind(day).all<RawActionRow>();
-  return results.map((r) => ({
-    ...r,
-    change: JSON.parse(r.change),
-    before: JSON.parse(r.before) as EndpointConfig,
-    after: r.after === null ? null : (JSON.parse(r.after) as EndpointConfig),
-  }));
+  const { results } = await db.prepare(`SELECT ${COLUMNS} FROM actions WHERE day = ?1 ORDER BY id`).bind(day).all<RawActionRow>();
+  return results.map(parseRow);
+}
+
+/**
+ * Rows whose outcome is not known or not final: intents older than `staleBefore` (their caller
+ * died or ran out of time) and failed rows, of the last `days` budget days (from `sinceDay`).
+ */
+export async function unresolvedActions(db: D1Database, sinceDay: string, staleBefore: number): Promise<ActionRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${COLUMNS} FROM actions WHERE day >= ?1 AND mode = 'enforce'
+         AND ((status = 'intent' AND updated_at < ?2) OR status = 'failed') ORDER BY id`,
+    )
+    .bind(sinceDay, staleBefore)
+    .all<RawActionRow>();
+  return results.map(parseRow);
 }
 
 /** Attempts made so far for an action key (0 when unknown). */

@@ -1,14 +1,19 @@
 // D1 access, one module per table family; SQL lives only here and in infra/migrations.
 
 export {
+  type ActionResult,
   type ActionRow,
   type ActionStatus,
   actionAttempts,
   actionsOfDay,
   claimAction,
+  type EndpointAfter,
   finishAction,
+  finishActionsStatements,
   MAX_ATTEMPTS,
-  settledKeys,
+  type Settled,
+  settledToday,
+  unresolvedActions,
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
 export { type DaySpend, spendByEndpointDays } from "./budget-spend.ts";

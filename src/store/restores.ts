@@ -1,6 +1,7 @@
-// Restore bookkeeping on the action journal: which done actions of earlier days are not put back
-// yet, and marking them once a restore ran (or was skipped because a person changed the endpoint).
-import type { DoneAction } from "../core/restore.ts";
+// Restore bookkeeping on the action journal: which applied actions of earlier days are not put
+// back yet (with the schedule commands that took over a part since), and moving them to restored,
+// left_by_person or superseded once a restore ran or was settled without one.
+import type { DoneAction, RestoreMark } from "../core/restore.ts";
 import type { Change, EndpointConfig } from "../core/types.ts";
 
 interface DoneRow {
@@ -23,52 +24,51 @@ const doneAction = (r: DoneRow): DoneAction => ({
   after: r.after === null ? null : (JSON.parse(r.after) as EndpointConfig),
 });
 
-/** Actions carried out (status done) before `day` and not restored yet, oldest first. Restores themselves are never restored. */
-export async function restoreCandidates(db: D1Database, day: string): Promise<DoneAction[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT key, day, kind, endpoint, change, before, after FROM actions
-       WHERE restore_status IS NULL AND status = 'done' AND day < ?1 AND kind != 'restore' ORDER BY id`,
+/**
+ * The guardrail's applied changes on `endpointFilter` rows, oldest first, with the schedule commands
+ * applied to the same endpoints after them: a schedule's change owns its part, so a restore leaves it.
+ * Restores themselves are never restored.
+ */
+function ownedSql(guardrailWhere: string): string {
+  return `WITH owned AS (
+      SELECT id, endpoint FROM actions WHERE status = 'applied' AND kind NOT IN ('restore', 'schedule_scale') AND ${guardrailWhere}
     )
-    .bind(day)
-    .all<DoneRow>();
+    SELECT key, day, kind, endpoint, change, before, after FROM actions WHERE id IN (SELECT id FROM owned)
+       OR (kind = 'schedule_scale' AND status = 'applied' AND id > (SELECT MIN(o.id) FROM owned o WHERE o.endpoint = actions.endpoint))
+    ORDER BY id`;
+}
+
+/** Changes carried out before `day` and not restored yet, oldest first, with the schedule commands since. */
+export async function restoreCandidates(db: D1Database, day: string): Promise<DoneAction[]> {
+  const { results } = await db.prepare(ownedSql("day < ?1")).bind(day).all<DoneRow>();
   return results.map(doneAction);
 }
 
-/** Marks journal keys as restored ('done') or skipped, in one statement. */
-export async function markRestored(
-  db: D1Database,
-  marks: ReadonlyArray<{ keys: readonly string[]; status: "done" | "skipped" }>,
-  now: number,
-): Promise<void> {
+/** Every change carried out and not restored yet, of any day (what a forced restore puts back), with the schedule commands since. */
+export async function unrestoredActions(db: D1Database): Promise<DoneAction[]> {
+  const { results } = await db.prepare(ownedSql("1 = 1")).all<DoneRow>();
+  return results.map(doneAction);
+}
+
+/** Moves applied journal rows to restored, left_by_person or superseded, in one statement. */
+export async function markRestored(db: D1Database, marks: readonly RestoreMark[], now: number): Promise<void> {
   const rows = marks.flatMap((m) => m.keys.map((key) => ({ key, status: m.status })));
   if (rows.length === 0) return;
   await db
     .prepare(
-      `UPDATE actions SET restore_status = (SELECT json_extract(value, '$.status') FROM json_each(?1) WHERE json_extract(value, '$.key') = actions.key),
-         restored_at = ?2
-       WHERE key IN (SELECT json_extract(value, '$.key') FROM json_each(?1)) AND restore_status IS NULL`,
+      `UPDATE actions SET status = (SELECT json_extract(value, '$.status') FROM json_each(?1) WHERE json_extract(value, '$.key') = actions.key),
+         restored_at = ?2, updated_at = ?2
+       WHERE key IN (SELECT json_extract(value, '$.key') FROM json_each(?1)) AND status = 'applied'`,
     )
     .bind(JSON.stringify(rows), now)
     .run();
 }
 
-/** How many earlier days' actions wait for a restore (for /v1/status). */
+/** How many earlier days' changes wait for a restore (for /v1/status). */
 export async function pendingRestores(db: D1Database, day: string): Promise<number> {
   const row = await db
-    .prepare("SELECT COUNT(*) AS n FROM actions WHERE restore_status IS NULL AND status = 'done' AND day < ?1 AND kind != 'restore'")
+    .prepare("SELECT COUNT(*) AS n FROM actions WHERE status = 'applied' AND day < ?1 AND kind NOT IN ('restore', 'schedule_scale')")
     .bind(day)
     .first<{ n: number }>();
   return row?.n ?? 0;
-}
-
-/** Every action carried out and not restored yet, of any day, oldest first (what a forced restore puts back). */
-export async function unrestoredActions(db: D1Database): Promise<DoneAction[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT key, day, kind, endpoint, change, before, after FROM actions
-       WHERE restore_status IS NULL AND status = 'done' AND kind != 'restore' ORDER BY id`,
-    )
-    .all<DoneRow>();
-  return results.map(doneAction);
 }

@@ -1,6 +1,8 @@
 // The engine's part of the tick: what it reads before observing (guard row, last counters, restore
 // candidates), the samples it writes after metering, the history it hands to the planner, and the
 // restore bookkeeping after acting. A constant number of D1 statements whatever the fleet size.
+
+import type { ExecutedAction } from "../act/index.ts";
 import type { BlindState } from "../core/blind.ts";
 import {
   baselineHours,
@@ -27,7 +29,6 @@ import {
   recordHistory,
   restoreCandidates,
 } from "../store/index.ts";
-import type { ExecutedAction } from "./execute.ts";
 
 export interface EngineBefore {
   guard: GuardRow;
@@ -132,18 +133,10 @@ export function fleetHistory(
   return { endpoints };
 }
 
-/** After acting: mark the earlier actions a restore put back, and those the plan settled without one. */
-export async function settleRestores(
-  db: D1Database,
-  plan: Plan,
-  executed: readonly ExecutedAction[],
-  candidates: readonly DoneAction[],
-  now: number,
-) {
-  const restored = new Set(executed.filter((x) => x.action.kind === "restore" && x.status === "done").map((x) => x.action.endpoint));
-  const marks = [
-    ...(plan.restoreSettled ?? []),
-    { keys: candidates.filter((c) => restored.has(c.endpoint)).map((c) => c.key), status: "done" as const },
-  ];
-  await markRestored(db, marks, now);
+/** After acting: settle the journal rows each applied restore put back, and those the plan settled without one. */
+export async function settleRestores(db: D1Database, plan: Plan, executed: readonly ExecutedAction[], now: number) {
+  const restored = executed
+    .filter((x) => x.action.kind === "restore" && x.status === "applied")
+    .flatMap((x) => plan.restoreSettles?.[x.action.key] ?? []);
+  await markRestored(db, [...(plan.restoreSettled ?? []), { keys: restored, status: "restored" }], now);
 }

@@ -1,11 +1,12 @@
 // Request metrics for the tick: one open-metrics read per endpoint that has replicas up, at most
 // `metrics.max_endpoints_per_tick` per tick (each read is a subrequest); a larger fleet is read in
 // rotation, so every endpoint is read every ceil(fleet / cap) ticks.
+
+import { splitId } from "../act/index.ts";
 import { billableReplicas } from "../core/index.ts";
 import type { Observation } from "../core/types.ts";
 import type { Policy } from "../policy/index.ts";
 import type { EndpointMetrics, EndpointProvider, ProviderError } from "../providers/types.ts";
-import { splitId } from "./execute.ts";
 
 /** Workers lets an invocation wait on six connections at once; more would only queue. */
 const CONCURRENCY = 6;

@@ -1,8 +1,9 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
-import { gateApprovals } from "../control/approvals.ts";
-import { ackedConditions, billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { Alert, Plan, PlannedAction } from "../core/types.ts";
+import { act, actionEvents, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
+import { loadApprovals, recordApprovals } from "../control/approvals.ts";
+import { ackedConditions, billableReplicas, budgetDay, budgetDayBounds, formatUsd, levelName, meter, plan } from "../core/index.ts";
+import type { Alert, Plan } from "../core/types.ts";
 import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/types.ts";
@@ -19,14 +20,14 @@ import {
   recordEvents,
   recordMetering,
   releaseLease,
-  settledKeys,
+  restoreCandidates,
+  settledToday,
   spendToday,
   startTick,
   takeLease,
 } from "../store/index.ts";
 import { namedBudgets } from "./budgets.ts";
 import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
-import { type ExecutedAction, executePlan } from "./execute.ts";
 import { readMetrics } from "./metrics.ts";
 import { observeFleet } from "./observe.ts";
 
@@ -79,16 +80,8 @@ export interface TickReport {
 }
 
 export const DEFAULT_LEASE_MS = 90_000;
-
-const DONE_VERB: Record<PlannedAction["kind"], string> = {
-  scale_down: "Capped",
-  reroute: "Rerouted",
-  pause: "Paused",
-  scale_up: "Added a replica to",
-  cap_replicas: "Capped at expected max",
-  restore: "Restored",
-  schedule_scale: "Scaled",
-};
+/** How many earlier budget days' unresolved rows each tick still reconciles. */
+const RECONCILE_DAYS = 3;
 
 function providerErrorEvent(now: number, day: string, e: ProviderError): NewEvent {
   return {
@@ -117,46 +110,6 @@ export const alertEvent = (now: number, a: Alert): NewEvent => ({
   data: a.figures,
   dedupKey: a.dedupKey,
 });
-
-export function actionEvents(now: number, day: string, executed: readonly ExecutedAction[]): NewEvent[] {
-  const out: NewEvent[] = [];
-  for (const x of executed) {
-    if (x.status === "skipped") continue;
-    const a = x.action;
-    const verb = DONE_VERB[a.kind];
-    const title =
-      x.status === "dry_run"
-        ? `[dry run] would ${a.kind.replace("_", " ")} ${a.endpoint}`
-        : x.status === "failed"
-          ? `Failed to ${a.kind.replace("_", " ")} ${a.endpoint}`
-          : `${verb} ${a.endpoint}`;
-    out.push({
-      at: now,
-      type: "action",
-      kind: a.kind,
-      severity: null,
-      endpoint: a.endpoint,
-      title,
-      message: a.reason,
-      data: { key: a.key, status: x.status, level: a.level, change: a.change, before: a.before, after: x.after, error: x.error },
-      dedupKey: null,
-    });
-    if (x.status === "failed") {
-      out.push({
-        at: now,
-        type: "alert",
-        kind: "action_failed",
-        severity: "critical",
-        endpoint: a.endpoint,
-        title: `Could not ${a.kind.replace("_", " ")} ${a.endpoint}`,
-        message: `${x.error}. The guardrail retries on the next ticks; act by hand if spend keeps rising.`,
-        data: { key: a.key },
-        dedupKey: `${day}:action_failed:${a.key}`,
-      });
-    }
-  }
-  return out;
-}
 
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { db, now, clock, log } = deps;
@@ -229,13 +182,27 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       before,
     });
 
+    // Reconcile: resolve what earlier ticks, forced and scheduled actions left unknown or failed
+    // against what HF reports now, before planning, so nothing is planned twice or left unrestorable.
+    const routes = await loadRoutes(db);
+    const reconciled = await reconcile(db, {
+      observations: fleet.observations,
+      routes,
+      now,
+      staleBefore: now - leaseMs,
+      sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
+    });
+    // A change of an earlier day found applied is restorable at once.
+    const candidates =
+      policy.restore === "next_day" && reconciled.confirmed.some((r) => r.day < day) ? await restoreCandidates(db, day) : before.candidates;
+
     // Decide.
-    const [spendMicro, previousLevel, doneKeys, routes, overrides, budgets] = await Promise.all([
+    const [spendMicro, previousLevel, settled, overrides, approvalRecords, budgets] = await Promise.all([
       spendToday(db, day),
       dayLevel(db, day),
-      settledKeys(db, day),
-      loadRoutes(db),
+      settledToday(db, day, policy.mode),
       activeOverrides(db, now),
+      loadApprovals(db, policy, day),
       namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history),
     ]);
     const thePlan = plan({
@@ -245,32 +212,36 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       spendMicro,
       previousLevel,
       routes,
-      doneKeys,
+      doneKeys: settled.keys,
       now,
       history: engine.history,
       blind: engine.blind,
       stale: engine.stale,
-      restoreCandidates: before.candidates,
+      restoreCandidates: candidates,
       overrides,
       ...(budgets ? { budgets } : {}),
+      ...(approvalRecords ? { approvals: approvalRecords } : {}),
+      lastScaleUpAt: settled.lastScaleUpAt,
+      scaleUpFloor: settled.scaleUpFloor,
     });
     if (thePlan.level > previousLevel) await raiseDayLevel(db, day, thePlan.level, thePlan.budgetMicro, now);
 
-    // Act: stop before the lease runs out so an overlapping tick can never act at the same time.
-    const deadline = started + leaseMs - 15_000;
-    const approvals = await gateApprovals(db, policy, day, thePlan.actions, now);
-    const executed = await executePlan(
-      { db, provider: deps.provider, mode: policy.mode, day, now, staleBefore: now - leaseMs, inTime: () => clock() < deadline },
-      approvals.run,
+    // Act: each call ends before the lease does, so an overlapping tick can never act at the same time.
+    const deadline = started + leaseMs - RECORD_MARGIN_MS;
+    const approvalAlerts = thePlan.approval ? await recordApprovals(db, day, thePlan.approval, now) : [];
+    const executed = await act(
+      { db, provider: deps.provider, mode: policy.mode, day, now, clock, deadline, claimMs: leaseMs },
+      thePlan.actions,
     );
-    if (before.candidates.length > 0) await settleRestores(db, thePlan, executed, before.candidates, now);
+    if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now);
 
     // Record.
     const events = await recordEvents(db, [
       ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
+      ...reconciled.events,
       ...actionEvents(now, day, executed),
       ...thePlan.alerts.map((a) => alertEvent(now, a)),
-      ...approvals.alerts.map((a) => alertEvent(now, a)),
+      ...approvalAlerts.map((a) => alertEvent(now, a)),
     ]);
     await deps.notifier?.afterTick({
       db,

@@ -154,7 +154,7 @@ describe("the status page in a real browser", () => {
       );
       expect(shown(await row.locator('[data-col="spend"]').textContent())).toBeCloseTo(e.spend_today_usd, 2);
     }
-    expect(await page.locator('tr[data-endpoint="e2e/batch-llm"] [data-col="last-action"]').textContent()).toContain("pause (done)");
+    expect(await page.locator('tr[data-endpoint="e2e/batch-llm"] [data-col="last-action"]').textContent()).toContain("pause (applied)");
     expect(await page.locator('[data-event][data-type="action"]').count()).toBeGreaterThan(0);
   });
 

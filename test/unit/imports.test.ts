@@ -59,7 +59,7 @@ const KNOWN_CYCLES = new Set([
   // other: tick/run.ts -> control/approvals.ts while control/service.ts -> tick/; and policy ->
   // schedule/cron.ts -> core -> policy, store/gateway.ts -> gateway/metrics.ts -> store,
   // notify/slack.ts -> control/slack.ts -> tick -> notify.
-  "src/control <-> src/core <-> src/gateway <-> src/notify <-> src/policy <-> src/schedule <-> src/store <-> src/tick",
+  "src/act <-> src/control <-> src/core <-> src/gateway <-> src/notify <-> src/policy <-> src/schedule <-> src/store <-> src/tick",
 ]);
 
 /** Imports that reach past a folder's index.ts, counted per folder pair. Lower a count as you fix them. */
@@ -68,6 +68,7 @@ const KNOWN_DEEP: Record<string, number> = {
   "handlers -> src/core": 4,
   "handlers -> src/providers": 2, // providers has no index.ts yet: providers/hf/index.ts counts as deep
   "handlers -> src/security": 2,
+  "src/act -> src/providers": 2, // providers/types.ts until providers has an index.ts
   "src/control -> src/core": 10,
   "src/control -> src/providers": 1,
   "src/core -> src/providers": 4,
@@ -84,8 +85,8 @@ const KNOWN_DEEP: Record<string, number> = {
   "src/store -> src/core": 14,
   "src/store -> src/gateway": 1,
   "src/tick -> src/control": 1,
-  "src/tick -> src/core": 9,
-  "src/tick -> src/providers": 5,
+  "src/tick -> src/core": 8,
+  "src/tick -> src/providers": 4,
 };
 
 interface Edge {

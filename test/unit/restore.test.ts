@@ -82,7 +82,7 @@ describe("restore at the next budget day", () => {
     expect(r.alerts.map((x) => x.kind)).toEqual(["restore"]);
   });
 
-  it("does not overwrite a person's change: it alerts restore_skipped and settles the actions", () => {
+  it("needs nothing for a part a person already put back, and puts back the others", () => {
     const resumedByHand = endpoint({
       state: "running",
       replicas: 3,
@@ -92,10 +92,45 @@ describe("restore at the next budget day", () => {
       updatedBy: "alice",
     });
     const r = restoreFor([cap, reroute, pause], resumedByHand);
-    expect(r.actions).toEqual([]);
-    expect(r.alerts.map((x) => [x.kind, x.severity])).toEqual([["restore_skipped", "warning"]]);
+    expect(r.actions.map((a) => a.change)).toEqual([
+      {
+        type: "sequence",
+        steps: [
+          { type: "hf_update", body: { compute: { scaling: { minReplica: 2, maxReplica: 6 } } } },
+          { type: "route", mode: "primary", fallback: null },
+        ],
+      },
+    ]);
+    expect(r.alerts.map((x) => [x.kind, x.severity])).toEqual([["restore", "info"]]);
+    expect(r.settled).toEqual([{ keys: [pause.key], status: "restored" }]);
+    expect(r.settles).toEqual({ "2026-11-24:restore:acme/llm": [cap.key, reroute.key] });
+  });
+
+  it("does not overwrite a person's change to a part: it alerts restore_skipped and settles it as left by a person", () => {
+    const changedByHand = endpoint({ state: "running", replicas: 3, minReplica: 3, maxReplica: 3, updatedBy: "alice" });
+    const r = restoreFor([cap, reroute], changedByHand);
+    expect(r.alerts.map((x) => [x.kind, x.severity])).toEqual([
+      ["restore_skipped", "warning"],
+      ["restore", "info"],
+    ]);
     expect(r.alerts[0]?.message).toContain("alice");
-    expect(r.settled).toEqual([{ keys: [cap.key, reroute.key, pause.key], status: "skipped" }]);
+    expect(r.actions.map((a) => a.change)).toEqual([{ type: "route", mode: "primary", fallback: null }]);
+    expect(r.settled).toEqual([{ keys: [cap.key], status: "left_by_person" }]);
+  });
+
+  it("never restores what a schedule set after the guardrail: that part is the schedule's", () => {
+    const evening: DoneAction = {
+      key: "schedule:evening:2026-11-23T23:00:00.000Z",
+      day: "2026-11-23",
+      kind: "schedule_scale",
+      endpoint: "acme/llm",
+      change: { type: "hf_update", body: { compute: { scaling: { minReplica: 0, maxReplica: 1 } } } },
+      before: capped,
+      after: { ...capped, minReplica: 0, maxReplica: 1 },
+    };
+    const r = restoreFor([cap, evening], endpoint({ replicas: 0, minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 }));
+    expect(r.actions).toEqual([]);
+    expect(r.settled).toEqual([{ keys: [cap.key], status: "superseded" }]);
   });
 
   it("touches only what the guardrail changed (a reroute alone comes back as a route change)", () => {
@@ -105,9 +140,9 @@ describe("restore at the next budget day", () => {
 
   it("waits for an endpoint whose namespace could not be listed, and settles one that is gone", () => {
     const other = endpoint({ name: "other" });
-    expect(restoreFor([cap], other, undefined, ["acme"])).toEqual({ actions: [], alerts: [], settled: [] });
+    expect(restoreFor([cap], other, undefined, ["acme"])).toEqual({ actions: [], alerts: [], settled: [], settles: {} });
     const gone = restoreFor([cap], other);
-    expect(gone.settled).toEqual([{ keys: [cap.key], status: "skipped" }]);
+    expect(gone.settled).toEqual([{ keys: [cap.key], status: "superseded" }]);
     expect(gone.alerts[0]?.title).toContain("no longer exists");
   });
 });

@@ -71,13 +71,13 @@ describe("scheduled scale decisions", () => {
     }
   });
 
-  it("holds a scale-up whose added replicas push the end-of-day forecast over the first threshold", () => {
-    // $40 spent + ($2/h fleet + 2 x $1/h added) x ~12 h = ~$88: fine. At $80 spent: ~$128 >= $120: held.
+  it("holds a scale-up whose added replicas push the end-of-day forecast to 100 % of the budget", () => {
+    // $40 spent + ($2/h fleet + 2 x $1/h added) x ~12 h = ~$88: fine. At $80 spent: ~$128 >= $100: held.
     expect(decideScheduledScale(input()).kind).toBe("execute");
     const d = decideScheduledScale(input({ spendMicro: 80_000_000 }));
     expect(d.kind).toBe("hold");
     if (d.kind === "hold") {
-      expect(d.alert.figures).toMatchObject({ added_usd_per_hour: 2, threshold: 1.2 });
+      expect(d.alert.figures).toMatchObject({ added_usd_per_hour: 2, threshold: 1 });
       expect(d.reason).toMatch(/forecast is \$127\.\d\d/);
     }
   });

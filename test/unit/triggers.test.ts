@@ -182,6 +182,26 @@ describe("queue depth > 10 or p95 latency > 500 ms: scale up by one replica, onl
     expect(r.actions.map((a) => a.kind)).toEqual(fires ? ["scale_up"] : []);
   });
 
+  it("waits cooldown_minutes (default 10) after a scale-up of the same endpoint before the next one", () => {
+    const last = (minutesAgo: number) => ({ lastScaleUpAt: new Map([[ID, T0 - minutesAgo * MIN]]) });
+    expect(at({ pendingRequests: 30 }, last(9)).actions).toEqual([]);
+    expect(at({ pendingRequests: 30 }, last(10)).actions.map((a) => a.kind)).toEqual(["scale_up"]);
+  });
+
+  it("releases the minReplica a scale-up pinned once the queue is back under the limit, after the cooldown", () => {
+    const pinned = endpoint({ replicas: 3, minReplica: 3, maxReplica: 4 });
+    const over = (minutesAgo: number, pinnedAt = 3) => ({
+      observations: [pinned],
+      lastScaleUpAt: new Map([[ID, T0 - minutesAgo * MIN]]),
+      scaleUpFloor: new Map([[ID, { floor: 1, pinned: pinnedAt }]]),
+    });
+    const [release] = at({ pendingRequests: 2 }, over(15)).actions;
+    expect(release).toMatchObject({ kind: "scale_up_release", after: { minReplica: 1, maxReplica: 4 } });
+    expect(release?.change).toEqual({ type: "hf_update", body: { compute: { scaling: { minReplica: 1 } } } });
+    expect(at({ pendingRequests: 2 }, over(5)).actions).toEqual([]); // still cooling down
+    expect(at({ pendingRequests: 2 }, over(15, 2)).actions).toEqual([]); // a person changed minReplica since: it stands
+  });
+
   it("adds exactly one replica: minReplica to target + 1, maxReplica raised when needed", () => {
     const [a] = at({ pendingRequests: 30 }, { observations: [endpoint({ replicas: 4, minReplica: 1, maxReplica: 4 })] }).actions;
     expect(a?.change).toEqual({ type: "hf_update", body: { compute: { scaling: { minReplica: 5, maxReplica: 5 } } } });
@@ -192,9 +212,9 @@ describe("queue depth > 10 or p95 latency > 500 ms: scale up by one replica, onl
     ["spend at 100 % of the budget", { ratio: 1, spendMicro: 100_000_000 }, "100% of the budget"],
     ["a ladder level reached today", { level: 1 as const, ratio: 0.5 }, "ladder"],
     [
-      "a forecast over the first threshold",
+      "a forecast, the added replica included, at 100 % of the budget or more",
       { forecast: forecastEndOfDay(50_000_000, 6_000_000, 100_000_000, T0, T0 + 12 * 3_600_000), ratio: 0.5, spendMicro: 50_000_000 },
-      "first threshold",
+      "forecast stays under 100%",
     ],
   ])("is held back by %s", (_, over, why) => {
     const r = at({ pendingRequests: 30 }, over);

@@ -14,7 +14,7 @@ const decision = (op: "approve" | "reject", endpoint: string) => ({
   actor: "alice",
 });
 const paused = (t: Awaited<ReturnType<ReturnType<typeof guardrail>["tick"]>>) =>
-  t.executed.filter((x) => x.action.kind === "pause" && x.status === "done").map((x) => x.action.endpoint);
+  t.executed.filter((x) => x.action.kind === "pause" && x.status === "applied").map((x) => x.action.endpoint);
 
 describe("approval mode", () => {
   it("holds pauses for approval, alerts once, and runs the approved one on the next tick", async () => {

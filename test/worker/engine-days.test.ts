@@ -81,7 +81,7 @@ describe("the engine over five simulated days", () => {
     await run(D4, D4 + 8 * HOUR, 30 * MIN);
     await admin.traffic("api", { pending: 30 });
     const queued = await tick(D4 + 8 * HOUR); // requests queue: one more replica, spend well under budget
-    expect(queued.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["scale_up", id("api"), "done"]]);
+    expect(queued.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["scale_up", id("api"), "applied"]]);
     expect((await admin.mutations()).at(-1)).toEqual({
       method: "PUT",
       path: `/v2/endpoint/${ns}/api`,
@@ -131,23 +131,26 @@ describe("the engine over five simulated days", () => {
     }
     const d4 = await actionsOfDay(env.DB, "2027-03-04");
     expect(d4.map((a) => `${a.kind} ${a.endpoint} ${a.status}`)).toEqual([
-      `scale_up ${id("api")} done`,
-      `scale_down ${id("train")} done`,
-      `scale_down ${id("api")} done`,
-      `scale_down ${id("batch")} done`,
-      `pause ${id("train")} done`,
-      `pause ${id("api")} done`,
-      `pause ${id("batch")} done`,
+      `scale_up ${id("api")} applied`,
+      `scale_down ${id("train")} applied`,
+      `scale_down ${id("api")} applied`,
+      `scale_down ${id("batch")} applied`,
+      `pause ${id("train")} applied`,
+      `pause ${id("api")} applied`,
+      `pause ${id("batch")} applied`,
     ]);
     expect(d4.some((a) => a.endpoint === id("vip"))).toBe(false);
 
-    // Day 5, first tick: what the guardrail changed comes back, except what a person changed since.
+    // Day 5, first tick: what the guardrail changed comes back, except the parts a person changed since
+    // (batch's scaling stays as the person set it; its pause, which nobody touched, is undone).
     const D5 = D4 + DAY;
     const restoring = await tick(D5);
     expect(restoring.executed.map((x) => [x.action.kind, x.action.endpoint, x.status]).sort()).toEqual([
-      ["restore", id("api"), "done"],
-      ["restore", id("train"), "done"],
+      ["restore", id("api"), "applied"],
+      ["restore", id("batch"), "applied"],
+      ["restore", id("train"), "applied"],
     ]);
+    expect(restoring.executed.find((x) => x.action.endpoint === id("batch"))?.action.change).toEqual({ type: "hf_resume" });
     const api = restoring.executed.find((x) => x.action.endpoint === id("api"));
     expect(api?.after).toMatchObject({ minReplica: 1, maxReplica: 4, state: "running" });
     const train = restoring.executed.find((x) => x.action.endpoint === id("train"));

@@ -63,7 +63,7 @@ describe("the deployed Worker", () => {
       state: "running",
       price_usd_per_hour: 2.5,
       critical: false,
-      last_action: { kind: "scale_down", status: "done" },
+      last_action: { kind: "scale_down", status: "applied" },
     });
     expect(endpoints.find((e) => e.id === `${NS}/vip`)).toMatchObject({ critical: true, last_action: null });
     expect(body.last_tick).toMatchObject({ outcome: "ok" });

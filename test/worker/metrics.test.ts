@@ -66,8 +66,10 @@ describe("GET /metrics", () => {
     expect(m.has('guardrail_endpoint_replicas{endpoint="metrics/big",state="running"}')).toBe(false);
     expect(m.get('guardrail_endpoint_price_usd_per_hour{endpoint="metrics/big"}')).toBe(2.5);
     expect(m.get('guardrail_endpoint_spend_usd{endpoint="metrics/big"}')).toBeCloseTo(10, 1);
-    expect(m.get('guardrail_actions_total{kind="pause",result="done"}')).toBe(2);
-    expect(m.get('guardrail_actions_total{kind="reroute",result="done"}')).toBe(1);
+    expect(m.get('guardrail_actions_total{kind="pause",result="applied"}')).toBe(2);
+    // summarizer's reroute waits for a later tick: one change per endpoint per tick, and its pause came first.
+    expect(m.get('guardrail_actions_total{kind="reroute",result="applied"}')).toBeUndefined();
+    expect(m.get('guardrail_actions_total{kind="scale_down",result="applied"}')).toBe(1);
     expect(m.get('guardrail_alerts_total{kind="budget_level",severity="critical"}')).toBe(2);
     expect(m.get('guardrail_alerts_total{kind="budget_level",severity="warning"}')).toBe(1);
     expect(m.get('guardrail_ticks_total{outcome="blind"}')).toBe(1);

@@ -214,9 +214,9 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
         burn_usd_per_hour: 22.067,
       },
       actions: [
-        { kind: "scale_down", endpoint: `${h.ns}/big`, status: "done", title: `Capped ${h.ns}/big` },
-        { kind: "scale_down", endpoint: `${h.ns}/summarizer`, status: "done", title: `Capped ${h.ns}/summarizer` },
-        { kind: "scale_down", endpoint: `${h.ns}/cpu`, status: "done", title: `Capped ${h.ns}/cpu` },
+        { kind: "scale_down", endpoint: `${h.ns}/big`, status: "applied", title: `Capped ${h.ns}/big` },
+        { kind: "scale_down", endpoint: `${h.ns}/summarizer`, status: "applied", title: `Capped ${h.ns}/summarizer` },
+        { kind: "scale_down", endpoint: `${h.ns}/cpu`, status: "applied", title: `Capped ${h.ns}/cpu` },
       ],
       resolves: null,
       links: { status: `${PUBLIC_URL}/`, event: `${PUBLIC_URL}/v1/events?before=${event.id + 1}&limit=1` },

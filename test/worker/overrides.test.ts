@@ -102,10 +102,10 @@ describe("POST /v1/overrides", () => {
     );
     expect(res.status).toBe(201);
     const id = (res.body.override as { id: string }).id;
-    expect(res.body.actions).toMatchObject([{ kind: "pause", endpoint: "ovr-force/vip", status: "done", after: { state: "paused" } }]);
+    expect(res.body.actions).toMatchObject([{ kind: "pause", endpoint: "ovr-force/vip", status: "applied", after: { state: "paused" } }]);
     expect(await g.admin.mutations()).toEqual([{ method: "POST", path: "/v2/endpoint/ovr-force/vip/pause", body: null }]);
     const [row] = await actionsOfDay(env.DB, "2026-03-03");
-    expect(row).toMatchObject({ key: `2026-03-03:pause:ovr-force/vip:${id}`, status: "done", reason: "forced by carol: runaway" });
+    expect(row).toMatchObject({ key: `2026-03-03:pause:ovr-force/vip:${id}`, status: "applied", reason: "forced by carol: runaway" });
     expect((await listEvents(env.DB, { type: "action", endpoint: "ovr-force/vip", limit: 5 }))[0]?.title).toBe("Paused ovr-force/vip");
 
     const before = await stateCounts();
@@ -132,7 +132,8 @@ describe("POST /v1/overrides", () => {
     const T0 = day(4);
     await g.admin.reset(FLEET);
     await g.tick(T0);
-    await g.tick(T0 + HOUR); // 220 %: pauses big and summarizer, reroutes summarizer, caps cpu
+    await g.tick(T0 + HOUR - MIN); // 217 %: pauses big and summarizer, caps cpu (one change per endpoint per tick)
+    await g.tick(T0 + HOUR); // then reroutes summarizer
     const done = (await actionsOfDay(env.DB, "2026-03-04")).map((a) => `${a.kind} ${a.endpoint}`);
     expect(done).toEqual(expect.arrayContaining(["pause ovr-restore/big", "reroute ovr-restore/summarizer", "scale_down ovr-restore/cpu"]));
     const changedBefore = (await g.admin.mutations()).length;
@@ -142,7 +143,7 @@ describe("POST /v1/overrides", () => {
       T0 + HOUR + MIN,
     );
     expect(one.status).toBe(201);
-    expect((one.body.actions as Array<{ change?: unknown; status: string }>).every((a) => a.status === "done")).toBe(true);
+    expect((one.body.actions as Array<{ change?: unknown; status: string }>).every((a) => a.status === "applied")).toBe(true);
     expect((await g.admin.mutations()).slice(changedBefore)).toEqual([
       { method: "POST", path: "/v2/endpoint/ovr-restore/summarizer/resume", body: null },
     ]);
@@ -161,14 +162,14 @@ describe("POST /v1/overrides", () => {
     const next = await g.tick(T0 + HOUR + 3 * MIN);
     expect(next.executed).toEqual([]);
     const restored = await actionsOfDay(env.DB, "2026-03-04");
-    expect(restored.filter((a) => a.kind === "restore").every((a) => a.status === "done" && a.reason.startsWith("forced by dan"))).toBe(
+    expect(restored.filter((a) => a.kind === "restore").every((a) => a.status === "applied" && a.reason.startsWith("forced by dan"))).toBe(
       true,
     );
     // What was put back is settled in the journal: the next budget day's restore leaves it alone.
     const { results } = await env.DB.prepare(
-      "SELECT DISTINCT restore_status FROM actions WHERE endpoint LIKE 'ovr-restore/%' AND kind != 'restore' AND status = 'done'",
-    ).all<{ restore_status: string | null }>();
-    expect(results).toEqual([{ restore_status: "done" }]);
+      "SELECT DISTINCT status FROM actions WHERE endpoint LIKE 'ovr-restore/%' AND kind != 'restore'",
+    ).all<{ status: string }>();
+    expect(results).toEqual([{ status: "restored" }]);
   });
 
   it("acknowledges one alert condition: it is not recorded again while the ack lasts", async () => {

@@ -162,7 +162,7 @@ describe("POST /slack/interactions", () => {
     ]);
     const t2 = await g.tick(T0 + HOUR + 2 * MIN);
     expect(t2.executed.filter((x) => x.action.kind === "pause").map((x) => [x.action.endpoint, x.status])).toEqual([
-      ["slack-btn/big", "done"],
+      ["slack-btn/big", "applied"],
     ]);
 
     await click(press(ACTION_IDS.reject, "2026-04-02:pause:slack-btn/summarizer", "/r/reject"), T0 + HOUR + 3 * MIN);
@@ -188,7 +188,7 @@ describe("POST /slack/interactions", () => {
     await click(press(ACTION_IDS.restore, "slack-btn/big", "/r/restore"), T0 + 4 * HOUR);
     expect((await responses("/r/restore"))[0]?.text).toContain("restore forced on slack-btn/big");
     const restores = (await actionsOfDay(env.DB, "2026-04-02")).filter((a) => a.kind === "restore");
-    expect(restores.map((a) => [a.endpoint, a.status])).toContainEqual(["slack-btn/big", "done"]);
+    expect(restores.map((a) => [a.endpoint, a.status])).toContainEqual(["slack-btn/big", "applied"]);
     expect((await g.admin.mutations()).at(-1)).toMatchObject({ path: "/v2/endpoint/slack-btn/big/resume" });
   });
 
@@ -242,7 +242,7 @@ describe("buttons on the alerts the guardrail sends to Slack", () => {
     expect((await responses("/a/approve"))[0]?.text).toContain("approved pause of slack-alert/big");
     const t2 = await g.tick(T0 + HOUR + 2 * MIN, notifier);
     expect(t2.executed.filter((x) => x.action.kind === "pause").map((x) => [x.action.endpoint, x.status])).toEqual([
-      ["slack-alert/big", "done"],
+      ["slack-alert/big", "applied"],
     ]);
 
     // Snooze 1h, from the alert about the spared critical endpoint: suspends it and acks that condition.

@@ -129,7 +129,7 @@ describe("POST /v1/hooks/sns", () => {
     expect(row).toMatchObject({
       key: `schedule:${ns}-prewarm:2026-03-09T12:00:00.000Z`,
       kind: "schedule_scale",
-      status: "done",
+      status: "applied",
       before: { minReplica: 1, maxReplica: 2 },
       after: { minReplica: 2, maxReplica: 2 },
     });
@@ -201,7 +201,7 @@ describe("POST /v1/hooks/sns", () => {
       hourlyMicro: 1_000_000,
     };
     await claimAction(env.DB, pause, "2026-03-12", "enforce", fired - 60_000, 0);
-    await finishAction(env.DB, pause.key, "done", pause.after, null, fired - 60_000);
+    await finishAction(env.DB, { key: pause.key, event: "succeed", after: pause.after, error: null }, fired - 60_000);
     const res = await h.post(await h.firing(`${ns}-prewarm`, fired));
     expect(res.body).toMatchObject({ outcome: "held" });
     expect(res.body.reason).toContain("paused");
@@ -236,7 +236,7 @@ describe("POST /v1/hooks/sns", () => {
     h.setNow(fired + 30_000);
     expect(await h.post(m)).toMatchObject({ status: 200, body: { outcome: "executed" } });
     const [row] = (await actionsOfDay(env.DB, "2026-03-16")).filter((a) => a.endpoint === `${ns}/llm`);
-    expect(row).toMatchObject({ status: "done", attempts: 2 });
+    expect(row).toMatchObject({ status: "applied", attempts: 2 });
   });
 
   it("records a dry run without calling HF", async () => {

@@ -94,7 +94,7 @@ describe("the status page", () => {
       expect(row).toContain(`${e.replicas.ready} / ${e.replicas.target} / ${e.replicas.max}`);
       expect(row).toContain(`$${e.spend_today_usd.toFixed(2)}`);
     }
-    expect(textOf(html, `data-endpoint="${NS}/big"`)).toContain("scale down (done)");
+    expect(textOf(html, `data-endpoint="${NS}/big"`)).toContain("scale down (applied)");
     expect(html).toMatch(/data-type="action"[^>]*>[\s\S]*?Capped page\/big/);
   });
 

@@ -76,7 +76,7 @@ describe("the guard tick", () => {
 
     const t3 = await tick(T0 + 50 * MIN);
     expect(t3.plan?.level).toBe(2);
-    expect(t3.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["reroute", `${ns}/summarizer`, "done"]]);
+    expect(t3.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["reroute", `${ns}/summarizer`, "applied"]]);
     expect(await admin.mutations()).toHaveLength(3); // rerouting is stored, not an HF call
 
     const t4 = await tick(T0 + 60 * MIN);
@@ -95,12 +95,12 @@ describe("the guard tick", () => {
 
     const actions = await actionsOfDay(env.DB, "2026-01-05");
     expect(actions.map((a) => [a.kind, a.endpoint, a.status])).toEqual([
-      ["scale_down", `${ns}/big`, "done"],
-      ["scale_down", `${ns}/summarizer`, "done"],
-      ["scale_down", `${ns}/cpu`, "done"],
-      ["reroute", `${ns}/summarizer`, "done"],
-      ["pause", `${ns}/big`, "done"],
-      ["pause", `${ns}/summarizer`, "done"],
+      ["scale_down", `${ns}/big`, "applied"],
+      ["scale_down", `${ns}/summarizer`, "applied"],
+      ["scale_down", `${ns}/cpu`, "applied"],
+      ["reroute", `${ns}/summarizer`, "applied"],
+      ["pause", `${ns}/big`, "applied"],
+      ["pause", `${ns}/summarizer`, "applied"],
     ]);
     const pause = actions.find((a) => a.kind === "pause" && a.endpoint === `${ns}/big`);
     expect(pause?.before).toMatchObject({ state: "running", maxReplica: 1, minReplica: 0 });
@@ -151,7 +151,7 @@ describe("the guard tick", () => {
     expect((await admin.mutations()).length).toBe(after);
   });
 
-  it("retries a failed action on the next tick and alerts about the failure", async () => {
+  it("retries a failed action on the next tick before alerting about it", async () => {
     const ns = "tick-fail";
     const { tick, admin } = harness(ns);
     await admin.reset([FLEET[0] as EndpointSpec]);
@@ -160,12 +160,13 @@ describe("the guard tick", () => {
     await admin.faults({ method: "POST", path: "/pause", status: 500, body: { error: "boom" }, times: 10 });
     const failed = await tick(T0 + 6 * 60 * MIN);
     expect(failed.executed.map((x) => x.status)).toEqual(["failed"]);
-    expect(failed.events.some((e) => e.kind === "action_failed" && e.severity === "critical")).toBe(true);
+    // Retries are bounded; the one alert comes when they run out (test/worker/lifecycle.test.ts).
+    expect(failed.events.some((e) => e.kind === "action_failed")).toBe(false);
     await admin.reset([{ ...(FLEET[0] as EndpointSpec), minReplica: 0, maxReplica: 1, replicas: 1 }]); // clears the faults
     const retried = await tick(T0 + 6 * 60 * MIN + MIN);
-    expect(retried.executed.map((x) => [x.action.kind, x.status])).toEqual([["pause", "done"]]);
+    expect(retried.executed.map((x) => [x.action.kind, x.status])).toEqual([["pause", "applied"]]);
     const [row] = (await actionsOfDay(env.DB, "2026-01-09")).filter((a) => a.kind === "pause");
-    expect(row).toMatchObject({ status: "done", attempts: 2 });
+    expect(row).toMatchObject({ status: "applied", attempts: 2 });
   });
 
   it("treats an endpoint whose payload does not parse as an error for that endpoint only", async () => {
@@ -200,7 +201,7 @@ describe("the guard tick", () => {
     const t1 = await g.tick(T0 + HOUR); // 220 %: big is paused
     expect(t1.executed.filter((x) => x.action.kind === "pause").map((x) => [x.action.endpoint, x.status])).toContainEqual([
       "tick-snapshot/big",
-      "done",
+      "applied",
     ]);
     const status = (await (await g.read("/v1/status", T0 + HOUR)).json()) as {
       endpoints: Array<{ id: string; state: string; replicas: Record<string, number>; burn_usd_per_hour: number; observed_at: string }>;

@@ -6,13 +6,14 @@ import { pause } from "./pause.ts";
 import { reroute } from "./reroute.ts";
 import { restore } from "./restore.ts";
 import { scaleDown } from "./scale-down.ts";
-import { scaleUp } from "./scale-up.ts";
+import { scaleUp, scaleUpRelease } from "./scale-up.ts";
 
 export const ACTION_KINDS: Readonly<Record<ActionKindName, ActionKind>> = {
   scale_down: scaleDown,
   reroute,
   pause,
   scale_up: scaleUp,
+  scale_up_release: scaleUpRelease,
   cap_replicas: capReplicas,
   restore,
 };

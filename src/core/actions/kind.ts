@@ -9,6 +9,8 @@ export interface ActionContext {
   ratio: number;
   /** why a trigger asks for this action, with its figures (scale_up) */
   detail?: string;
+  /** minReplica before today's first scale-up (scale_up_release puts it back) */
+  floor?: number;
   /** what a restore puts back, and which parts of the configuration the guardrail had changed */
   restore?: import("../restore.ts").RestoreTarget;
 }

@@ -31,3 +31,24 @@ export const scaleUp: ActionKind = {
     );
   },
 };
+
+// scale_up_release: once the queue and latency are back under their limits, the minReplica a
+// scale-up pinned goes back to what it was before today's first scale-up (maxReplica stays, so HF's
+// autoscaler may still use the room); the next budget day's restore puts maxReplica back too.
+export const scaleUpRelease: ActionKind = {
+  name: "scale_up_release",
+  level: 0,
+  verb: "release the scale-up floor",
+  needed(_o, { config, floor }) {
+    return floor !== undefined && config.state !== "paused" && config.minReplica > floor;
+  },
+  change(o, ctx) {
+    return { type: "hf_update", body: { compute: { scaling: { minReplica: this.after(o, ctx).minReplica } } } };
+  },
+  after(_o, { config, floor }) {
+    return { ...config, minReplica: Math.min(config.minReplica, floor ?? config.minReplica) };
+  },
+  reason(_o, { config, floor, detail }) {
+    return `${detail ?? "the queue and latency are back under their limits"}: minReplica ${config.minReplica} -> ${floor}, as before today's scale-up`;
+  },
+};

@@ -2,7 +2,7 @@
 // at lunch and in the evening). It sets minReplica (and maxReplica) as the policy's entry says,
 // but a schedule never fights the budget: a scale-up is held and alerted when today's spend
 // already reached the first rung, when the end-of-day forecast with the added replicas would
-// reach it, or when the guardrail paused the endpoint today. Scale-downs always go ahead. Pure.
+// reach 100 % of today's budget in force (a raise counts), or when the guardrail paused the endpoint today. Scale-downs always go ahead. Pure.
 // The forecast is the engine's (forecast.ts), with the added replicas' burn, against the budget in
 // force, so a held schedule, the forecast alert and the status page never disagree.
 import type { Policy } from "../../policy/index.ts";
@@ -136,13 +136,14 @@ export function decideScheduledScale(input: ScheduleScaleInput): ScheduleDecisio
     }
     const added = Math.max(0, after.minReplica - billableReplicas(o)) * (o.priceMicroPerHour ?? 0);
     const f = forecastEndOfDay(input.spendMicro, input.fleetBurnMicro + added, budgetMicro, now, input.dayEnd);
-    if (f.endOfDayMicro >= budgetMicro * threshold) {
+    // A scale-up is only for a day that stays within budget, the added replicas included (issue 12).
+    if (f.endOfDayMicro >= budgetMicro) {
       return held(
         input,
         after,
         `with ${formatUsd(added)}/h more the end-of-day forecast is ${formatUsd(f.endOfDayMicro)}, ` +
-          `${(f.ratio * 100).toFixed(0)}% of the ${formatUsd(budgetMicro)} budget (>= ${(threshold * 100).toFixed(0)}%)`,
-        { ...base, forecast_usd: microToUsd(f.endOfDayMicro), added_usd_per_hour: microToUsd(added), threshold },
+          `${(f.ratio * 100).toFixed(0)}% of the ${formatUsd(budgetMicro)} budget (>= 100%)`,
+        { ...base, forecast_usd: microToUsd(f.endOfDayMicro), added_usd_per_hour: microToUsd(added), threshold: 1 },
       );
     }
   }

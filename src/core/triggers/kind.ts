@@ -25,6 +25,10 @@ export interface TriggerContext {
   forecast: Forecast | null;
   /** action keys already settled today */
   doneKeys: ReadonlySet<string>;
+  /** when each endpoint's latest scale-up today was applied (cooldown); absent: none */
+  lastScaleUpAt?: ReadonlyMap<string, number>;
+  /** minReplica before each endpoint's first scale-up today */
+  scaleUpFloor?: ReadonlyMap<string, { floor: number; pinned: number }>;
 }
 
 export interface TriggerResult {

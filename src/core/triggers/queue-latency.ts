@@ -1,7 +1,7 @@
 // Queue depth or p95 latency over the limit: add one replica (scale_up), but only while today's spend
-// is under the budget and the forecast, the new replica included, stays under the first threshold;
+// is under the budget and the forecast, the new replica included, stays under 100 % of it;
 // otherwise alert that the budget held the scale-up back (scale_up_held).
-import { scaleUp } from "../actions/scale-up.ts";
+import { scaleUp, scaleUpRelease } from "../actions/scale-up.ts";
 import { forecastEndOfDay } from "../forecast.ts";
 import { formatUsd } from "../money.ts";
 import { alertOf, historyOf, NONE, round, type Trigger, type TriggerResult } from "./kind.ts";
@@ -17,7 +17,35 @@ export const queueLatency: Trigger = {
       if (!m) continue;
       const queued = m.pendingRequests !== null && m.pendingRequests > t.max_pending_requests;
       const slow = m.p95LatencyMs !== null && m.p95LatencyMs > t.max_p95_latency_ms;
-      if (!queued && !slow) continue;
+      if (!queued && !slow) {
+        // The pressure passed: release the floor a scale-up pinned today, after the cooldown.
+        // Only while minReplica is still what the scale-up pinned: a person's later change stands.
+        const pin = ctx.scaleUpFloor?.get(o.id);
+        const floor = pin && ctx.configOf(o).minReplica === pin.pinned ? pin.floor : undefined;
+        const last = ctx.lastScaleUpAt?.get(o.id);
+        const calm = last === undefined || ctx.now - last >= t.cooldown_minutes * 60_000;
+        const rctx = {
+          policy: ctx.policy,
+          settings: ctx.settingsOf(o.id),
+          config: ctx.configOf(o),
+          ratio: ctx.ratio,
+          ...(floor === undefined ? {} : { floor }),
+        };
+        if (calm && scaleUpRelease.needed(o, rctx)) {
+          out.actions.push({
+            kind: "scale_up_release",
+            endpoint: o.id,
+            key: `${ctx.day}:scale_up_release:${o.id}:${rctx.config.minReplica}`,
+            level: 0,
+            change: scaleUpRelease.change(o, rctx),
+            before: rctx.config,
+            after: scaleUpRelease.after(o, rctx),
+            reason: scaleUpRelease.reason(o, rctx),
+            hourlyMicro: 0,
+          });
+        }
+        continue;
+      }
       const why = [
         queued ? `${round(m.pendingRequests ?? 0, 1)} pending requests (> ${t.max_pending_requests})` : null,
         slow ? `p95 latency ${Math.round(m.p95LatencyMs ?? 0)} ms (> ${t.max_p95_latency_ms} ms)` : null,
@@ -47,8 +75,8 @@ export const queueLatency: Trigger = {
           ? `today's spend is ${Math.round(ctx.ratio * 100)}% of the budget (scale-up only under ${Math.round(t.max_budget_ratio * 100)}%)`
           : ctx.level > 0
             ? "the budget ladder is active today"
-            : after && after.ratio >= ctx.policy.thresholds.scale_down
-              ? `with one more replica (${formatUsd(extra)}/h) the day would end at ${Math.round(after.ratio * 100)}% of the budget, over the first threshold ${Math.round(ctx.policy.thresholds.scale_down * 100)}%`
+            : after && after.ratio >= 1
+              ? `with one more replica (${formatUsd(extra)}/h) the day would end at ${Math.round(after.ratio * 100)}% of the budget (scale-up only while the forecast stays under 100%)`
               : o.priceMicroPerHour === null
                 ? "its price is unknown, so the cost of another replica cannot be forecast"
                 : settings.expected_max_replicas !== null && target > settings.expected_max_replicas
@@ -71,7 +99,10 @@ export const queueLatency: Trigger = {
       }
       const actx = { policy: ctx.policy, settings, config: ctx.configOf(o), ratio: ctx.ratio, detail: why };
       const key = `${ctx.day}:scale_up:${o.id}:${target}`;
-      if (scaleUp.needed(o, actx) && !ctx.doneKeys.has(key)) {
+      // A cooldown between steps: the replica added last may be the answer once it serves.
+      const last = ctx.lastScaleUpAt?.get(o.id);
+      const cooling = last !== undefined && ctx.now - last < t.cooldown_minutes * 60_000;
+      if (scaleUp.needed(o, actx) && !ctx.doneKeys.has(key) && !cooling) {
         out.actions.push({
           kind: "scale_up",
           endpoint: o.id,

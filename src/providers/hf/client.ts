@@ -44,6 +44,8 @@ export interface HfClientOptions {
   priceCacheTtlMs?: number;
   /** longest wait the client accepts from Retry-After/RateLimit or backoff; default 30 000 */
   maxRetryWaitMs?: number;
+  /** `now()` by which every call (attempts, timeouts and retry waits together) must have ended; see within() */
+  deadlineAt?: number;
 }
 
 type Method = "GET" | "PUT" | "POST";
@@ -83,8 +85,12 @@ export class HfClient implements EndpointProvider {
   private readonly priceCacheTtlMs: number;
   private readonly maxRetryWaitMs: number;
   private readonly priceCache = new Map<string, { at: number; prices: ComputePrice[] }>();
+  private readonly options: HfClientOptions;
+  private readonly deadlineAt: number | null;
 
   constructor(options: HfClientOptions) {
+    this.options = options;
+    this.deadlineAt = options.deadlineAt ?? null;
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.token = options.token;
     // Wrapped, not stored bare: workerd throws "Illegal invocation" when fetch is called off its global.
@@ -130,6 +136,19 @@ export class HfClient implements EndpointProvider {
       cursor = next;
     }
     return fail({ code: "invalid_response", message: `endpoint list of ${namespace}: more than ${MAX_PAGES} pages` });
+  }
+
+  /**
+   * The same client, with every call bounded to end within `ms` from now: the executor passes what
+   * is left of the lease, so a slow HF (45-130 s with retries) can never outlive it and let the next
+   * tick run the same change again.
+   */
+  within(ms: number): HfClient {
+    return new HfClient({ ...this.options, deadlineAt: Math.min(this.now() + ms, this.deadlineAt ?? Number.POSITIVE_INFINITY) });
+  }
+
+  private leftMs(): number {
+    return this.deadlineAt === null ? Number.POSITIVE_INFINITY : this.deadlineAt - this.now();
   }
 
   getEndpoint(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>> {
@@ -217,6 +236,11 @@ export class HfClient implements EndpointProvider {
   private async send(call: Call, counter: { requests: number }): Promise<Sent> {
     const what = `${call.method} ${call.path}`;
     for (let attempt = 0; ; attempt++) {
+      if (this.leftMs() <= 0) {
+        const out: ProviderError = { code: "timeout", message: `${what}: not sent, no time left before the deadline` };
+        if (call.endpoint) out.endpoint = call.endpoint;
+        return { ok: false, error: out, bodyText: "" };
+      }
       const result = await this.attempt(call);
       counter.requests++;
 
@@ -238,10 +262,11 @@ export class HfClient implements EndpointProvider {
         const message = `${failure.message}; server asks to wait ${Math.ceil(asked / 1000)} s, more than the ${this.maxRetryWaitMs / 1000} s cap`;
         return this.failed(call, { ...failure, message }, result);
       }
-      if (attempt >= this.maxRetries) {
+      const wait = asked ?? this.backoffMs(attempt);
+      if (attempt >= this.maxRetries || wait >= this.leftMs()) {
         return this.failed(call, { ...failure, message: `${failure.message} (after ${attempt + 1} attempts)` }, result);
       }
-      await this.sleep(asked ?? this.backoffMs(attempt));
+      await this.sleep(wait);
     }
   }
 
@@ -252,7 +277,7 @@ export class HfClient implements EndpointProvider {
     if (call.body !== undefined) headers["content-type"] = "application/json";
 
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const timer = setTimeout(() => controller.abort(), Math.min(this.timeoutMs, this.leftMs()));
     try {
       const response = await this.fetch(url.toString(), {
         method: call.method,

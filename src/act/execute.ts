@@ -1,0 +1,90 @@
+// The executor: the one path every change takes (tick actions, forced overrides, approved actions,
+// scheduled commands, restores). Journal the intent (which is also the endpoint's claim), then in
+// dry run record it, else call the provider within what is left of the deadline; after a 5xx or a
+// timeout read the endpoint back, since HF may have applied a change it did not acknowledge; then
+// record the result with before and after. States change only as core/lifecycle.ts allows.
+
+import type { EndpointConfig, PlannedAction } from "../core/index.ts";
+import { MAX_ATTEMPTS, showsChange } from "../core/index.ts";
+import type { EndpointProvider, ProviderError } from "../providers/types.ts";
+import { claimAction, type EndpointAfter, finishAction } from "../store/index.ts";
+import { apply, callsProvider, configAfter, splitId } from "./apply.ts";
+
+export type ExecutionStatus = "applied" | "dry_run" | "failed" | "skipped";
+
+export interface ExecutedAction {
+  action: PlannedAction;
+  status: ExecutionStatus;
+  after: EndpointConfig | null;
+  error: string | null;
+  /** applied although the call answered an error: the endpoint read back shows the change */
+  confirmed?: boolean;
+  /** failed on its last allowed attempt: alert a person */
+  final?: boolean;
+}
+
+export interface ActDeps {
+  db: D1Database;
+  provider: EndpointProvider;
+  mode: "enforce" | "dry_run";
+  day: string;
+  /** the time recorded on the journal rows */
+  now: number;
+  /** wall clock, for the deadline */
+  clock: () => number;
+  /** wall-clock time by which every provider call must have ended (the lease's end, less a margin) */
+  deadline: number;
+  /** how long an intent holds its endpoint; an older one was left by a caller that died (reconciliation resolves it) */
+  claimMs: number;
+}
+
+/** Default for callers without a tick lease (forced and scheduled actions): as long as a tick's. */
+export const CLAIM_MS = 90_000;
+/** Margin kept between the last call's end and the lease's end, for recording the result. */
+export const RECORD_MARGIN_MS = 15_000;
+
+const RETRYABLE: ReadonlySet<ProviderError["code"]> = new Set(["server_error", "timeout", "network", "invalid_response"]);
+
+async function readBack(provider: EndpointProvider, a: PlannedAction): Promise<{ config: EndpointConfig; observed: EndpointAfter } | null> {
+  const [ns, name] = splitId(a.endpoint);
+  const res = await provider.getEndpoint(ns, name);
+  if (!res.ok) return null;
+  const config = configAfter(a, res.value);
+  return showsChange(config, a.after, a.change) ? { config, observed: { ...res.value, endpoint: a.endpoint } } : null;
+}
+
+async function actOne(deps: ActDeps, a: PlannedAction): Promise<ExecutedAction> {
+  const skipped = (error: string): ExecutedAction => ({ action: a, status: "skipped", after: null, error });
+  if (deps.clock() >= deps.deadline) return skipped("deadline reached; left for the next tick");
+  const attempt = await claimAction(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs);
+  if (attempt === null) return skipped("already recorded, or another change to this endpoint is in flight");
+  if (deps.mode === "dry_run") {
+    await finishAction(deps.db, { key: a.key, event: "record_dry_run", after: a.after, error: null }, deps.now);
+    return { action: a, status: "dry_run", after: a.after, error: null };
+  }
+  const provider = deps.provider.within?.(deps.deadline - deps.clock()) ?? deps.provider;
+  const res = await apply(provider, deps.db, a, deps.now);
+  if (res.ok) {
+    const { config, snapshot } = res.value;
+    const observed = snapshot && { ...snapshot, endpoint: a.endpoint };
+    await finishAction(deps.db, { key: a.key, event: "succeed", after: config, error: null, observed }, deps.now);
+    return { action: a, status: "applied", after: config, error: null };
+  }
+  const error = `${res.error.code}: ${res.error.message}`;
+  // HF may have applied a change whose answer was a 5xx or never came: what it shows decides.
+  const back = RETRYABLE.has(res.error.code) && callsProvider(a.change) ? await readBack(provider, a) : null;
+  if (back) {
+    const note = `HF answered ${error}, but reading ${a.endpoint} back shows the change`;
+    await finishAction(deps.db, { key: a.key, event: "succeed", after: back.config, error: note, observed: back.observed }, deps.now);
+    return { action: a, status: "applied", after: back.config, error: note, confirmed: true };
+  }
+  await finishAction(deps.db, { key: a.key, event: "fail", after: null, error }, deps.now);
+  return { action: a, status: "failed", after: null, error, final: attempt >= MAX_ATTEMPTS };
+}
+
+/** Carries the actions out in order, each at most once, each recorded. */
+export async function act(deps: ActDeps, actions: readonly PlannedAction[]): Promise<ExecutedAction[]> {
+  const out: ExecutedAction[] = [];
+  for (const a of actions) out.push(await actOne(deps, a));
+  return out;
+}

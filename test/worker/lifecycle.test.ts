@@ -1,0 +1,367 @@
+// Actions across days, modes and faults, inside workerd with the real D1 and the HF emulator: one
+// named test per way the ladder broke in issue 12 (dry run then enforce, a change HF applied but
+// did not acknowledge, restore and schedules, a partly failed restore, held approvals and the blast
+// radius, the lease against slow HF calls, two changes in one tick, budget-aware scale-ups).
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import { createOverride, decide } from "../../src/control/index.ts";
+import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
+import { HfClient } from "../../src/providers/hf/index.ts";
+import type { EndpointProvider } from "../../src/providers/types.ts";
+import { runScheduledCommand } from "../../src/schedule/index.ts";
+import type { EndpointSpec } from "../../src/sim/emulator.ts";
+import { actionsOfDay, claimAction, raiseDayLevel } from "../../src/store/index.ts";
+import { runTick } from "../../src/tick/index.ts";
+import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
+
+const base = inject("hfBase");
+const MIN = 60_000;
+const HOUR = 3_600_000;
+
+/** $10 (4 x $2.50) + $2 + $0.067 = $12.07/h with everything up. */
+const FLEET: EndpointSpec[] = [
+  { name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 6, replicas: 4 },
+  { name: "summarizer", instanceType: "nvidia-a10g", instanceSize: "x1", minReplica: 1, maxReplica: 3, replicas: 2 },
+  { name: "cpu", instanceType: "intel-spr", instanceSize: "x2", minReplica: 1, maxReplica: 1, replicas: 1 },
+];
+
+function policyFor(ns: string, over: Partial<PolicyInput> = {}) {
+  const res = validatePolicy({
+    mode: "enforce",
+    budget: { daily_usd: 10, timezone: "UTC" },
+    hf: { namespaces: [ns] },
+    endpoints: { [`${ns}/summarizer`]: { fallback: `${ns}/cpu` } },
+    ...over,
+  });
+  if (!res.ok) throw new Error(JSON.stringify(res.issues));
+  return res;
+}
+
+function harness(ns: string, over: Partial<PolicyInput> = {}) {
+  const client = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {} });
+  const admin = emulatorAdmin(base, ns);
+  let policy = policyFor(ns, over);
+  const tick = (now: number, provider: EndpointProvider = client, leaseMs?: number) =>
+    runTick({
+      db: env.DB,
+      provider,
+      policy,
+      now,
+      clock: () => now,
+      holder: crypto.randomUUID(),
+      log: () => {},
+      ...(leaseMs ? { leaseMs } : {}),
+    });
+  return {
+    ns,
+    admin,
+    client,
+    tick,
+    setPolicy: (o: Partial<PolicyInput>) => {
+      policy = policyFor(ns, { ...over, ...o });
+    },
+    policy: () => (policy.ok ? policy.policy : null),
+    id: (name: string) => `${ns}/${name}`,
+  };
+}
+
+const kinds = (t: Awaited<ReturnType<ReturnType<typeof harness>["tick"]>>) =>
+  t.executed.filter((x) => x.status !== "skipped").map((x) => `${x.action.kind} ${x.action.endpoint} ${x.status}`);
+
+/** The provider, dying (as an isolate does) right after HF answered `method`: nothing is recorded. */
+function dyingAfter(client: HfClient, method: "pauseEndpoint" | "updateEndpoint" | "resumeEndpoint"): EndpointProvider {
+  const p: EndpointProvider = {
+    listEndpoints: (ns) => client.listEndpoints(ns),
+    getEndpoint: (ns, n) => client.getEndpoint(ns, n),
+    updateEndpoint: (ns, n, u) => client.updateEndpoint(ns, n, u),
+    pauseEndpoint: (ns, n) => client.pauseEndpoint(ns, n),
+    resumeEndpoint: (ns, n) => client.resumeEndpoint(ns, n),
+    scaleToZero: (ns, n) => client.scaleToZero(ns, n),
+    listPrices: (ns) => client.listPrices(ns),
+  };
+  const real = p[method] as (...args: unknown[]) => Promise<unknown>;
+  (p as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+    await real(...args);
+    throw new Error("isolate died before recording the result");
+  };
+  return p;
+}
+
+describe("actions across days, modes and faults", () => {
+  it("acts on the first enforce tick after a dry run the same day, at today's level", async () => {
+    const h = harness("life-dry-enforce", { mode: "dry_run" });
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 1, 0, 0);
+    await h.tick(T0);
+    const dry = await h.tick(T0 + 3 * HOUR + 9 * MIN); // $31.5 of $10: 315 %
+    expect(dry.plan?.level).toBe(3);
+    expect(kinds(dry)).toEqual([`pause ${h.id("big")} dry_run`]);
+    expect(await h.admin.mutations()).toEqual([]);
+
+    h.setPolicy({ mode: "enforce" });
+    const enforced = await h.tick(T0 + 3 * HOUR + 10 * MIN);
+    expect(kinds(enforced)).toEqual([`pause ${h.id("big")} applied`]);
+    expect((await h.admin.mutations()).map((m) => m.path)).toEqual([`/v2/endpoint/${h.ns}/big/pause`]);
+  });
+
+  it("counts a pause HF applied but answered 503 as applied, alerts nothing, and resumes it the next budget day", async () => {
+    const h = harness("life-unacked");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 2, 0, 0);
+    await h.tick(T0);
+    await h.admin.faults({ method: "POST", path: "/pause", status: 503, afterApply: true, times: 10 });
+    const t = await h.tick(T0 + 3 * HOUR);
+    expect(kinds(t)).toEqual([`pause ${h.id("big")} applied`]);
+    expect(t.events.filter((e) => e.kind === "action_failed")).toEqual([]);
+    const [row] = (await actionsOfDay(env.DB, "2026-06-02")).filter((a) => a.kind === "pause");
+    expect(row).toMatchObject({ status: "applied", before: { state: "running" }, after: { state: "paused" } });
+
+    await h.tick(T0 + 24 * HOUR + 5 * MIN); // next budget day, calm
+    expect((await h.admin.mutations()).map((m) => m.path)).toContain(`/v2/endpoint/${h.ns}/big/resume`);
+  });
+
+  it("reconciles the intent of a tick that died after HF paused: applied, not repeated, resumed the next day", async () => {
+    const h = harness("life-crash");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 3, 0, 0);
+    await h.tick(T0);
+    await expect(h.tick(T0 + 3 * HOUR, dyingAfter(h.client, "pauseEndpoint"))).rejects.toThrow("isolate died");
+    const [intent] = (await actionsOfDay(env.DB, "2026-06-03")).filter((a) => a.kind === "pause");
+    expect(intent?.status).toBe("intent");
+
+    const next = await h.tick(T0 + 3 * HOUR + 2 * MIN); // past the dead tick's lease
+    expect(kinds(next)).toEqual([]);
+    expect(next.events.map((e) => e.title)).toContain(`Confirmed pause of ${h.id("big")}: HF shows the change`);
+    const [row] = (await actionsOfDay(env.DB, "2026-06-03")).filter((a) => a.kind === "pause");
+    expect(row).toMatchObject({ status: "applied", after: { state: "paused" } });
+    expect((await h.admin.mutations()).filter((m) => m.path.endsWith("/pause"))).toHaveLength(1);
+
+    await h.tick(T0 + 24 * HOUR + 5 * MIN);
+    expect((await h.admin.mutations()).map((m) => m.path)).toContain(`/v2/endpoint/${h.ns}/big/resume`);
+  });
+
+  it("alerts once, not every tick, when a change fails its last attempt", async () => {
+    const h = harness("life-fail-once");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 4, 0, 0);
+    await h.tick(T0);
+    await h.admin.faults({ method: "POST", path: "/pause", status: 500, times: 100 });
+    const alerts: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = await h.tick(T0 + 3 * HOUR + i * MIN);
+      alerts.push(...t.events.filter((e) => e.kind === "action_failed").map((e) => e.title));
+    }
+    expect(alerts).toEqual([`Could not pause ${h.id("big")}`]);
+    const [row] = (await actionsOfDay(env.DB, "2026-06-04")).filter((a) => a.kind === "pause");
+    expect(row).toMatchObject({ status: "failed", attempts: 3 });
+  });
+
+  it("leaves what a predictive schedule set at the next budget day", async () => {
+    const ns = "life-schedule";
+    const h = harness(ns, {
+      schedules: {
+        group: "life",
+        commands_topic_arn: "arn:aws:sns:us-east-1:123456789012:guardrail-commands",
+        role_arn: "arn:aws:iam::123456789012:role/guardrail-scheduler",
+        timezone: "UTC",
+        entries: [{ name: "life-evening", endpoint: `${ns}/summarizer`, cron: "0 18 * * 5", replicas: 0 }],
+      },
+    });
+    await h.admin.reset([{ ...(FLEET[1] as EndpointSpec), minReplica: 2, replicas: 2 }]);
+    const friday = Date.UTC(2026, 5, 5, 18, 0); // a Friday
+    await h.tick(friday - MIN);
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    const report = await runScheduledCommand(
+      { db: env.DB, provider: h.client, policy, now: friday + 5_000 },
+      {
+        kind: "budget-guardrail/schedule_scale",
+        version: 1,
+        group: "life",
+        schedule: "life-evening",
+        endpoint: `${ns}/summarizer`,
+        replicas: 0,
+        max_replicas: null,
+        scale_to_zero_timeout_minutes: 15,
+        cron: "0 18 * * 5",
+        timezone: "UTC",
+        scheduled_time: new Date(friday).toISOString(),
+      },
+    );
+    expect(report.outcome).toBe("executed");
+    const before = (await h.admin.mutations()).length;
+    await h.tick(Date.UTC(2026, 5, 6, 0, 5)); // Saturday, a new budget day
+    await h.tick(Date.UTC(2026, 5, 6, 0, 6));
+    expect((await h.admin.mutations()).slice(before)).toEqual([]);
+  });
+
+  it("resumes a restore that stopped half way from the part it stopped at, without calling it a person's change", async () => {
+    const h = harness("life-partial");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 8, 0, 0);
+    await h.tick(T0);
+    await h.tick(T0 + 75 * MIN); // 125 %: capped to one replica, $2.50/h
+    await h.tick(T0 + 270 * MIN); // 206 %: paused
+    const day1 = await actionsOfDay(env.DB, "2026-06-08");
+    expect(day1.map((a) => `${a.kind} ${a.status}`)).toEqual(["scale_down applied", "pause applied"]);
+
+    await h.admin.faults({ method: "POST", path: "/resume", status: 500, times: 4 });
+    const first = await h.tick(T0 + 24 * HOUR + 5 * MIN); // scaling put back, the resume fails
+    expect(kinds(first)).toEqual([`restore ${h.id("big")} failed`]);
+    const second = await h.tick(T0 + 24 * HOUR + 6 * MIN);
+    expect(second.events.filter((e) => e.kind === "restore_skipped")).toEqual([]);
+    expect(kinds(second)).toEqual([`restore ${h.id("big")} applied`]);
+    const restoreCalls = (await h.admin.mutations()).slice(2);
+    expect(restoreCalls.map((m) => `${m.method} ${m.path}`)).toEqual([
+      `PUT /v2/endpoint/${h.ns}/big`,
+      ...Array(4).fill(`POST /v2/endpoint/${h.ns}/big/resume`),
+      `POST /v2/endpoint/${h.ns}/big/resume`,
+    ]);
+    const day1After = await actionsOfDay(env.DB, "2026-06-08");
+    expect(day1After.map((a) => a.status)).toEqual(["restored", "restored"]);
+  });
+
+  it("keeps the blast radius for actions that need no approval while others wait for one, and runs an approved one on the next tick", async () => {
+    const h = harness("life-approvals", {
+      blast_radius: { max_changes_per_tick: 1 },
+      approvals: { shutdown: { wait_minutes: 60, on_timeout: "hold" } },
+    });
+    // big is already capped: the only thing left for it is a pause, which waits for a person.
+    await h.admin.reset([{ ...(FLEET[0] as EndpointSpec), minReplica: 0, maxReplica: 1 }, FLEET[2] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 9, 0, 0);
+    await h.tick(T0);
+    const t1 = await h.tick(T0 + 9 * HOUR); // 225 %
+    expect(t1.plan?.level).toBe(3);
+    expect(kinds(t1)).toEqual([`scale_down ${h.id("cpu")} applied`]);
+    expect(t1.events.filter((e) => e.kind === "approval_requested").map((e) => e.endpoint)).toEqual([h.id("big")]);
+
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    const ok = await decide(
+      { db: env.DB, policy, provider: h.client, now: T0 + 9 * HOUR + MIN },
+      { op: "approve", key: `2026-06-09:pause:${h.id("big")}`, actor: "alice", reason: "ok" },
+    );
+    expect(ok.ok).toBe(true);
+    expect(kinds(await h.tick(T0 + 9 * HOUR + 2 * MIN))).toEqual([`pause ${h.id("big")} applied`]);
+  });
+
+  it("makes one change per endpoint per tick when spend jumps straight to 200 %", async () => {
+    const h = harness("life-one-change");
+    await h.admin.reset([FLEET[1] as EndpointSpec, FLEET[2] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 10, 0, 0);
+    await h.tick(T0);
+    const t = await h.tick(T0 + 10 * HOUR); // $20.7 of $10
+    expect(t.plan?.level).toBe(3);
+    const touched = t.executed.map((x) => x.action.endpoint);
+    expect(touched).toEqual([...new Set(touched)]);
+    expect(kinds(t)).toContain(`pause ${h.id("summarizer")} applied`);
+    expect(kinds(t)).not.toContain(`reroute ${h.id("summarizer")} applied`);
+    expect(kinds(await h.tick(T0 + 10 * HOUR + MIN))).toContain(`reroute ${h.id("summarizer")} applied`);
+  });
+
+  it("never lets one HF call outlive the tick's lease", async () => {
+    const h = harness("life-lease");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 11, 0, 0);
+    await h.tick(T0);
+    // A pause that hangs 3 s per attempt; the client's own timeout is 10 s per attempt, 4 attempts.
+    await h.admin.faults({ method: "POST", path: "/pause", delayMs: 3_000, status: 504, times: 10 });
+    const wall = Date.now;
+    const started = wall();
+    const t = await runTick({
+      db: env.DB,
+      provider: h.client,
+      policy: policyFor(h.ns),
+      now: T0 + 3 * HOUR,
+      clock: wall,
+      holder: crypto.randomUUID(),
+      log: () => {},
+      leaseMs: 16_500, // 1.5 s left for calls after the 15 s margin for recording
+    });
+    expect(wall() - started).toBeLessThan(16_500);
+    expect(kinds(t)).toEqual([`pause ${h.id("big")} failed`]);
+    expect(t.executed[0]?.error).toMatch(/timeout/);
+    expect((await h.admin.calls()).filter((c) => c.path.endsWith("/pause"))).toHaveLength(1);
+  });
+
+  it("does not let a forced action race a tick's in-flight change on the same endpoint", async () => {
+    const h = harness("life-claim");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 12, 0, 0);
+    await h.tick(T0);
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    const config = { state: "running", minReplica: 1, maxReplica: 6, scaleToZeroTimeout: null, route: "primary" as const, fallback: null };
+    // A tick's intent on big, its HF call still in flight.
+    expect(
+      await claimAction(
+        env.DB,
+        {
+          kind: "scale_down",
+          endpoint: h.id("big"),
+          key: `2026-06-12:scale_down:${h.id("big")}`,
+          level: 1,
+          change: { type: "hf_update", body: { compute: { scaling: { minReplica: 0, maxReplica: 1 } } } },
+          before: config,
+          after: { ...config, minReplica: 0, maxReplica: 1 },
+          reason: "test",
+          hourlyMicro: 0,
+        },
+        "2026-06-12",
+        "enforce",
+        T0 + MIN,
+        0,
+      ),
+    ).toBe(1);
+    const forced = await createOverride(
+      { db: env.DB, policy, provider: h.client, now: T0 + MIN + 10_000 },
+      { op: "force", endpoint: h.id("big"), action: "pause", duration: "1h", reason: "test", actor: "carol" },
+      "webhook",
+    );
+    expect(forced.ok && forced.value.executed.map((x) => x.status)).toEqual(["skipped"]);
+    expect(await h.admin.mutations()).toEqual([]);
+  });
+
+  it("lets a scheduled scale-up run under today's raised budget although the first rung was reached under the old one", async () => {
+    const ns = "life-sched-raise";
+    const h = harness(ns, {
+      budget: { daily_usd: 100, timezone: "UTC" },
+      schedules: {
+        group: "life2",
+        commands_topic_arn: "arn:aws:sns:us-east-1:123456789012:guardrail-commands",
+        role_arn: "arn:aws:iam::123456789012:role/guardrail-scheduler",
+        timezone: "UTC",
+        entries: [{ name: "life-prewarm", endpoint: `${ns}/summarizer`, cron: "0 8 * * *", replicas: 3 }],
+      },
+    });
+    await h.admin.reset([{ ...(FLEET[1] as EndpointSpec), replicas: 1 }]);
+    const fired = Date.UTC(2026, 5, 13, 8, 0);
+    await h.tick(fired - 8 * HOUR);
+    await h.tick(fired - MIN); // 8 h of $2/h: $16 of $100
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    // Earlier today spend had crossed 120 % of the policy's budget; a person raised today's budget since.
+    await raiseDayLevel(env.DB, "2026-06-13", 1, 100_000_000, fired - 2 * HOUR);
+    const made = await createOverride(
+      { db: env.DB, policy, provider: h.client, now: fired - HOUR },
+      { op: "raise_budget", budget_usd: 5000, duration: "6h", reason: "launch day", actor: "dana" },
+      "webhook",
+    );
+    expect(made.ok).toBe(true);
+    const command = (replicas: number, at: number) => ({
+      kind: "budget-guardrail/schedule_scale" as const,
+      version: 1 as const,
+      group: "life2",
+      schedule: "life-prewarm",
+      endpoint: `${ns}/summarizer`,
+      replicas,
+      max_replicas: null,
+      scale_to_zero_timeout_minutes: 15,
+      cron: "0 8 * * *",
+      timezone: "UTC",
+      scheduled_time: new Date(at).toISOString(),
+    });
+    const run = await runScheduledCommand({ db: env.DB, provider: h.client, policy, now: fired + 5_000 }, command(3, fired));
+    expect(run.outcome, run.reason).toBe("executed");
+  });
+});
