@@ -132,6 +132,8 @@ describe("the engine over five simulated days", () => {
     const d4 = await actionsOfDay(env.DB, "2027-03-04");
     expect(d4.map((a) => `${a.kind} ${a.endpoint} ${a.status}`)).toEqual([
       `scale_up ${id("api")} applied`,
+      // 08:10: the queue is gone and the cooldown over, so the pinned minReplica goes back.
+      `scale_up_release ${id("api")} applied`,
       `scale_down ${id("train")} applied`,
       `scale_down ${id("api")} applied`,
       `scale_down ${id("batch")} applied`,
