@@ -21,6 +21,7 @@ export function gatewayRoutes(gateway: Gateway = new Gateway()) {
       rest: match?.[2] ?? "",
       services: config.policy.policy.services,
       secret: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined),
+      withheld: c.env.READ_TOKEN ? [c.env.READ_TOKEN] : [],
       db: c.env.DB,
       waitUntil: (p) => c.executionCtx.waitUntil(p),
     });

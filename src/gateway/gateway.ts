@@ -35,6 +35,8 @@ export interface GatewayCall {
   services: Readonly<Record<string, ServiceConfig>>;
   /** a Worker secret or variable by name */
   secret: (name: string) => string | undefined;
+  /** values of our own secrets (READ_TOKEN) that must never reach an upstream; the caller keys are added */
+  withheld?: readonly string[];
   db: D1Database;
   waitUntil: (p: Promise<unknown>) => void;
 }
@@ -99,7 +101,7 @@ export class Gateway {
 
     const snap = await this.state.get(call.db, call.waitUntil);
     try {
-      return await this.route(call, svc, snap);
+      return await this.route({ ...call, withheld: [...(call.withheld ?? []), ...keys] }, svc, snap);
     } finally {
       this.maybeFlush(call.db, call.waitUntil);
     }
@@ -175,7 +177,7 @@ export class Gateway {
     at: number,
   ): Promise<Attempt> {
     const url = upstreamUrl(target.url ?? "", call.rest, search);
-    const headers = upstreamHeaders(call.request.headers, target.token);
+    const headers = upstreamHeaders(call.request.headers, target.token, call.withheld);
     const release = target.role === "primary" ? this.health.enqueue(target.endpoint) : () => {};
     const started = this.clock();
     const res = await send(this.fetcher, url, { method: call.request.method, headers, body }, timeoutMs).finally(release);

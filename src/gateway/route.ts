@@ -37,10 +37,10 @@ export type RouteDecision =
 export function decideRoute(i: RouteInputs): RouteDecision {
   const fallbackKnown = i.fallbackUrl !== null;
   const unavailable: FallbackReason | null =
-    i.primary.url === null
-      ? "primary_no_url"
-      : i.primary.state !== null && UNAVAILABLE_STATES.has(i.primary.state)
-        ? "primary_paused"
+    i.primary.state !== null && UNAVAILABLE_STATES.has(i.primary.state)
+      ? "primary_paused"
+      : i.primary.url === null
+        ? "primary_no_url"
         : null;
 
   if (unavailable) {

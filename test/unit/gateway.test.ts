@@ -66,6 +66,10 @@ describe("routing decision", () => {
     }
   });
 
+  it("a paused primary is reported paused even when it has no URL", () => {
+    expect(decideRoute(inputs({ primary: { url: null, state: "paused" } }))).toEqual({ first: "fallback", reason: "primary_paused" });
+  });
+
   it("a scaled-to-zero primary is still tried: HF wakes it, and its cold-start 503 overflows", () => {
     expect(decideRoute(inputs({ primary: { url: "https://p", state: "scaledToZero" } }))).toEqual({ first: "primary", overflow: true });
   });
@@ -119,6 +123,21 @@ describe("forwarding", () => {
       "content-type": "application/json",
     });
     expect(upstreamHeaders(new Headers({ authorization: "Bearer k" }), null).has("authorization")).toBe(false);
+  });
+
+  it("never forwards our read cookie or any header carrying one of our secrets; other cookies pass", () => {
+    const h = upstreamHeaders(
+      new Headers({
+        cookie: "session=abc; guardrail_read=rt_secret_123; theme=dark",
+        "x-read-token": "rt_secret_123",
+        "x-api-key": "caller-key-9",
+        "x-keep": "yes",
+      }),
+      "hf_token",
+      ["rt_secret_123", "caller-key-9"],
+    );
+    expect(Object.fromEntries(h)).toEqual({ authorization: "Bearer hf_token", cookie: "session=abc; theme=dark", "x-keep": "yes" });
+    expect(upstreamHeaders(new Headers({ cookie: "guardrail_read=x" }), null).has("cookie")).toBe(false);
   });
 
   it("returns the upstream's headers less hop-by-hop ones, with ours", () => {

@@ -162,6 +162,36 @@ describe("gateway routing modes", () => {
     expect(await h.calls("primary")).toEqual([]);
   });
 
+  it("a paused primary without a URL is reported paused, not missing", async () => {
+    const h = harness("gw-paused-nourl");
+    await h.observe("paused", null);
+    const { res } = await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}" });
+    expect(res.headers.get("x-guardrail-target")).toBe("fallback");
+    expect(res.headers.get("x-guardrail-reason")).toBe("primary_paused");
+  });
+
+  it("never forwards our read cookie, our read token or a caller key upstream, nor headers Connection names", async () => {
+    const h = harness("gw-strip");
+    await h.observe("running");
+    const { res } = await h.call("/v1/gateway/chat/x", {
+      method: "POST",
+      body: "{}",
+      headers: {
+        cookie: `lang=en; guardrail_read=${env.READ_TOKEN}`,
+        "x-forwarded-read": `${env.READ_TOKEN}`,
+        "x-caller-copy": CALLER_KEY,
+        connection: "x-hop",
+        "x-hop": "1",
+      },
+    });
+    expect(res.status).toBe(200);
+    const [sent] = await h.calls("primary");
+    expect(sent?.headers.cookie).toBe("lang=en");
+    expect(JSON.stringify(sent?.headers)).not.toContain(String(env.READ_TOKEN));
+    expect(JSON.stringify(sent?.headers)).not.toContain(CALLER_KEY);
+    expect(sent?.headers["x-hop"]).toBeUndefined();
+  });
+
   it("follows the engine's route change once the cached state expires", async () => {
     let now = Date.now();
     const h = harness("gw-ttl", {}, { stateTtlMs: 5_000, maxStaleMs: 5_000, clock: () => now });
