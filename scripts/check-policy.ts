@@ -1,7 +1,7 @@
 // `npm run check [file]`: validates a policy (default guardrail.yaml) and explains every error
 // with its path and the allowed values. Exit 0 when valid, 1 when not.
 import { readFileSync } from "node:fs";
-import { parsePolicy } from "../src/policy/index.ts";
+import { fallbackWarnings, parsePolicy } from "../src/policy/index.ts";
 
 const file = process.argv[2] ?? "guardrail.yaml";
 let text: string;
@@ -18,8 +18,11 @@ if (res.ok) {
   console.log(
     `${file}: valid. mode ${p.mode}; budget $${p.budget.daily_usd}/day (${p.budget.timezone}); thresholds ` +
       `${p.thresholds.scale_down} / ${p.thresholds.reroute} / ${p.thresholds.shutdown}; namespaces ${p.hf.namespaces.join(", ")}; ` +
-      `${endpoints.length} endpoint entr${endpoints.length === 1 ? "y" : "ies"}.`,
+      `${endpoints.length} endpoint entr${endpoints.length === 1 ? "y" : "ies"}; ` +
+      `${Object.keys(p.services).length} gateway service${Object.keys(p.services).length === 1 ? "" : "s"}.`,
   );
+  const warnings = fallbackWarnings(p);
+  for (const w of warnings) console.warn(`  warning: ${w.path}: ${w.message}`);
   process.exit(0);
 }
 console.error(`${file}: ${res.issues.length} error${res.issues.length === 1 ? "" : "s"}`);

@@ -1,7 +1,7 @@
 // The planner: from today's spend, the observed fleet and the policy, decide the actions and
 // alerts of one tick, each with the reason and figures that caused it. Pure.
 import { type EndpointSettings, type Policy, settingsFor } from "../policy/index.ts";
-import { type ActionContext, LADDER } from "./actions/index.ts";
+import { type ActionContext, holdReroutesOnSpentFallbacks, LADDER, rerouteWithoutServiceAlert } from "./actions/index.ts";
 import { applyBlastRadius } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
 import { budgetDayBounds } from "./budget-day.ts";
@@ -138,6 +138,8 @@ export function plan(given: PlanInput): Plan {
     }
     const config = configOf(o, routes.get(o.id));
     const ctx: ActionContext = { policy, settings, config, ratio };
+    const unrouted = lvl >= 2 ? rerouteWithoutServiceAlert(policy, day, o) : null;
+    if (unrouted) alerts.push(unrouted);
     const forEndpoint: PlannedAction[] = [];
     for (const kind of LADDER) {
       if (kind.level > lvl) break;
@@ -172,6 +174,11 @@ export function plan(given: PlanInput): Plan {
     alerts.push(blindAlert(day, input.blind, policy, level));
     if (escalates(input.blind, policy, level)) for (const o of input.stale ?? []) ladder(o, 3);
   }
+
+  // Overflow never lands on a fallback the guardrail capped or paused.
+  const held = holdReroutesOnSpentFallbacks(day, actions, observations, doneKeys);
+  actions.splice(0, actions.length, ...held.actions);
+  alerts.push(...held.alerts);
 
   const current = (o: Observation) => configOf(o, routes.get(o.id));
   const forecast =

@@ -122,12 +122,27 @@ export function routedEndpointOf(service: ServiceConfig): string | null {
   return service.endpoint ?? (ENDPOINT_KEY.test(service.primary.target) ? service.primary.target : null);
 }
 
-/** The fallback target of the first service that follows `endpoint`, if any. */
-export function serviceFallbackOf(services: Readonly<Record<string, ServiceConfig>>, endpoint: string): string | null {
-  for (const service of Object.values(services)) {
-    if (routedEndpointOf(service) === endpoint) return service.fallback.target;
+/** The first service (name and config) that follows `endpoint`: the one whose traffic a reroute of it moves. */
+export function serviceFollowing(
+  services: Readonly<Record<string, ServiceConfig>>,
+  endpoint: string,
+): { name: string; service: ServiceConfig } | null {
+  for (const [name, service] of Object.entries(services)) {
+    if (routedEndpointOf(service) === endpoint) return { name, service };
   }
   return null;
+}
+
+/** The fallback target of the first service that follows `endpoint`, if any. */
+export function serviceFallbackOf(services: Readonly<Record<string, ServiceConfig>>, endpoint: string): string | null {
+  return serviceFollowing(services, endpoint)?.service.fallback.target ?? null;
+}
+
+/** Endpoints (`ns/name`) some service sends overflow to: the capacity the reroute rung relies on. */
+export function fallbackEndpoints(services: Readonly<Record<string, ServiceConfig>>): Set<string> {
+  const out = new Set<string>();
+  for (const s of Object.values(services)) if (ENDPOINT_KEY.test(s.fallback.target)) out.add(s.fallback.target);
+  return out;
 }
 
 /** Secrets a gateway service names that are not set: reported at the tick and in /v1/status. */

@@ -3,13 +3,24 @@
 export { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "./alerts.ts";
 export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
 export {
+  fallbackEndpoints,
   gatewaySecretProblems,
   type OverflowLimits,
   routedEndpointOf,
   SERVICE_NAME,
   type ServiceConfig,
+  serviceFollowing,
   type TargetConfig,
 } from "./gateway.ts";
-export { formatPath, type PolicyIssue, type PolicyResult, parsePolicy, settingsFor, validatePolicy } from "./load.ts";
+export {
+  declaredFallbackProblem,
+  fallbackWarnings,
+  formatPath,
+  type PolicyIssue,
+  type PolicyResult,
+  parsePolicy,
+  settingsFor,
+  validatePolicy,
+} from "./load.ts";
 export { type ScheduleEntry, type SchedulesPolicy, scheduleEntrySchema } from "./schedules.ts";
 export { ENDPOINT_KEY, type EndpointSettings, type Policy, type PolicyInput, policySchema } from "./schema.ts";

@@ -1,14 +1,20 @@
 // The alert kinds are a public contract: each one is documented in the README, with what to do.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ALERT_KINDS } from "../../src/core/index.ts";
 import { parsePolicy } from "../../src/policy/index.ts";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const section = readme.slice(readme.indexOf("### Alert kinds"));
+// The README's table, and the tables of the docs that add kinds (docs/gateway-spend.md).
+const section = [
+  readme.slice(readme.indexOf("### Alert kinds")),
+  ...readdirSync(new URL("../../docs/", import.meta.url))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => readFileSync(new URL(`../../docs/${f}`, import.meta.url), "utf8")),
+].join("\n");
 
 describe("the alert kinds contract", () => {
-  it.each(Object.entries(ALERT_KINDS))("documents %s in the README's alert kinds table as a %s", (kind, nature) => {
+  it.each(Object.entries(ALERT_KINDS))("documents %s in an alert kinds table (README or docs/) as a %s", (kind, nature) => {
     expect(section).toMatch(new RegExp(`^\\|\\s*\`${kind}\`\\s*\\|\\s*${nature}\\s*\\|`, "m"));
   });
 

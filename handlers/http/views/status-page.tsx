@@ -33,6 +33,7 @@ export function StatusMain(props: StatusPageData) {
         </span>
       </header>
       <Problems json={json} />
+      <Warnings json={json} />
       {"budget" in json && props.day ? <Acting {...props} json={json} day={props.day} tz={tz} /> : <LastTick {...props} tz={tz} />}
       <Events events={props.events} tz={tz} />
       {props.signedIn && (
@@ -56,6 +57,23 @@ function Problems({ json }: { json: Status["json"] }) {
       </h2>
       <ul class="problems">
         {issues.map((i) => (
+          <li>
+            <code>{i.path}</code>: {i.message}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Problems that do not stop the guardrail but make it do less than the policy seems to say. */
+function Warnings({ json }: { json: Status["json"] }) {
+  if (json.warnings.length === 0) return null;
+  return (
+    <section data-section="warnings">
+      <h2>Warnings</h2>
+      <ul class="problems">
+        {json.warnings.map((i) => (
           <li>
             <code>{i.path}</code>: {i.message}
           </li>
