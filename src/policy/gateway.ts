@@ -26,6 +26,27 @@ export function isTargetRef(value: string): boolean {
 
 const secretName = z.string().regex(SECRET_NAME, "a secret name (letters, digits, _), not a secret value");
 
+const tokenPriceSchema = z
+  .object({
+    input_usd_per_million: z.number().min(0).describe("USD per million prompt (input) tokens"),
+    output_usd_per_million: z.number().min(0).describe("USD per million completion (output) tokens"),
+  })
+  .strict();
+
+const pricingSchema = z
+  .object({
+    input_usd_per_million: z.number().min(0).nullable().default(null).describe("default USD per million input tokens"),
+    output_usd_per_million: z.number().min(0).nullable().default(null).describe("default USD per million output tokens"),
+    models: z
+      .record(z.string().min(1), tokenPriceSchema)
+      .default({})
+      .describe("per-model prices, keyed by the `model` the answer names (e.g. meta-llama/Llama-3.1-8B-Instruct:cerebras)"),
+  })
+  .strict()
+  .refine((p) => (p.input_usd_per_million === null) === (p.output_usd_per_million === null), {
+    message: "set both input_usd_per_million and output_usd_per_million, or neither (then only `models` are priced)",
+  });
+
 const targetSchema = z
   .object({
     target: z
@@ -40,6 +61,12 @@ const targetSchema = z
       .nullable()
       .default(null)
       .describe("name of the secret sent upstream as `Authorization: Bearer <value>`; null sends no credentials"),
+    pricing: pricingSchema
+      .nullable()
+      .default(null)
+      .describe(
+        "a token-priced target (HF Inference Providers, OpenAI-compatible APIs): each answer's `usage` is priced and added to today's spend",
+      ),
   })
   .strict();
 
@@ -81,6 +108,30 @@ const overflowSchema = z
   })
   .strict();
 
+const serviceBudgetSchema = z
+  .object({
+    on_exhausted: z
+      .enum(["refuse", "allow"])
+      .default("refuse")
+      .describe(
+        "at the shutdown level or past daily_cap_usd, token-priced requests of this service get 429 budget_exhausted (refuse) or pass (allow: a critical service)",
+      ),
+    daily_cap_usd: z
+      .number()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe("this service's token-priced spend per budget day past which its requests are refused; null: no cap of its own"),
+    retry_after_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("the Retry-After of a budget_exhausted answer; null: until the budget day ends"),
+  })
+  .strict();
+
 type OverflowInput = z.input<typeof overflowSchema>;
 const OVERFLOW_DEFAULTS: OverflowInput = {};
 
@@ -105,6 +156,7 @@ export const serviceSchema = z
       .default(120_000)
       .describe("how long to wait for response headers from the chosen target (and from the fallback after an overflow)"),
     overflow: overflowSchema.default(() => overflowSchema.parse(OVERFLOW_DEFAULTS)),
+    budget: serviceBudgetSchema.default(() => serviceBudgetSchema.parse({})),
   })
   .strict();
 
@@ -116,6 +168,9 @@ export const servicesSchema = z
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type OverflowLimits = z.infer<typeof overflowSchema>;
+export type TargetPricing = z.infer<typeof pricingSchema>;
+export type TokenPrice = z.infer<typeof tokenPriceSchema>;
+export type ServiceBudget = z.infer<typeof serviceBudgetSchema>;
 
 /** The endpoint whose routing mode a service follows: its own `endpoint`, else its primary when that is an endpoint. */
 export function routedEndpointOf(service: ServiceConfig): string | null {

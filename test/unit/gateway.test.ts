@@ -301,9 +301,10 @@ describe("services policy", () => {
     const res = parsePolicy(minimal + service);
     if (!res.ok) throw new Error(JSON.stringify(res.issues));
     expect(res.policy.services.chat).toEqual({
-      primary: { target: "acme/llm", token: "HF_TOKEN" },
-      fallback: { target: "https://router.huggingface.co", token: "HF_ROUTER_TOKEN" },
+      primary: { target: "acme/llm", token: "HF_TOKEN", pricing: null },
+      fallback: { target: "https://router.huggingface.co", token: "HF_ROUTER_TOKEN", pricing: null },
       endpoint: null,
+      budget: { on_exhausted: "refuse", daily_cap_usd: null, retry_after_seconds: null },
       callers: ["CHAT_KEY"],
       timeout_ms: 120_000,
       overflow: {
