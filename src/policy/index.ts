@@ -10,7 +10,10 @@ export {
   SERVICE_NAME,
   type ServiceConfig,
   serviceFollowing,
+  type ServiceBudget,
   type TargetConfig,
+  type TargetPricing,
+  type TokenPrice,
 } from "./gateway.ts";
 export {
   declaredFallbackProblem,
