@@ -23,6 +23,8 @@ export interface RouteInputs {
   mode: RouteMode;
   primary: { url: string | null; state: string | null };
   fallbackUrl: string | null;
+  /** the fallback endpoint's observed state (null for URL targets): a paused fallback takes no traffic */
+  fallbackState?: string | null;
   /** requests waiting for the primary's response headers */
   queue: number;
   /** the primary's recent error rate, or null when there were too few requests to tell */
@@ -35,7 +37,7 @@ export type RouteDecision =
   { first: "primary"; overflow: boolean } | { first: "fallback"; reason: FallbackReason } | { first: "none"; message: string };
 
 export function decideRoute(i: RouteInputs): RouteDecision {
-  const fallbackKnown = i.fallbackUrl !== null;
+  const fallbackKnown = i.fallbackUrl !== null && !(i.fallbackState != null && UNAVAILABLE_STATES.has(i.fallbackState));
   const unavailable: FallbackReason | null =
     i.primary.state !== null && UNAVAILABLE_STATES.has(i.primary.state)
       ? "primary_paused"
@@ -45,7 +47,7 @@ export function decideRoute(i: RouteInputs): RouteDecision {
 
   if (unavailable) {
     if (fallbackKnown) return { first: "fallback", reason: unavailable };
-    return { first: "none", message: `the primary is unavailable (${unavailable}) and the fallback has no URL` };
+    return { first: "none", message: `the primary is unavailable (${unavailable}) and the fallback has no URL or is paused` };
   }
   if (!fallbackKnown) return { first: "primary", overflow: false };
   if (i.mode === "fallback") return { first: "fallback", reason: "mode" };

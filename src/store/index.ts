@@ -11,6 +11,7 @@ export {
   settledKeys,
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, getApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
+export { type DaySpend, daySpend } from "./day-spend.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {
   addGatewayCounters,
@@ -18,8 +19,11 @@ export {
   GATEWAY_RETENTION_MS,
   type GatewayCounterRow,
   type GatewayRoutingRows,
+  type GatewaySpend,
+  type GatewaySpendRow,
   type GatewayStats,
   gatewayCounterTotals,
+  gatewaySpendBetween,
   gatewayStats,
   loadGatewayRouting,
 } from "./gateway.ts";

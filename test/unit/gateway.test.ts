@@ -358,7 +358,13 @@ describe("routing state cache", () => {
       windowMs: 60_000,
       load: async (_db, since) => {
         loads.push(since);
-        return { routes: new Map([["a/b", loads.length === 1 ? "primary" : "overflow"]]), endpoints: new Map(), recent: new Map() };
+        return {
+          routes: new Map([["a/b", loads.length === 1 ? "primary" : "overflow"]]),
+          endpoints: new Map(),
+          recent: new Map(),
+          budget: null,
+          serviceSpend: new Map(),
+        };
       },
     });
     const db = {} as D1Database;
