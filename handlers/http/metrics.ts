@@ -1,9 +1,17 @@
 // GET /metrics: Prometheus text exposition of the budget day, the fleet, actions, alerts, ticks,
 // overrides and the inference gateway, for a scraper (Grafana Agent, Prometheus) with the read token.
 import { Hono } from "hono";
-import { budgetDay, effectiveBudgetMicro } from "../../src/core/index.ts";
+import { budgetDay, budgetDayBounds, effectiveBudgetMicro } from "../../src/core/index.ts";
 import { renderGatewayMetrics } from "../../src/gateway/index.ts";
-import { activeOverrides, dayLevel, gatewayCounterTotals, lastObservations, metricCounts, spendByEndpoint } from "../../src/store/index.ts";
+import {
+  activeOverrides,
+  dayLevel,
+  gatewayCounterTotals,
+  gatewaySpendBetween,
+  lastObservations,
+  metricCounts,
+  spendByEndpoint,
+} from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
@@ -18,13 +26,15 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
   const config = loadConfig(c.env);
   const policy = config.policy.ok ? config.policy.policy : null;
   const day = budgetDay(now, policy?.budget.timezone ?? "UTC");
-  const [counts, overrides, stored, spend, level, gateway] = await Promise.all([
+  const bounds = budgetDayBounds(now, policy?.budget.timezone ?? "UTC");
+  const [counts, overrides, stored, spend, level, gateway, gatewaySpend] = await Promise.all([
     metricCounts(db, day),
     activeOverrides(db, now),
     lastObservations(db),
     spendByEndpoint(db, day),
     dayLevel(db, day),
     gatewayCounterTotals(db),
+    gatewaySpendBetween(db, bounds.start, bounds.end),
   ]);
   const families: Family[] = [
     {
@@ -35,7 +45,8 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
     },
   ];
   if (policy) {
-    const spendMicro = [...spend.values()].reduce((a, b) => a + b, 0);
+    const dedicatedMicro = [...spend.values()].reduce((a, b) => a + b, 0);
+    const spendMicro = dedicatedMicro + gatewaySpend.totalMicro;
     const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
     families.push(
       {
@@ -49,6 +60,15 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         help: "Today's metered spend in USD (budget day in the policy's time zone).",
         type: "gauge",
         samples: [{ value: usd(spendMicro) }],
+      },
+      {
+        name: "guardrail_spend_by_source_usd",
+        help: "Today's spend in USD by source: endpoints (replica-hours) and gateway (token-priced answers).",
+        type: "gauge",
+        samples: [
+          { labels: { source: "endpoints" }, value: usd(dedicatedMicro) },
+          { labels: { source: "gateway" }, value: usd(gatewaySpend.totalMicro) },
+        ],
       },
       {
         name: "guardrail_budget_usd",

@@ -19,6 +19,7 @@ import {
   activeOverrides,
   claimAction,
   dayLevel,
+  daySpend,
   type EventRow,
   finishAction,
   lastObservations,
@@ -27,7 +28,6 @@ import {
   type NewEvent,
   recordEvents,
   settledKeys,
-  spendToday,
 } from "../store/index.ts";
 import { alertEvent, priceIndex, priceOf, splitId } from "../tick/index.ts";
 import type { ScheduledCommand } from "./command.ts";
@@ -119,7 +119,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   }
   const [stored, spendMicro, level, done, routes, overrides] = await Promise.all([
     lastObservations(db),
-    spendToday(db, day),
+    daySpend(db, day, budgetDayBounds(now, policy.budget.timezone)).then((s) => s.totalMicro),
     dayLevel(db, day),
     settledKeys(db, day),
     loadRoutes(db),

@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { gateApprovals } from "../control/approvals.ts";
-import { ackedConditions, billableReplicas, budgetDay, formatUsd, levelName, meter, plan } from "../core/index.ts";
+import { ackedConditions, billableReplicas, budgetDay, budgetDayBounds, formatUsd, levelName, meter, plan } from "../core/index.ts";
 import type { Alert, Plan, PlannedAction } from "../core/types.ts";
 import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
@@ -9,6 +9,7 @@ import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
   activeOverrides,
   dayLevel,
+  daySpend,
   type EndpointAccrual,
   type EventRow,
   finishTick,
@@ -20,7 +21,6 @@ import {
   recordMetering,
   releaseLease,
   settledKeys,
-  spendToday,
   startTick,
   takeLease,
 } from "../store/index.ts";
@@ -229,8 +229,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
 
     // Decide.
-    const [spendMicro, previousLevel, doneKeys, routes, overrides] = await Promise.all([
-      spendToday(db, day),
+    // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
+    const [{ totalMicro: spendMicro }, previousLevel, doneKeys, routes, overrides] = await Promise.all([
+      daySpend(db, day, budgetDayBounds(now, tz)),
       dayLevel(db, day),
       settledKeys(db, day),
       loadRoutes(db),

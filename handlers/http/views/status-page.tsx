@@ -162,6 +162,10 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
                   {" of "}
                   <span data-figure="budget">{usd(b.daily_usd)}</span>
                 </span>
+                <div class="muted small" data-figure="spend-sources">
+                  {`endpoints ${usd(b.sources.endpoints_usd)} · gateway ${usd(b.sources.gateway_usd)}`}
+                  {b.sources.gateway_unpriced_answers > 0 ? ` + ${b.sources.gateway_unpriced_answers} unpriced answers` : ""}
+                </div>
               </dd>
             </div>
             <div>
