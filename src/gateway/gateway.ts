@@ -7,7 +7,7 @@
 // One Gateway per isolate: its caches and counters are what make per-request work cheap.
 import { budgetDayBounds } from "../core/index.ts";
 import type { RouteMode } from "../core/types.ts";
-import { routedEndpointOf, type ServiceConfig, type TargetConfig, type TargetPricing } from "../policy/gateway.ts";
+import { routedEndpointOf, type ServiceConfig, type TargetConfig, type TargetPricing, targetLabel } from "../policy/gateway.ts";
 import { ENDPOINT_KEY } from "../policy/primitives.ts";
 import { addGatewayCounters, compactGatewayCounters, GATEWAY_RETENTION_MS } from "../store/index.ts";
 import { callerAllowed, presentedKey } from "./caller-auth.ts";
@@ -384,9 +384,8 @@ function resolve(
     const seen = snap.endpoints.get(t.target);
     return { role, url: seen?.url ?? null, state: seen?.state ?? null, endpoint: t.target, token, pricing };
   }
-  const u = new URL(t.target);
   const state = follows === null ? null : (snap.endpoints.get(follows)?.state ?? null);
-  return { role, url: t.target, state, endpoint: `${u.origin}${u.pathname === "/" ? "" : u.pathname}`, token, pricing };
+  return { role, url: t.target, state, endpoint: targetLabel(t.target), token, pricing };
 }
 
 /**

@@ -172,6 +172,28 @@ export type TargetPricing = z.infer<typeof pricingSchema>;
 export type TokenPrice = z.infer<typeof tokenPriceSchema>;
 export type ServiceBudget = z.infer<typeof serviceBudgetSchema>;
 
+/** How a target is labelled in the gateway's counters: `ns/name`, or the URL's origin and path. */
+export function targetLabel(target: string): string {
+  if (ENDPOINT_KEY.test(target)) return target;
+  const u = new URL(target);
+  return `${u.origin}${u.pathname === "/" ? "" : u.pathname}`;
+}
+
+/**
+ * The counter labels of the traffic that flows to each guarded endpoint through the gateway: a
+ * service's primary (an endpoint, or a URL when the service follows an endpoint) and its fallback endpoint.
+ */
+export function gatewayTrafficLabels(services: Readonly<Record<string, ServiceConfig>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (id: string, label: string) => out.set(id, (out.get(id) ?? new Set()).add(label));
+  for (const s of Object.values(services)) {
+    const routed = routedEndpointOf(s);
+    if (routed) add(routed, targetLabel(s.primary.target));
+    if (ENDPOINT_KEY.test(s.fallback.target)) add(s.fallback.target, s.fallback.target);
+  }
+  return out;
+}
+
 /** The endpoint whose routing mode a service follows: its own `endpoint`, else its primary when that is an endpoint. */
 export function routedEndpointOf(service: ServiceConfig): string | null {
   return service.endpoint ?? (ENDPOINT_KEY.test(service.primary.target) ? service.primary.target : null);

@@ -5,6 +5,7 @@ export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
 export {
   fallbackEndpoints,
   gatewaySecretProblems,
+  gatewayTrafficLabels,
   type OverflowLimits,
   routedEndpointOf,
   SERVICE_NAME,

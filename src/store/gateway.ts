@@ -2,7 +2,7 @@
 // URL, recent counters of every isolate) in one round trip, and the per-minute counters it
 // flushes, with the read functions the engine's triggers and /metrics use.
 import type { RouteMode } from "../core/types.ts";
-import { percentiles } from "../gateway/metrics.ts";
+import { latencyQuantile, percentiles } from "../gateway/metrics.ts";
 
 export interface GatewayCounterRow {
   minute: number;
@@ -239,5 +239,50 @@ export async function gatewaySpendBetween(db: D1Database, fromMs: number, toMs: 
     else row.tokensOut += r.value;
   }
   out.rows = [...rows.values()].sort((a, b) => b.spendMicro - a.spendMicro);
+  return out;
+}
+
+/** An endpoint's gateway traffic as the engine's request metrics: cumulative counts, and the recent p95. */
+export interface GatewayEndpointTraffic {
+  /** requests and errors since the counters began (cumulative, like open-metrics counters) */
+  requests: number;
+  errors: number;
+  /** p95 time to response headers over the minutes since `recentSinceMs`; null without requests */
+  p95LatencyMs: number | null;
+}
+
+/** Gateway traffic of several endpoints (as any service's primary or fallback), in one query. */
+export async function gatewayEndpointTraffic(
+  db: D1Database,
+  endpoints: readonly string[],
+  recentSinceMs: number,
+): Promise<Map<string, GatewayEndpointTraffic>> {
+  const out = new Map<string, GatewayEndpointTraffic>();
+  if (endpoints.length === 0) return out;
+  const { results } = await db
+    .prepare(
+      `SELECT endpoint, name, SUM(value) AS total, SUM(CASE WHEN minute >= ?2 THEN value ELSE 0 END) AS recent
+       FROM gateway_counters
+       WHERE endpoint IN (SELECT value FROM json_each(?1)) AND (name IN ('requests', 'errors') OR name LIKE 'latency_le_ms:%')
+       GROUP BY endpoint, name`,
+    )
+    .bind(JSON.stringify(endpoints), recentSinceMs - (recentSinceMs % 60_000))
+    .all<{ endpoint: string; name: string; total: number; recent: number }>();
+  const buckets = new Map<string, Map<string, number>>();
+  for (const r of results) {
+    const t = out.get(r.endpoint) ?? { requests: 0, errors: 0, p95LatencyMs: null };
+    out.set(r.endpoint, t);
+    if (r.name === "requests") t.requests = r.total;
+    else if (r.name === "errors") t.errors = r.total;
+    else {
+      const b = buckets.get(r.endpoint) ?? new Map<string, number>();
+      b.set(r.name.slice("latency_le_ms:".length), r.recent);
+      buckets.set(r.endpoint, b);
+    }
+  }
+  for (const [endpoint, b] of buckets) {
+    const t = out.get(endpoint);
+    if (t) t.p95LatencyMs = latencyQuantile(b, 0.95);
+  }
   return out;
 }

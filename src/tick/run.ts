@@ -26,7 +26,7 @@ import {
 } from "../store/index.ts";
 import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
 import { type ExecutedAction, executePlan } from "./execute.ts";
-import { readMetrics } from "./metrics.ts";
+import { readMetrics, withGatewayMetrics } from "./metrics.ts";
 import { observeFleet } from "./observe.ts";
 
 export interface TickDeps {
@@ -206,6 +206,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const before = await engineBefore(db, policy, day);
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces);
     const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
+    const openMetrics = deps.provider.getOpenMetrics !== undefined && policy.metrics.open_metrics;
+    await withGatewayMetrics(db, policy, fleet.observations, reading, openMetrics, now);
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
     const points = await loadMeterPoints(db);
     const accruals: EndpointAccrual[] = [];

@@ -123,4 +123,54 @@ describe("reroute and spend through the gateway, tick to tick", () => {
     expect((refused.body.error as { code: string }).code).toBe("budget_exhausted");
     expect(Number(refused.res.headers.get("retry-after"))).toBe(Math.ceil((bounds.end - now) / 1000));
   });
+
+  it("feeds the gateway's latency to the scale-up trigger of an endpoint without open-metrics, under budget", async () => {
+    const ns2 = "gw-latency";
+    const admin = emulatorAdmin(inject("hfBase"), ns2);
+    await admin.reset([{ name: "llm", instanceType: "nvidia-l4", instanceSize: "x1", minReplica: 1, maxReplica: 3, replicas: 1 }]);
+    const input = {
+      mode: "enforce",
+      budget: { daily_usd: 1000, timezone: "UTC" },
+      hf: { namespaces: [ns2] },
+      metrics: { open_metrics: false },
+      services: {
+        chat: {
+          primary: { target: inject("upstreamPrimary") },
+          endpoint: `${ns2}/llm`,
+          fallback: { target: inject("upstreamFallback") },
+          callers: ["CHAT_KEY"],
+        },
+      },
+    };
+    const policy = validatePolicy(input);
+    if (!policy.ok) throw new Error(JSON.stringify(policy.issues));
+    const provider = new HfClient({ baseUrl: inject("hfBase"), token: "hf_test_token", sleep: async () => {} });
+    const tick = (at: number) =>
+      runTick({ db: env.DB, provider, policy, now: at, clock: () => at, holder: crypto.randomUUID(), log: () => {} });
+    const T0 = Date.now() - 10 * MIN;
+    await tick(T0);
+    const gateway = new Gateway({ stateTtlMs: 0, maxStaleMs: 0, flushIntervalMs: 3_600_000 });
+    const app = createApp({ clock: () => Date.now(), gateway });
+    const testEnv = { ...env, GUARDRAIL_POLICY: JSON.stringify(input), CHAT_KEY: CALLER_KEY } as Cloudflare.Env;
+    // The service follows ns2/llm, whose primary here is the local upstream: its answers take 700 ms.
+    for (let i = 0; i < 3; i++) {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request("https://guardrail.test/v1/gateway/chat/x", {
+          method: "POST",
+          body: "{}",
+          headers: { authorization: `Bearer ${CALLER_KEY}`, "x-upstream-primary": "delay=700" },
+        }),
+        testEnv,
+        ctx,
+      );
+      await res.text();
+      await waitOnExecutionContext(ctx);
+    }
+    await gateway.flush(env.DB);
+    const t = await tick(Date.now());
+    const up = t.plan?.actions.find((a) => a.kind === "scale_up");
+    expect(up?.endpoint).toBe(`${ns2}/llm`);
+    expect(up?.reason).toContain("p95 latency");
+  });
 });
