@@ -11,6 +11,7 @@
 // that is the gateway's own work (auth, routing state, header shaping, metrics).
 // Two more series on a streamed answer (16 SSE chunks and a final OpenAI usage chunk):
 //   bare_proxy_sse      client -> bare proxy Worker -> upstream (SSE)
+//   gateway_sse         client -> our Worker -> a target without prices (SSE): no metering
 //   gateway_metered_sse client -> our Worker -> token-priced target (SSE), usage metering on
 // gateway_metered_sse - bare_proxy_sse is the gateway's own cost with metering (target: < 1 ms at p50).
 // Default export: run() returning a JSON-able result. `npm run bench:gateway` runs it alone and
@@ -58,6 +59,7 @@ export interface GatewayBenchResult {
   added_ms: { p50: number; p99: number };
   added_over_bare_proxy_ms: { p50: number; p99: number };
   bare_proxy_sse: Series;
+  gateway_sse: Series;
   gateway_metered_sse: Series;
   metered_stream_over_bare_proxy_ms: { p50: number; p99: number };
   target_metered_over_bare_p50_ms: number;
@@ -167,7 +169,7 @@ async function startBareProxy(dir: string, upstream: string): Promise<Dev> {
   throw new Error("the bare proxy Worker did not come up under wrangler dev");
 }
 
-type SeriesName = "direct" | "worker_only" | "bare_proxy" | "gateway" | "bare_proxy_sse" | "gateway_metered_sse";
+type SeriesName = "direct" | "worker_only" | "bare_proxy" | "gateway" | "bare_proxy_sse" | "gateway_sse" | "gateway_metered_sse";
 
 /** The upstream fixture's directive for a streamed OpenAI-compatible answer ending with its usage. */
 const SSE = { "x-upstream-bench": "sse=16,usage=120:48" };
@@ -218,6 +220,12 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
         expect: 200,
       },
       bare_proxy_sse: { port: bare.port, path: "/v1/chat/completions", headers: SSE, expect: 200 },
+      gateway_sse: {
+        port: Number(new URL(ours.base).port),
+        path: "/v1/gateway/bench/v1/chat/completions",
+        headers: { authorization: `Bearer ${CALLER_KEY}`, ...SSE },
+        expect: 200,
+      },
       gateway_metered_sse: {
         port: Number(new URL(ours.base).port),
         path: "/v1/gateway/metered/v1/chat/completions",
@@ -235,6 +243,7 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       bare_proxy: [],
       gateway: [],
       bare_proxy_sse: [],
+      gateway_sse: [],
       gateway_metered_sse: [],
     };
     for (let i = 0; i < latencyRequests; i++) {
@@ -286,6 +295,7 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       added_ms: { p50: round(gateway.p50_ms - direct.p50_ms), p99: round(gateway.p99_ms - direct.p99_ms) },
       added_over_bare_proxy_ms: { p50: round(gateway.p50_ms - bareProxy.p50_ms), p99: round(gateway.p99_ms - bareProxy.p99_ms) },
       bare_proxy_sse: bareSse,
+      gateway_sse: series("gateway_sse"),
       gateway_metered_sse: meteredSse,
       metered_stream_over_bare_proxy_ms: { p50: round(meteredSse.p50_ms - bareSse.p50_ms), p99: round(meteredSse.p99_ms - bareSse.p99_ms) },
       target_metered_over_bare_p50_ms: 1,
@@ -315,6 +325,7 @@ function printTable(r: GatewayBenchResult): void {
   console.log(row("bare proxy", r.bare_proxy));
   console.log(row("gateway", r.gateway));
   console.log(row("bare sse", r.bare_proxy_sse));
+  console.log(row("gateway sse", r.gateway_sse));
   console.log(row("metered sse", r.gateway_metered_sse));
   console.log(
     `added by the gateway vs direct: p50 ${r.added_ms.p50} ms, p99 ${r.added_ms.p99} ms (target p50 < ${r.target_p50_added_ms} ms: ${r.met_target ? "met" : "NOT met"}); ` +

@@ -173,4 +173,67 @@ describe("reroute and spend through the gateway, tick to tick", () => {
     expect(up?.endpoint).toBe(`${ns2}/llm`);
     expect(up?.reason).toContain("p95 latency");
   });
+
+  it("keeps a service's overshoot past its daily cap within the bound the 10 s flush and 5 s state allow, across isolates", async () => {
+    // Two isolates (two Gateways sharing D1), each taking one $0.002 answer per virtual second.
+    const COST = 2_000; // micro-USD: 1000 input tokens at $1/M, 500 output at $2/M
+    const CAP_MICRO = 100_000; // $0.10
+    const input = {
+      mode: "enforce",
+      budget: { daily_usd: 1000, timezone: "UTC" },
+      hf: { namespaces: ["gw-overshoot"] },
+      services: {
+        capped: {
+          primary: { target: inject("upstreamFallback"), pricing: { input_usd_per_million: 1, output_usd_per_million: 2 } },
+          fallback: { target: inject("upstreamPrimary") },
+          callers: ["CHAT_KEY"],
+          budget: { daily_cap_usd: CAP_MICRO / 1e6 },
+        },
+      },
+    };
+    let now = Date.UTC(2026, 4, 12, 1, 0);
+    const isolates = [0, 1].map(() => {
+      const gateway = new Gateway({ clock: () => now, stateTtlMs: 5_000, maxStaleMs: 30_000, flushIntervalMs: 10_000 });
+      return { gateway, app: createApp({ clock: () => now, gateway }) };
+    });
+    const testEnv = { ...env, GUARDRAIL_POLICY: JSON.stringify(input), CHAT_KEY: CALLER_KEY } as Cloudflare.Env;
+    let admitted = 0;
+    let refusedRounds = 0;
+    for (let second = 0; second < 400 && refusedRounds < 40; second++) {
+      now += 1000;
+      let refusedNow = 0;
+      for (const { app } of isolates) {
+        const ctx = createExecutionContext();
+        const res = await app.fetch(
+          new Request("https://guardrail.test/v1/gateway/capped/v1/chat/completions", {
+            method: "POST",
+            body: "{}",
+            headers: { authorization: `Bearer ${CALLER_KEY}`, "x-upstream-fallback": "usage=1000:500" },
+          }),
+          testEnv,
+          ctx,
+        );
+        await res.text();
+        await waitOnExecutionContext(ctx);
+        if (res.status === 200) admitted++;
+        else refusedNow++;
+      }
+      refusedRounds = refusedNow === isolates.length ? refusedRounds + 1 : 0;
+    }
+    for (const { gateway } of isolates) await gateway.flush(env.DB);
+    const bounds = budgetDayBounds(now, "UTC");
+    const billed = (await daySpend(env.DB, bounds.day, bounds)).gateway.rows
+      .filter((r) => r.service === "capped")
+      .reduce((a, r) => a + r.spendMicro, 0);
+    expect(billed).toBe(admitted * COST);
+    // Bound: what the other isolate spends unseen, one flush interval (10 s) plus one state TTL (5 s),
+    // plus the answer in flight when the cap is crossed: rate_other x 15 s + one answer.
+    const bound = 1 * COST * 15 + COST;
+    const overshoot = billed - CAP_MICRO;
+    console.log(
+      `gateway overshoot past a $0.10 cap, 2 isolates x $0.002/s: $${(overshoot / 1e6).toFixed(4)} (bound $${(bound / 1e6).toFixed(4)})`,
+    );
+    expect(overshoot).toBeGreaterThanOrEqual(0);
+    expect(overshoot).toBeLessThanOrEqual(bound);
+  });
 });
