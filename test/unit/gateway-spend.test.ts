@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { priceMicro, UsageReader } from "../../src/gateway/usage.ts";
 import type { TargetPricing } from "../../src/policy/index.ts";
 import { validatePolicy } from "../../src/policy/index.ts";
+import { SIM_TOKENS_PER_REQUEST, tokenSpendOfStep } from "../../src/sim/simulate.ts";
+import { policy } from "../fixtures/builders.ts";
 
 const enc = new TextEncoder();
 const read = (contentType: string, ...parts: string[]) => {
@@ -95,5 +97,30 @@ describe("token prices", () => {
       },
     });
     expect(half.ok).toBe(false);
+  });
+});
+
+describe("the simulator's token-priced fallback", () => {
+  const pol = policy({
+    services: {
+      chat: {
+        primary: { target: "acme/chat" },
+        fallback: { target: "https://router.huggingface.co/v1", pricing: { input_usd_per_million: 0.2, output_usd_per_million: 0.6 } },
+        callers: ["K"],
+      },
+    },
+  });
+  const figures = new Map([["acme/chat", { reroutedRps: 2 } as never]]);
+  const routes = new Map([["acme/chat", { mode: "overflow" as const, fallback: "https://router.huggingface.co/v1" }]]);
+
+  it("bills rerouted requests at the service's token prices, and nothing once the service is refused past 200 %", () => {
+    const perRequest = SIM_TOKENS_PER_REQUEST.input * 0.2 + SIM_TOKENS_PER_REQUEST.output * 0.6;
+    expect(tokenSpendOfStep(pol, routes, figures, 60_000, 2)).toBeCloseTo(2 * 60 * perRequest, 6);
+    expect(tokenSpendOfStep(pol, routes, figures, 60_000, 3)).toBe(0);
+  });
+
+  it("moves and bills nothing for an endpoint no service carries", () => {
+    const other = new Map([["acme/other", { mode: "overflow" as const, fallback: "https://router.huggingface.co/v1" }]]);
+    expect(tokenSpendOfStep(pol, other, new Map([["acme/other", { reroutedRps: 2 } as never]]), 60_000, 2)).toBe(0);
   });
 });
