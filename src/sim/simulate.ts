@@ -276,10 +276,27 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     let nextTick = start;
     /** what rerouted traffic cost at token-priced fallbacks so far: billed with the fleet */
     let tokenMicro = 0;
+    let tokenFlushed = 0;
     for (let k = 0; k < total; k++) {
       const now = start + k * stepMs;
       if (now >= nextTick) {
-        log.absorb(now, await host.tick(now, policy));
+        // What the gateway would have flushed since the last tick: the guardrail's ledger sees it, as in production.
+        const flushed = Math.floor(tokenMicro) - tokenFlushed;
+        tokenFlushed += flushed;
+        const rows =
+          flushed > 0
+            ? [
+                {
+                  minute: now - (now % 60_000) - 60_000,
+                  service: "sim",
+                  target: "fallback",
+                  endpoint: "sim",
+                  name: "spend_micro:sim",
+                  value: flushed,
+                },
+              ]
+            : [];
+        log.absorb(now, await host.tick(now, policy, rows));
         nextTick = now + tickMs;
       }
       const figures = run.model.step(now, stepMs, demandAt(k), log.routes);
