@@ -27,8 +27,10 @@ export interface PlanInput {
   policy: Policy;
   day: string;
   observations: readonly Observation[];
-  /** today's spend after metering this tick */
+  /** today's spend after metering this tick (every source) */
   spendMicro: MicroUsd;
+  /** the part of spendMicro the gateway's token-priced answers make, and its answers without usage (alerts show the split) */
+  gateway?: { spendMicro: MicroUsd; unpricedAnswers: number };
   /** highest level already reached today (a level reached stays reached for the day) */
   previousLevel: Level;
   routes: ReadonlyMap<string, RouteState>;
@@ -76,7 +78,7 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
     dedupKey: `${day}:budget_level:${level}`,
     title: `Spend crossed ${(threshold * 100).toFixed(0)}% of the daily budget (${levelName(level)})`,
     message:
-      `Today's spend ${formatUsd(spendMicro)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
+      `Today's spend ${formatUsd(spendMicro)}${sourcesText(input)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
       `burning ${formatUsd(burn)}/h. ${what}${policy.mode === "dry_run" ? " (dry run: recorded, nothing changed)" : ""}.`,
     figures: {
       spend_usd: spendMicro / 1e6,
@@ -85,8 +87,18 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
       level,
       threshold,
       burn_usd_per_hour: burn / 1e6,
+      ...(input.gateway
+        ? { gateway_spend_usd: input.gateway.spendMicro / 1e6, gateway_unpriced_answers: input.gateway.unpricedAnswers }
+        : {}),
     },
   };
+}
+
+/** "(endpoints $a, gateway $b)" when the gateway spent or answered unpriced today; else nothing. */
+function sourcesText({ gateway, spendMicro }: PlanInput): string {
+  if (!gateway || (gateway.spendMicro === 0 && gateway.unpricedAnswers === 0)) return "";
+  const unpriced = gateway.unpricedAnswers > 0 ? ` + ${gateway.unpricedAnswers} unpriced answers` : "";
+  return ` (endpoints ${formatUsd(spendMicro - gateway.spendMicro)}, gateway ${formatUsd(gateway.spendMicro)}${unpriced})`;
 }
 
 function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, ratio: number): Alert {

@@ -391,7 +391,7 @@ function resolve(
 /**
  * Passes chunks through as they come (each is enqueued before it is looked at), shows each to
  * `look`, and reports the byte count once: when the body ends (complete) or is cancelled or fails.
- * A pull source over the upstream's reader: one queue, no pipe, and the caller's cancel reaches the upstream.
+ * The pipe carries the caller's cancel back to the upstream.
  */
 function tap(
   body: ReadableStream<Uint8Array>,
@@ -406,32 +406,14 @@ function tap(
       report(n, complete);
     }
   };
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(c) {
-        let r: ReadableStreamReadResult<Uint8Array>;
-        try {
-          r = await reader.read();
-        } catch (err) {
-          done(false);
-          c.error(err);
-          return;
-        }
-        if (r.done) {
-          done(true);
-          c.close();
-          return;
-        }
-        n += r.value.byteLength;
-        c.enqueue(r.value);
-        look(r.value);
-      },
-      cancel(reason) {
-        done(false);
-        return reader.cancel(reason);
-      },
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      n += chunk.byteLength;
+      c.enqueue(chunk);
+      look(chunk);
     },
-    { highWaterMark: 0 },
-  );
+    flush: () => done(true),
+  });
+  body.pipeTo(counter.writable).catch(() => done(false));
+  return counter.readable;
 }

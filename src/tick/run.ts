@@ -232,7 +232,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 
     // Decide.
     // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
-    const [{ totalMicro: spendMicro }, previousLevel, doneKeys, routes, overrides] = await Promise.all([
+    const [spend, previousLevel, doneKeys, routes, overrides] = await Promise.all([
       daySpend(db, day, budgetDayBounds(now, tz)),
       dayLevel(db, day),
       settledKeys(db, day),
@@ -243,7 +243,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       policy,
       day,
       observations: fleet.observations,
-      spendMicro,
+      spendMicro: spend.totalMicro,
+      gateway: { spendMicro: spend.gateway.totalMicro, unpricedAnswers: spend.gateway.unpricedRequests },
       previousLevel,
       routes,
       doneKeys,

@@ -116,6 +116,9 @@ describe("reroute and spend through the gateway, tick to tick", () => {
     expect(t200.plan?.spendMicro).toBeGreaterThanOrEqual(spent.totalMicro);
     expect(t200.plan?.level).toBe(3);
     expect(t200.executed.map((x) => [x.action.kind, x.action.endpoint])).toContainEqual(["pause", `${ns}/llm`]);
+    // The alert says where the money went.
+    const crossed = t200.events.find((e) => e.kind === "budget_level" && e.title.includes("200%"));
+    expect(crossed?.message).toMatch(/\(endpoints \$15\.\d+, gateway \$6\.00\)/);
 
     // The primary is paused, the fallback bills per token and the day is exhausted: refused, not billed.
     const refused = await ask("");
