@@ -87,7 +87,8 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
       level,
       threshold,
       burn_usd_per_hour: burn / 1e6,
-      ...(input.gateway
+      // Only when the gateway took part today: an endpoints-only fleet's alert keeps its shape.
+      ...(input.gateway && (input.gateway.spendMicro > 0 || input.gateway.unpricedAnswers > 0)
         ? { gateway_spend_usd: input.gateway.spendMicro / 1e6, gateway_unpriced_answers: input.gateway.unpricedAnswers }
         : {}),
     },
