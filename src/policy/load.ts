@@ -83,12 +83,26 @@ export function declaredFallbackProblem(policy: Policy, id: string): string | nu
   return null;
 }
 
+/** APIs known to bill per token (HF Inference Providers, OpenAI): a target there without `pricing` is warned about. */
+const TOKEN_PRICED_HOSTS = ["https://router.huggingface.co", "https://api.openai.com"];
+
 /** Warnings (not errors) about fallbacks, for `npm run check`, /v1/status and the status page. */
 export function fallbackWarnings(policy: Policy): PolicyIssue[] {
   const out: PolicyIssue[] = [];
   for (const id of Object.keys(policy.endpoints)) {
     const message = id === "defaults" ? null : declaredFallbackProblem(policy, id);
     if (message) out.push({ path: `endpoints.${id}.fallback`, message });
+  }
+  for (const [name, svc] of Object.entries(policy.services)) {
+    for (const role of ["primary", "fallback"] as const) {
+      const t = svc[role];
+      if (t.pricing === null && TOKEN_PRICED_HOSTS.some((h) => t.target.startsWith(h))) {
+        out.push({
+          path: `services.${name}.${role}.pricing`,
+          message: `${t.target} bills per token but has no pricing: its answers are counted unpriced and their dollars are missing from today's budget`,
+        });
+      }
+    }
   }
   if (typeof policy.endpoints.defaults?.fallback === "string") {
     out.push({

@@ -86,3 +86,19 @@ describe("fallback capacity", () => {
     expect(p.actions.map((a) => a.kind)).toEqual(["reroute"]);
   });
 });
+
+describe("token-priced targets without prices", () => {
+  it("warns when a target on HF Inference Providers has no pricing: its dollars would be missing", () => {
+    const pol = policy({ services: { chat: service("acme/llm", "https://router.huggingface.co/v1") } });
+    expect(fallbackWarnings(pol)).toEqual([expect.objectContaining({ path: "services.chat.fallback.pricing" })]);
+    const priced = policy({
+      services: {
+        chat: {
+          ...service("acme/llm", "https://router.huggingface.co/v1"),
+          fallback: { target: "https://router.huggingface.co/v1", pricing: { input_usd_per_million: 1, output_usd_per_million: 1 } },
+        },
+      },
+    });
+    expect(fallbackWarnings(priced)).toEqual([]);
+  });
+});
