@@ -9,6 +9,11 @@
 //   gateway      client -> wrangler dev -> our Worker -> upstream
 // gateway - direct is the added latency the issue asks for; gateway - bare_proxy is the share of it
 // that is the gateway's own work (auth, routing state, header shaping, metrics).
+// Two more series on a streamed answer (16 SSE chunks and a final OpenAI usage chunk):
+//   bare_proxy_sse      client -> bare proxy Worker -> upstream (SSE)
+//   gateway_sse         client -> our Worker -> a target without prices (SSE): no metering
+//   gateway_metered_sse client -> our Worker -> token-priced target (SSE), usage metering on
+// gateway_metered_sse - bare_proxy_sse is the gateway's own cost with metering (target: < 1 ms at p50).
 // Default export: run() returning a JSON-able result. `npm run bench:gateway` runs it alone and
 // merges the result into bench/results.json under "gateway".
 import { spawn } from "node:child_process";
@@ -53,6 +58,12 @@ export interface GatewayBenchResult {
   gateway: Series;
   added_ms: { p50: number; p99: number };
   added_over_bare_proxy_ms: { p50: number; p99: number };
+  bare_proxy_sse: Series;
+  gateway_sse: Series;
+  gateway_metered_sse: Series;
+  metered_stream_over_bare_proxy_ms: { p50: number; p99: number };
+  target_metered_over_bare_p50_ms: number;
+  met_metered_target: boolean;
   target_p50_added_ms: number;
   met_target: boolean;
   at: string;
@@ -158,7 +169,10 @@ async function startBareProxy(dir: string, upstream: string): Promise<Dev> {
   throw new Error("the bare proxy Worker did not come up under wrangler dev");
 }
 
-type SeriesName = "direct" | "worker_only" | "bare_proxy" | "gateway";
+type SeriesName = "direct" | "worker_only" | "bare_proxy" | "gateway" | "bare_proxy_sse" | "gateway_sse" | "gateway_metered_sse";
+
+/** The upstream fixture's directive for a streamed OpenAI-compatible answer ending with its usage. */
+const SSE = { "x-upstream-bench": "sse=16,usage=120:48" };
 
 export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayBenchResult> {
   const latencyRequests = o.latencyRequests ?? 2000;
@@ -172,7 +186,14 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
     mode: "dry_run",
     budget: { daily_usd: 100 },
     hf: { namespaces: ["bench"] },
-    services: { bench: { primary: { target: upstream.url }, fallback: { target: upstream.url }, callers: ["BENCH_CALLER_KEY"] } },
+    services: {
+      bench: { primary: { target: upstream.url }, fallback: { target: upstream.url }, callers: ["BENCH_CALLER_KEY"] },
+      metered: {
+        primary: { target: upstream.url, pricing: { input_usd_per_million: 0.5, output_usd_per_million: 1.5 } },
+        fallback: { target: upstream.url },
+        callers: ["BENCH_CALLER_KEY"],
+      },
+    },
     status: { public: true }, // loopback only; lets the start-up probe read /v1/status
   };
   const devs: Dev[] = [];
@@ -198,12 +219,33 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
         headers: { authorization: `Bearer ${CALLER_KEY}` },
         expect: 200,
       },
+      bare_proxy_sse: { port: bare.port, path: "/v1/chat/completions", headers: SSE, expect: 200 },
+      gateway_sse: {
+        port: Number(new URL(ours.base).port),
+        path: "/v1/gateway/bench/v1/chat/completions",
+        headers: { authorization: `Bearer ${CALLER_KEY}`, ...SSE },
+        expect: 200,
+      },
+      gateway_metered_sse: {
+        port: Number(new URL(ours.base).port),
+        path: "/v1/gateway/metered/v1/chat/completions",
+        headers: { authorization: `Bearer ${CALLER_KEY}`, ...SSE },
+        expect: 200,
+      },
     };
     const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
     const names = Object.keys(targets) as SeriesName[];
     for (let i = 0; i < warmup; i++) for (const n of names) await once(agent, targets[n]);
 
-    const samples: Record<SeriesName, number[]> = { direct: [], worker_only: [], bare_proxy: [], gateway: [] };
+    const samples: Record<SeriesName, number[]> = {
+      direct: [],
+      worker_only: [],
+      bare_proxy: [],
+      gateway: [],
+      bare_proxy_sse: [],
+      gateway_sse: [],
+      gateway_metered_sse: [],
+    };
     for (let i = 0; i < latencyRequests; i++) {
       // rotate the order so no series always runs right after another
       for (let j = 0; j < names.length; j++) {
@@ -227,6 +269,8 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
     const direct = series("direct");
     const gateway = series("gateway");
     const bareProxy = series("bare_proxy");
+    const bareSse = series("bare_proxy_sse");
+    const meteredSse = series("gateway_metered_sse");
     const cpus = os.cpus();
     const wranglerVersion = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8")).version as string;
     const result: GatewayBenchResult = {
@@ -250,6 +294,12 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       gateway,
       added_ms: { p50: round(gateway.p50_ms - direct.p50_ms), p99: round(gateway.p99_ms - direct.p99_ms) },
       added_over_bare_proxy_ms: { p50: round(gateway.p50_ms - bareProxy.p50_ms), p99: round(gateway.p99_ms - bareProxy.p99_ms) },
+      bare_proxy_sse: bareSse,
+      gateway_sse: series("gateway_sse"),
+      gateway_metered_sse: meteredSse,
+      metered_stream_over_bare_proxy_ms: { p50: round(meteredSse.p50_ms - bareSse.p50_ms), p99: round(meteredSse.p99_ms - bareSse.p99_ms) },
+      target_metered_over_bare_p50_ms: 1,
+      met_metered_target: meteredSse.p50_ms - bareSse.p50_ms < 1,
       target_p50_added_ms: 2,
       met_target: gateway.p50_ms - direct.p50_ms < 2,
       at: new Date().toISOString(),
@@ -274,9 +324,16 @@ function printTable(r: GatewayBenchResult): void {
   console.log(row("worker only", r.worker_only));
   console.log(row("bare proxy", r.bare_proxy));
   console.log(row("gateway", r.gateway));
+  console.log(row("bare sse", r.bare_proxy_sse));
+  console.log(row("gateway sse", r.gateway_sse));
+  console.log(row("metered sse", r.gateway_metered_sse));
   console.log(
     `added by the gateway vs direct: p50 ${r.added_ms.p50} ms, p99 ${r.added_ms.p99} ms (target p50 < ${r.target_p50_added_ms} ms: ${r.met_target ? "met" : "NOT met"}); ` +
       `the gateway's own share (vs a bare proxy Worker): p50 ${r.added_over_bare_proxy_ms.p50} ms, p99 ${r.added_over_bare_proxy_ms.p99} ms`,
+  );
+  console.log(
+    `streamed answer with usage metering, gateway over a bare proxy Worker: p50 ${r.metered_stream_over_bare_proxy_ms.p50} ms, ` +
+      `p99 ${r.metered_stream_over_bare_proxy_ms.p99} ms (target p50 < ${r.target_metered_over_bare_p50_ms} ms: ${r.met_metered_target ? "met" : "NOT met"})`,
   );
 }
 

@@ -2,7 +2,7 @@
 // or GUARDRAIL_POLICY when set) and the secrets it needs. Problems are values, reported by the
 // tick and /v1/status, never thrown.
 import bundledPolicy from "../guardrail.yaml";
-import { gatewaySecretProblems, type PolicyIssue, type PolicyResult, parsePolicy } from "../src/policy/index.ts";
+import { fallbackWarnings, gatewaySecretProblems, type PolicyIssue, type PolicyResult, parsePolicy } from "../src/policy/index.ts";
 
 export interface Config {
   policy: PolicyResult;
@@ -25,7 +25,10 @@ export function loadConfig(env: Cloudflare.Env): Config {
   }
   const vars = env as unknown as Record<string, unknown>;
   const warnings = policy.ok
-    ? gatewaySecretProblems(policy.policy.services, (name) => typeof vars[name] === "string" && vars[name] !== "")
+    ? [
+        ...gatewaySecretProblems(policy.policy.services, (name) => typeof vars[name] === "string" && vars[name] !== ""),
+        ...fallbackWarnings(policy.policy),
+      ]
     : [];
   if (!env.HF_API_BASE)
     problems.push({ path: "var HF_API_BASE", message: "not set: it should be https://api.endpoints.huggingface.cloud" });

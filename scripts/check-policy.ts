@@ -4,7 +4,7 @@
 // it finds scopes, endpoints and tags that match no endpoint. Exit 0 when valid, 1 when not.
 import { readFileSync } from "node:fs";
 import { type BudgetFinding, budgetFindings, type ListedEndpoint } from "../src/core/index.ts";
-import { type BudgetSpec, budgetsOf, parsePolicy } from "../src/policy/index.ts";
+import { type BudgetSpec, budgetsOf, fallbackWarnings, parsePolicy } from "../src/policy/index.ts";
 import { endpointListSchema } from "../src/providers/hf/index.ts";
 
 const args = process.argv.slice(2);
@@ -79,8 +79,10 @@ const endpoints = Object.keys(p.endpoints).filter((k) => k !== "defaults");
 console.log(
   `${file}: valid. mode ${p.mode}; budget $${p.budget.daily_usd}/day (${p.budget.timezone}); thresholds ` +
     `${p.thresholds.scale_down} / ${p.thresholds.reroute} / ${p.thresholds.shutdown}; namespaces ${p.hf.namespaces.join(", ")}; ` +
-    `${endpoints.length} endpoint entr${endpoints.length === 1 ? "y" : "ies"}.`,
+    `${endpoints.length} endpoint entr${endpoints.length === 1 ? "y" : "ies"}; ` +
+    `${Object.keys(p.services).length} gateway service${Object.keys(p.services).length === 1 ? "" : "s"}.`,
 );
+for (const w of fallbackWarnings(p)) console.warn(`  warning: ${w.path}: ${w.message}`);
 if (budgets.length > 1) {
   console.log(`${budgets.length} budgets:`);
   for (const b of budgets) console.log(describeBudget(b));

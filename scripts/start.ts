@@ -8,6 +8,7 @@ import { DEMO_FLEET, DEMO_NAMESPACE } from "../src/sim/demo-fleet.ts";
 import { startEmulator } from "../src/sim/emulator.ts";
 import { startSlackWebhookServer } from "../src/sim/slack-webhook-server.ts";
 import { startSnsServer } from "../src/sim/sns-server.ts";
+import { startUpstream } from "../test/fixtures/upstream.ts";
 import { freePort, startWranglerDev } from "./wrangler-dev.ts";
 
 const TICK_SECONDS = Number(process.env.DEMO_TICK_SECONDS ?? 10);
@@ -16,6 +17,9 @@ const LOG_FILE = ".wrangler/demo-wrangler.log";
 const POLICY_FILE = "scripts/demo-policy.yaml";
 /** A fresh secret per run, printed, so the demo can be steered with `npm run override`. */
 const OVERRIDE_SECRET = randomBytes(16).toString("hex");
+const CALLER_KEY = randomBytes(16).toString("hex");
+/** Demo callers of the summarize service per tick. */
+const REQUESTS_PER_TICK = 6;
 
 const tty = process.stdout.isTTY;
 const paint = (code: string) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -35,7 +39,14 @@ interface Status {
   acting: boolean;
   policy: { valid: boolean; issues: Array<{ path: string; message: string }> };
   problems: Array<{ path: string; message: string }>;
-  budget?: { spend_usd: number; daily_usd: number; ratio: number; level_name: string; burn_usd_per_hour: number };
+  budget?: {
+    spend_usd: number;
+    daily_usd: number;
+    ratio: number;
+    level_name: string;
+    burn_usd_per_hour: number;
+    sources: { endpoints_usd: number; gateway_usd: number; gateway_unpriced_answers: number };
+  };
   endpoints?: Array<{ id: string; state: string; replicas: { target: number; max: number } }>;
   last_tick: { outcome: string; error: string | null } | null;
 }
@@ -56,7 +67,19 @@ async function main() {
   const emulator = await startEmulator({ port: await freePort() });
   emulator.reset(DEMO_NAMESPACE, { endpoints: DEMO_FLEET });
   const [slack, sns] = await Promise.all([startSlackWebhookServer(), startSnsServer()]);
-  const demoPolicy = parse(readFileSync(POLICY_FILE, "utf8")) as { alerts?: { sns?: { topic_arn?: string } } };
+  // Local stand-ins for demo/summarizer and for HF Inference Providers (an OpenAI-compatible answer with usage).
+  const [summarizer, router] = await Promise.all([
+    startUpstream({ name: "summarizer", record: false }),
+    startUpstream({ name: "router", record: false }),
+  ]);
+  const demoPolicy = parse(readFileSync(POLICY_FILE, "utf8")) as {
+    alerts?: { sns?: { topic_arn?: string } };
+    services?: { summarize?: { primary: { target: string }; fallback: { target: string } } };
+  };
+  if (demoPolicy.services?.summarize) {
+    demoPolicy.services.summarize.primary.target = summarizer.url;
+    demoPolicy.services.summarize.fallback.target = router.url;
+  }
   const topicArn = demoPolicy.alerts?.sns?.topic_arn ?? "";
   const policyJson = JSON.stringify(demoPolicy);
   console.log(bold("budget-guardrail demo"));
@@ -76,6 +99,7 @@ async function main() {
       AWS_SECRET_ACCESS_KEY: sns.credentials.secretAccessKey,
       AWS_ENDPOINT_URL_SNS: sns.url,
       OVERRIDE_SIGNING_SECRET: OVERRIDE_SECRET,
+      SUMMARIZE_CALLER_KEY: CALLER_KEY,
     },
   });
   const { base, process: wrangler } = dev;
@@ -92,7 +116,7 @@ async function main() {
     if (timer) clearTimeout(timer);
     console.log(dim("\nstopping: wrangler dev, then the emulator..."));
     dev.stop();
-    await Promise.all([emulator.close(), slack.close(), sns.close()]);
+    await Promise.all([emulator.close(), slack.close(), sns.close(), summarizer.close(), router.close()]);
     const cost = emulator.cost(DEMO_NAMESPACE);
     console.log(`simulated bill while the demo ran: ${formatUsd(cost.totalMicroUsd)}`);
     process.exit(code);
@@ -108,6 +132,36 @@ async function main() {
   }
   say(green(`guardrail up; first tick now. Status page: ${base}/`));
 
+  // Demo callers: once the ladder capped demo/summarizer (120 %), half of them find it overloaded (503).
+  // Before the reroute those errors reach the callers; at 150 % they move to the fallback.
+  const traffic = async (level: string) => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < REQUESTS_PER_TICK; i++) {
+      const overloaded = level !== "normal" && i % 2 === 0;
+      const res = await fetch(`${base}/v1/gateway/summarize/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${CALLER_KEY}`,
+          "content-type": "application/json",
+          "x-upstream-summarizer": overloaded ? "status=503" : "",
+          "x-upstream-router": "usage=900:300,model=meta-llama/Llama-3.1-8B-Instruct",
+        },
+        body: JSON.stringify({ model: "meta-llama/Llama-3.1-8B-Instruct", messages: [{ role: "user", content: "Summarise." }] }),
+      });
+      await res.arrayBuffer();
+      const where =
+        res.status === 429
+          ? "refused (budget_exhausted)"
+          : res.headers.get("x-guardrail-target") === "fallback"
+            ? `fallback (${res.headers.get("x-guardrail-reason")})`
+            : res.ok
+              ? "primary"
+              : `primary error ${res.status}`;
+      counts.set(where, (counts.get(where) ?? 0) + 1);
+    }
+    return [...counts].map(([k, n]) => `${n} ${k}`).join(", ");
+  };
+
   let lastEventId = 0;
   let slackSeen = 0;
   let snsSeen = 0;
@@ -121,10 +175,12 @@ async function main() {
     }
     if (status.budget) {
       const b = status.budget;
+      say(`${cyan("traffic")} ${REQUESTS_PER_TICK} callers of summarize via the gateway: ${await traffic(b.level_name)}`);
       const lvl = (LEVEL_COLOR[b.level_name] ?? ((s: string) => s))(b.level_name.padEnd(10));
       const billing = (status.endpoints ?? []).reduce((n, e) => n + (e.state === "running" ? e.replicas.target : 0), 0);
       say(
         `${cyan("tick")}   spend $${b.spend_usd.toFixed(4)} of $${b.daily_usd.toFixed(2)}  ${(b.ratio * 100).toFixed(1).padStart(6)}%  ${lvl} ` +
+          `(endpoints $${b.sources.endpoints_usd.toFixed(4)} + gateway $${b.sources.gateway_usd.toFixed(4)})  ` +
           `burn $${b.burn_usd_per_hour.toFixed(2)}/h  ${billing} replicas billing${status.last_tick?.outcome && status.last_tick.outcome !== "ok" ? `  (${status.last_tick.outcome})` : ""}`,
       );
     }

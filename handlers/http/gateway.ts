@@ -21,12 +21,15 @@ export function gatewayRoutes(gateway: Gateway = new Gateway()) {
       rest: match?.[2] ?? "",
       services: config.policy.policy.services,
       secret: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined),
+      withheld: c.env.READ_TOKEN ? [c.env.READ_TOKEN] : [],
+      timezone: config.policy.policy.budget.timezone,
       db: c.env.DB,
       waitUntil: (p) => c.executionCtx.waitUntil(p),
     });
     if (outcome.ok) return outcome.response;
     const res = errorResponse(c, outcome.status, outcome.code, outcome.message);
     if (outcome.status === 401) res.headers.set("www-authenticate", 'Bearer realm="guardrail-gateway"');
+    if (outcome.retryAfter !== undefined) res.headers.set("retry-after", String(outcome.retryAfter));
     return res;
   });
 }

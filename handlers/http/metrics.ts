@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import {
   budgetDay,
+  budgetDayBounds,
   effectiveBudgetMicro,
   exposition,
   type MetricFamily as Family,
@@ -10,7 +11,15 @@ import {
   PROMETHEUS_CONTENT_TYPE,
 } from "../../src/core/index.ts";
 import { gatewayFamilies } from "../../src/gateway/index.ts";
-import { activeOverrides, dayLevel, gatewayCounterTotals, lastObservations, metricCounts, spendByEndpoint } from "../../src/store/index.ts";
+import {
+  activeOverrides,
+  dayLevel,
+  gatewayCounterTotals,
+  gatewaySpendBetween,
+  lastObservations,
+  metricCounts,
+  spendByEndpoint,
+} from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
@@ -23,13 +32,15 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
   const config = loadConfig(c.env);
   const policy = config.policy.ok ? config.policy.policy : null;
   const day = budgetDay(now, policy?.budget.timezone ?? "UTC");
-  const [counts, overrides, stored, spend, level, gateway] = await Promise.all([
+  const bounds = budgetDayBounds(now, policy?.budget.timezone ?? "UTC");
+  const [counts, overrides, stored, spend, level, gateway, gatewaySpend] = await Promise.all([
     metricCounts(db, day),
     activeOverrides(db, now),
     lastObservations(db),
     spendByEndpoint(db, day),
     dayLevel(db, day),
     gatewayCounterTotals(db),
+    gatewaySpendBetween(db, bounds.start, bounds.end),
   ]);
   const families: Family[] = [
     {
@@ -40,7 +51,8 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
     },
   ];
   if (policy) {
-    const spendMicro = [...spend.values()].reduce((a, b) => a + b, 0);
+    const dedicatedMicro = [...spend.values()].reduce((a, b) => a + b, 0);
+    const spendMicro = dedicatedMicro + gatewaySpend.totalMicro;
     const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
     families.push(
       {
@@ -54,6 +66,15 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         help: "Today's metered spend in USD (budget day in the policy's time zone).",
         type: "gauge",
         samples: [{ value: microToUsd(spendMicro) }],
+      },
+      {
+        name: "guardrail_spend_by_source_usd",
+        help: "Today's spend in USD by source: endpoints (replica-hours) and gateway (token-priced answers).",
+        type: "gauge",
+        samples: [
+          { labels: { source: "endpoints" }, value: microToUsd(dedicatedMicro) },
+          { labels: { source: "gateway" }, value: microToUsd(gatewaySpend.totalMicro) },
+        ],
       },
       {
         name: "guardrail_budget_usd",

@@ -22,11 +22,11 @@ import {
   snoozeValue,
   USAGE,
 } from "../../src/control/slack.ts";
-import { budgetDay, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
+import { budgetDay, budgetDayBounds, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
-import { activeOverrides, approvalsOfDay, dayLevel, spendToday } from "../../src/store/index.ts";
+import { activeOverrides, approvalsOfDay, dayLevel, daySpend } from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
 import { providerFor } from "../tick.ts";
 import type { AppEnv } from "./app.ts";
@@ -81,16 +81,20 @@ async function create(deps: ControlDeps, body: Record<string, unknown>): Promise
 async function statusText(deps: ControlDeps): Promise<{ text: string; blocks: unknown[] }> {
   const { db, policy, now } = deps;
   const day = budgetDay(now, policy.budget.timezone);
-  const [spend, level, overrides, approvals] = await Promise.all([
-    spendToday(db, day),
+  const [sources, level, overrides, approvals] = await Promise.all([
+    daySpend(db, day, budgetDayBounds(now, policy.budget.timezone)),
     dayLevel(db, day),
     activeOverrides(db, now),
     approvalsOfDay(db, day),
   ]);
   const budget = effectiveBudgetMicro(policy, overrides, day);
+  const spend = sources.totalMicro;
+  const gw = sources.gateway;
   const pending = approvals.filter((a) => a.status === "pending");
   const lines = [
     `*${day}*: spent ${formatUsd(spend)} of ${formatUsd(budget)} (${((spend / budget) * 100).toFixed(1)}%), level *${levelName(level as Level)}*${policy.mode === "dry_run" ? " (dry run)" : ""}`,
+    `Endpoints ${formatUsd(sources.dedicatedMicro)}, gateway (token-priced) ${formatUsd(gw.totalMicro)}` +
+      (gw.unpricedRequests > 0 ? `, plus ${gw.unpricedRequests} unpriced answer(s)` : ""),
     overrides.length ? `Overrides: ${overrides.map((o) => `${describeOverride(o)} [${o.id}, ${o.actor}]`).join("; ")}` : "No overrides.",
     pending.length ? `Waiting for approval: ${pending.map((a) => `${a.kind} ${a.endpoint}`).join(", ")}` : "Nothing waiting for approval.",
   ];

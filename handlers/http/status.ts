@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import { overrideJson } from "../../src/control/index.ts";
-import { budgetDay, effectiveBudgetMicro, hourlyBurn, levelName, microToUsd } from "../../src/core/index.ts";
+import { budgetDay, budgetDayBounds, effectiveBudgetMicro, hourlyBurn, levelName, microToUsd } from "../../src/core/index.ts";
 import type { Level } from "../../src/core/types.ts";
 import { alertStatus } from "../../src/notify/index.ts";
 import { settingsFor } from "../../src/policy/index.ts";
@@ -12,6 +12,7 @@ import {
   actionsOfDay,
   activeOverrides,
   dayLevel,
+  gatewaySpendBetween,
   lastObservations,
   loadRoutes,
   recentTicks,
@@ -60,14 +61,18 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
   if (!config.policy.ok) return { json: { acting: false as boolean, ...base }, actions: [] as ActionRow[] };
   const policy = config.policy.policy;
   const day = dayWanted ?? budgetDay(now, policy.budget.timezone);
-  const [spend, level, routes, actions, overrides] = await Promise.all([
+  const bounds = budgetDayBounds(Date.parse(`${day}T12:00:00Z`), policy.budget.timezone);
+  const [spend, level, routes, actions, overrides, gateway] = await Promise.all([
     spendByEndpoint(db, day),
     dayLevel(db, day),
     loadRoutes(db),
     actionsOfDay(db, day),
     activeOverrides(db, now),
+    gatewaySpendBetween(db, bounds.start, bounds.end),
   ]);
-  const total = [...spend.values()].reduce((a, b) => a + b, 0);
+  const dedicated = [...spend.values()].reduce((a, b) => a + b, 0);
+  // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers.
+  const total = dedicated + gateway.totalMicro;
   // Today's budget is the policy's, or a raise_budget override's while one is active.
   const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
   const lastAction = new Map(actions.map((a) => [a.endpoint, a]));
@@ -88,7 +93,22 @@ export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: s
       level_name: levelName(level as Level),
       thresholds: policy.thresholds,
       burn_usd_per_hour: usd(burnMicro),
+      sources: {
+        endpoints_usd: usd(dedicated),
+        gateway_usd: usd(gateway.totalMicro),
+        gateway_priced_answers: gateway.pricedRequests,
+        gateway_unpriced_answers: gateway.unpricedRequests,
+      },
     },
+    gateway_spend: gateway.rows.map((r) => ({
+      service: r.service,
+      target: r.target,
+      endpoint: r.endpoint,
+      model: r.model,
+      spend_usd: usd(r.spendMicro),
+      input_tokens: r.tokensIn,
+      output_tokens: r.tokensOut,
+    })),
     guard,
     overrides: overrides.map(overrideJson),
     endpoints: stored.map(({ observation: o, observedAt }) => {

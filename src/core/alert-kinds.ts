@@ -19,6 +19,8 @@ export const ALERT_KINDS = {
   error_rate: "condition",
   guardrail_blind: "condition",
   critical_endpoint_spared: "condition",
+  reroute_without_service: "condition",
+  reroute_held: "condition",
   unpriced_endpoint: "condition",
   policy_invalid: "condition",
   restore: "event",

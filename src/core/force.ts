@@ -38,7 +38,10 @@ export function planForced(input: ForceInput): ForcePlan {
   const config = configOf(o, input.route);
   const settings = settingsFor(policy, o.id);
   if (action === "reroute" && !settings.fallback) {
-    return { ok: false, message: `${o.id} has no fallback in the policy (endpoints["${o.id}"].fallback), so it cannot be rerouted` };
+    return {
+      ok: false,
+      message: `no gateway service follows ${o.id} (services.<name>.primary or .endpoint), so a reroute would move no traffic; declare one first`,
+    };
   }
   // A person may force what the ladder would spare (a critical endpoint, a cheap one).
   const ctx: ActionContext = { policy, settings: { ...settings, critical: false }, config, ratio: 0 };

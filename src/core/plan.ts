@@ -1,7 +1,7 @@
 // The planner: from today's spend, the observed fleet and the policy, decide the actions and
 // alerts of one tick, each with the reason and figures that caused it. Pure.
 import { type EndpointSettings, type Policy, settingsFor } from "../policy/index.ts";
-import { type ActionContext, LADDER } from "./actions/index.ts";
+import { type ActionContext, holdReroutesOnSpentFallbacks, LADDER, rerouteWithoutServiceAlert } from "./actions/index.ts";
 import { type ApprovalRecord, gateActions } from "./approvals.ts";
 import { applyBlastRadius, onePerEndpoint } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
@@ -30,8 +30,10 @@ export interface PlanInput {
   policy: Policy;
   day: string;
   observations: readonly Observation[];
-  /** today's spend after metering this tick */
+  /** today's spend after metering this tick (every source) */
   spendMicro: MicroUsd;
+  /** the part of spendMicro the gateway's token-priced answers make, and its answers without usage (alerts show the split) */
+  gateway?: { spendMicro: MicroUsd; unpricedAnswers: number };
   /** highest level already reached today (a level reached stays reached for the day) */
   previousLevel: Level;
   routes: ReadonlyMap<string, RouteState>;
@@ -87,7 +89,7 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
     dedupKey: `${day}:budget_level:${level}`,
     title: `Spend crossed ${(threshold * 100).toFixed(0)}% of the daily budget (${levelName(level)})`,
     message:
-      `Today's spend ${formatUsd(spendMicro)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
+      `Today's spend ${formatUsd(spendMicro)}${sourcesText(input)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
       `burning ${formatUsd(burn)}/h. ${what}${policy.mode === "dry_run" ? " (dry run: recorded, nothing changed)" : ""}.`,
     figures: {
       spend_usd: microToUsd(spendMicro),
@@ -96,8 +98,19 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
       level,
       threshold,
       burn_usd_per_hour: microToUsd(burn),
+      // Only when the gateway took part today: an endpoints-only fleet's alert keeps its shape.
+      ...(input.gateway && (input.gateway.spendMicro > 0 || input.gateway.unpricedAnswers > 0)
+        ? { gateway_spend_usd: microToUsd(input.gateway.spendMicro), gateway_unpriced_answers: input.gateway.unpricedAnswers }
+        : {}),
     },
   };
+}
+
+/** "(endpoints $a, gateway $b)" when the gateway spent or answered unpriced today; else nothing. */
+function sourcesText({ gateway, spendMicro }: PlanInput): string {
+  if (!gateway || (gateway.spendMicro === 0 && gateway.unpricedAnswers === 0)) return "";
+  const unpriced = gateway.unpricedAnswers > 0 ? ` + ${gateway.unpricedAnswers} unpriced answers` : "";
+  return ` (endpoints ${formatUsd(spendMicro - gateway.spendMicro)}, gateway ${formatUsd(gateway.spendMicro)}${unpriced})`;
 }
 
 function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, ratio: number): Alert {
@@ -149,6 +162,8 @@ export function plan(given: PlanInput): Plan {
     }
     const config = configOf(o, routes.get(o.id));
     const ctx: ActionContext = { policy, settings, config, ratio };
+    const unrouted = lvl >= 2 ? rerouteWithoutServiceAlert(policy, day, o) : null;
+    if (unrouted) alerts.push(unrouted);
     const forEndpoint: PlannedAction[] = [];
     for (const kind of LADDER) {
       if (kind.level > lvl) break;
@@ -188,6 +203,11 @@ export function plan(given: PlanInput): Plan {
     alerts.push(blindAlert(day, input.blind, policy, level));
     if (escalates(input.blind, policy, level)) for (const o of input.stale ?? []) ladder(o, 3);
   }
+
+  // Overflow never lands on a fallback the guardrail capped or paused.
+  const held = holdReroutesOnSpentFallbacks(day, actions, observations, doneKeys);
+  actions.splice(0, actions.length, ...held.actions);
+  alerts.push(...held.alerts);
 
   const current = (o: Observation) => configOf(o, routes.get(o.id));
   const forecast =

@@ -38,6 +38,8 @@ export type AlertKind =
   | "error_rate"
   | "guardrail_blind"
   | "critical_endpoint_spared"
+  | "reroute_without_service"
+  | "reroute_held"
   | "restore"
   | "restore_skipped"
   | "action_failed"

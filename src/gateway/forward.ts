@@ -29,14 +29,38 @@ export function upstreamUrl(base: string, rest: string, search: string): string 
   return `${base.endsWith("/") ? base.slice(0, -1) : base}${rest}${search}`;
 }
 
-/** Headers sent upstream: the caller's, less hop-by-hop fields, Host, the caller's key and cf-*; with the target's token. */
-export function upstreamHeaders(incoming: Headers, token: string | null): Headers {
+/** The status page's login cookie (handlers/http/auth.ts READ_COOKIE); it holds READ_TOKEN. */
+const READ_COOKIE = "guardrail_read";
+
+/** The Cookie header less our read cookie; null when nothing else is left. */
+function withoutReadCookie(cookie: string): string | null {
+  const kept = cookie
+    .split(";")
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0 && c.split("=", 1)[0]?.trim() !== READ_COOKIE);
+  return kept.length > 0 ? kept.join("; ") : null;
+}
+
+/**
+ * Headers sent upstream: the caller's, less hop-by-hop fields (and those `Connection` names),
+ * Host, Authorization (the caller's key), cf-*, our read cookie and any header whose value carries
+ * one of `withheld` (our secrets: the read token, the service's caller keys); with the target's token.
+ */
+export function upstreamHeaders(incoming: Headers, token: string | null, withheld: readonly string[] = []): Headers {
   const h = new Headers(incoming);
   dropHopByHop(h);
   h.delete("host");
   h.delete("authorization");
   h.delete("content-length"); // the runtime sets it from the body it sends
-  for (const name of [...h.keys()]) if (name.startsWith("cf-")) h.delete(name);
+  const cookie = h.get("cookie");
+  if (cookie !== null) {
+    const kept = withoutReadCookie(cookie);
+    if (kept === null) h.delete("cookie");
+    else h.set("cookie", kept);
+  }
+  for (const [name, value] of [...h]) {
+    if (name.startsWith("cf-") || withheld.some((s) => s.length > 0 && value.includes(s))) h.delete(name);
+  }
   if (token !== null) h.set("authorization", `Bearer ${token}`);
   return h;
 }

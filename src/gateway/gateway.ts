@@ -1,10 +1,13 @@
 // The inference gateway: authenticates the caller, reads the routing state, decides (route.ts),
 // forwards to the primary or the fallback with bodies streamed through, overflows on the
-// policy's failure kinds, and counts everything into the in-isolate metrics aggregate.
+// policy's failure kinds, and counts everything into the in-isolate metrics aggregate. Answers of
+// token-priced targets are metered from their `usage` as they stream through (usage.ts) and added
+// to the day's spend at the next flush; past the shutdown level or a service's daily cap, a
+// non-critical service's token-priced requests are refused with 429 budget_exhausted.
 // One Gateway per isolate: its caches and counters are what make per-request work cheap.
+import { budgetDayBounds } from "../core/index.ts";
 import type { RouteMode } from "../core/types.ts";
-import { routedEndpointOf, type ServiceConfig, type TargetConfig } from "../policy/gateway.ts";
-import { ENDPOINT_KEY } from "../policy/primitives.ts";
+import { ENDPOINT_KEY, routedEndpointOf, type ServiceConfig, type TargetConfig, type TargetPricing, targetLabel } from "../policy/index.ts";
 import { addGatewayCounters, compactGatewayCounters, GATEWAY_RETENTION_MS } from "../store/index.ts";
 import { callerAllowed, presentedKey } from "./caller-auth.ts";
 import { downstreamHeaders, send, upstreamHeaders, upstreamUrl } from "./forward.ts";
@@ -13,6 +16,7 @@ import { type AttemptRecord, type CounterKey, isError, MetricsAggregate, minuteO
 import { type PreparedBody, prepareBody } from "./replay.ts";
 import { decideRoute, type FallbackReason, overflowReason } from "./route.ts";
 import { type RoutingSnapshot, RoutingState } from "./state.ts";
+import { priceMicro, UsageReader } from "./usage.ts";
 
 export interface GatewayOptions {
   fetch?: typeof fetch;
@@ -35,11 +39,21 @@ export interface GatewayCall {
   services: Readonly<Record<string, ServiceConfig>>;
   /** a Worker secret or variable by name */
   secret: (name: string) => string | undefined;
+  /** values of our own secrets (READ_TOKEN) that must never reach an upstream; the caller keys are added */
+  withheld?: readonly string[];
+  /** the policy's budget.timezone: where the budget day starts (default UTC) */
+  timezone?: string;
   db: D1Database;
   waitUntil: (p: Promise<unknown>) => void;
 }
 
-export type GatewayError = { status: 401 | 404 | 502 | 503 | 504; code: string; message: string };
+export type GatewayError = {
+  status: 401 | 404 | 429 | 502 | 503 | 504;
+  code: string;
+  message: string;
+  /** seconds, for the Retry-After header of a 429 */
+  retryAfter?: number;
+};
 export type GatewayOutcome = { ok: true; response: Response } | ({ ok: false } & GatewayError);
 
 interface ResolvedTarget {
@@ -49,7 +63,11 @@ interface ResolvedTarget {
   /** metrics label: `ns/name`, or the URL without query */
   endpoint: string;
   token: string | null;
+  /** token prices when the target bills per token (its answers are metered), else null */
+  pricing: TargetPricing | null;
 }
+
+type DayBounds = { day: string; start: number; end: number };
 
 /** The longest overflow window the policy allows; the routing state always loads this much. */
 const STATE_WINDOW_MS = 3600_000;
@@ -67,6 +85,8 @@ export class Gateway {
   private lastFlush: number;
   private lastCompact = 0;
   private flushing = false;
+  /** per service: token-priced spend of this isolate not yet written to D1, micro-USD */
+  private readonly unflushedSpend = new Map<string, number>();
 
   constructor(o: GatewayOptions = {}) {
     this.fetcher = o.fetch ?? ((input, init) => fetch(input, init));
@@ -97,18 +117,19 @@ export class Gateway {
       if (t.token !== null && !call.secret(t.token)) return fail(503, "service_misconfigured", `secret ${t.token} is not set`);
     }
 
-    const snap = await this.state.get(call.db, call.waitUntil);
+    const bounds = budgetDayBounds(this.clock(), call.timezone ?? "UTC");
+    const snap = await this.state.get(call.db, call.waitUntil, bounds.start);
     try {
-      return await this.route(call, svc, snap);
+      return await this.route({ ...call, withheld: [...(call.withheld ?? []), ...keys] }, svc, snap, bounds);
     } finally {
       this.maybeFlush(call.db, call.waitUntil);
     }
   }
 
-  private async route(call: GatewayCall, svc: ServiceConfig, snap: RoutingSnapshot): Promise<GatewayOutcome> {
-    const primary = resolve("primary", svc.primary, snap, call.secret);
-    const fallback = resolve("fallback", svc.fallback, snap, call.secret);
+  private async route(call: GatewayCall, svc: ServiceConfig, snap: RoutingSnapshot, bounds: DayBounds): Promise<GatewayOutcome> {
     const routed = routedEndpointOf(svc);
+    const primary = resolve("primary", svc.primary, snap, call.secret, routed);
+    const fallback = resolve("fallback", svc.fallback, snap, call.secret, null);
     const mode: RouteMode = (routed && snap.routes.get(routed)) || "primary";
     const now = this.clock();
     const limits = svc.overflow;
@@ -123,6 +144,7 @@ export class Gateway {
       mode,
       primary: { url: primary.url, state: primary.state },
       fallbackUrl: fallback.url,
+      fallbackState: fallback.state,
       queue: this.health.queued(primary.endpoint),
       errorRate: rates.length ? Math.max(...rates) : null,
       limits,
@@ -132,10 +154,21 @@ export class Gateway {
     const declared = req.headers.get("content-length");
 
     if (decision.first === "none") return fail(503, "no_target", decision.message);
+    // Rerouting cannot carry spend past the budget: token-priced traffic is refused, or not overflowed to.
+    const refusal = this.refusal(call.service, svc, snap, bounds, now);
+    const refused = (t: ResolvedTarget): GatewayOutcome | null => {
+      if (refusal === null || t.pricing === null) return null;
+      this.metrics.add(this.keyOf(call.service, t, now), "refused:budget_exhausted", 1);
+      return { ok: false, ...refusal };
+    };
+    const firstTarget = decision.first === "fallback" ? fallback : primary;
+    const stop = refused(firstTarget);
+    if (stop) return stop;
+    const mayOverflow = decision.first === "primary" && decision.overflow && (refusal === null || fallback.pricing === null);
     if (decision.first === "fallback") {
       return this.divert(call, primary, fallback, decision.reason, req.body, Number(declared ?? 0), svc.timeout_ms, search, now);
     }
-    if (!decision.overflow) {
+    if (!mayOverflow) {
       return this.finish(call, await this.attempt(call, primary, req.body, Number(declared ?? 0), svc.timeout_ms, search, now), null);
     }
     const body: PreparedBody = hasNoBody(req.method)
@@ -147,6 +180,37 @@ export class Gateway {
     if (reason === null || !body.replayable) return this.finish(call, first, null);
     if (first.ok) await first.response.body?.cancel().catch(() => undefined);
     return this.divert(call, primary, fallback, reason, body.body, size, svc.timeout_ms, search, this.clock());
+  }
+
+  /**
+   * 429 budget_exhausted when the service refuses at exhaustion and either the day reached the
+   * shutdown level or the service's token-priced spend today (flushed by every isolate, plus this
+   * isolate's unflushed part) reached its daily cap; else null.
+   */
+  private refusal(service: string, svc: ServiceConfig, snap: RoutingSnapshot, bounds: DayBounds, now: number): GatewayError | null {
+    const b = svc.budget;
+    if (b.on_exhausted === "allow") return null;
+    const retryAfter = b.retry_after_seconds ?? Math.max(1, Math.ceil((bounds.end - now) / 1000));
+    if (snap.budget !== null && snap.budget.day === bounds.day && snap.budget.level >= 3) {
+      return {
+        status: 429,
+        code: "budget_exhausted",
+        message: `today's spend is past the shutdown level: token-priced requests of service "${service}" are refused until the budget day ends or a person raises the budget`,
+        retryAfter,
+      };
+    }
+    if (b.daily_cap_usd !== null) {
+      const spent = (snap.serviceSpend.get(service) ?? 0) + (this.unflushedSpend.get(service) ?? 0);
+      if (spent >= Math.round(b.daily_cap_usd * 1e6)) {
+        return {
+          status: 429,
+          code: "budget_exhausted",
+          message: `service "${service}" spent $${(spent / 1e6).toFixed(4)} on token-priced targets today, its daily cap is $${b.daily_cap_usd}`,
+          retryAfter,
+        };
+      }
+    }
+    return null;
   }
 
   /** Sends to the fallback, counting the diversion on the primary's row. */
@@ -175,7 +239,7 @@ export class Gateway {
     at: number,
   ): Promise<Attempt> {
     const url = upstreamUrl(target.url ?? "", call.rest, search);
-    const headers = upstreamHeaders(call.request.headers, target.token);
+    const headers = upstreamHeaders(call.request.headers, target.token, call.withheld);
     const release = target.role === "primary" ? this.health.enqueue(target.endpoint) : () => {};
     const started = this.clock();
     const res = await send(this.fetcher, url, { method: call.request.method, headers, body }, timeoutMs).finally(release);
@@ -212,15 +276,44 @@ export class Gateway {
     const extra: Record<string, string> = { "x-guardrail-target": a.target.role };
     if (reason) extra["x-guardrail-reason"] = reason;
     let body = up.body;
-    if (body && !up.headers.has("content-length")) {
-      // Streamed (SSE, chunked): count bytes as they pass; chunks are forwarded as they come.
-      const key = this.keyOf(call.service, a.target, a.record.at);
-      body = countBytes(body, (n) => this.metrics.add(key, "bytes_out", n));
+    const key = this.keyOf(call.service, a.target, a.record.at);
+    const metered = a.target.pricing !== null && up.status >= 200 && up.status < 300;
+    const streamed = !up.headers.has("content-length");
+    if (metered && !body) this.metrics.add(key, "unpriced", 1);
+    if (body && (metered || streamed)) {
+      // Chunks are forwarded as they come; bytes (streamed bodies) and usage (token-priced targets) are read on the way.
+      const usage = metered ? UsageReader.for(up.headers.get("content-type")) : null;
+      const pricing = a.target.pricing;
+      body = tap(
+        body,
+        (chunk) => usage?.push(chunk),
+        (bytes, complete) => {
+          if (streamed) this.metrics.add(key, "bytes_out", bytes);
+          if (usage && pricing) this.meter(call.service, key, pricing, complete ? usage.finish() : null);
+        },
+      );
     }
     return {
       ok: true,
       response: new Response(body, { status: up.status, statusText: up.statusText, headers: downstreamHeaders(up.headers, extra) }),
     };
+  }
+
+  /** Adds one answer's tokens and price to the counters; an answer without usage (or unpriced model) counts as unpriced. */
+  private meter(service: string, key: CounterKey, pricing: TargetPricing, usage: ReturnType<UsageReader["finish"]>): void {
+    const micro = usage ? priceMicro(pricing, usage) : null;
+    if (usage) {
+      const model = usage.model ?? "unknown";
+      this.metrics.add(key, `tokens_in:${model}`, usage.inputTokens);
+      this.metrics.add(key, `tokens_out:${model}`, usage.outputTokens);
+      if (micro !== null) this.metrics.add(key, `spend_micro:${model}`, micro);
+    }
+    if (micro === null) {
+      this.metrics.add(key, "unpriced", 1);
+      return;
+    }
+    this.metrics.add(key, "priced", 1);
+    this.unflushedSpend.set(service, (this.unflushedSpend.get(service) ?? 0) + micro);
   }
 
   private keyOf(service: string, t: ResolvedTarget, at: number): CounterKey {
@@ -246,6 +339,12 @@ export class Gateway {
     const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
     try {
       await addGatewayCounters(db, rows);
+      for (const r of rows) {
+        if (!r.name.startsWith("spend_micro:")) continue;
+        const left = (this.unflushedSpend.get(r.service) ?? 0) - r.value;
+        if (left > 0) this.unflushedSpend.set(r.service, left);
+        else this.unflushedSpend.delete(r.service);
+      }
       const now = this.clock();
       if (now - this.lastCompact >= HOUR) {
         this.lastCompact = now;
@@ -270,33 +369,50 @@ const fail = (status: GatewayError["status"], code: string, message: string): Ga
 
 const hasNoBody = (method: string) => method === "GET" || method === "HEAD";
 
-function resolve(role: TargetRole, t: TargetConfig, snap: RoutingSnapshot, secret: (name: string) => string | undefined): ResolvedTarget {
+/** `follows`: for a URL primary, the guarded endpoint the service follows; its observed state (paused) applies. */
+function resolve(
+  role: TargetRole,
+  t: TargetConfig,
+  snap: RoutingSnapshot,
+  secret: (name: string) => string | undefined,
+  follows: string | null,
+): ResolvedTarget {
   const token = t.token === null ? null : (secret(t.token) ?? null);
+  const pricing = t.pricing;
   if (ENDPOINT_KEY.test(t.target)) {
     const seen = snap.endpoints.get(t.target);
-    return { role, url: seen?.url ?? null, state: seen?.state ?? null, endpoint: t.target, token };
+    return { role, url: seen?.url ?? null, state: seen?.state ?? null, endpoint: t.target, token, pricing };
   }
-  const u = new URL(t.target);
-  return { role, url: t.target, state: null, endpoint: `${u.origin}${u.pathname === "/" ? "" : u.pathname}`, token };
+  const state = follows === null ? null : (snap.endpoints.get(follows)?.state ?? null);
+  return { role, url: t.target, state, endpoint: targetLabel(t.target), token, pricing };
 }
 
-/** Passes chunks through as they come and reports the byte count once, when the body ends or is cancelled. */
-function countBytes(body: ReadableStream<Uint8Array>, report: (bytes: number) => void): ReadableStream<Uint8Array> {
+/**
+ * Passes chunks through as they come (each is enqueued before it is looked at), shows each to
+ * `look`, and reports the byte count once: when the body ends (complete) or is cancelled or fails.
+ * The pipe carries the caller's cancel back to the upstream.
+ */
+function tap(
+  body: ReadableStream<Uint8Array>,
+  look: (chunk: Uint8Array) => void,
+  report: (bytes: number, complete: boolean) => void,
+): ReadableStream<Uint8Array> {
   let n = 0;
   let reported = false;
-  const done = () => {
+  const done = (complete: boolean) => {
     if (!reported) {
       reported = true;
-      report(n);
+      report(n, complete);
     }
   };
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, c) {
       n += chunk.byteLength;
       c.enqueue(chunk);
+      look(chunk);
     },
-    flush: done,
+    flush: () => done(true),
   });
-  body.pipeTo(counter.writable).catch(done);
+  body.pipeTo(counter.writable).catch(() => done(false));
   return counter.readable;
 }

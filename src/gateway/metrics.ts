@@ -127,6 +127,16 @@ export interface LatencyPercentiles {
  * inside the bucket. A percentile that falls in the `inf` bucket is reported as the last finite bound.
  */
 export function percentiles(buckets: ReadonlyMap<string, number>): LatencyPercentiles | null {
+  const at = quantiles(buckets);
+  return at && { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+}
+
+/** One quantile (0..1) of the histogram, interpolated as `percentiles` does; null without samples. */
+export function latencyQuantile(buckets: ReadonlyMap<string, number>, q: number): number | null {
+  return quantiles(buckets)?.(q) ?? null;
+}
+
+function quantiles(buckets: ReadonlyMap<string, number>): ((q: number) => number) | null {
   const ordered = LATENCY_BOUNDS_MS.map((b, i) => ({
     lower: i === 0 ? 0 : (LATENCY_BOUNDS_MS[i - 1] ?? 0),
     upper: b as number,
@@ -145,5 +155,5 @@ export function percentiles(buckets: ReadonlyMap<string, number>): LatencyPercen
     }
     return last;
   };
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+  return at;
 }

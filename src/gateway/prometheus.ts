@@ -22,6 +22,28 @@ const COUNTERS: Array<[string, string, string | { prefix: string; label: string 
     "Requests meant for the primary that went to the fallback, by reason (on the primary's series)",
     { prefix: "fallback:", label: "reason" },
   ],
+  [
+    "guardrail_gateway_refusals_total",
+    "Token-priced requests refused with 429 because the budget is exhausted",
+    { prefix: "refused:", label: "reason" },
+  ],
+  ["guardrail_gateway_priced_answers_total", "Answers of token-priced targets whose usage was priced", "priced"],
+  [
+    "guardrail_gateway_unpriced_answers_total",
+    "Answers of token-priced targets without usage (or a model without price): not $0, unknown",
+    "unpriced",
+  ],
+  [
+    "guardrail_gateway_spend_micro_usd_total",
+    "Token-priced spend through the gateway, micro-USD, by model",
+    { prefix: "spend_micro:", label: "model" },
+  ],
+  ["guardrail_gateway_input_tokens_total", "Prompt tokens of token-priced answers, by model", { prefix: "tokens_in:", label: "model" }],
+  [
+    "guardrail_gateway_output_tokens_total",
+    "Completion tokens of token-priced answers, by model",
+    { prefix: "tokens_out:", label: "model" },
+  ],
   ["guardrail_gateway_request_bytes_total", "Request body bytes sent upstream", "bytes_in"],
   ["guardrail_gateway_response_bytes_total", "Response body bytes from upstream", "bytes_out"],
 ];

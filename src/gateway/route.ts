@@ -2,7 +2,7 @@
 // and the primary's recent health, which target comes first and whether a failure at the
 // primary may still go to the fallback. Also which primary outcomes count as overflow.
 import type { RouteMode } from "../core/types.ts";
-import type { OverflowLimits } from "../policy/gateway.ts";
+import type { OverflowLimits } from "../policy/index.ts";
 import type { Failure } from "./metrics.ts";
 
 /** Why a request went to the fallback; a label on the `fallback:<reason>` counter and the X-Guardrail-Reason header. */
@@ -23,6 +23,8 @@ export interface RouteInputs {
   mode: RouteMode;
   primary: { url: string | null; state: string | null };
   fallbackUrl: string | null;
+  /** the fallback endpoint's observed state (null for URL targets): a paused fallback takes no traffic */
+  fallbackState?: string | null;
   /** requests waiting for the primary's response headers */
   queue: number;
   /** the primary's recent error rate, or null when there were too few requests to tell */
@@ -35,17 +37,17 @@ export type RouteDecision =
   { first: "primary"; overflow: boolean } | { first: "fallback"; reason: FallbackReason } | { first: "none"; message: string };
 
 export function decideRoute(i: RouteInputs): RouteDecision {
-  const fallbackKnown = i.fallbackUrl !== null;
+  const fallbackKnown = i.fallbackUrl !== null && !(i.fallbackState != null && UNAVAILABLE_STATES.has(i.fallbackState));
   const unavailable: FallbackReason | null =
-    i.primary.url === null
-      ? "primary_no_url"
-      : i.primary.state !== null && UNAVAILABLE_STATES.has(i.primary.state)
-        ? "primary_paused"
+    i.primary.state !== null && UNAVAILABLE_STATES.has(i.primary.state)
+      ? "primary_paused"
+      : i.primary.url === null
+        ? "primary_no_url"
         : null;
 
   if (unavailable) {
     if (fallbackKnown) return { first: "fallback", reason: unavailable };
-    return { first: "none", message: `the primary is unavailable (${unavailable}) and the fallback has no URL` };
+    return { first: "none", message: `the primary is unavailable (${unavailable}) and the fallback has no URL or is paused` };
   }
   if (!fallbackKnown) return { first: "primary", overflow: false };
   if (i.mode === "fallback") return { first: "fallback", reason: "mode" };

@@ -26,6 +26,27 @@ export function isTargetRef(value: string): boolean {
 
 const secretName = z.string().regex(SECRET_NAME, "a secret name (letters, digits, _), not a secret value");
 
+const tokenPriceSchema = z
+  .object({
+    input_usd_per_million: z.number().min(0).describe("USD per million prompt (input) tokens"),
+    output_usd_per_million: z.number().min(0).describe("USD per million completion (output) tokens"),
+  })
+  .strict();
+
+const pricingSchema = z
+  .object({
+    input_usd_per_million: z.number().min(0).nullable().default(null).describe("default USD per million input tokens"),
+    output_usd_per_million: z.number().min(0).nullable().default(null).describe("default USD per million output tokens"),
+    models: z
+      .record(z.string().min(1), tokenPriceSchema)
+      .default({})
+      .describe("per-model prices, keyed by the `model` the answer names (e.g. meta-llama/Llama-3.1-8B-Instruct:cerebras)"),
+  })
+  .strict()
+  .refine((p) => (p.input_usd_per_million === null) === (p.output_usd_per_million === null), {
+    message: "set both input_usd_per_million and output_usd_per_million, or neither (then only `models` are priced)",
+  });
+
 const targetSchema = z
   .object({
     target: z
@@ -40,6 +61,12 @@ const targetSchema = z
       .nullable()
       .default(null)
       .describe("name of the secret sent upstream as `Authorization: Bearer <value>`; null sends no credentials"),
+    pricing: pricingSchema
+      .nullable()
+      .default(null)
+      .describe(
+        "a token-priced target (HF Inference Providers, OpenAI-compatible APIs): each answer's `usage` is priced and added to today's spend",
+      ),
   })
   .strict();
 
@@ -83,6 +110,30 @@ const overflowSchema = z
   })
   .strict();
 
+const serviceBudgetSchema = z
+  .object({
+    on_exhausted: z
+      .enum(["refuse", "allow"])
+      .default("refuse")
+      .describe(
+        "at the shutdown level or past daily_cap_usd, token-priced requests of this service get 429 budget_exhausted (refuse) or pass (allow: a critical service)",
+      ),
+    daily_cap_usd: z
+      .number()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe("this service's token-priced spend per budget day past which its requests are refused; null: no cap of its own"),
+    retry_after_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("the Retry-After of a budget_exhausted answer; null: until the budget day ends"),
+  })
+  .strict();
+
 type OverflowInput = z.input<typeof overflowSchema>;
 const OVERFLOW_DEFAULTS: OverflowInput = {};
 
@@ -111,6 +162,7 @@ export const serviceSchema = z
         "how long to wait for response headers from the chosen target (and from the fallback after an overflow); streamed bodies are not cut off",
       ),
     overflow: overflowSchema.default(() => overflowSchema.parse(OVERFLOW_DEFAULTS)),
+    budget: serviceBudgetSchema.default(() => serviceBudgetSchema.parse({})),
   })
   .strict();
 
@@ -124,18 +176,58 @@ export const servicesSchema = z
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type OverflowLimits = z.infer<typeof overflowSchema>;
+export type TargetPricing = z.infer<typeof pricingSchema>;
+export type TokenPrice = z.infer<typeof tokenPriceSchema>;
+export type ServiceBudget = z.infer<typeof serviceBudgetSchema>;
+
+/** How a target is labelled in the gateway's counters: `ns/name`, or the URL's origin and path. */
+export function targetLabel(target: string): string {
+  if (ENDPOINT_KEY.test(target)) return target;
+  const u = new URL(target);
+  return `${u.origin}${u.pathname === "/" ? "" : u.pathname}`;
+}
+
+/**
+ * The counter labels of the traffic that flows to each guarded endpoint through the gateway: a
+ * service's primary (an endpoint, or a URL when the service follows an endpoint) and its fallback endpoint.
+ */
+export function gatewayTrafficLabels(services: Readonly<Record<string, ServiceConfig>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (id: string, label: string) => out.set(id, (out.get(id) ?? new Set()).add(label));
+  for (const s of Object.values(services)) {
+    const routed = routedEndpointOf(s);
+    if (routed) add(routed, targetLabel(s.primary.target));
+    if (ENDPOINT_KEY.test(s.fallback.target)) add(s.fallback.target, s.fallback.target);
+  }
+  return out;
+}
 
 /** The endpoint whose routing mode a service follows: its own `endpoint`, else its primary when that is an endpoint. */
 export function routedEndpointOf(service: ServiceConfig): string | null {
   return service.endpoint ?? (ENDPOINT_KEY.test(service.primary.target) ? service.primary.target : null);
 }
 
-/** The fallback target of the first service that follows `endpoint`, if any. */
-export function serviceFallbackOf(services: Readonly<Record<string, ServiceConfig>>, endpoint: string): string | null {
-  for (const service of Object.values(services)) {
-    if (routedEndpointOf(service) === endpoint) return service.fallback.target;
+/** The first service (name and config) that follows `endpoint`: the one whose traffic a reroute of it moves. */
+export function serviceFollowing(
+  services: Readonly<Record<string, ServiceConfig>>,
+  endpoint: string,
+): { name: string; service: ServiceConfig } | null {
+  for (const [name, service] of Object.entries(services)) {
+    if (routedEndpointOf(service) === endpoint) return { name, service };
   }
   return null;
+}
+
+/** The fallback target of the first service that follows `endpoint`, if any. */
+export function serviceFallbackOf(services: Readonly<Record<string, ServiceConfig>>, endpoint: string): string | null {
+  return serviceFollowing(services, endpoint)?.service.fallback.target ?? null;
+}
+
+/** Endpoints (`ns/name`) some service sends overflow to: the capacity the reroute rung relies on. */
+export function fallbackEndpoints(services: Readonly<Record<string, ServiceConfig>>): Set<string> {
+  const out = new Set<string>();
+  for (const s of Object.values(services)) if (ENDPOINT_KEY.test(s.fallback.target)) out.add(s.fallback.target);
+  return out;
 }
 
 /** Secrets a gateway service names that are not set: reported at the tick and in /v1/status. */

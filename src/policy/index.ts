@@ -14,13 +14,29 @@ export {
 } from "./budgets.ts";
 export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
 export {
+  fallbackEndpoints,
   gatewaySecretProblems,
+  gatewayTrafficLabels,
   type OverflowLimits,
   routedEndpointOf,
   SERVICE_NAME,
+  type ServiceBudget,
   type ServiceConfig,
+  serviceFollowing,
   type TargetConfig,
+  type TargetPricing,
+  type TokenPrice,
+  targetLabel,
 } from "./gateway.ts";
-export { formatPath, type PolicyIssue, type PolicyResult, parsePolicy, settingsFor, validatePolicy } from "./load.ts";
+export {
+  declaredFallbackProblem,
+  fallbackWarnings,
+  formatPath,
+  type PolicyIssue,
+  type PolicyResult,
+  parsePolicy,
+  settingsFor,
+  validatePolicy,
+} from "./load.ts";
 export { type ScheduleEntry, type SchedulesPolicy, scheduleEntrySchema } from "./schedules.ts";
 export { ENDPOINT_KEY, type EndpointSettings, type Policy, type PolicyInput, policySchema } from "./schema.ts";

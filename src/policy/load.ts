@@ -53,15 +53,62 @@ const NO_SETTINGS: EndpointSettings = { critical: false, fallback: null, expecte
 
 /**
  * Settings for `namespace/name`: the endpoint's own entry over `defaults` over built-in defaults.
- * An endpoint a gateway service follows has that service's fallback unless its own entry names one,
- * so the reroute rung switches the service to overflow.
+ * The fallback is where a reroute really sends traffic: the fallback of the gateway service that
+ * follows the endpoint, or none when no service carries its traffic (a fallback named only under
+ * `endpoints:` moves nothing; fallbackWarnings says so). `fallback: null` opts an endpoint out.
  */
 export function settingsFor(policy: Policy, id: string): EndpointSettings {
   const d = policy.endpoints.defaults ?? {};
   const e = policy.endpoints[id] ?? {};
+  const optedOut = e.fallback === null || (e.fallback === undefined && d.fallback === null);
   return {
     critical: e.critical ?? d.critical ?? NO_SETTINGS.critical,
-    fallback: e.fallback !== undefined ? e.fallback : (serviceFallbackOf(policy.services, id) ?? d.fallback ?? NO_SETTINGS.fallback),
+    fallback: optedOut ? null : serviceFallbackOf(policy.services, id),
     expected_max_replicas: e.expected_max_replicas !== undefined ? e.expected_max_replicas : (d.expected_max_replicas ?? null),
   };
+}
+
+/** A fallback named under `endpoints:` that no gateway service carries, or not the one the service sends to. */
+export function declaredFallbackProblem(policy: Policy, id: string): string | null {
+  const declared = policy.endpoints[id]?.fallback;
+  if (typeof declared !== "string") return null;
+  const carried = serviceFallbackOf(policy.services, id);
+  if (carried === null) {
+    return (
+      `fallback ${declared} moves no traffic: no gateway service follows ${id}, so the reroute rung cannot switch it. ` +
+      `Declare a service under \`services:\` with primary ${id} and fallback ${declared}, and send callers through /v1/gateway/<service>/`
+    );
+  }
+  if (carried !== declared) return `the gateway sends ${id}'s overflow to its service's fallback ${carried}; ${declared} is ignored`;
+  return null;
+}
+
+/** APIs known to bill per token (HF Inference Providers, OpenAI): a target there without `pricing` is warned about. */
+const TOKEN_PRICED_HOSTS = ["https://router.huggingface.co", "https://api.openai.com"];
+
+/** Warnings (not errors) about fallbacks, for `npm run check`, /v1/status and the status page. */
+export function fallbackWarnings(policy: Policy): PolicyIssue[] {
+  const out: PolicyIssue[] = [];
+  for (const id of Object.keys(policy.endpoints)) {
+    const message = id === "defaults" ? null : declaredFallbackProblem(policy, id);
+    if (message) out.push({ path: `endpoints.${id}.fallback`, message });
+  }
+  for (const [name, svc] of Object.entries(policy.services)) {
+    for (const role of ["primary", "fallback"] as const) {
+      const t = svc[role];
+      if (t.pricing === null && TOKEN_PRICED_HOSTS.some((h) => t.target.startsWith(h))) {
+        out.push({
+          path: `services.${name}.${role}.pricing`,
+          message: `${t.target} bills per token but has no pricing: its answers are counted unpriced and their dollars are missing from today's budget`,
+        });
+      }
+    }
+  }
+  if (typeof policy.endpoints.defaults?.fallback === "string") {
+    out.push({
+      path: "endpoints.defaults.fallback",
+      message: "a default fallback moves no traffic: the reroute rung follows gateway services (`services:`), each with its own fallback",
+    });
+  }
+  return out;
 }

@@ -21,13 +21,13 @@ import type { EndpointProvider } from "../providers/types.ts";
 import {
   activeOverrides,
   dayLevel,
+  daySpend,
   type EventRow,
   lastObservations,
   loadRoutes,
   type NewEvent,
   recordEvents,
   settledToday,
-  spendToday,
 } from "../store/index.ts";
 import { alertEvent, priceIndex, priceOf } from "../tick/index.ts";
 import type { ScheduledCommand } from "./command.ts";
@@ -121,7 +121,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   }
   const [stored, spendMicro, level, done, routes, overrides] = await Promise.all([
     lastObservations(db),
-    spendToday(db, day),
+    daySpend(db, day, budgetDayBounds(now, policy.budget.timezone)).then((s) => s.totalMicro),
     dayLevel(db, day),
     settledToday(db, day, policy.mode).then((s) => s.keys),
     loadRoutes(db),

@@ -3,7 +3,7 @@
 // HTTP) every tick interval, and summarises what the guardrail saved and did.
 import { budgetDay, LEVEL_NAMES, microToUsd, thresholdOf, usdToMicro } from "../core/index.ts";
 import type { Level } from "../core/types.ts";
-import type { Policy } from "../policy/index.ts";
+import { type Policy, serviceFollowing } from "../policy/index.ts";
 import { type EndpointSpec, type PriceSpec, startEmulator } from "./emulator.ts";
 import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
 import type { SimulationResult } from "./result.ts";
@@ -134,6 +134,39 @@ function pointOf(figures: Map<string, TrafficFigures>, billMicro: number, dayMic
   return p;
 }
 
+/**
+ * Prompt and completion tokens of one rerouted request, for a token-priced fallback outside the fleet
+ * (HF Inference Providers): a short chat turn. Only the simulator assumes it; the gateway reads real usage.
+ */
+export const SIM_TOKENS_PER_REQUEST = { input: 500, output: 200 } as const;
+
+/**
+ * Micro-USD a step's rerouted traffic costs at token-priced fallbacks outside the fleet: traffic
+ * moves only where a service carries it (the planner reroutes nothing else), and is billed.
+ */
+export function tokenSpendOfStep(
+  policy: Policy,
+  routes: ReadonlyMap<string, RouteState>,
+  figures: ReadonlyMap<string, TrafficFigures>,
+  stepMs: number,
+  level: number,
+): number {
+  let micro = 0;
+  for (const [id, route] of routes) {
+    if (route.mode === "primary" || !route.fallback || figures.has(route.fallback)) continue;
+    const service = serviceFollowing(policy.services, id)?.service;
+    // Past the shutdown level the gateway refuses a non-critical service's token-priced traffic (429).
+    if (!service || (level >= 3 && service.budget.on_exhausted === "refuse")) continue;
+    const pricing = service.fallback.pricing;
+    const rerouted = figures.get(id)?.reroutedRps ?? 0;
+    if (!pricing || pricing.input_usd_per_million === null || pricing.output_usd_per_million === null || rerouted <= 0) continue;
+    const perRequest =
+      SIM_TOKENS_PER_REQUEST.input * pricing.input_usd_per_million + SIM_TOKENS_PER_REQUEST.output * pricing.output_usd_per_million;
+    micro += rerouted * (stepMs / 1000) * perRequest;
+  }
+  return micro;
+}
+
 /** Keeps a budget day's bill: the bill minus what it was when the day began. */
 function dayMeter(tz: string, start: number) {
   let day = budgetDay(start, tz);
@@ -241,15 +274,35 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     host = await startTickHost({ hfBase: run.emulator.url, hfToken: SIM_TOKEN });
     const withDay = dayMeter(tz, start);
     let nextTick = start;
+    /** what rerouted traffic cost at token-priced fallbacks so far: billed with the fleet */
+    let tokenMicro = 0;
+    let tokenFlushed = 0;
     for (let k = 0; k < total; k++) {
       const now = start + k * stepMs;
       if (now >= nextTick) {
-        log.absorb(now, await host.tick(now, policy));
+        // What the gateway would have flushed since the last tick: the guardrail's ledger sees it, as in production.
+        const flushed = Math.floor(tokenMicro) - tokenFlushed;
+        tokenFlushed += flushed;
+        const rows =
+          flushed > 0
+            ? [
+                {
+                  minute: now - (now % 60_000) - 60_000,
+                  service: "sim",
+                  target: "fallback",
+                  endpoint: "sim",
+                  name: "spend_micro:sim",
+                  value: flushed,
+                },
+              ]
+            : [];
+        log.absorb(now, await host.tick(now, policy, rows));
         nextTick = now + tickMs;
       }
       const figures = run.model.step(now, stepMs, demandAt(k), log.routes);
       run.clock.now = now + stepMs;
-      const bill = run.bill();
+      tokenMicro += tokenSpendOfStep(policy, log.routes, figures, stepMs, log.level);
+      const bill = run.bill() + Math.round(tokenMicro);
       const { day, dayMicro } = withDay(run.clock.now, bill);
       const without = withoutPoints[k] as RunPoint;
       records.push({

@@ -4,6 +4,7 @@
 // through it took about 15 ms on the reference machine, against about 1.5 ms inside workerd.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { GatewayCounterRow } from "../store/index.ts";
 import type { SimTick } from "./tick-worker.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -17,7 +18,8 @@ export interface TickHostOptions {
 
 export interface TickHost {
   /** One guard tick at virtual time `now` under `policy` (validated inside, as the Worker does). */
-  tick(now: number, policy: unknown): Promise<SimTick>;
+  /** `gateway`: counters the gateway would have flushed since the last tick (token-priced spend) */
+  tick(now: number, policy: unknown, gateway?: readonly GatewayCounterRow[]): Promise<SimTick>;
   /**
    * A tick under V8's CPU profiler (needs `profile: true`): `cpuMs` is the time the tick worker's isolate
    * was busy, sampled every 100 µs. D1 runs in other isolates and HF calls are I/O, so neither counts, as on
@@ -140,7 +142,7 @@ export async function startTickHost(options: TickHostOptions): Promise<TickHost>
   }
   const profiler = options.profile ? await profilerSession(await mf.getInspectorURL()) : undefined;
   return {
-    tick: (now, policy) => post<SimTick>("/tick", { now, policy }),
+    tick: (now, policy, gateway = []) => post<SimTick>("/tick", { now, policy, gateway }),
     async profiledTick(now, policy) {
       if (!profiler) throw new Error("startTickHost({ profile: true }) to profile ticks");
       await profiler.start();

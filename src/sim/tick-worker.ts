@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { type PolicyResult, validatePolicy } from "../policy/index.ts";
 import { HfClient } from "../providers/hf/index.ts";
+import { addGatewayCounters } from "../store/index.ts";
 import { runTick } from "../tick/index.ts";
 
 interface Env {
@@ -13,7 +14,20 @@ interface Env {
   HF_TOKEN: string;
 }
 
-const tickRequestSchema = z.object({ now: z.number().int().nonnegative(), policy: z.unknown() }).strict();
+/** Gateway counters to add before the tick, as the gateway's flush would (token-priced spend of rerouted traffic). */
+const gatewayRowSchema = z
+  .object({
+    minute: z.number().int().positive(),
+    service: z.string(),
+    target: z.string(),
+    endpoint: z.string(),
+    name: z.string(),
+    value: z.number().int(),
+  })
+  .strict();
+const tickRequestSchema = z
+  .object({ now: z.number().int().nonnegative(), policy: z.unknown(), gateway: z.array(gatewayRowSchema).default([]) })
+  .strict();
 const migrationsSchema = z.array(z.object({ name: z.string(), queries: z.array(z.string()) }));
 
 export interface SimAction {
@@ -126,6 +140,8 @@ export function countingDb(inner: D1Database, counter: { n: number }): D1Databas
 
 async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<SimTick> {
   virtualNow = body.now;
+  // Outside the counted queries: in production the gateway writes these, not the tick.
+  await addGatewayCounters(env.DB, body.gateway);
   const provider = providerFor(env);
   const startCount = provider.count.n;
   const startKinds = { ...provider.count.byKind };

@@ -16,16 +16,22 @@ export {
   unresolvedActions,
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
-export { type DaySpend, spendByEndpointDays } from "./budget-spend.ts";
+export { type EndpointDaySpend, spendByEndpointDays } from "./budget-spend.ts";
+export { type DaySpend, daySpend } from "./day-spend.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {
   addGatewayCounters,
   compactGatewayCounters,
   GATEWAY_RETENTION_MS,
   type GatewayCounterRow,
+  type GatewayEndpointTraffic,
   type GatewayRoutingRows,
+  type GatewaySpend,
+  type GatewaySpendRow,
   type GatewayStats,
   gatewayCounterTotals,
+  gatewayEndpointTraffic,
+  gatewaySpendBetween,
   gatewayStats,
   loadGatewayRouting,
 } from "./gateway.ts";

@@ -5,8 +5,9 @@
 import { splitId } from "../act/index.ts";
 import { billableReplicas } from "../core/index.ts";
 import type { Observation } from "../core/types.ts";
-import type { Policy } from "../policy/index.ts";
+import { gatewayTrafficLabels, type Policy } from "../policy/index.ts";
 import type { EndpointMetrics, EndpointProvider, ProviderError } from "../providers/types.ts";
+import { gatewayEndpointTraffic } from "../store/index.ts";
 
 /** Workers lets an invocation wait on six connections at once; more would only queue. */
 const CONCURRENCY = 6;
@@ -40,4 +41,47 @@ export async function readMetrics(
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return out;
+}
+
+/** How far back the gateway's p95 latency looks: the tick's own minute and the four before. */
+const GATEWAY_LATENCY_WINDOW_MS = 5 * 60_000;
+
+/**
+ * For endpoints whose traffic flows through the gateway (a service's primary or fallback) and that
+ * got no open-metrics this tick (not enabled, or the read failed: HF serves it on Team/Enterprise
+ * only), the gateway's own figures become their request metrics: cumulative requests and errors
+ * (request rate, spike, error rate) and the recent p95 latency (scale-up). One D1 query.
+ * Endpoints skipped by this tick's rotation keep their open-metrics, never a mix of the two.
+ */
+export async function withGatewayMetrics(
+  db: D1Database,
+  policy: Policy,
+  observations: readonly Observation[],
+  reading: { metrics: Map<string, EndpointMetrics>; errors: readonly ProviderError[] },
+  openMetrics: boolean,
+  now: number,
+): Promise<void> {
+  const labels = gatewayTrafficLabels(policy.services);
+  const failed = new Set(reading.errors.map((e) => e.endpoint));
+  const wanted = observations
+    .map((o) => o.id)
+    .filter((id) => labels.has(id) && !reading.metrics.has(id) && (!openMetrics || failed.has(id)));
+  if (wanted.length === 0) return;
+  const traffic = await gatewayEndpointTraffic(
+    db,
+    wanted.flatMap((id) => [...(labels.get(id) ?? [])]),
+    now - GATEWAY_LATENCY_WINDOW_MS,
+  );
+  for (const id of wanted) {
+    const seen = [...(labels.get(id) ?? [])].map((l) => traffic.get(l)).filter((t) => t !== undefined);
+    if (seen.length === 0) continue;
+    // One pseudo-replica per label, so each keeps its own cumulative counters; the slowest p95 counts.
+    const p95s = seen.map((t) => t.p95LatencyMs).filter((p): p is number => p !== null);
+    reading.metrics.set(id, {
+      replicas: Object.fromEntries(seen.map((t, i) => [`gateway-${i}`, { requests: t.requests, errors: t.errors }])),
+      p95LatencyMs: p95s.length ? Math.max(...p95s) : null,
+      pendingRequests: null,
+      usagePercent: null,
+    });
+  }
 }

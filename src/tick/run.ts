@@ -10,6 +10,7 @@ import type { EndpointProvider, ProviderError } from "../providers/types.ts";
 import {
   activeOverrides,
   dayLevel,
+  daySpend,
   type EndpointAccrual,
   type EventRow,
   finishTick,
@@ -22,13 +23,12 @@ import {
   releaseLease,
   restoreCandidates,
   settledToday,
-  spendToday,
   startTick,
   takeLease,
 } from "../store/index.ts";
 import { namedBudgets } from "./budgets.ts";
 import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
-import { readMetrics } from "./metrics.ts";
+import { readMetrics, withGatewayMetrics } from "./metrics.ts";
 import { observeFleet } from "./observe.ts";
 
 export interface TickDeps {
@@ -160,6 +160,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const before = await engineBefore(db, policy, day);
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces);
     const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
+    const openMetrics = deps.provider.getOpenMetrics !== undefined && policy.metrics.open_metrics;
+    await withGatewayMetrics(db, policy, fleet.observations, reading, openMetrics, now);
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
     const points = await loadMeterPoints(db);
     const accruals: EndpointAccrual[] = [];
@@ -197,8 +199,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       policy.restore === "next_day" && reconciled.confirmed.some((r) => r.day < day) ? await restoreCandidates(db, day) : before.candidates;
 
     // Decide.
-    const [spendMicro, previousLevel, settled, overrides, approvalRecords, budgets] = await Promise.all([
-      spendToday(db, day),
+    // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
+    const [spend, previousLevel, settled, overrides, approvalRecords, budgets] = await Promise.all([
+      daySpend(db, day, budgetDayBounds(now, tz)),
       dayLevel(db, day),
       settledToday(db, day, policy.mode),
       activeOverrides(db, now),
@@ -209,7 +212,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       policy,
       day,
       observations: fleet.observations,
-      spendMicro,
+      spendMicro: spend.totalMicro,
+      gateway: { spendMicro: spend.gateway.totalMicro, unpricedAnswers: spend.gateway.unpricedRequests },
       previousLevel,
       routes,
       doneKeys: settled.keys,

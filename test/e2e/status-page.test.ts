@@ -94,7 +94,10 @@ describe("the status page in a real browser", () => {
       mode: "enforce",
       budget: { daily_usd: 50, timezone: tz },
       hf: { namespaces: [NS] },
-      endpoints: { [`${NS}/chat-prod`]: { critical: true }, [`${NS}/summarizer`]: { fallback: `${NS}/summarizer-cpu` } },
+      endpoints: { [`${NS}/chat-prod`]: { critical: true } },
+      services: {
+        summarize: { primary: { target: `${NS}/summarizer` }, fallback: { target: `${NS}/summarizer-cpu` }, callers: ["SUMMARIZE_KEY"] },
+      },
     };
     dev = await startWranglerDev({
       stateDir,

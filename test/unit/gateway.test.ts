@@ -66,6 +66,10 @@ describe("routing decision", () => {
     }
   });
 
+  it("a paused primary is reported paused even when it has no URL", () => {
+    expect(decideRoute(inputs({ primary: { url: null, state: "paused" } }))).toEqual({ first: "fallback", reason: "primary_paused" });
+  });
+
   it("a scaled-to-zero primary is still tried: HF wakes it, and its cold-start 503 overflows", () => {
     expect(decideRoute(inputs({ primary: { url: "https://p", state: "scaledToZero" } }))).toEqual({ first: "primary", overflow: true });
   });
@@ -119,6 +123,21 @@ describe("forwarding", () => {
       "content-type": "application/json",
     });
     expect(upstreamHeaders(new Headers({ authorization: "Bearer k" }), null).has("authorization")).toBe(false);
+  });
+
+  it("never forwards our read cookie or any header carrying one of our secrets; other cookies pass", () => {
+    const h = upstreamHeaders(
+      new Headers({
+        cookie: "session=abc; guardrail_read=rt_secret_123; theme=dark",
+        "x-read-token": "rt_secret_123",
+        "x-api-key": "caller-key-9",
+        "x-keep": "yes",
+      }),
+      "hf_token",
+      ["rt_secret_123", "caller-key-9"],
+    );
+    expect(Object.fromEntries(h)).toEqual({ authorization: "Bearer hf_token", cookie: "session=abc; theme=dark", "x-keep": "yes" });
+    expect(upstreamHeaders(new Headers({ cookie: "guardrail_read=x" }), null).has("cookie")).toBe(false);
   });
 
   it("returns the upstream's headers less hop-by-hop ones, with ours", () => {
@@ -282,9 +301,10 @@ describe("services policy", () => {
     const res = parsePolicy(minimal + service);
     if (!res.ok) throw new Error(JSON.stringify(res.issues));
     expect(res.policy.services.chat).toEqual({
-      primary: { target: "acme/llm", token: "HF_TOKEN" },
-      fallback: { target: "https://router.huggingface.co", token: "HF_ROUTER_TOKEN" },
+      primary: { target: "acme/llm", token: "HF_TOKEN", pricing: null },
+      fallback: { target: "https://router.huggingface.co", token: "HF_ROUTER_TOKEN", pricing: null },
       endpoint: null,
+      budget: { on_exhausted: "refuse", daily_cap_usd: null, retry_after_seconds: null },
       callers: ["CHAT_KEY"],
       timeout_ms: 120_000,
       overflow: {
@@ -338,7 +358,13 @@ describe("routing state cache", () => {
       windowMs: 60_000,
       load: async (_db, since) => {
         loads.push(since);
-        return { routes: new Map([["a/b", loads.length === 1 ? "primary" : "overflow"]]), endpoints: new Map(), recent: new Map() };
+        return {
+          routes: new Map([["a/b", loads.length === 1 ? "primary" : "overflow"]]),
+          endpoints: new Map(),
+          recent: new Map(),
+          budget: null,
+          serviceSpend: new Map(),
+        };
       },
     });
     const db = {} as D1Database;

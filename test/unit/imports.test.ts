@@ -73,7 +73,6 @@ const KNOWN_DEEP: Record<string, number> = {
   "src/control -> src/providers": 1,
   "src/core -> src/providers": 4,
   "src/gateway -> src/core": 2,
-  "src/gateway -> src/policy": 3,
   "src/gateway -> src/security": 1,
   "src/notify -> src/control": 1,
   "src/notify -> src/core": 2,

@@ -44,8 +44,8 @@ describe("the budget ladder", () => {
     expect(p.actions).toEqual([]);
   });
 
-  it("reroutes non-critical endpoints that have a fallback at 150 %", () => {
-    const pol = policy({ endpoints: { "acme/llm": { fallback: "acme/llm-cpu" } } });
+  it("reroutes non-critical endpoints a gateway service follows at 150 %", () => {
+    const pol = policy({ services: { chat: { primary: { target: "acme/llm" }, fallback: { target: "acme/llm-cpu" }, callers: ["K"] } } });
     const p = plan(planInput({ policy: pol, spendMicro: at(1.5), observations: [endpoint({ minReplica: 0, maxReplica: 1 })] }));
     expect(p.actions.map((a) => a.kind)).toEqual(["reroute"]);
     expect(p.actions[0]?.change).toEqual({ type: "route", mode: "overflow", fallback: "acme/llm-cpu" });

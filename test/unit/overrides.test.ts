@@ -182,7 +182,10 @@ describe("forced actions", () => {
       action: "pause",
       observation: endpoint(),
       route: undefined,
-      policy: policy({ endpoints: { "acme/llm": { critical: true, fallback: "acme/llm-cpu" } } }),
+      policy: policy({
+        endpoints: { "acme/llm": { critical: true } },
+        services: { chat: { primary: { target: "acme/llm" }, fallback: { target: "acme/llm-cpu" }, callers: ["K"] } },
+      }),
       day: DAY,
       overrideId: "ovr_1",
       why: "forced by alice: runaway",
@@ -215,7 +218,10 @@ describe("forced actions", () => {
       ok: false,
       message: expect.stringContaining("nothing to do"),
     });
-    expect(force({ action: "reroute", policy: policy() })).toMatchObject({ ok: false, message: expect.stringContaining("no fallback") });
+    expect(force({ action: "reroute", policy: policy() })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("no gateway service"),
+    });
     expect(force({ action: "restore" })).toMatchObject({ ok: false, message: expect.stringContaining("nothing to restore") });
   });
 

@@ -47,7 +47,8 @@ describe("policy", () => {
 
   it("merges an endpoint's settings over the defaults entry", () => {
     const res = parsePolicy(
-      `${minimal}endpoints:\n  defaults: { critical: true, expected_max_replicas: 3 }\n  acme/llm: { critical: false, fallback: acme/llm-cpu }\n`,
+      `${minimal}endpoints:\n  defaults: { critical: true, expected_max_replicas: 3 }\n  acme/llm: { critical: false }\n` +
+        "services:\n  chat: { primary: { target: acme/llm }, fallback: { target: acme/llm-cpu }, callers: [K] }\n",
     );
     if (!res.ok) throw new Error(JSON.stringify(res.issues));
     expect(settingsFor(res.policy, "acme/llm")).toEqual({ critical: false, fallback: "acme/llm-cpu", expected_max_replicas: 3 });

@@ -13,7 +13,9 @@ import {
   addGatewayCounters,
   compactGatewayCounters,
   gatewayCounterTotals,
+  gatewaySpendBetween,
   gatewayStats,
+  raiseDayLevel,
   recordMetering,
   setRoute,
 } from "../../src/store/index.ts";
@@ -26,6 +28,7 @@ const CALLER_KEY = "gw_live_3f9a2c7e";
 let seq = 0;
 
 interface ServiceOver {
+  budget?: Record<string, unknown>;
   overflow?: Record<string, unknown>;
   primary?: Record<string, unknown>;
   fallback?: Record<string, unknown>;
@@ -46,6 +49,7 @@ function harness(ns: string, over: ServiceOver = {}, gatewayOptions: Constructor
         callers: ["CHAT_KEY_A", "CHAT_KEY_B"],
         ...(over.timeout_ms ? { timeout_ms: over.timeout_ms } : {}),
         overflow: over.overflow ?? {},
+        ...(over.budget ? { budget: over.budget } : {}),
       },
     },
   };
@@ -160,6 +164,36 @@ describe("gateway routing modes", () => {
     expect(res.headers.get("x-guardrail-reason")).toBe("primary_paused");
     expect((await json(res)).server).toBe("fallback");
     expect(await h.calls("primary")).toEqual([]);
+  });
+
+  it("a paused primary without a URL is reported paused, not missing", async () => {
+    const h = harness("gw-paused-nourl");
+    await h.observe("paused", null);
+    const { res } = await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}" });
+    expect(res.headers.get("x-guardrail-target")).toBe("fallback");
+    expect(res.headers.get("x-guardrail-reason")).toBe("primary_paused");
+  });
+
+  it("never forwards our read cookie, our read token or a caller key upstream, nor headers Connection names", async () => {
+    const h = harness("gw-strip");
+    await h.observe("running");
+    const { res } = await h.call("/v1/gateway/chat/x", {
+      method: "POST",
+      body: "{}",
+      headers: {
+        cookie: `lang=en; guardrail_read=${env.READ_TOKEN}`,
+        "x-forwarded-read": `${env.READ_TOKEN}`,
+        "x-caller-copy": CALLER_KEY,
+        connection: "x-hop",
+        "x-hop": "1",
+      },
+    });
+    expect(res.status).toBe(200);
+    const [sent] = await h.calls("primary");
+    expect(sent?.headers.cookie).toBe("lang=en");
+    expect(JSON.stringify(sent?.headers)).not.toContain(String(env.READ_TOKEN));
+    expect(JSON.stringify(sent?.headers)).not.toContain(CALLER_KEY);
+    expect(sent?.headers["x-hop"]).toBeUndefined();
   });
 
   it("follows the engine's route change once the cached state expires", async () => {
@@ -407,5 +441,121 @@ describe("gateway metrics", () => {
     expect(await total()).toBe(9);
     expect((await gatewayStats(env.DB, endpoint, 60_000, 5 * 60_000)).requests).toBe(0); // those minutes are gone
     expect((await gatewayStats(env.DB, endpoint, 5 * 60_000, 11 * 60_000)).requests).toBe(4);
+  });
+});
+
+const PRICED = {
+  pricing: {
+    input_usd_per_million: 1,
+    output_usd_per_million: 2,
+    models: { "acme/small": { input_usd_per_million: 0.1, output_usd_per_million: 0.1 } },
+  },
+};
+
+describe("gateway spend on token-priced targets", () => {
+  it("meters a JSON answer's usage at the model's price and adds it to the day's spend at the next flush", async () => {
+    const h = harness("gw-spend-json", { fallback: PRICED });
+    await h.observe("running");
+    await h.route("fallback");
+    const since = Date.now() - 60_000;
+    const { res } = await h.call("/v1/gateway/chat/v1/chat/completions", {
+      method: "POST",
+      body: "{}",
+      upstream: { fallback: "usage=1000:500" },
+    });
+    expect(((await json(res)).usage as Record<string, number>).prompt_tokens).toBe(1000);
+    const small = await h.call("/v1/gateway/chat/v1/chat/completions", {
+      method: "POST",
+      body: "{}",
+      upstream: { fallback: "usage=1000:1000,model=acme/small" },
+    });
+    await small.res.text();
+    await h.gateway.flush(env.DB);
+    const spend = await gatewaySpendBetween(env.DB, since, Date.now() + 60_000);
+    const mine = spend.rows.filter((r) => r.service === "chat" && r.endpoint === FALLBACK.replace(/\/$/, ""));
+    // 1000 x $1/M + 500 x $2/M = $0.002; 2000 x $0.1/M = $0.0002
+    expect(mine.map((r) => [r.model, r.spendMicro, r.tokensIn, r.tokensOut]).sort()).toEqual([
+      ["acme/llama", 2000, 1000, 500],
+      ["acme/small", 200, 1000, 1000],
+    ]);
+  });
+
+  it("reads a stream's usage from its last event while the first event reaches the caller at once", async () => {
+    const h = harness("gw-spend-sse", { fallback: PRICED });
+    await h.observe("running");
+    await h.route("fallback");
+    const since = Date.now() - 60_000;
+    const holdId = `h-${Date.now()}`;
+    const { res } = await h.call("/v1/gateway/chat/v1/chat/completions", {
+      method: "POST",
+      body: "{}",
+      upstream: { fallback: `hold=${holdId},usage=10:20,model=acme/sse` },
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain("chat.completion.chunk");
+    expect(((await (await fetch(`${FALLBACK}/_upstream/streams/${holdId}`)).json()) as { finished: boolean }).finished).toBe(false);
+    await fetch(`${FALLBACK}/_upstream/release/${holdId}`, { method: "POST" });
+    let rest = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    expect(rest).toContain("[DONE]");
+    await h.gateway.flush(env.DB);
+    const spend = await gatewaySpendBetween(env.DB, since, Date.now() + 60_000);
+    expect(spend.rows.find((r) => r.service === "chat" && r.model === "acme/sse")).toMatchObject({
+      spendMicro: 50,
+      tokensIn: 10,
+      tokensOut: 20,
+    });
+  });
+
+  it("counts an answer without usage as unpriced, never as $0", async () => {
+    const h = harness("gw-spend-none", { fallback: PRICED });
+    await h.observe("running");
+    await h.route("fallback");
+    const before = (await gatewaySpendBetween(env.DB, 1, Date.now() + 60_000)).unpricedRequests;
+    await (await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "sse=2" } })).res.text();
+    await (await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}" })).res.text();
+    await h.gateway.flush(env.DB);
+    const after = await gatewaySpendBetween(env.DB, 1, Date.now() + 60_000);
+    expect(after.unpricedRequests - before).toBe(2);
+  });
+
+  it("refuses a non-critical service's token-priced requests with 429 budget_exhausted at the shutdown level", async () => {
+    const h = harness("gw-exhausted", { fallback: PRICED, budget: { retry_after_seconds: 120 } });
+    await h.observe("running");
+    await h.route("fallback");
+    const day = new Date().toISOString().slice(0, 10);
+    await raiseDayLevel(env.DB, day, 3, 10_000_000, Date.now());
+    try {
+      const { res } = await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "usage=1:1" } });
+      expect(res.status).toBe(429);
+      expect(res.headers.get("retry-after")).toBe("120");
+      expect(((await json(res)).error as { code: string }).code).toBe("budget_exhausted");
+      expect(await h.calls("fallback")).toEqual([]);
+      // A dedicated primary (billed per replica-hour, paused by the ladder) still answers.
+      await h.route("primary");
+      const dedicated = await harness("gw-exhausted", { fallback: PRICED }).call("/v1/gateway/chat/x", { method: "POST", body: "{}" });
+      expect(dedicated.res.status).toBe(200);
+    } finally {
+      await env.DB.prepare("DELETE FROM budget_days WHERE day = ?1").bind(day).run();
+    }
+  });
+
+  it("refuses past a service's daily cap, counting this isolate's unflushed spend", async () => {
+    // Other tests of this file flushed spend of service "chat" today: the cap sits $0.003 above it.
+    const dayStart = Date.now() - (Date.now() % 86_400_000);
+    const flushed = (await gatewaySpendBetween(env.DB, dayStart, Date.now() + 60_000)).rows
+      .filter((r) => r.service === "chat")
+      .reduce((a, r) => a + r.spendMicro, 0);
+    const h = harness("gw-cap", { fallback: PRICED, budget: { daily_cap_usd: (flushed + 3000) / 1e6 } });
+    await h.observe("running");
+    await h.route("fallback");
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { res } = await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "usage=1000:500" } });
+      await res.text();
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 429]); // $0.002 each: the second takes it to $0.004, past the $0.003 cap
   });
 });

@@ -120,7 +120,7 @@ describe("POST /v1/overrides", () => {
       T0 + 3 * MIN,
     );
     expect(noFallback.status).toBe(409);
-    expect(noFallback.body.error?.message).toContain("no fallback");
+    expect(noFallback.body.error?.message).toContain("no gateway service");
     const all = await g.post({ op: "force", endpoint: "*", action: "pause", duration: "1h", reason: "x", actor: "carol" }, T0 + 4 * MIN);
     expect(all.status).toBe(400);
     expect(all.body.error?.details?.[0]?.path).toBe("endpoint");
@@ -132,10 +132,10 @@ describe("POST /v1/overrides", () => {
     const T0 = day(4);
     await g.admin.reset(FLEET);
     await g.tick(T0);
-    await g.tick(T0 + HOUR - MIN); // 217 %: pauses big and summarizer, caps cpu (one change per endpoint per tick)
+    await g.tick(T0 + HOUR - MIN); // 217 %: pauses big and summarizer (one change per endpoint per tick; cpu, summarizer's fallback, is spared)
     await g.tick(T0 + HOUR); // then reroutes summarizer
     const done = (await actionsOfDay(env.DB, "2026-03-04")).map((a) => `${a.kind} ${a.endpoint}`);
-    expect(done).toEqual(expect.arrayContaining(["pause ovr-restore/big", "reroute ovr-restore/summarizer", "scale_down ovr-restore/cpu"]));
+    expect(done).toEqual(["pause ovr-restore/big", "pause ovr-restore/summarizer", "reroute ovr-restore/summarizer"]);
     const changedBefore = (await g.admin.mutations()).length;
 
     const one = await g.post(
@@ -156,7 +156,6 @@ describe("POST /v1/overrides", () => {
     expect(all.status).toBe(201);
     expect((await g.admin.mutations()).slice(changedBefore + 1)).toEqual([
       { method: "POST", path: "/v2/endpoint/ovr-restore/big/resume", body: null },
-      { method: "PUT", path: "/v2/endpoint/ovr-restore/cpu", body: { compute: { scaling: { minReplica: 1, maxReplica: 1 } } } },
     ]);
     // Held off for the hour the force lasts: the next ticks do not undo the restore.
     const next = await g.tick(T0 + HOUR + 3 * MIN);

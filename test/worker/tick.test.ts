@@ -18,7 +18,8 @@ function policyFor(ns: string, over: Partial<PolicyInput> = {}) {
     mode: "enforce",
     budget: { daily_usd: 10, timezone: "UTC" },
     hf: { namespaces: [ns] },
-    endpoints: { [`${ns}/vip`]: { critical: true }, [`${ns}/summarizer`]: { fallback: `${ns}/cpu` } },
+    endpoints: { [`${ns}/vip`]: { critical: true } },
+    services: { summarize: { primary: { target: `${ns}/summarizer` }, fallback: { target: `${ns}/cpu` }, callers: ["SUMMARIZE_KEY"] } },
     ...over,
   });
   if (!res.ok) throw new Error(JSON.stringify(res.issues));
@@ -67,21 +68,16 @@ describe("the guard tick", () => {
         path: `/v2/endpoint/${ns}/summarizer`,
         body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } },
       },
-      {
-        method: "PUT",
-        path: `/v2/endpoint/${ns}/cpu`,
-        body: { compute: { scaling: { minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 } } },
-      },
-    ]);
+    ]); // ns/cpu is the service's fallback: spared, it takes the overflow at 150 %
 
     const t3 = await tick(T0 + 50 * MIN);
     expect(t3.plan?.level).toBe(2);
     expect(t3.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["reroute", `${ns}/summarizer`, "applied"]]);
-    expect(await admin.mutations()).toHaveLength(3); // rerouting is stored, not an HF call
+    expect(await admin.mutations()).toHaveLength(2); // rerouting is stored, not an HF call
 
     const t4 = await tick(T0 + 60 * MIN);
     expect(t4.plan?.level).toBe(3);
-    const pauses = (await admin.mutations()).slice(3);
+    const pauses = (await admin.mutations()).slice(2);
     expect(pauses).toEqual([
       { method: "POST", path: `/v2/endpoint/${ns}/big/pause`, body: null },
       { method: "POST", path: `/v2/endpoint/${ns}/summarizer/pause`, body: null },
@@ -90,14 +86,13 @@ describe("the guard tick", () => {
     // Later ticks the same day repeat nothing.
     await tick(T0 + 61 * MIN);
     await tick(T0 + 62 * MIN);
-    expect(await admin.mutations()).toHaveLength(5);
+    expect(await admin.mutations()).toHaveLength(4);
     expect((await admin.mutations()).some((m) => m.path.includes("/vip"))).toBe(false);
 
     const actions = await actionsOfDay(env.DB, "2026-01-05");
     expect(actions.map((a) => [a.kind, a.endpoint, a.status])).toEqual([
       ["scale_down", `${ns}/big`, "applied"],
       ["scale_down", `${ns}/summarizer`, "applied"],
-      ["scale_down", `${ns}/cpu`, "applied"],
       ["reroute", `${ns}/summarizer`, "applied"],
       ["pause", `${ns}/big`, "applied"],
       ["pause", `${ns}/summarizer`, "applied"],
@@ -122,7 +117,7 @@ describe("the guard tick", () => {
     const actions = await actionsOfDay(env.DB, "2026-01-06");
     expect(actions.every((a) => a.status === "dry_run")).toBe(true);
     expect(actions.map((a) => `${a.kind} ${a.endpoint}`).sort()).toEqual(
-      [`pause ${ns}/big`, `pause ${ns}/summarizer`, `reroute ${ns}/summarizer`, `scale_down ${ns}/cpu`].sort(),
+      [`pause ${ns}/big`, `pause ${ns}/summarizer`, `reroute ${ns}/summarizer`].sort(),
     );
   });
 

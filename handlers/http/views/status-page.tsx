@@ -34,6 +34,7 @@ export function StatusMain(props: StatusPageData) {
         </span>
       </header>
       <Problems json={json} />
+      <Warnings json={json} />
       {"budget" in json && props.day ? <Acting {...props} json={json} day={props.day} tz={tz} /> : <LastTick {...props} tz={tz} />}
       <Events events={props.events} tz={tz} day={"budget" in json ? json.budget.day : budgetDay(props.now, tz)} />
       {props.signedIn && (
@@ -57,6 +58,23 @@ function Problems({ json }: { json: Status["json"] }) {
       </h2>
       <ul class="problems">
         {issues.map((i) => (
+          <li>
+            <code>{i.path}</code>: {i.message}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Problems that do not stop the guardrail but make it do less than the policy seems to say. */
+function Warnings({ json }: { json: Status["json"] }) {
+  if (json.warnings.length === 0) return null;
+  return (
+    <section data-section="warnings">
+      <h2>Warnings</h2>
+      <ul class="problems">
+        {json.warnings.map((i) => (
           <li>
             <code>{i.path}</code>: {i.message}
           </li>
@@ -145,6 +163,10 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
                   {" of "}
                   <span data-figure="budget">{usd(b.daily_usd)}</span>
                 </span>
+                <div class="muted small" data-figure="spend-sources">
+                  {`endpoints ${usd(b.sources.endpoints_usd)} · gateway ${usd(b.sources.gateway_usd)}`}
+                  {b.sources.gateway_unpriced_answers > 0 ? ` + ${b.sources.gateway_unpriced_answers} unpriced answers` : ""}
+                </div>
               </dd>
             </div>
             <div>

@@ -23,6 +23,7 @@ export const LADDER: readonly ActionKind[] = [scaleDown, reroute, pause];
 
 export type { ActionContext, ActionKind } from "./kind.ts";
 export { isExpensive } from "./pause.ts";
+export { holdReroutesOnSpentFallbacks, rerouteWithoutServiceAlert } from "./reroute.ts";
 export { type ConfigPart, differingParts, restoreSteps } from "./restore.ts";
 export {
   decideScheduledScale,

@@ -1,4 +1,5 @@
 // scale_down (first rung): cap maxReplica and allow scale-to-zero on non-critical endpoints.
+import { fallbackEndpoints } from "../../policy/index.ts";
 import { formatUsd } from "../money.ts";
 import type { ActionKind } from "./kind.ts";
 
@@ -7,7 +8,8 @@ export const scaleDown: ActionKind = {
   level: 1,
   verb: "cap replicas",
   needed(o, { policy, settings, config }) {
-    if (settings.critical || o.state === "paused") return false;
+    // A service's fallback endpoint is the capacity the reroute rung sends overflow to: not capped.
+    if (settings.critical || o.state === "paused" || fallbackEndpoints(policy.services).has(o.id)) return false;
     const cap = policy.actions.scale_down.max_replicas;
     return config.maxReplica > cap || config.minReplica > 0;
   },

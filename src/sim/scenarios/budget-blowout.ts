@@ -27,6 +27,13 @@ export const budgetBlowout = scenario({
       demand: jitter(diurnal(1.5, 6), 0.05, seeded(6)),
     },
   ],
-  // At the reroute level chat's overflow goes to a hosted API outside the fleet.
-  settings: () => ({ chat: { fallback: "https://router.huggingface.co/v1" } }),
+  // At the reroute level chat's overflow (through the gateway service) goes to HF Inference
+  // Providers, billed per token: illustrative rates for an 8B model.
+  services: {
+    chat: {
+      endpoint: "chat",
+      fallback: "https://router.huggingface.co/v1",
+      pricing: { input_usd_per_million: 0.2, output_usd_per_million: 0.6 },
+    },
+  },
 });

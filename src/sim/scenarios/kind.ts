@@ -7,6 +7,7 @@ import type { Trace, TraceEndpoint } from "../trace.ts";
 import { DAY_MINUTES } from "./shapes.ts";
 
 export type EndpointSettings = NonNullable<PolicyInput["endpoints"]>[string];
+export type ServiceInput = NonNullable<PolicyInput["services"]>[string];
 
 export interface ScenarioContext {
   /** the first namespace the policy guards: the scenario's endpoints live there */
@@ -22,6 +23,15 @@ export interface ScenarioFleet {
    * `namespace/name`. The simulator adds them under the policy's own entries: the policy wins.
    */
   settings: Record<string, EndpointSettings>;
+  /** gateway services over the scenario's endpoints: the reroute rung moves only their traffic */
+  services: Record<string, ServiceInput>;
+}
+
+/** A service carrying one scenario endpoint's traffic, with its fallback (an endpoint name, or a URL). */
+export interface ServiceDraft {
+  endpoint: string;
+  fallback: string;
+  pricing?: { input_usd_per_million: number; output_usd_per_million: number };
 }
 
 export interface Scenario {
@@ -71,6 +81,8 @@ export function scenario(def: {
   endpoints: EndpointDraft[];
   /** settings keyed by endpoint name; `replicas` scales a count to the budget */
   settings?: (replicas: (base: number) => number) => Record<string, EndpointSettings>;
+  /** gateway services keyed by service name */
+  services?: Record<string, ServiceDraft>;
 }): Scenario {
   return {
     name: def.name,
@@ -96,6 +108,19 @@ export function scenario(def: {
       return {
         trace: { start: isoInZone(startOfDay(SCENARIO_DAY, ctx.timezone), ctx.timezone), step_seconds: 60, endpoints },
         settings: Object.fromEntries(Object.entries(settings).map(([name, s]) => [`${ctx.namespace}/${name}`, s])),
+        services: Object.fromEntries(
+          Object.entries(def.services ?? {}).map(([name, s]) => [
+            name,
+            {
+              primary: { target: `${ctx.namespace}/${s.endpoint}` },
+              fallback: {
+                target: s.fallback.includes("://") ? s.fallback : `${ctx.namespace}/${s.fallback}`,
+                ...(s.pricing ? { pricing: s.pricing } : {}),
+              },
+              callers: ["SIM_CALLER_KEY"],
+            },
+          ]),
+        ),
       };
     },
   };
@@ -103,5 +128,9 @@ export function scenario(def: {
 
 /** The policy with a scenario's settings for its own endpoints added; an entry the policy already has wins. */
 export function withScenarioSettings(policy: Policy, fleet: ScenarioFleet): PolicyResult {
-  return validatePolicy({ ...policy, endpoints: { ...fleet.settings, ...policy.endpoints } });
+  return validatePolicy({
+    ...policy,
+    endpoints: { ...fleet.settings, ...policy.endpoints },
+    services: { ...fleet.services, ...policy.services },
+  });
 }

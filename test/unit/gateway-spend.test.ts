@@ -1,0 +1,126 @@
+// Token-priced targets: usage read from JSON answers and from the last event of a stream as the
+// chunks pass, priced per model from the policy; answers without usage are unpriced, never $0.
+import { describe, expect, it } from "vitest";
+import { priceMicro, UsageReader } from "../../src/gateway/usage.ts";
+import type { TargetPricing } from "../../src/policy/index.ts";
+import { validatePolicy } from "../../src/policy/index.ts";
+import { SIM_TOKENS_PER_REQUEST, tokenSpendOfStep } from "../../src/sim/simulate.ts";
+import { policy } from "../fixtures/builders.ts";
+
+const enc = new TextEncoder();
+const read = (contentType: string, ...parts: string[]) => {
+  const r = UsageReader.for(contentType);
+  for (const p of parts) r.push(enc.encode(p));
+  return r.finish();
+};
+
+describe("usage of an answer", () => {
+  it("reads an OpenAI-compatible JSON answer's usage and model", () => {
+    const body = JSON.stringify({
+      model: "m1",
+      choices: [{ message: { content: "hi" } }],
+      usage: { prompt_tokens: 12, completion_tokens: 34, total_tokens: 46 },
+    });
+    expect(read("application/json", body.slice(0, 10), body.slice(10))).toEqual({ model: "m1", inputTokens: 12, outputTokens: 34 });
+  });
+
+  it("reads the last event of a stream, however the chunks split its lines", () => {
+    const events = [
+      `data: ${JSON.stringify({ model: "m2", choices: [{ delta: { content: "a" } }], usage: null })}\n\n`,
+      `data: ${JSON.stringify({ model: "m2", choices: [], usage: { prompt_tokens: 7, completion_tokens: 3 } })}\r\n\r\n`,
+      "data: [DONE]\n\n",
+    ].join("");
+    for (const cut of [1, 17, 90, events.length - 20]) {
+      expect(read("text/event-stream; charset=utf-8", events.slice(0, cut), events.slice(cut))).toEqual({
+        model: "m2",
+        inputTokens: 7,
+        outputTokens: 3,
+      });
+    }
+  });
+
+  it("gives null (unpriced) for a stream without a usage event, a JSON body without usage, or garbage", () => {
+    expect(read("text/event-stream", 'data: {"choices":[],"usage":null}\n\n', "data: [DONE]\n\n")).toBeNull();
+    expect(read("application/json", '{"generated_text":"hello"}')).toBeNull();
+    expect(read("application/json", '{"usage":{"prompt_tokens":-1}}')).toBeNull();
+    expect(read("application/json", "not json")).toBeNull();
+    expect(read("application/json")).toBeNull();
+  });
+});
+
+describe("token prices", () => {
+  const pricing: TargetPricing = {
+    input_usd_per_million: 0.5,
+    output_usd_per_million: 1.5,
+    models: { "meta-llama/Llama-3.1-8B-Instruct": { input_usd_per_million: 0.1, output_usd_per_million: 0.2 } },
+  };
+
+  it("prices per model, else at the target's default, in micro-USD (USD per million tokens = micro-USD per token)", () => {
+    expect(priceMicro(pricing, { model: "meta-llama/Llama-3.1-8B-Instruct", inputTokens: 1000, outputTokens: 500 })).toBe(200);
+    expect(priceMicro(pricing, { model: "other", inputTokens: 1000, outputTokens: 500 })).toBe(1250);
+    expect(priceMicro(pricing, { model: null, inputTokens: 2_000_000, outputTokens: 0 })).toBe(1_000_000);
+  });
+
+  it("leaves a model unpriced when the target has no default price", () => {
+    expect(
+      priceMicro(
+        { ...pricing, input_usd_per_million: null, output_usd_per_million: null },
+        { model: "x", inputTokens: 1, outputTokens: 1 },
+      ),
+    ).toBeNull();
+  });
+
+  it("accepts the pricing and service budget keys, with their defaults", () => {
+    const res = validatePolicy({
+      budget: { daily_usd: 5 },
+      hf: { namespaces: ["acme"] },
+      services: {
+        chat: {
+          primary: { target: "acme/llm" },
+          fallback: {
+            target: "https://router.huggingface.co/v1",
+            token: "HF_TOKEN",
+            pricing: { input_usd_per_million: 0.5, output_usd_per_million: 1.5 },
+          },
+          callers: ["K"],
+        },
+      },
+    });
+    if (!res.ok) throw new Error(JSON.stringify(res.issues));
+    expect(res.policy.services.chat?.fallback.pricing).toEqual({ input_usd_per_million: 0.5, output_usd_per_million: 1.5, models: {} });
+    expect(res.policy.services.chat?.budget).toEqual({ on_exhausted: "refuse", daily_cap_usd: null, retry_after_seconds: null });
+    const half = validatePolicy({
+      budget: { daily_usd: 5 },
+      hf: { namespaces: ["acme"] },
+      services: {
+        chat: { primary: { target: "acme/llm" }, fallback: { target: "acme/cpu", pricing: { input_usd_per_million: 1 } }, callers: ["K"] },
+      },
+    });
+    expect(half.ok).toBe(false);
+  });
+});
+
+describe("the simulator's token-priced fallback", () => {
+  const pol = policy({
+    services: {
+      chat: {
+        primary: { target: "acme/chat" },
+        fallback: { target: "https://router.huggingface.co/v1", pricing: { input_usd_per_million: 0.2, output_usd_per_million: 0.6 } },
+        callers: ["K"],
+      },
+    },
+  });
+  const figures = new Map([["acme/chat", { reroutedRps: 2 } as never]]);
+  const routes = new Map([["acme/chat", { mode: "overflow" as const, fallback: "https://router.huggingface.co/v1" }]]);
+
+  it("bills rerouted requests at the service's token prices, and nothing once the service is refused past 200 %", () => {
+    const perRequest = SIM_TOKENS_PER_REQUEST.input * 0.2 + SIM_TOKENS_PER_REQUEST.output * 0.6;
+    expect(tokenSpendOfStep(pol, routes, figures, 60_000, 2)).toBeCloseTo(2 * 60 * perRequest, 6);
+    expect(tokenSpendOfStep(pol, routes, figures, 60_000, 3)).toBe(0);
+  });
+
+  it("moves and bills nothing for an endpoint no service carries", () => {
+    const other = new Map([["acme/other", { mode: "overflow" as const, fallback: "https://router.huggingface.co/v1" }]]);
+    expect(tokenSpendOfStep(pol, other, new Map([["acme/other", { reroutedRps: 2 } as never]]), 60_000, 2)).toBe(0);
+  });
+});
