@@ -27,7 +27,7 @@ export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
 export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
-export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
+export { type Accrual, BILLABLE_STATES, billableReplicas, GAP_MS, hourlyBurn, initializingReplicas, meter, replicaMs } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export {
   ackedConditions,
@@ -46,6 +46,7 @@ export {
   withOverrides,
 } from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
+export { type PriceSource, staleAlerts } from "./prices.ts";
 export { type DoneAction, planRestores, type RestorePlan } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";
 export { runTriggers, TRIGGERS, type Trigger, type TriggerContext } from "./triggers/index.ts";

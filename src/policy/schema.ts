@@ -5,6 +5,7 @@ import { alertsSchema } from "./alerts.ts";
 import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
 import { enginePolicyShape } from "./engine.ts";
 import { servicesSchema } from "./gateway.ts";
+import { meteringSchema } from "./metering.ts";
 import { ENDPOINT_KEY, isTimeZone } from "./primitives.ts";
 import { schedulesDefault, schedulesSchema } from "./schedules.ts";
 import { statusSchema } from "./status.ts";
@@ -96,6 +97,7 @@ export const policySchema = z
     status: statusSchema.describe("who may read the status page and the read API"),
     services: servicesSchema,
     ...enginePolicyShape,
+    metering: meteringSchema.prefault({}).describe("how spend is metered between observations (docs/metering.md)"),
     schedules: schedulesSchema
       .default(schedulesDefault)
       .describe("predictive schedules on EventBridge Scheduler (README: Predictive schedules)"),

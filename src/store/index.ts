@@ -33,7 +33,9 @@ export {
   observedEndpoint,
   raiseDayLevel,
   recordMetering,
+  type SpendBounds,
   type StoredEndpoint,
+  spendBounds,
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
@@ -69,6 +71,7 @@ export {
   SEEN_SIGNATURE_TTL_MS,
   type StoredOverride,
 } from "./overrides.ts";
+export { loadCatalogs, type StoredCatalog, saveCatalogs } from "./prices.ts";
 export { markRestored, pendingRestores, restoreCandidates, unrestoredActions } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {

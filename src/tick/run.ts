@@ -12,6 +12,7 @@ import {
   type EndpointAccrual,
   type EventRow,
   finishTick,
+  loadCatalogs,
   loadMeterPoints,
   loadRoutes,
   type NewEvent,
@@ -19,8 +20,9 @@ import {
   recordEvents,
   recordMetering,
   releaseLease,
+  saveCatalogs,
   settledKeys,
-  spendToday,
+  spendBounds,
   startTick,
   takeLease,
 } from "../store/index.ts";
@@ -203,17 +205,21 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const day = budgetDay(now, tz);
 
     // Observe and meter.
-    const before = await engineBefore(db, policy, day);
-    const fleet = await observeFleet(deps.provider, policy.hf.namespaces);
+    const [before, points, catalogs] = await Promise.all([engineBefore(db, policy, day), loadMeterPoints(db), loadCatalogs(db)]);
+    const fleet = await observeFleet(deps.provider, policy.hf.namespaces, {
+      now,
+      catalogs,
+      lastPrice: (id) => points.get(id)?.priceMicroPerHour ?? null,
+    });
     const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
-    const points = await loadMeterPoints(db);
     const accruals: EndpointAccrual[] = [];
     const metered = fleet.observations.map((o) => {
-      for (const acc of meter(points.get(o.id), o, now, tz)) accruals.push({ ...acc, endpoint: o.id });
+      for (const acc of meter(points.get(o.id), o, now, tz, policy.metering.gap_minutes * 60_000))
+        accruals.push({ ...acc, endpoint: o.id });
       return { o, billable: billableReplicas(o) };
     });
-    await recordMetering(db, now, metered, accruals);
+    await Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
     summary.endpoints = fleet.observations.length;
     const spent = new Map<string, number>();
     for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
@@ -229,8 +235,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
 
     // Decide.
-    const [spendMicro, previousLevel, doneKeys, routes, overrides] = await Promise.all([
-      spendToday(db, day),
+    const [spend, previousLevel, doneKeys, routes, overrides] = await Promise.all([
+      spendBounds(db, day),
       dayLevel(db, day),
       settledKeys(db, day),
       loadRoutes(db),
@@ -240,7 +246,11 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       policy,
       day,
       observations: fleet.observations,
-      spendMicro,
+      spendMicro: spend.micro,
+      // The pause needs the estimate at 200 % without what was metered across observation gaps, and
+      // this tick's observation still burning (src/core/plan.ts, pauseConfirmed).
+      confirmedSpendMicro: spend.micro - spend.gapMicro,
+      prices: fleet.prices,
       previousLevel,
       routes,
       doneKeys,

@@ -4,8 +4,12 @@ import { describe, expect, it } from "vitest";
 import { ALERT_KINDS } from "../../src/core/index.ts";
 import { parsePolicy } from "../../src/policy/index.ts";
 
-const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const section = readme.slice(readme.indexOf("### Alert kinds"));
+const kindsSection = (file: string) => {
+  const text = readFileSync(new URL(`../../${file}`, import.meta.url), "utf8");
+  return text.slice(text.indexOf("### Alert kinds"));
+};
+// The kinds issue 13 added are documented in docs/metering.md until the README's table moves to docs/.
+const section = `${kindsSection("README.md")}\n${kindsSection("docs/metering.md")}`;
 
 describe("the alert kinds contract", () => {
   it.each(Object.entries(ALERT_KINDS))("documents %s in the README's alert kinds table as a %s", (kind, nature) => {

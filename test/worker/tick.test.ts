@@ -19,6 +19,8 @@ function policyFor(ns: string, over: Partial<PolicyInput> = {}) {
     budget: { daily_usd: 10, timezone: "UTC" },
     hf: { namespaces: [ns] },
     endpoints: { [`${ns}/vip`]: { critical: true }, [`${ns}/summarizer`]: { fallback: `${ns}/cpu` } },
+    // These ticks jump 30-60 minutes (every minute in production): such an interval is not a gap here.
+    metering: { gap_minutes: 1440 },
     ...over,
   });
   if (!res.ok) throw new Error(JSON.stringify(res.issues));
@@ -79,7 +81,10 @@ describe("the guard tick", () => {
     expect(t3.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["reroute", `${ns}/summarizer`, "done"]]);
     expect(await admin.mutations()).toHaveLength(3); // rerouting is stored, not an HF call
 
-    const t4 = await tick(T0 + 60 * MIN);
+    // The intervals in which the caps took effect are metered at the mean of their two ends (issue 13),
+    // no longer at the larger count: $19.45 at 60 minutes, 200 % three minutes later.
+    expect((await tick(T0 + 60 * MIN)).plan?.level).toBe(2);
+    const t4 = await tick(T0 + 63 * MIN);
     expect(t4.plan?.level).toBe(3);
     const pauses = (await admin.mutations()).slice(3);
     expect(pauses).toEqual([
@@ -88,8 +93,8 @@ describe("the guard tick", () => {
     ]);
 
     // Later ticks the same day repeat nothing.
-    await tick(T0 + 61 * MIN);
-    await tick(T0 + 62 * MIN);
+    await tick(T0 + 64 * MIN);
+    await tick(T0 + 65 * MIN);
     expect(await admin.mutations()).toHaveLength(5);
     expect((await admin.mutations()).some((m) => m.path.includes("/vip"))).toBe(false);
 
