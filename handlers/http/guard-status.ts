@@ -1,8 +1,12 @@
-// The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores.
+// The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores, and
+// the metering's uncertainty (estimate, bounds, what rests on gaps, stale prices; docs/metering.md).
 import { budgetDayBounds } from "../../src/core/budget-day.ts";
 import { forecastEndOfDay } from "../../src/core/forecast.ts";
 import type { Policy } from "../../src/policy/index.ts";
-import { loadGuard, pendingRestores } from "../../src/store/index.ts";
+import { loadCatalogs, loadGuard, pendingRestores, spendBounds } from "../../src/store/index.ts";
+
+/** Prices older than this are shown as stale (src/tick/observe.ts uses the same hour). */
+const PRICES_STALE_MS = 3_600_000;
 
 /** `budgetMicro`: today's budget in force (with an active raise), as the planner's forecast alert uses. */
 export async function guardStatus(
@@ -14,7 +18,21 @@ export async function guardStatus(
   burnMicroPerHour: number,
   budgetMicro: number,
 ) {
-  const [guard, pending] = await Promise.all([loadGuard(db), pendingRestores(db, day)]);
+  const [guard, pending, spend, catalogs] = await Promise.all([
+    loadGuard(db),
+    pendingRestores(db, day),
+    spendBounds(db, day),
+    loadCatalogs(db),
+  ]);
+  const prices = policy.hf.namespaces.map((ns) => {
+    const c = catalogs.get(ns);
+    return {
+      namespace: ns,
+      fetched_at: c ? new Date(c.fetchedAt).toISOString() : null,
+      age_minutes: c ? Math.max(0, Math.floor((now - c.fetchedAt) / 60_000)) : null,
+      stale: !c || now - c.fetchedAt > PRICES_STALE_MS,
+    };
+  });
   const bounds = budgetDayBounds(now, policy.budget.timezone);
   // A forecast only for the budget day in progress.
   const f = bounds.day === day ? forecastEndOfDay(spendMicro, burnMicroPerHour, budgetMicro, now, bounds.end) : null;
@@ -33,5 +51,15 @@ export async function guardStatus(
       hours_left: Number(f.hoursLeft.toFixed(2)),
     },
     restore: { mode: policy.restore, pending_actions: pending },
+    metering: {
+      estimate_usd: spend.micro / 1e6,
+      low_usd: spend.lowMicro / 1e6,
+      high_usd: spend.highMicro / 1e6,
+      /** the part of the estimate metered across observation gaps (never alone a reason to pause) */
+      estimated_gap_usd: spend.gapMicro / 1e6,
+      unpriced_replica_hours: Number((spend.unpricedReplicaMs / 3_600_000).toFixed(3)),
+      prices_stale: prices.some((p) => p.stale),
+      prices,
+    },
   };
 }
