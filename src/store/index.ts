@@ -72,6 +72,7 @@ export {
   type StoredOverride,
 } from "./overrides.ts";
 export { loadCatalogs, type StoredCatalog, saveCatalogs } from "./prices.ts";
+export { type ChannelFault, clearChannelFault, loadChannelFaults, markChannelFault } from "./channel-faults.ts";
 export { markRestored, pendingRestores, restoreCandidates, unrestoredActions } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
