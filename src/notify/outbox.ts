@@ -12,8 +12,6 @@ import {
   type ClaimedDelivery,
   claimDueDeliveries,
   clearChannelFault,
-  loadChannelFaults,
-  markChannelFault,
   type DeliveryResult,
   type EventRow,
   enqueueNotices,
@@ -21,7 +19,9 @@ import {
   finishDeliveries,
   heldInHour,
   hourUsage,
+  loadChannelFaults,
   loadConditions,
+  markChannelFault,
   type NewDelivery,
   type NewNotice,
   recordEvents,
@@ -212,7 +212,8 @@ async function summaryBody(db: D1Database, d: ClaimedDelivery, policy: AlertsPol
 }
 
 const CHANNEL_FIX: Record<Channel, string> = {
-  slack: "The webhook was revoked or its channel archived or deleted: create a new incoming webhook and `wrangler secret put SLACK_WEBHOOK_URL`.",
+  slack:
+    "The webhook was revoked or its channel archived or deleted: create a new incoming webhook and `wrangler secret put SLACK_WEBHOOK_URL`.",
   sns: "Check alerts.sns.topic_arn exists, the topic policy lets the guardrail's IAM user publish, and the topic's KMS key is enabled and usable by it.",
 };
 

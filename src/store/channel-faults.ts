@@ -31,9 +31,7 @@ export async function markChannelFault(db: D1Database, f: ChannelFault, now: num
       )
       .bind(f.channel, f.targetHash, f.error, f.since),
     db
-      .prepare(
-        `UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3 WHERE channel = ?1 AND status IN ('pending', 'held')`,
-      )
+      .prepare(`UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3 WHERE channel = ?1 AND status IN ('pending', 'held')`)
       .bind(f.channel, `not sent: ${f.error}`, now),
   ]);
   return (inserted?.meta.changes ?? 0) > 0;
