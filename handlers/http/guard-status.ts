@@ -3,7 +3,7 @@
 import { budgetDayBounds } from "../../src/core/budget-day.ts";
 import { forecastEndOfDay } from "../../src/core/forecast.ts";
 import type { Policy } from "../../src/policy/index.ts";
-import { loadCatalogs, loadGuard, pendingRestores, spendBounds } from "../../src/store/index.ts";
+import { lastObservations, loadCatalogs, loadGuard, loadHistory, pendingRestores, spendBounds } from "../../src/store/index.ts";
 
 /** Prices older than this are shown as stale (src/tick/observe.ts uses the same hour). */
 const PRICES_STALE_MS = 3_600_000;
@@ -18,12 +18,32 @@ export async function guardStatus(
   burnMicroPerHour: number,
   budgetMicro: number,
 ) {
-  const [guard, pending, spend, catalogs] = await Promise.all([
+  const [guard, pending, spend, catalogs, lastHour, stored] = await Promise.all([
     loadGuard(db),
     pendingRestores(db, day),
     spendBounds(db, day),
     loadCatalogs(db),
+    loadHistory(db, now, [60], []),
+    lastObservations(db),
   ]);
+  const priceOf = new Map(stored.map((s) => [s.observation.id, s.observation.priceMicroPerHour]));
+  // Replica starts in the last hour and the initializing time they billed (the cold_starts trigger's figures).
+  const starts = [...lastHour.windows.entries()].flatMap(([endpoint, w]) => {
+    const x = w.get(60);
+    if (!x || x.coldStarts === 0) return [];
+    const minutes = x.spanMs > 0 ? (x.initializingMs / x.spanMs) * 60 : 0;
+    const price = priceOf.get(endpoint) ?? null;
+    return [
+      {
+        endpoint,
+        replica_starts: x.coldStarts,
+        wakes: x.wakes,
+        scale_ups: Math.max(0, x.coldStarts - x.wakes),
+        initializing_minutes_per_hour: Math.round(minutes * 10) / 10,
+        initializing_usd_per_hour: price === null ? null : Math.round((minutes / 60) * price) / 1e6,
+      },
+    ];
+  });
   const prices = policy.hf.namespaces.map((ns) => {
     const c = catalogs.get(ns);
     return {
@@ -60,6 +80,7 @@ export async function guardStatus(
       unpriced_replica_hours: Number((spend.unpricedReplicaMs / 3_600_000).toFixed(3)),
       prices_stale: prices.some((p) => p.stale),
       prices,
+      replica_starts_last_hour: starts,
     },
   };
 }

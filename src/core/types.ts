@@ -15,6 +15,8 @@ export interface MeterPoint {
   at: number;
   billableReplicas: number;
   priceMicroPerHour: number | null;
+  /** replicas that were initializing (billed, not serving) at `at`; absent: none known */
+  initializing?: number;
 }
 
 export type Level = 0 | 1 | 2 | 3;

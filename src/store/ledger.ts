@@ -1,17 +1,37 @@
 // The ledger: last observation per endpoint, spend per endpoint per budget day, and the level
 // reached each day. Writes of a whole tick are one batch (a transaction) of set-based statements,
 // so the number of D1 queries does not grow with the fleet.
-import type { Accrual } from "../core/index.ts";
+import { type Accrual, initializingReplicas } from "../core/index.ts";
 import type { Level, MeterPoint, Observation } from "../core/types.ts";
+import type { EndpointState } from "../providers/types.ts";
 
 export async function loadMeterPoints(db: D1Database): Promise<Map<string, MeterPoint>> {
   const { results } = await db
-    .prepare("SELECT endpoint, observed_at, billable_replicas, price_micro_per_hour FROM endpoint_state")
-    .all<{ endpoint: string; observed_at: number; billable_replicas: number; price_micro_per_hour: number | null }>();
+    .prepare(
+      `SELECT endpoint, observed_at, billable_replicas, price_micro_per_hour,
+              json_extract(snapshot, '$.state') AS state, json_extract(snapshot, '$.readyReplica') AS ready,
+              json_extract(snapshot, '$.targetReplica') AS target
+       FROM endpoint_state`,
+    )
+    .all<{
+      endpoint: string;
+      observed_at: number;
+      billable_replicas: number;
+      price_micro_per_hour: number | null;
+      state: EndpointState | null;
+      ready: number | null;
+      target: number | null;
+    }>();
   return new Map(
     results.map((r) => [
       r.endpoint,
-      { at: r.observed_at, billableReplicas: r.billable_replicas, priceMicroPerHour: r.price_micro_per_hour },
+      {
+        at: r.observed_at,
+        billableReplicas: r.billable_replicas,
+        priceMicroPerHour: r.price_micro_per_hour,
+        initializing:
+          r.state === null ? 0 : initializingReplicas({ state: r.state, readyReplica: r.ready ?? 0, targetReplica: r.target ?? 0 }),
+      },
     ]),
   );
 }

@@ -115,3 +115,24 @@ describe("metering a long observation gap", () => {
     expect(budget.filter((e) => e.title.includes("200%") && e.at >= T0)).toEqual([]);
   });
 });
+
+describe("replica starts", () => {
+  it("counts a scale-up's new replicas as starts, apart from wakes, in /v1/status", async () => {
+    const ns = "meter-starts";
+    const { tick, admin } = harness(ns);
+    await admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 0, maxReplica: 8, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 5, 0, 0);
+    await tick(T0);
+    await admin.setReplicas("big", 3);
+    await tick(T0 + MIN);
+    await admin.patch("big", { status: { state: "scaledToZero", readyReplica: 0, targetReplica: 0 } });
+    await tick(T0 + 2 * MIN);
+    await admin.setReplicas("big", 1);
+    await tick(T0 + 3 * MIN);
+    type Starts = { guard: { metering: { replica_starts_last_hour: Array<Record<string, unknown>> } } };
+    const status = (await (await guardrail(ns).read("/v1/status", T0 + 3 * MIN)).json()) as Starts;
+    expect(status.guard.metering.replica_starts_last_hour).toEqual([
+      expect.objectContaining({ endpoint: `${ns}/big`, replica_starts: 3, wakes: 1, scale_ups: 2 }),
+    ]);
+  });
+});

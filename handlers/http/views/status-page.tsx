@@ -107,6 +107,12 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
     });
   if (m.estimated_gap_usd > 0)
     flags.push({ text: `${usd(m.estimated_gap_usd)} estimated across observation gaps`, tone: "warn", name: "estimated" });
+  for (const x of m.replica_starts_last_hour.filter((r) => r.replica_starts > 0))
+    flags.push({
+      text: `${x.endpoint}: ${x.replica_starts} replica starts last hour (${x.wakes} from zero), ${x.initializing_minutes_per_hour} initializing min/h${x.initializing_usd_per_hour === null ? "" : ` = ${usd(x.initializing_usd_per_hour)}/h`}`,
+      tone: x.replica_starts > 10 ? "warn" : "ok",
+      name: "replica_starts",
+    });
   if (m.unpriced_replica_hours > 0)
     flags.push({ text: `${m.unpriced_replica_hours} replica-hours unpriced`, tone: "bad", name: "unpriced" });
   if (lastAt === null) flags.push({ text: "no tick yet", tone: "warn", name: "no_tick" });
