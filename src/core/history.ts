@@ -151,9 +151,20 @@ export function sampleOf(
     errors: delta?.errors ?? 0,
     pending: metrics?.pendingRequests ?? null,
     p95Ms: metrics?.p95LatencyMs ?? null,
-    usagePct: metrics?.usagePercent ?? null,
+    usagePct: metrics ? hardwareUsage(o, metrics) : null,
     counters: metrics ? metrics.replicas : null,
   };
+}
+
+/**
+ * The usage of the endpoint's own hardware: a CPU endpoint's CPU, an accelerator endpoint's accelerator,
+ * never a GPU endpoint's CPU (a busy GPU with an idle CPU is not underutilized). A reading that does not
+ * tell the two apart (a provider with one figure) is taken as given.
+ */
+export function hardwareUsage(o: Pick<Observation, "accelerator">, m: EndpointMetrics): number | null {
+  const split = m.cpuUsagePercent !== undefined || m.acceleratorUsagePercent !== undefined;
+  if (o.accelerator === "cpu") return split ? (m.cpuUsagePercent ?? null) : m.usagePercent;
+  return split ? (m.acceleratorUsagePercent ?? null) : m.usagePercent;
 }
 
 export function median(values: readonly number[]): number {

@@ -2,6 +2,7 @@
 
 export { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "./alerts.ts";
 export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
+export { DEFAULT_METRIC_NAMES, type MetricNames } from "./engine.ts";
 export {
   gatewaySecretProblems,
   type OverflowLimits,

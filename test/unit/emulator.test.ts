@@ -30,7 +30,9 @@ describe("the HF emulator", () => {
   it("bills per minute as HF documents: each replica's run in whole minutes, a started minute counted, initializing included", () => {
     // HF support/pricing.md: "charged ... while ... initializing and in a running state ... billed per minute".
     emu.reset(NS, {
-      endpoints: [{ name: "a", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 0, maxReplica: 4, replicas: 1, scaleToZeroTimeout: 1 }],
+      endpoints: [
+        { name: "a", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 0, maxReplica: 4, replicas: 1, scaleToZeroTimeout: 1 },
+      ],
       startupMs: 2 * 60_000,
     });
     emu.advance(NS, 90_000); // one replica for 1.5 minutes: 2 minutes billed
