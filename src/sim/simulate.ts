@@ -47,6 +47,8 @@ export interface StepRecord {
   with: RunPoint;
   /** the guardrail's own view after its latest tick */
   meteredMicro: number | null;
+  /** the budget day's replica time (with the guardrail) charged continuously, without per-minute rounding */
+  continuousDayMicro: number;
   level: number;
 }
 
@@ -120,7 +122,15 @@ async function startRun(trace: Trace, start: number) {
     trace.endpoints.map((e) => ({ namespace: e.namespace, name: e.name, capacityRps: e.capacity_rps_per_replica })),
   );
   const bill = () => namespaces.reduce((sum, ns) => sum + emulator.cost(ns).totalMicroUsd, 0);
-  return { clock, emulator, model, bill };
+  // The same replica time charged continuously, without HF's per-minute rounding: how much of a gap
+  // between the metered figure and the bill is the rounding's.
+  const price = new Map(trace.endpoints.map((e) => [`${e.namespace}/${e.name}`, e.price_per_hour * 1e6]));
+  const continuous = () =>
+    namespaces.reduce((sum, ns) => {
+      const c = emulator.cost(ns);
+      return sum + Object.entries(c.endpoints).reduce((s, [name, x]) => s + (x.replicaMinutes / 60) * (price.get(`${ns}/${name}`) ?? 0), 0);
+    }, 0);
+  return { clock, emulator, model, bill, continuous };
 }
 
 function pointOf(figures: Map<string, TrafficFigures>, billMicro: number, dayMicro: number): RunPoint {
@@ -248,6 +258,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   try {
     host = await startTickHost({ hfBase: run.emulator.url, hfToken: SIM_TOKEN });
     const withDay = dayMeter(tz, start);
+    const continuousDay = dayMeter(tz, start);
     let nextTick = start;
     for (let k = 0; k < total; k++) {
       const now = start + k * stepMs;
@@ -267,6 +278,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
         without,
         with: pointOf(figures, bill, dayMicro),
         meteredMicro: log.metered,
+        continuousDayMicro: continuousDay(run.clock.now, run.continuous()).dayMicro,
         level: log.level,
       });
       options.onProgress?.(k + 1, total);

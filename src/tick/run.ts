@@ -221,6 +221,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
     await Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
     summary.endpoints = fleet.observations.length;
+    const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);
     const spent = new Map<string, number>();
     for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
     const engine = await engineAfter(db, {
@@ -247,9 +248,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       day,
       observations: fleet.observations,
       spendMicro: spend.micro,
-      // The pause needs the estimate at 200 % without what was metered across observation gaps, and
-      // this tick's observation still burning (src/core/plan.ts, pauseConfirmed).
-      confirmedSpendMicro: spend.micro - spend.gapMicro,
+      // The pause needs the estimate at 200 % without what was metered across observation gaps and
+      // without this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is
+      // what both observations confirm), and this tick's observation still burning (plan.ts, pauseConfirmed).
+      confirmedSpendMicro: spend.micro - spend.gapMicro - unconfirmed,
       prices: fleet.prices,
       previousLevel,
       routes,
