@@ -4,9 +4,7 @@ import { budgetDayBounds } from "../../src/core/budget-day.ts";
 import { forecastEndOfDay } from "../../src/core/forecast.ts";
 import type { Policy } from "../../src/policy/index.ts";
 import { lastObservations, loadCatalogs, loadGuard, loadHistory, pendingRestores, spendBounds } from "../../src/store/index.ts";
-
-/** Prices older than this are shown as stale (src/tick/observe.ts uses the same hour). */
-const PRICES_STALE_MS = 3_600_000;
+import { PRICES_STALE_MS } from "../../src/tick/index.ts";
 
 /** `budgetMicro`: today's budget in force (with an active raise), as the planner's forecast alert uses. */
 export async function guardStatus(

@@ -76,6 +76,9 @@ export function meter(prev: MeterPoint | undefined, cur: Observation, now: numbe
   const price = cur.priceMicroPerHour ?? prev.priceMicroPerHour;
   const r = replicaMs(prev.billableReplicas, billableReplicas(cur), prev.at, now, cur.updatedAt, gapMs);
   if (r.high === 0) return [];
+  // HF bills per minute; whether a replica's last partial minute is rounded up is not documented, so
+  // the high bound allows one more minute for every replica that started (never the estimate).
+  r.high += Math.max(0, billableReplicas(cur) - prev.billableReplicas) * 60_000;
   const today = budgetDay(now, tz);
   const dayStart = startOfDay(today, tz);
   const shares =

@@ -98,9 +98,9 @@ describe("metering a long observation gap", () => {
     await admin.setReplicas("big", 8);
     const morning = T0 + 9 * 60 * MIN;
     const r = await tick(morning);
-    // Estimate: 1 replica x 9 h = $22.50 (225 % of $10); high bound 8 x 9 h = $180.
+    // Estimate: 1 replica x 9 h = $22.50 (225 % of $10); high bound 8 x 9 h = $180, plus a minute for each started replica.
     const bounds = await spendBounds(env.DB, "2026-03-04");
-    expect(bounds).toMatchObject({ micro: 22_500_000, lowMicro: 22_500_000, highMicro: 180_000_000, gapMicro: 22_500_000 });
+    expect(bounds).toMatchObject({ micro: 22_500_000, lowMicro: 22_500_000, highMicro: 180_291_667, gapMicro: 22_500_000 });
     expect(r.plan?.level).toBe(2);
     expect(r.executed.some((x) => x.action.kind === "pause")).toBe(false);
     // A fresh minute of eight replicas does not make the gap a reason either.
