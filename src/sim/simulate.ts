@@ -7,7 +7,6 @@ import type { Policy } from "../policy/index.ts";
 import { type EndpointSpec, type PriceSpec, startEmulator } from "./emulator.ts";
 import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
 import type { SimulationResult } from "./result.ts";
-import { seeded } from "./scenarios/shapes.ts";
 import { startTickHost, type TickHost } from "./tick-host.ts";
 import type { SimTick } from "./tick-worker.ts";
 import { type Trace, type TraceEndpoint, traceProblems, traceStart, traceSteps } from "./trace.ts";
@@ -217,7 +216,12 @@ class TickLog {
 }
 
 export async function simulate(options: SimulateOptions): Promise<Simulation> {
-  const { policy, trace } = options;
+  const { trace } = options;
+  // A gap is five missed ticks (docs/metering.md): at a coarser tick than the cron's minute, the gap
+  // grows with it, or every interval would be a gap and the pause would never be confirmed.
+  const tickMinutes = options.tickMinutes ?? 1;
+  const gap = Math.max(options.policy.metering.gap_minutes, Math.min(1440, Math.ceil(5 * tickMinutes)));
+  const policy: Policy = { ...options.policy, metering: { ...options.policy.metering, gap_minutes: gap } };
   const problems = traceProblems(trace, policy);
   if (problems.length > 0) throw new Error(problems.join("; "));
   const start = traceStart(trace);
@@ -227,12 +231,6 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   const tz = policy.budget.timezone;
   const budgetMicro = Math.round(policy.budget.daily_usd * 1e6);
   const demandAt = (k: number) => new Map(trace.endpoints.map((e) => [endpointId(e), e.demand_rps[k] ?? 0]));
-  // HF's autoscaler and the guard's cron keep their own clocks: the fleet reacts to a step's traffic at
-  // an instant inside the step, not at the very instant the tick observes (which would put every wake
-  // right after one tick and every scale-to-zero right before one). Seeded, so both runs and every run
-  // of a trace see the same instants.
-  const random = seeded(Math.floor(start / 1000));
-  const phases = Array.from({ length: total }, () => Math.floor(random() * (stepMs - 1)) + 1);
 
   // Without the guardrail: the fleet alone.
   const bare = await startRun(trace, start);
@@ -240,8 +238,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   const withoutPoints: RunPoint[] = [];
   try {
     for (let k = 0; k < total; k++) {
-      bare.clock.now = start + k * stepMs + (phases[k] ?? 0);
-      const figures = bare.model.step(bare.clock.now, stepMs, demandAt(k));
+      const figures = bare.model.step(start + k * stepMs, stepMs, demandAt(k));
       bare.clock.now = start + (k + 1) * stepMs;
       const bill = bare.bill();
       withoutPoints.push(pointOf(figures, bill, bareDay(bare.clock.now, bill).dayMicro));
@@ -266,8 +263,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
         log.absorb(now, await host.tick(now, policy));
         nextTick = now + tickMs;
       }
-      run.clock.now = now + (phases[k] ?? 0);
-      const figures = run.model.step(run.clock.now, stepMs, demandAt(k), log.routes);
+      const figures = run.model.step(now, stepMs, demandAt(k), log.routes);
       run.clock.now = now + stepMs;
       const bill = run.bill();
       const { day, dayMicro } = withDay(run.clock.now, bill);
