@@ -1,9 +1,11 @@
-// The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores.
+// The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores, and
+// the metering's uncertainty (estimate, bounds, what rests on gaps, stale prices; docs/metering.md).
 import { budgetDayBounds } from "../../src/core/budget-day.ts";
 import { forecastEndOfDay } from "../../src/core/forecast.ts";
 import { microToUsd } from "../../src/core/index.ts";
 import type { Policy } from "../../src/policy/index.ts";
-import { loadGuard, pendingRestores } from "../../src/store/index.ts";
+import { lastObservations, loadCatalogs, loadGuard, loadHistory, pendingRestores, spendBounds } from "../../src/store/index.ts";
+import { PRICES_STALE_MS } from "../../src/tick/index.ts";
 
 /**
  * `budgetMicro`: today's budget in force (with an active raise), as the planner's forecast alert uses.
@@ -20,7 +22,41 @@ export async function guardStatus(
   budgetMicro: number,
   spendAsOf: number | null = null,
 ) {
-  const [guard, pending] = await Promise.all([loadGuard(db), pendingRestores(db, day)]);
+  const [guard, pending, spend, catalogs, lastHour, stored] = await Promise.all([
+    loadGuard(db),
+    pendingRestores(db, day),
+    spendBounds(db, day),
+    loadCatalogs(db),
+    loadHistory(db, now, [60], []),
+    lastObservations(db),
+  ]);
+  const priceOf = new Map(stored.map((s) => [s.observation.id, s.observation.priceMicroPerHour]));
+  // Replica starts in the last hour and the initializing time they billed (the cold_starts trigger's figures).
+  const starts = [...lastHour.windows.entries()].flatMap(([endpoint, w]) => {
+    const x = w.get(60);
+    if (!x || x.coldStarts === 0) return [];
+    const minutes = x.spanMs > 0 ? (x.initializingMs / x.spanMs) * 60 : 0;
+    const price = priceOf.get(endpoint) ?? null;
+    return [
+      {
+        endpoint,
+        replica_starts: x.coldStarts,
+        wakes: x.wakes,
+        scale_ups: Math.max(0, x.coldStarts - x.wakes),
+        initializing_minutes_per_hour: Math.round(minutes * 10) / 10,
+        initializing_usd_per_hour: price === null ? null : Math.round((minutes / 60) * price) / 1e6,
+      },
+    ];
+  });
+  const prices = policy.hf.namespaces.map((ns) => {
+    const c = catalogs.get(ns);
+    return {
+      namespace: ns,
+      fetched_at: c ? new Date(c.fetchedAt).toISOString() : null,
+      age_minutes: c ? Math.max(0, Math.floor((now - c.fetchedAt) / 60_000)) : null,
+      stale: !c || now - c.fetchedAt > PRICES_STALE_MS,
+    };
+  });
   const bounds = budgetDayBounds(now, policy.budget.timezone);
   // A forecast only for the budget day in progress.
   const from = spendAsOf === null ? now : Math.min(now, Math.max(bounds.start, spendAsOf));
@@ -40,5 +76,16 @@ export async function guardStatus(
       hours_left: Number(f.hoursLeft.toFixed(2)),
     },
     restore: { mode: policy.restore, pending_actions: pending },
+    metering: {
+      estimate_usd: spend.micro / 1e6,
+      low_usd: spend.lowMicro / 1e6,
+      high_usd: spend.highMicro / 1e6,
+      /** the part of the estimate metered across observation gaps (never alone a reason to pause) */
+      estimated_gap_usd: spend.gapMicro / 1e6,
+      unpriced_replica_hours: Number((spend.unpricedReplicaMs / 3_600_000).toFixed(3)),
+      prices_stale: prices.some((p) => p.stale),
+      prices,
+      replica_starts_last_hour: starts,
+    },
   };
 }

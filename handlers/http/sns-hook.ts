@@ -1,12 +1,13 @@
 // POST /v1/hooks/sns: the HTTPS subscription of the commands topic. Every message is verified
 // (signature, certificate URL, age) before anything else; only the policy's commands topic is
 // accepted; a SubscriptionConfirmation is confirmed by GETting its SubscribeURL; a Notification
-// carries a scheduled command, executed once per schedule and fire time.
+// carries a scheduled command, executed once per schedule and fire time, or a dead letter (a command
+// Scheduler gave up on, forwarded from its dead-letter queue), recorded as a schedule_dead_letter alert.
 // SNS posts JSON as text/plain, so the body is read as text (Hono's json validator would skip it).
 // Status codes steer SNS: 2xx = delivered, 5xx = retried (about 3 times, 20 s apart), 4xx = dropped.
 import { Hono } from "hono";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { parseCommand, runScheduledCommand } from "../../src/schedule/index.ts";
+import { deadLetterAlert, parseCommand, parseDeadLetter, runScheduledCommand } from "../../src/schedule/index.ts";
 import {
   type CertCache,
   httpsCertFetcher,
@@ -16,6 +17,7 @@ import {
   verifySnsMessage,
 } from "../../src/security/sns-signature.ts";
 import { recordEvents } from "../../src/store/index.ts";
+import { alertEvent } from "../../src/tick/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";
@@ -119,6 +121,11 @@ export function snsHookRoutes(deps: SnsHookDeps = {}) {
       return c.json({ ok: true, type: m.Type, confirmed: true });
     }
 
+    const dead = parseDeadLetter(m.Message);
+    if (dead) {
+      await recordEvents(c.env.DB, [alertEvent(now, deadLetterAlert(dead))]);
+      return c.json({ ok: true, outcome: "dead_letter", schedule: dead.schedule });
+    }
     const command = parseCommand(m.Message);
     if (!command.ok) return errorResponse(c, 400, "invalid_command", `the notification is not a scheduled command: ${command.error}`);
     if (!c.env.HF_TOKEN) return errorResponse(c, 503, "not_configured", "secret HF_TOKEN is not set");

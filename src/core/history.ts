@@ -1,7 +1,7 @@
 // History: what each tick remembers of each endpoint (a sample), what the engine reads back
 // (sums over recent windows, hourly buckets), and the baseline ("normal") learned from it. Pure.
 import type { EndpointMetrics } from "../providers/types.ts";
-import { billableReplicas } from "./metering.ts";
+import { billableReplicas, initializingReplicas } from "./metering.ts";
 import { HOUR_MS, type MicroUsd } from "./money.ts";
 import type { MeterPoint, Observation } from "./types.ts";
 
@@ -20,8 +20,14 @@ export interface Sample {
   durationMs: number;
   spendMicro: MicroUsd;
   billable: number;
-  /** 1 when the endpoint went from 0 billable replicas to at least one in this interval */
+  /** 1 when the endpoint went from 0 billable replicas to at least one in this interval (a wake) */
   coldStart: 0 | 1;
+  /** replicas that started in this interval: every one of a wake, and each one a scale-up added */
+  starts: number;
+  /** replica-milliseconds spent initializing (billed, not serving): the mean of the two ends x the interval */
+  initializingMs: number;
+  /** 1 when the interval was an observation gap (metered as an estimate) */
+  estimated: 0 | 1;
   /** span the request deltas cover (since the previous metrics reading); 0 without a delta */
   metricsMs: number;
   requests: number;
@@ -37,7 +43,12 @@ export interface Sample {
 export interface WindowStats {
   spanMs: number;
   spendMicro: number;
+  /** replica starts: wakes from zero and scale-ups */
   coldStarts: number;
+  /** of those, wakes from zero */
+  wakes: number;
+  /** replica-milliseconds initializing */
+  initializingMs: number;
   /** time the endpoint had billable replicas */
   billableMs: number;
   metricsMs: number;
@@ -51,6 +62,8 @@ export const EMPTY_WINDOW: WindowStats = {
   spanMs: 0,
   spendMicro: 0,
   coldStarts: 0,
+  wakes: 0,
+  initializingMs: 0,
   billableMs: 0,
   metricsMs: 0,
   requests: 0,
@@ -117,9 +130,11 @@ export function sampleOf(
   metrics: EndpointMetrics | null,
   lastCounters: CounterPoint | undefined,
   now: number,
+  gapMs = Number.POSITIVE_INFINITY,
 ): Sample | undefined {
   if (!prev || now <= prev.at) return undefined;
   const billable = billableReplicas(o);
+  const initializing = ((prev.initializing ?? 0) + initializingReplicas(o)) / 2;
   const delta = metrics && lastCounters && now > lastCounters.at ? counterDelta(lastCounters.counters, metrics.replicas) : null;
   return {
     endpoint: o.id,
@@ -128,14 +143,28 @@ export function sampleOf(
     spendMicro,
     billable,
     coldStart: prev.billableReplicas === 0 && billable >= 1 ? 1 : 0,
+    starts: Math.max(0, billable - prev.billableReplicas),
+    initializingMs: Math.round(initializing * (now - prev.at)),
+    estimated: now - prev.at > gapMs ? 1 : 0,
     metricsMs: delta && lastCounters ? now - lastCounters.at : 0,
     requests: delta?.requests ?? 0,
     errors: delta?.errors ?? 0,
     pending: metrics?.pendingRequests ?? null,
     p95Ms: metrics?.p95LatencyMs ?? null,
-    usagePct: metrics?.usagePercent ?? null,
+    usagePct: metrics ? hardwareUsage(o, metrics) : null,
     counters: metrics ? metrics.replicas : null,
   };
+}
+
+/**
+ * The usage of the endpoint's own hardware: a CPU endpoint's CPU, an accelerator endpoint's accelerator,
+ * never a GPU endpoint's CPU (a busy GPU with an idle CPU is not underutilized). A reading that does not
+ * tell the two apart (a provider with one figure) is taken as given.
+ */
+export function hardwareUsage(o: Pick<Observation, "accelerator">, m: EndpointMetrics): number | null {
+  const split = m.cpuUsagePercent !== undefined || m.acceleratorUsagePercent !== undefined;
+  if (o.accelerator === "cpu") return split ? (m.cpuUsagePercent ?? null) : m.usagePercent;
+  return split ? (m.acceleratorUsagePercent ?? null) : m.usagePercent;
 }
 
 export function median(values: readonly number[]): number {

@@ -63,7 +63,7 @@ export {
   sourcesOf,
   targetOf,
 } from "./lifecycle.ts";
-export { type Accrual, BILLABLE_STATES, billableReplicas, hourlyBurn, meter } from "./metering.ts";
+export { type Accrual, BILLABLE_STATES, billableReplicas, GAP_MS, hourlyBurn, initializingReplicas, meter, replicaMs } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export {
   ackedConditions,
@@ -82,6 +82,7 @@ export {
   withOverrides,
 } from "./overrides.ts";
 export { actionKey, configOf, type PlanInput, plan, type RouteState } from "./plan.ts";
+export { type PriceSource, staleAlerts } from "./prices.ts";
 export { exposition, type Family as MetricFamily, PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 export { type DoneAction, planRestores, type RestoreMark, type RestorePlan, restoreTarget } from "./restore.ts";
 export { runRateForecast } from "./run-rate.ts";

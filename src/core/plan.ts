@@ -12,9 +12,10 @@ import { forecastEndOfDay } from "./forecast.ts";
 import type { FleetHistory } from "./history.ts";
 import { actionKey } from "./keys.ts";
 import { levelFor, levelName, thresholdOf } from "./ladder.ts";
-import { hourlyBurn } from "./metering.ts";
+import { billableReplicas, hourlyBurn } from "./metering.ts";
 import { formatUsd, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 import { applyOverrides, type Override, withOverrides, withoutHeld } from "./overrides.ts";
+import { type PriceSource, staleAlerts } from "./prices.ts";
 import { type DoneAction, planRestores } from "./restore.ts";
 import { runTriggers } from "./triggers/index.ts";
 import type { Alert, EndpointConfig, Level, Observation, Plan, PlannedAction, RouteMode, Severity } from "./types.ts";
@@ -30,10 +31,17 @@ export interface PlanInput {
   policy: Policy;
   day: string;
   observations: readonly Observation[];
-  /** today's spend after metering this tick (every source) */
+  /** today's spend after metering this tick (every source; the endpoints' part is the best estimate) */
   spendMicro: MicroUsd;
   /** the part of spendMicro the gateway's token-priced answers make, and its answers without usage (alerts show the split) */
   gateway?: { spendMicro: MicroUsd; unpricedAnswers: number };
+  /**
+   * today's spend without the part metered across observation gaps; the shutdown rung (a pause) needs
+   * this at the threshold too, so a gap's estimate alone never pauses anything. Absent: spendMicro.
+   */
+  confirmedSpendMicro?: MicroUsd;
+  /** where each namespace's prices came from this tick (stale ones raise prices_stale) */
+  prices?: readonly PriceSource[];
   /** highest level already reached today (a level reached stays reached for the day) */
   previousLevel: Level;
   routes: ReadonlyMap<string, RouteState>;
@@ -141,13 +149,27 @@ function unpricedAlert(day: string, o: Observation): Alert {
   };
 }
 
+/**
+ * The shutdown rung pauses production, so the estimate alone is not enough: the spend without what was
+ * metered across observation gaps must be at the threshold too, and this tick's (fresh) observation
+ * must still show a burn. Otherwise the day stays at reroute until both hold. Reversible rungs act on
+ * the estimate.
+ */
+function pauseConfirmed(input: PlanInput, budgetMicro: MicroUsd, reached: Level): Level {
+  if (reached < 3) return reached;
+  const confirmed = (input.confirmedSpendMicro ?? input.spendMicro) / budgetMicro;
+  // Burning: replicas billable right now (an unpriced one burns too; its price is only unknown).
+  const burning = input.observations.some((o) => billableReplicas(o) > 0);
+  return levelFor(confirmed, input.policy.thresholds) === 3 && burning ? 3 : 2;
+}
+
 export function plan(given: PlanInput): Plan {
   const input = withOverrides(given);
   const { policy, day, observations, spendMicro, previousLevel, routes, doneKeys } = input;
   const budgetMicro = usdToMicro(policy.budget.daily_usd);
   const ratio = spendMicro / budgetMicro;
-  const level = Math.max(previousLevel, levelFor(ratio, policy.thresholds)) as Level;
   const burn = observations.reduce((sum, o) => sum + hourlyBurn(o), 0);
+  const level = Math.max(previousLevel, pauseConfirmed(input, budgetMicro, levelFor(ratio, policy.thresholds))) as Level;
   const alerts: Alert[] = [];
   const actions: PlannedAction[] = [];
 
@@ -190,6 +212,7 @@ export function plan(given: PlanInput): Plan {
 
   const byBudget = (id: string) => input.budgets?.endpoints.get(id);
   if (input.budgets) alerts.push(...budgetAlerts(input.budgets, day, policy));
+  alerts.push(...staleAlerts(day, input.prices ?? []));
   for (const o of observations) {
     if (o.priceMicroPerHour === null && o.targetReplica > 0) alerts.push(unpricedAlert(day, o));
     const by = byBudget(o.id);

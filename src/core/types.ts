@@ -15,6 +15,8 @@ export interface MeterPoint {
   at: number;
   billableReplicas: number;
   priceMicroPerHour: number | null;
+  /** replicas that were initializing (billed, not serving) at `at`; absent: none known */
+  initializing?: number;
 }
 
 export type Level = 0 | 1 | 2 | 3;
@@ -44,6 +46,9 @@ export type AlertKind =
   | "restore_skipped"
   | "action_failed"
   | "unpriced_endpoint"
+  | "prices_stale"
+  | "channel_misconfigured"
+  | "schedule_dead_letter"
   | "policy_invalid"
   | "approval_requested"
   | "approval_expired"

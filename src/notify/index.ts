@@ -1,9 +1,9 @@
 // Public surface of notify: the notifier the tick calls once after recording its events, the channel
 // overview for /v1/status, and the renderers (for tests and docs).
 import { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "../policy/index.ts";
-import { deliveryOverview } from "../store/index.ts";
+import { deliveryOverview, loadChannelFaults } from "../store/index.ts";
 import { redact } from "./notice.ts";
-import { type ChannelSender, type OutboxInput, type OutboxReport, runOutbox, type Senders } from "./outbox.ts";
+import { type ChannelSender, type OutboxInput, type OutboxReport, runOutbox, type Senders, targetHash } from "./outbox.ts";
 import { postToSlack, renderSlack } from "./slack.ts";
 import { publishToSns, renderSns } from "./sns.ts";
 
@@ -34,7 +34,8 @@ export interface NotifierOptions {
 }
 
 export type NotifyLogEntry =
-  | ({ event: "notify" } & Omit<OutboxReport, "failures">)
+  | ({ event: "notify" } & Omit<OutboxReport, "failures" | "misconfigured">)
+  | { event: "channel_misconfigured"; channel: string }
   | { event: "delivery_failed"; channel: string; kind: string; title: string; error: string; final: boolean }
   | { event: "notify_error"; message: string };
 
@@ -100,7 +101,7 @@ function senders(opts: NotifierOptions, policy: AlertsPolicy): Senders {
   const fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
   if (states.slack.enabled && webhook) {
     const controls = Boolean(opts.secrets.SLACK_SIGNING_SECRET?.trim());
-    out.slack = { send: (body) => count(() => postToSlack(webhook, renderSlack(body, { controls }), fetchFn)) };
+    out.slack = { target: webhook, send: (body) => count(() => postToSlack(webhook, renderSlack(body, { controls }), fetchFn)) };
   }
   const topic = policy.sns.topic_arn;
   const region = snsRegion(policy);
@@ -109,9 +110,10 @@ function senders(opts: NotifierOptions, policy: AlertsPolicy): Senders {
     const sns: ChannelSender =
       accessKeyId && secretAccessKey
         ? {
+            target: topic,
             send: (body, key) => count(() => publishToSns({ region, accessKeyId, secretAccessKey, endpoint }, renderSns(body, topic, key))),
           }
-        : { send: async () => ({ ok: false, retry: true, error: states.sns.problem ?? "AWS credentials missing" }) };
+        : { target: topic, send: async () => ({ ok: false, retry: true, error: states.sns.problem ?? "AWS credentials missing" }) };
     out.sns = sns;
   }
   return out;
@@ -130,8 +132,9 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       const policy = n.policy ?? DEFAULT_ALERTS;
       try {
         const report = await runOutbox({ ...n, policy }, senders(opts, policy), secretValues);
-        const { failures, ...counts } = report;
+        const { failures, misconfigured, ...counts } = report;
         if (Object.values(counts).some((v) => v > 0)) log({ event: "notify", ...counts });
+        for (const channel of misconfigured) log({ event: "channel_misconfigured", channel });
         for (const f of failures) log({ event: "delivery_failed", ...f });
         return report;
       } catch (err) {
@@ -145,10 +148,22 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 /** /v1/status: channels, deliveries of the last day, and the failed ones. */
 export async function alertStatus(db: D1Database, secrets: NotifySecrets, policy: AlertsPolicy | null, now: number) {
   const p = policy ?? DEFAULT_ALERTS;
-  const overview = await deliveryOverview(db, now - 24 * 3_600_000);
+  const [overview, faults] = await Promise.all([deliveryOverview(db, now - 24 * 3_600_000), loadChannelFaults(db)]);
   const count = (status: string) => overview.counts.filter((c) => c.status === status).reduce((a, c) => a + c.count, 0);
+  const states = channelStates(secrets, p);
+  const targets = { slack: secrets.SLACK_WEBHOOK_URL?.trim() ?? "", sns: p.sns.topic_arn ?? "" };
+  // A permanent failure stands while the channel still points at the same target (see outbox.ts).
+  const misconfigured = async (channel: "slack" | "sns") => {
+    const f = faults.find((x) => x.channel === channel);
+    if (!f || f.targetHash !== (await targetHash(targets[channel] || channel))) return null;
+    return { since: new Date(f.since).toISOString(), error: f.error };
+  };
+  const [slackFault, snsFault] = await Promise.all([misconfigured("slack"), misconfigured("sns")]);
   return {
-    channels: channelStates(secrets, p),
+    channels: {
+      slack: { ...states.slack, misconfigured: slackFault, ...(slackFault ? { problem: `misconfigured: ${slackFault.error}` } : {}) },
+      sns: { ...states.sns, misconfigured: snsFault, ...(snsFault ? { problem: `misconfigured: ${snsFault.error}` } : {}) },
+    },
     last_24h: { sent: count("sent"), pending: count("pending"), held: count("held"), failed: count("failed") },
     failed_deliveries: overview.failed.map((f) => ({
       channel: f.channel,

@@ -11,6 +11,7 @@ import {
   type Channel,
   type ClaimedDelivery,
   claimDueDeliveries,
+  clearChannelFault,
   type DeliveryResult,
   type EventRow,
   enqueueNotices,
@@ -18,7 +19,9 @@ import {
   finishDeliveries,
   heldInHour,
   hourUsage,
+  loadChannelFaults,
   loadConditions,
+  markChannelFault,
   type NewDelivery,
   type NewNotice,
   recordEvents,
@@ -27,6 +30,9 @@ import {
 import { FORGET_CLEARED_MS, trackConditions } from "./conditions.ts";
 import { links, type NoticeBody, noticeFromEvent, redact, redactDeep, routingSeverity } from "./notice.ts";
 import type { SendOutcome } from "./slack.ts";
+
+/** Every channel the outbox delivers to. */
+const CHANNELS: readonly Channel[] = ["slack", "sns"];
 
 export const HOUR_MS = 3_600_000;
 /** Alert events this recent without a notice are picked up (a tick that died between recording and enqueueing). */
@@ -37,6 +43,14 @@ export const SUBREQUEST_CEILING = 45;
 /** A configured channel: sends one rendered notice. */
 export interface ChannelSender {
   send(body: NoticeBody, noticeKey: string): Promise<SendOutcome>;
+  /** what the channel sends to (webhook URL, topic ARN): a fault found is tied to it, by hash only */
+  target?: string;
+}
+
+/** SHA-256 of a channel's target, hex: a webhook URL is a secret, so only its hash is stored. */
+export async function targetHash(target: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(target));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export type Senders = Partial<Record<Channel, ChannelSender>>;
@@ -74,6 +88,8 @@ export interface OutboxReport {
   retrying: number;
   failed: number;
   failures: Array<{ channel: Channel; kind: string; title: string; error: string; final: boolean }>;
+  /** channels found misconfigured by this run (a permanent failure) */
+  misconfigured: Channel[];
 }
 
 const RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
@@ -142,7 +158,12 @@ async function enqueue(input: OutboxInput, senders: Senders): Promise<{ enqueued
       body,
     };
     notices.push(notice);
-    for (const channel of routesFor(routingSeverity(e), policy, senders)) {
+    // A channel found misconfigured is announced on every other channel, whatever their severities.
+    const channels =
+      e.kind === "channel_misconfigured"
+        ? CHANNELS.filter((c) => senders[c] && c !== e.data.channel)
+        : routesFor(routingSeverity(e), policy, senders);
+    for (const channel of channels) {
       const used = usage.get(channel) ?? { counted: 0, summary: false };
       usage.set(channel, used);
       if (used.counted >= rateLimitOf(channel, policy) && !isEscalation(notice)) {
@@ -194,20 +215,56 @@ async function summaryBody(db: D1Database, d: ClaimedDelivery, policy: AlertsPol
   };
 }
 
-/** Step 3: send what is due, record each result. */
-async function deliver(input: OutboxInput, senders: Senders, secrets: readonly string[], report: OutboxReport): Promise<void> {
+const CHANNEL_FIX: Record<Channel, string> = {
+  slack:
+    "The webhook was revoked or its channel archived or deleted: create a new incoming webhook and `wrangler secret put SLACK_WEBHOOK_URL`.",
+  sns: "Check alerts.sns.topic_arn exists, the topic policy lets the guardrail's IAM user publish, and the topic's KMS key is enabled and usable by it.",
+};
+
+/** A permanent failure: mark the channel, fail what waits for it, and raise an alert for the other channel. */
+async function channelFailed(input: OutboxInput, channel: Channel, sender: ChannelSender, error: string): Promise<boolean> {
+  const { db, now } = input;
+  const hash = await targetHash(sender.target ?? channel);
+  if (!(await markChannelFault(db, { channel, targetHash: hash, error, since: now }, now))) return false;
+  await recordEvents(db, [
+    {
+      at: now,
+      type: "alert",
+      kind: "channel_misconfigured",
+      severity: "critical",
+      endpoint: null,
+      title: `${CHANNEL_NAME[channel]} alerts are not delivered: the channel is misconfigured`,
+      message: `${error}. The guardrail stopped sending to ${CHANNEL_NAME[channel]} until its configuration changes. ${CHANNEL_FIX[channel]}`,
+      data: { channel, error },
+      dedupKey: `channel_misconfigured:${channel}:${hash.slice(0, 16)}:${now}`,
+    },
+  ]);
+  return true;
+}
+
+/** Step 3: send what is due, record each result. Returns the sends attempted. */
+async function deliver(input: OutboxInput, senders: Senders, secrets: readonly string[], report: OutboxReport): Promise<number> {
   const { db, now, policy } = input;
   const budget = Math.min(policy.sends_per_tick, SUBREQUEST_CEILING - (input.subrequestsUsed ?? 0));
-  if (budget <= 0) return;
+  if (budget <= 0) return 0;
   const claimed = await claimDueDeliveries(db, now, budget, now + backoffMs(1, policy));
   const results: DeliveryResult[] = [];
+  const broken = new Map<Channel, string>();
+  let attempted = 0;
   for (const d of claimed) {
     const base = { noticeKey: d.noticeKey, channel: d.channel, providerId: null };
     if (input.inTime && !input.inTime()) {
       results.push({ ...base, status: "pending", nextAt: now, error: null, untried: true });
       continue;
     }
+    const fault = broken.get(d.channel);
+    if (fault !== undefined) {
+      results.push({ ...base, status: "failed", nextAt: now, error: `not sent: ${fault}`, untried: true });
+      report.failed++;
+      continue;
+    }
     const sender = senders[d.channel];
+    attempted++;
     const outcome: SendOutcome = sender
       ? await sender.send(
           redactDeep(d.notice.notice === "summary" ? await summaryBody(db, d, policy) : (d.notice.body as NoticeBody), secrets),
@@ -220,6 +277,10 @@ async function deliver(input: OutboxInput, senders: Senders, secrets: readonly s
       continue;
     }
     const error = redact(outcome.error, secrets);
+    if (outcome.permanent && sender) {
+      broken.set(d.channel, error);
+      if (await channelFailed(input, d.channel, sender, error)) report.misconfigured.push(d.channel);
+    }
     const final = !outcome.retry || d.attempts >= policy.retry.max_attempts;
     const nextAt = now + Math.max(backoffMs(d.attempts, policy), outcome.retryAfterMs ?? 0);
     results.push({ ...base, status: final ? "failed" : "pending", nextAt, error });
@@ -227,11 +288,36 @@ async function deliver(input: OutboxInput, senders: Senders, secrets: readonly s
     report.failures.push({ channel: d.channel, kind: d.notice.kind, title: d.notice.title, error, final });
   }
   await finishDeliveries(db, results, now);
+  return attempted;
+}
+
+/** The senders still worth sending to: a channel marked misconfigured for its current target is left out. */
+async function healthySenders(db: D1Database, senders: Senders): Promise<Senders> {
+  const faults = await loadChannelFaults(db);
+  if (faults.length === 0) return senders;
+  const out: Senders = { ...senders };
+  for (const f of faults) {
+    const sender = senders[f.channel];
+    if (!sender) continue;
+    if ((await targetHash(sender.target ?? f.channel)) === f.targetHash) delete out[f.channel];
+    else await clearChannelFault(db, f.channel); // a person changed the target: try it again
+  }
+  return out;
 }
 
 /** Steps 1–3 for one tick. Throws only on storage errors; the caller keeps the tick going. */
-export async function runOutbox(input: OutboxInput, senders: Senders, secrets: readonly string[]): Promise<OutboxReport> {
-  const report: OutboxReport = { recoveries: 0, again: 0, enqueued: 0, held: 0, sent: 0, retrying: 0, failed: 0, failures: [] };
+export async function runOutbox(input: OutboxInput, configured: Senders, secrets: readonly string[]): Promise<OutboxReport> {
+  const report: OutboxReport = {
+    recoveries: 0,
+    again: 0,
+    enqueued: 0,
+    held: 0,
+    sent: 0,
+    retrying: 0,
+    failed: 0,
+    failures: [],
+    misconfigured: [],
+  };
   const { db, now } = input;
   if (input.alerts) {
     const rows = await loadConditions(db);
@@ -254,9 +340,16 @@ export async function runOutbox(input: OutboxInput, senders: Senders, secrets: r
     const forget = rows.some((r) => r.state === "cleared" && (r.clearedAt ?? now) < now - FORGET_CLEARED_MS);
     if (outcome.changed.length > 0 || forget) await saveConditions(db, outcome.changed, now - FORGET_CLEARED_MS);
   }
+  let senders = await healthySenders(db, configured);
   const queued = await enqueue(input, senders);
   report.enqueued = queued.enqueued;
   report.held = queued.held;
-  await deliver(input, senders, secrets, report);
+  const attempted = await deliver(input, senders, secrets, report);
+  if (report.misconfigured.length > 0) {
+    // Say so on the other channel in this tick, not the next one.
+    senders = await healthySenders(db, configured);
+    report.enqueued += (await enqueue(input, senders)).enqueued;
+    await deliver({ ...input, subrequestsUsed: (input.subrequestsUsed ?? 0) + attempted }, senders, secrets, report);
+  }
   return report;
 }

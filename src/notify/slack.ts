@@ -89,11 +89,24 @@ export type SendOutcome =
       error: string;
       /** the service asked us to wait at least this long */
       retryAfterMs?: number;
+      /**
+       * the channel itself is misconfigured (hook revoked, topic gone, no permission): no send to this
+       * target can succeed until a person changes it, so the outbox stops trying and says so elsewhere
+       */
+      permanent?: boolean;
     };
 
 /**
+ * Slack's answers for a hook that can never work again: 403 (token revoked / action prohibited), 404
+ * (no_service, channel_not_found), 410 (channel archived). Slack "Sending messages using incoming
+ * webhooks" (docs.slack.dev/messaging/sending-messages-using-incoming-webhooks, "Handling errors").
+ */
+const PERMANENT_STATUS = new Set([403, 404, 410]);
+
+/**
  * POSTs a message to an incoming webhook. Slack answers 200 `ok`; 400 means the payload is wrong (no retry);
- * 403/404/410 (token revoked, channel gone), 429 (with Retry-After) and 5xx are retried by the outbox.
+ * 403/404/410 (token revoked, channel gone) are permanent: the hook is misconfigured; 429 (with Retry-After)
+ * and 5xx are retried by the outbox.
  */
 export async function postToSlack(
   webhookUrl: string,
@@ -115,9 +128,11 @@ export async function postToSlack(
   const text = (await res.text().catch(() => "")).trim().slice(0, 200);
   if (res.ok) return { ok: true, id: null };
   const retryAfter = Number(res.headers.get("retry-after"));
+  const permanent = PERMANENT_STATUS.has(res.status);
   return {
     ok: false,
-    retry: res.status !== 400,
+    retry: res.status !== 400 && !permanent,
+    ...(permanent ? { permanent } : {}),
     error: `Slack answered HTTP ${res.status}${text ? `: ${text}` : ""}`,
     ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
   };

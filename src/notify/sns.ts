@@ -9,6 +9,16 @@ import type { SendOutcome } from "./slack.ts";
 /** Errors where sending the same request again cannot help (SNS codes and the SDK's exception names for them). */
 const INVALID_REQUEST = /^(InvalidParameter|InvalidParameterValue|ParameterValueInvalid|Validation)(Exception|Error)?$/;
 
+/**
+ * Sender faults: the topic, its access policy, the credentials or the topic's KMS key are wrong, so no
+ * Publish to this target can succeed until a person fixes it (SNS API Reference, Publish, "Errors":
+ * NotFound 404, AuthorizationError 403, KMSAccessDenied / KMSDisabled / KMSInvalidState / KMSNotFound /
+ * KMSOptInRequired 400, InvalidSecurity 403; plus the STS/IAM credential errors every AWS API returns).
+ * KMSThrottling is not among them: it passes.
+ */
+const SENDER_FAULT =
+  /^(NotFound|AuthorizationError|KMSAccessDenied|KMSDisabled|KMSInvalidState|KMSNotFound|KMSOptInRequired|InvalidSecurity|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch)(Exception)?$/;
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: SNS subjects may not hold control characters
 const CONTROL = /[\u0000-\u001f\u007f]+/g;
 
@@ -100,9 +110,11 @@ export async function publishToSns(target: SnsTarget, input: PublishCommandInput
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
     const name = e.name ?? "Error";
+    const permanent = SENDER_FAULT.test(name);
     return {
       ok: false,
-      retry: !INVALID_REQUEST.test(name),
+      retry: !INVALID_REQUEST.test(name) && !permanent,
+      ...(permanent ? { permanent } : {}),
       error: `SNS ${name}${status ? ` (HTTP ${status})` : ""}: ${e.message ?? String(err)}`.slice(0, 500),
     };
   }

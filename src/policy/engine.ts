@@ -147,8 +147,43 @@ export const baselineSchema = z
     message: "baseline.fallback_min_hours must be <= baseline.fallback_hours",
   });
 
+const names = (d: string[], what: string) =>
+  z
+    .array(z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/))
+    .default(d)
+    .describe(what);
+
+/**
+ * Which open-metrics names mean what. HF's documentation names only `http_requests`,
+ * `latency_distribution` and `cpu_usage_percent` (hf-endpoints-documentation, guides/analytics.md; the
+ * OpenMetrics guide says "hardware metrics for all accelerator types" without naming them, and there is
+ * no queue metric). The other defaults are our reading and the emulator's; see docs/metering.md.
+ */
+export const metricNamesSchema = z
+  .object({
+    requests: names(
+      ["http_requests", "http_requests_total"],
+      "counters of requests, labelled replica_id and status_code (documented by HF)",
+    ),
+    latency: names(["latency_distribution"], "latency summary in seconds with a quantile label; p95 is read (documented by HF)"),
+    pending: names(
+      ["pending_requests", "http_pending_requests"],
+      "gauges of requests waiting or in flight per replica (not documented by HF: the queue trigger needs one that exists)",
+    ),
+    accelerator_usage: names(
+      ["gpu_usage_percent", "accelerator_usage_percent", "neuron_usage_percent"],
+      "GPU/accelerator busy percent per replica (HF exports one but documents no name): a GPU endpoint's usage comes only from these",
+    ),
+    cpu_usage: names(["cpu_usage_percent"], "CPU percent per replica (documented by HF): the usage of CPU endpoints only"),
+  })
+  .strict();
+
+export type MetricNames = z.infer<typeof metricNamesSchema>;
+export const DEFAULT_METRIC_NAMES: MetricNames = metricNamesSchema.parse({});
+
 export const metricsSchema = z
   .object({
+    names: metricNamesSchema.prefault({}).describe("open-metrics names mapped to requests, latency, pending requests and usage"),
     open_metrics: z
       .boolean()
       .default(true)

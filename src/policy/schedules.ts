@@ -83,6 +83,14 @@ export const schedulesSchema = z
       .describe(
         "execution role Scheduler assumes to publish to the commands topic (stack output SchedulerRoleArn of infra/aws); required when there are entries",
       ),
+    dead_letter_arn: z
+      .string()
+      .regex(/^arn:aws(-[a-z]+)?:sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]+$/, "an SQS queue ARN, arn:aws:sqs:<region>:<account>:<name>")
+      .nullable()
+      .default(null)
+      .describe(
+        "SQS queue Scheduler sends a fire to once every retry failed (stack output SchedulerDeadLetterQueueArn of infra/aws); each dead letter becomes a schedule_dead_letter alert",
+      ),
     timezone: timeZone.optional().describe("default IANA time zone of the entries; defaults to budget.timezone"),
     max_delay_minutes: z
       .number()
@@ -118,6 +126,7 @@ export const schedulesDefault = (): SchedulesPolicy => ({
   group: "budget-guardrail",
   commands_topic_arn: null,
   role_arn: null,
+  dead_letter_arn: null,
   max_delay_minutes: 15,
   sync_from_worker: false,
   entries: [],

@@ -7,6 +7,7 @@ import { budgetIssues, budgetsSchema } from "./budgets.ts";
 import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
 import { enginePolicyShape } from "./engine.ts";
 import { servicesSchema } from "./gateway.ts";
+import { meteringSchema } from "./metering.ts";
 import { ENDPOINT_KEY, isTimeZone } from "./primitives.ts";
 import { schedulesDefault, schedulesSchema } from "./schedules.ts";
 import { statusSchema } from "./status.ts";
@@ -124,6 +125,7 @@ export const policySchema = z
     status: statusSchema.describe("who may read the status page and the read API"),
     services: servicesSchema,
     ...enginePolicyShape,
+    metering: meteringSchema.prefault({}).describe("how spend is metered between observations (docs/metering.md)"),
     schedules: schedulesSchema.default(schedulesDefault).describe("predictive schedules on EventBridge Scheduler (docs/schedules.md)"),
     alerts: alertsSchema.prefault({}).describe("where alerts go: Slack, AWS SNS, routing by severity, rate limits, retries"),
   })

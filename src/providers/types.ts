@@ -103,8 +103,12 @@ export interface EndpointMetrics {
   p95LatencyMs: number | null;
   /** requests waiting or in flight, when exported */
   pendingRequests: number | null;
-  /** hardware usage in percent: the busiest of GPU / accelerator, else CPU, when exported */
+  /** hardware usage in percent: the accelerator's when exported, else the CPU's (for display; decisions use the two below) */
   usagePercent: number | null;
+  /** CPU busy percent, mean over replicas, when exported (absent: not read apart) */
+  cpuUsagePercent?: number | null;
+  /** GPU / accelerator busy percent, mean over replicas, when exported */
+  acceleratorUsagePercent?: number | null;
 }
 
 export interface EndpointProvider {
@@ -120,5 +124,9 @@ export interface EndpointProvider {
   /** The same provider with every call bounded to end within `ms` (what is left of the lease); optional. */
   within?(ms: number): EndpointProvider;
   /** Request metrics (GET /v2/endpoint/{ns}/{name}/open-metrics); optional: providers without it get spend triggers only. */
-  getOpenMetrics?(namespace: string, name: string): Promise<ProviderResult<EndpointMetrics>>;
+  getOpenMetrics?(
+    namespace: string,
+    name: string,
+    names?: import("../policy/index.ts").MetricNames,
+  ): Promise<ProviderResult<EndpointMetrics>>;
 }

@@ -21,6 +21,8 @@ export interface DesiredSchedule {
     /** Scheduler gives up on a fire older than this: the Worker would hold it anyway */
     maximumEventAgeInSeconds: number;
     maximumRetryAttempts: number;
+    /** SQS queue for fires that failed every retry (Target.DeadLetterConfig.Arn); null: none */
+    deadLetterArn: string | null;
   };
 }
 
@@ -74,6 +76,7 @@ export function desiredSchedules(policy: Policy): DesiredSchedule[] {
         }),
         maximumEventAgeInSeconds: Math.min(86_400, Math.max(60, s.max_delay_minutes * 60)),
         maximumRetryAttempts: RETRY_ATTEMPTS,
+        deadLetterArn: s.dead_letter_arn,
       },
     };
   });

@@ -11,6 +11,7 @@ export {
   scheduledCommandSchema,
 } from "./command.ts";
 export { type CronSpec, instantsOf, nextFires, parseCron } from "./cron.ts";
+export { type DeadLetter, deadLetterAlert, parseDeadLetter } from "./dead-letter.ts";
 export { type DesiredSchedule, desiredSchedules, entryTimezone, schedulerRegion } from "./desired.ts";
 export { renderPlan, renderResult } from "./render.ts";
 export { type CommandDeps, type CommandOutcome, type CommandReport, mismatchWithPolicy, runScheduledCommand } from "./run-command.ts";

@@ -99,6 +99,8 @@ export function diffSchedule(current: GetScheduleCommandOutput, d: DesiredSchedu
     d.target.maximumEventAgeInSeconds,
   );
   cmp("Target.RetryPolicy.MaximumRetryAttempts", current.Target?.RetryPolicy?.MaximumRetryAttempts, d.target.maximumRetryAttempts);
+  // Scheduler API Reference, Target.DeadLetterConfig: { Arn } of an SQS standard queue.
+  cmp("Target.DeadLetterConfig.Arn", current.Target?.DeadLetterConfig?.Arn ?? null, d.target.deadLetterArn);
   return out;
 }
 
@@ -156,6 +158,7 @@ function input(d: DesiredSchedule) {
       RoleArn: d.target.roleArn,
       Input: d.target.input,
       RetryPolicy: { MaximumEventAgeInSeconds: d.target.maximumEventAgeInSeconds, MaximumRetryAttempts: d.target.maximumRetryAttempts },
+      ...(d.target.deadLetterArn ? { DeadLetterConfig: { Arn: d.target.deadLetterArn } } : {}),
     },
   };
 }

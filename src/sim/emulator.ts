@@ -258,7 +258,10 @@ interface Stored {
   idleSince?: number;
   billedUntil: number;
   replicaMs: number;
-  microUsd: number;
+  /** replicas being billed, each from when it started (at its price then), the latest last */
+  runs: Array<{ start: number; microPerHour: number }>;
+  /** what runs that ended were billed, in whole minutes */
+  closedMicro: number;
   traffic: Traffic;
   /** ready replicas by id, with their cumulative request counters (fractions kept, floored when served) */
   replicas: Array<{ id: string; ok: number; errors: number }>;
@@ -480,8 +483,10 @@ class Fleet {
     const endpoints: CostReport["endpoints"] = {};
     let total = 0;
     for (const [name, stored] of ns.endpoints) {
-      endpoints[name] = { microUsd: Math.round(stored.microUsd), replicaMinutes: stored.replicaMs / 60_000 };
-      total += stored.microUsd;
+      // Runs still going are billed for the minutes they started so far.
+      const micro = stored.closedMicro + stored.runs.reduce((sum, r) => sum + minuteCost(stored.billedUntil - r.start, r.microPerHour), 0);
+      endpoints[name] = { microUsd: Math.round(micro), replicaMinutes: stored.replicaMs / 60_000 };
+      total += micro;
     }
     return { at: this.now(ns), totalMicroUsd: Math.round(total), endpoints };
   }
@@ -587,7 +592,8 @@ class Fleet {
       demand: spec.replicas,
       billedUntil: now,
       replicaMs: 0,
-      microUsd: 0,
+      runs: [],
+      closedMicro: 0,
       traffic: checkTraffic({ ...NO_TRAFFIC, ...spec.traffic }),
       replicas: [],
       replicaSerial: 0,
@@ -644,19 +650,30 @@ class Fleet {
     return stored.idleSince + timeout * 60_000;
   }
 
-  /** Bills target replicas at the catalog price for the time since the last accrual, if the state is billable. */
+  /**
+   * Bills target replicas at the catalog price for the time since the last accrual, if the state is
+   * billable. The state held since the last accrual (every change settles first), so replicas that
+   * appeared started then and replicas that went away stopped then. HF: "charged for the compute
+   * resources used while ... Endpoints are initializing and in a running state ... While the prices are
+   * shown by the hour, the actual cost is billed per minute" (hf-endpoints-documentation,
+   * docs/source/support/pricing.md). Each replica's run is billed in whole minutes, a started minute
+   * counted: the stricter reading of "per minute" (docs/metering.md says how far it moves the bill).
+   */
   private accrue(ns: Namespace, stored: Stored, until: number): void {
     const elapsed = until - stored.billedUntil;
     if (elapsed <= 0) return;
-    stored.billedUntil = until;
     const { raw } = stored;
-    this.serve(stored, elapsed);
-    if (!AWAKE.has(raw.status.state)) return;
     // Hand-patched fields may hold anything; an unreadable count bills nothing rather than NaN.
-    const replicas = Number.isFinite(raw.status.targetReplica) ? raw.status.targetReplica : 0;
-    const price = priceOf(ns, raw)?.pricePerHour ?? 0;
+    const replicas = AWAKE.has(raw.status.state) && Number.isFinite(raw.status.targetReplica) ? Math.max(0, raw.status.targetReplica) : 0;
+    const microPerHour = (priceOf(ns, raw)?.pricePerHour ?? 0) * 1e6;
+    while (stored.runs.length < replicas) stored.runs.push({ start: stored.billedUntil, microPerHour });
+    while (stored.runs.length > replicas) {
+      const run = stored.runs.pop() as { start: number; microPerHour: number };
+      stored.closedMicro += minuteCost(stored.billedUntil - run.start, run.microPerHour);
+    }
+    stored.billedUntil = until;
+    this.serve(stored, elapsed);
     stored.replicaMs += replicas * elapsed;
-    stored.microUsd += (replicas * price * 1e6 * elapsed) / 3_600_000;
   }
 }
 
@@ -898,6 +915,9 @@ function checkTraffic(t: Traffic): Traffic {
   return { rps: t.rps, p95Ms: t.p95Ms, errorRate: t.errorRate, pending: t.pending, usagePct: t.usagePct };
 }
 const startupOf = (ns: Namespace, stored: Stored): number => stored.startupMs ?? ns.startupMs;
+
+/** A replica's run of `ms` billed per minute, a started minute counted. */
+const minuteCost = (ms: number, microPerHour: number): number => (Math.ceil(ms / 60_000) * microPerHour) / 60;
 
 function setState(raw: RawEndpoint, state: EndpointState): void {
   raw.status.state = state;

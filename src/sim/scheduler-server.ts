@@ -40,6 +40,8 @@ interface Schedule {
     RoleArn: string;
     Input?: string;
     RetryPolicy?: { MaximumEventAgeInSeconds?: number; MaximumRetryAttempts?: number };
+    /** Scheduler API Reference, DeadLetterConfig: the SQS queue ARN for fires that failed every retry */
+    DeadLetterConfig?: { Arn?: string };
   };
   StartDate?: number;
   EndDate?: number;
@@ -159,6 +161,11 @@ export async function startSchedulerServer(options: SchedulerServerOptions = {})
     const target = body.Target as Record<string, unknown> | undefined;
     if (!target || typeof target.Arn !== "string" || typeof target.RoleArn !== "string") {
       throw new ApiError(400, "ValidationException", "Target.Arn and Target.RoleArn are required.");
+    }
+    const dlq = target.DeadLetterConfig as Record<string, unknown> | undefined;
+    // The API's pattern for DeadLetterConfig.Arn (API_DeadLetterConfig): an SQS queue ARN.
+    if (dlq !== undefined && (typeof dlq.Arn !== "string" || !/^arn:aws(-[a-z]+)?:sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]+$/.test(dlq.Arn))) {
+      throw new ApiError(400, "ValidationException", "Target.DeadLetterConfig.Arn must be an SQS queue ARN.");
     }
     const ftw = body.FlexibleTimeWindow as Record<string, unknown> | undefined;
     if (!ftw || (ftw.Mode !== "OFF" && ftw.Mode !== "FLEXIBLE")) {

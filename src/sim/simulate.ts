@@ -46,6 +46,8 @@ export interface StepRecord {
   with: RunPoint;
   /** the guardrail's own view after its latest tick */
   meteredMicro: number | null;
+  /** the budget day's replica time (with the guardrail) charged continuously, without per-minute rounding */
+  continuousDayMicro: number;
   level: number;
 }
 
@@ -119,7 +121,15 @@ async function startRun(trace: Trace, start: number) {
     trace.endpoints.map((e) => ({ namespace: e.namespace, name: e.name, capacityRps: e.capacity_rps_per_replica })),
   );
   const bill = () => namespaces.reduce((sum, ns) => sum + emulator.cost(ns).totalMicroUsd, 0);
-  return { clock, emulator, model, bill };
+  // The same replica time charged continuously, without HF's per-minute rounding: how much of a gap
+  // between the metered figure and the bill is the rounding's.
+  const price = new Map(trace.endpoints.map((e) => [`${e.namespace}/${e.name}`, e.price_per_hour * 1e6]));
+  const continuous = () =>
+    namespaces.reduce((sum, ns) => {
+      const c = emulator.cost(ns);
+      return sum + Object.entries(c.endpoints).reduce((s, [name, x]) => s + (x.replicaMinutes / 60) * (price.get(`${ns}/${name}`) ?? 0), 0);
+    }, 0);
+  return { clock, emulator, model, bill, continuous };
 }
 
 function pointOf(figures: Map<string, TrafficFigures>, billMicro: number, dayMicro: number): RunPoint {
@@ -239,7 +249,12 @@ class TickLog {
 }
 
 export async function simulate(options: SimulateOptions): Promise<Simulation> {
-  const { policy, trace } = options;
+  const { trace } = options;
+  // A gap is five missed ticks (docs/metering.md): at a coarser tick than the cron's minute, the gap
+  // grows with it, or every interval would be a gap and the pause would never be confirmed.
+  const tickMinutes = options.tickMinutes ?? 1;
+  const gap = Math.max(options.policy.metering.gap_minutes, Math.min(1440, Math.ceil(5 * tickMinutes)));
+  const policy: Policy = { ...options.policy, metering: { ...options.policy.metering, gap_minutes: gap } };
   const problems = traceProblems(trace, policy);
   if (problems.length > 0) throw new Error(problems.join("; "));
   const start = traceStart(trace);
@@ -273,6 +288,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   try {
     host = await startTickHost({ hfBase: run.emulator.url, hfToken: SIM_TOKEN });
     const withDay = dayMeter(tz, start);
+    const continuousDay = dayMeter(tz, start);
     let nextTick = start;
     /** what rerouted traffic cost at token-priced fallbacks so far: billed with the fleet */
     let tokenMicro = 0;
@@ -311,6 +327,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
         without,
         with: pointOf(figures, bill, dayMicro),
         meteredMicro: log.metered,
+        continuousDayMicro: continuousDay(run.clock.now, run.continuous()).dayMicro,
         level: log.level,
       });
       options.onProgress?.(k + 1, total);

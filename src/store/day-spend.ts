@@ -2,18 +2,20 @@
 // view use: the dedicated endpoints' ledger (replica-hours) plus the gateway's token-priced spend.
 // Each source stays its own figure; this is the only place they are added.
 import { type GatewaySpend, gatewaySpendBetween } from "./gateway.ts";
-import { spendToday } from "./ledger.ts";
+import { type SpendBounds, spendBounds } from "./ledger.ts";
 
 export interface DaySpend {
   totalMicro: number;
   /** replica-hours of HF Inference Endpoints, metered by the tick */
   dedicatedMicro: number;
+  /** the endpoints' ledger with its low and high bounds and the part metered across observation gaps */
+  dedicated: SpendBounds;
   /** token-priced answers through the gateway (HF Inference Providers, OpenAI-compatible APIs) */
   gateway: GatewaySpend;
 }
 
 /** `bounds`: the budget day's start and end (core budgetDayBounds), for the gateway's per-minute counters. */
 export async function daySpend(db: D1Database, day: string, bounds: { start: number; end: number }): Promise<DaySpend> {
-  const [dedicatedMicro, gateway] = await Promise.all([spendToday(db, day), gatewaySpendBetween(db, bounds.start, bounds.end)]);
-  return { totalMicro: dedicatedMicro + gateway.totalMicro, dedicatedMicro, gateway };
+  const [dedicated, gateway] = await Promise.all([spendBounds(db, day), gatewaySpendBetween(db, bounds.start, bounds.end)]);
+  return { totalMicro: dedicated.micro + gateway.totalMicro, dedicatedMicro: dedicated.micro, dedicated, gateway };
 }

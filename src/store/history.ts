@@ -70,12 +70,13 @@ export async function recordHistory(db: D1Database, w: HistoryWrite): Promise<vo
       db
         .prepare(
           `INSERT OR IGNORE INTO samples (endpoint, at, duration_ms, spend_micro, billable, cold_start, metrics_ms, requests, errors,
-             pending, p95_ms, usage_pct, counters)
+             pending, p95_ms, usage_pct, counters, starts, initializing_ms, estimated)
            SELECT json_extract(value, '$.endpoint'), json_extract(value, '$.at'), json_extract(value, '$.durationMs'),
                   json_extract(value, '$.spendMicro'), json_extract(value, '$.billable'), json_extract(value, '$.coldStart'),
                   json_extract(value, '$.metricsMs'), json_extract(value, '$.requests'), json_extract(value, '$.errors'),
                   json_extract(value, '$.pending'), json_extract(value, '$.p95Ms'), json_extract(value, '$.usagePct'),
-                  json_extract(value, '$.counters')
+                  json_extract(value, '$.counters'), json_extract(value, '$.starts'), json_extract(value, '$.initializingMs'),
+                  json_extract(value, '$.estimated')
            FROM json_each(?1)`,
         )
         .bind(JSON.stringify(rows)),
@@ -112,6 +113,8 @@ interface RawWindow {
   span: number | null;
   spend: number | null;
   cold: number | null;
+  wakes: number | null;
+  initializing_ms: number | null;
   billable_ms: number | null;
   metrics_ms: number | null;
   requests: number | null;
@@ -135,7 +138,8 @@ export async function loadHistory(
     const parts = windows.map(
       (_, i) =>
         `SELECT ?${2 * i + 1} AS w, endpoint,
-           SUM(f * duration_ms) AS span, SUM(f * spend_micro) AS spend, SUM(cold_start) AS cold,
+           SUM(f * duration_ms) AS span, SUM(f * spend_micro) AS spend, SUM(starts) AS cold, SUM(cold_start) AS wakes,
+           SUM(f * initializing_ms) AS initializing_ms,
            SUM(CASE WHEN billable > 0 THEN f * duration_ms ELSE 0 END) AS billable_ms,
            SUM(fm * metrics_ms) AS metrics_ms, SUM(fm * requests) AS requests, SUM(fm * errors) AS errors,
            AVG(usage_pct) AS usage, COUNT(usage_pct) AS usage_n
@@ -164,6 +168,8 @@ export async function loadHistory(
         spanMs: r.span ?? 0,
         spendMicro: r.spend ?? 0,
         coldStarts: r.cold ?? 0,
+        wakes: r.wakes ?? 0,
+        initializingMs: r.initializing_ms ?? 0,
         billableMs: r.billable_ms ?? 0,
         metricsMs: r.metrics_ms ?? 0,
         requests: r.requests ?? 0,

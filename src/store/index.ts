@@ -17,6 +17,7 @@ export {
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
 export { type EndpointDaySpend, spendByEndpointDays } from "./budget-spend.ts";
+export { type ChannelFault, clearChannelFault, loadChannelFaults, markChannelFault } from "./channel-faults.ts";
 export { type DaySpend, daySpend } from "./day-spend.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {
@@ -45,7 +46,9 @@ export {
   observedEndpoint,
   raiseDayLevel,
   recordMetering,
+  type SpendBounds,
   type StoredEndpoint,
+  spendBounds,
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
@@ -81,6 +84,7 @@ export {
   SEEN_SIGNATURE_TTL_MS,
   type StoredOverride,
 } from "./overrides.ts";
+export { loadCatalogs, type StoredCatalog, saveCatalogs } from "./prices.ts";
 export { markRestored, pendingRestores, restoreCandidates, unrestoredActions } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {

@@ -1,24 +1,47 @@
 // The ledger: last observation per endpoint, spend per endpoint per budget day, and the level
 // reached each day. Writes of a whole tick are one batch (a transaction) of set-based statements,
 // so the number of D1 queries does not grow with the fleet.
-import type { Accrual } from "../core/index.ts";
+import { type Accrual, initializingReplicas } from "../core/index.ts";
 import type { Level, MeterPoint, Observation } from "../core/types.ts";
+import type { EndpointState } from "../providers/types.ts";
 
 export async function loadMeterPoints(db: D1Database): Promise<Map<string, MeterPoint>> {
   const { results } = await db
-    .prepare("SELECT endpoint, observed_at, billable_replicas, price_micro_per_hour FROM endpoint_state")
-    .all<{ endpoint: string; observed_at: number; billable_replicas: number; price_micro_per_hour: number | null }>();
+    .prepare(
+      `SELECT endpoint, observed_at, billable_replicas, price_micro_per_hour,
+              json_extract(snapshot, '$.state') AS state, json_extract(snapshot, '$.readyReplica') AS ready,
+              json_extract(snapshot, '$.targetReplica') AS target
+       FROM endpoint_state`,
+    )
+    .all<{
+      endpoint: string;
+      observed_at: number;
+      billable_replicas: number;
+      price_micro_per_hour: number | null;
+      state: EndpointState | null;
+      ready: number | null;
+      target: number | null;
+    }>();
   return new Map(
     results.map((r) => [
       r.endpoint,
-      { at: r.observed_at, billableReplicas: r.billable_replicas, priceMicroPerHour: r.price_micro_per_hour },
+      {
+        at: r.observed_at,
+        billableReplicas: r.billable_replicas,
+        priceMicroPerHour: r.price_micro_per_hour,
+        initializing:
+          r.state === null ? 0 : initializingReplicas({ state: r.state, readyReplica: r.ready ?? 0, targetReplica: r.target ?? 0 }),
+      },
     ]),
   );
 }
 
-export interface EndpointAccrual extends Accrual {
-  endpoint: string;
-}
+/**
+ * One endpoint's (or another source's) spend for a budget day. Only `micro` is required, so another
+ * source of spend (the gateway's token-priced targets) adds rows with its own `endpoint` key; bounds
+ * default to the estimate itself.
+ */
+export type EndpointAccrual = Pick<Accrual, "day" | "micro"> & Partial<Omit<Accrual, "day" | "micro">> & { endpoint: string };
 
 /**
  * Stores this tick's observations and adds the accruals to the ledger, atomically.
@@ -44,20 +67,39 @@ export async function recordMetering(
                 json_extract(value, '$.snapshot')
          FROM json_each(?1) WHERE true
          ON CONFLICT (endpoint) DO UPDATE SET observed_at = excluded.observed_at,
-           billable_replicas = excluded.billable_replicas, price_micro_per_hour = excluded.price_micro_per_hour,
+           billable_replicas = excluded.billable_replicas,
+           -- A catalog without this price (an outage, a withdrawn compute) keeps the last known one.
+           price_micro_per_hour = COALESCE(excluded.price_micro_per_hour, endpoint_state.price_micro_per_hour),
            snapshot = excluded.snapshot
          WHERE excluded.observed_at > endpoint_state.observed_at`,
       )
       .bind(JSON.stringify(rows), now),
     db
       .prepare(
-        `INSERT INTO ledger (day, endpoint, spend_micro, updated_at)
-         SELECT json_extract(value, '$.day'), json_extract(value, '$.endpoint'), json_extract(value, '$.micro'), ?2
+        `INSERT INTO ledger (day, endpoint, spend_micro, low_micro, high_micro, gap_micro, unpriced_replica_ms, updated_at)
+         SELECT json_extract(value, '$.day'), json_extract(value, '$.endpoint'), json_extract(value, '$.micro'),
+                json_extract(value, '$.lowMicro'), json_extract(value, '$.highMicro'), json_extract(value, '$.gapMicro'),
+                json_extract(value, '$.unpricedReplicaMs'), ?2
          FROM json_each(?1) WHERE true
          ON CONFLICT (day, endpoint) DO UPDATE SET spend_micro = spend_micro + excluded.spend_micro,
+           low_micro = low_micro + excluded.low_micro, high_micro = high_micro + excluded.high_micro,
+           gap_micro = gap_micro + excluded.gap_micro, unpriced_replica_ms = unpriced_replica_ms + excluded.unpriced_replica_ms,
            updated_at = excluded.updated_at`,
       )
-      .bind(JSON.stringify(accruals.filter((a) => a.micro > 0)), now),
+      .bind(
+        JSON.stringify(
+          accruals
+            .filter((a) => a.micro > 0 || (a.highMicro ?? 0) > 0 || (a.unpricedReplicaMs ?? 0) > 0)
+            .map((a) => ({
+              ...a,
+              lowMicro: a.lowMicro ?? a.micro,
+              highMicro: a.highMicro ?? a.micro,
+              gapMicro: a.gapMicro ?? 0,
+              unpricedReplicaMs: a.unpricedReplicaMs ?? 0,
+            })),
+        ),
+        now,
+      ),
   ]);
 }
 
@@ -75,6 +117,33 @@ export async function spendToday(db: D1Database, day: string): Promise<number> {
     .bind(day)
     .first<{ total: number }>();
   return row?.total ?? 0;
+}
+
+/** Today's spend as the ledger keeps it: the estimate, its bounds, the part metered across gaps, unpriced replica time. */
+export interface SpendBounds {
+  micro: number;
+  lowMicro: number;
+  highMicro: number;
+  gapMicro: number;
+  unpricedReplicaMs: number;
+}
+
+export async function spendBounds(db: D1Database, day: string): Promise<SpendBounds> {
+  const row = await db
+    .prepare(
+      `SELECT COALESCE(SUM(spend_micro), 0) AS micro, COALESCE(SUM(low_micro), 0) AS low, COALESCE(SUM(high_micro), 0) AS high,
+              COALESCE(SUM(gap_micro), 0) AS gap, COALESCE(SUM(unpriced_replica_ms), 0) AS unpriced
+       FROM ledger WHERE day = ?1`,
+    )
+    .bind(day)
+    .first<{ micro: number; low: number; high: number; gap: number; unpriced: number }>();
+  return {
+    micro: row?.micro ?? 0,
+    lowMicro: row?.low ?? 0,
+    highMicro: row?.high ?? 0,
+    gapMicro: row?.gap ?? 0,
+    unpricedReplicaMs: row?.unpriced ?? 0,
+  };
 }
 
 export async function dayLevel(db: D1Database, day: string): Promise<Level> {

@@ -82,7 +82,15 @@ export async function engineAfter(db: D1Database, x: EngineAfterInput): Promise<
   const { policy, now, before } = x;
   const samples: Sample[] = [];
   for (const o of x.observations) {
-    const s = sampleOf(o, x.points.get(o.id), x.spend.get(o.id) ?? 0, x.metrics.get(o.id) ?? null, before.counters.get(o.id), now);
+    const s = sampleOf(
+      o,
+      x.points.get(o.id),
+      x.spend.get(o.id) ?? 0,
+      x.metrics.get(o.id) ?? null,
+      before.counters.get(o.id),
+      now,
+      policy.metering.gap_minutes * 60_000,
+    );
     if (s) samples.push(s);
   }
   const failing = x.failedNamespaces.length > 0;

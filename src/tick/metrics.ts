@@ -34,7 +34,7 @@ export async function readMetrics(
   const worker = async () => {
     for (let o = queue.shift(); o; o = queue.shift()) {
       const [ns, name] = splitId(o.id);
-      const res = await read(ns, name);
+      const res = await read(ns, name, policy.metrics.names);
       if (res.ok) out.metrics.set(o.id, res.value);
       else out.errors.push({ ...res.error, endpoint: o.id, message: `open-metrics: ${res.error.message}` });
     }

@@ -1,14 +1,35 @@
 // Observation: list every guarded namespace and price each endpoint from the provider catalog.
-// A namespace that fails is reported and skipped; one bad endpoint never spoils the rest.
+// A namespace that fails is reported and skipped; one bad endpoint never spoils the rest. When the
+// catalog does not answer, the last catalog stored in D1 prices the fleet (stale past an hour), and
+// an endpoint missing from every catalog keeps the last price it was metered at.
+import type { PriceSource } from "../core/index.ts";
 import type { Observation } from "../core/types.ts";
 import type { ComputePrice, EndpointProvider, EndpointSnapshot, ProviderError } from "../providers/types.ts";
+import type { StoredCatalog } from "../store/index.ts";
+
+/** Prices older than this are shown as stale (the HF client caches the catalog for as long). */
+export const PRICES_STALE_MS = 3_600_000;
+/** A catalog that answered is written back to D1 at most this often, unless it changed. */
+const CATALOG_REFRESH_MS = 10 * 60_000;
 
 export interface FleetObservation {
   observations: Observation[];
   /** namespaces that could not be listed, and endpoints whose payload did not parse */
   errors: ProviderError[];
   failedNamespaces: string[];
+  prices: PriceSource[];
+  /** catalogs to store for the next outage (only when they changed or the stored one is getting old) */
+  catalogsToSave: StoredCatalog[];
 }
+
+export interface PriceMemory {
+  now: number;
+  catalogs: ReadonlyMap<string, StoredCatalog>;
+  /** the price an endpoint was last metered at (endpoint_state), for hardware no catalog lists */
+  lastPrice: (id: string) => number | null;
+}
+
+const NO_MEMORY: PriceMemory = { now: 0, catalogs: new Map(), lastPrice: () => null };
 
 const priceKey = (vendor: string | null, region: string | null, type: string | null, size: string | null) =>
   `${vendor}|${region}|${type}|${size}`;
@@ -28,25 +49,49 @@ export function priceOf(e: EndpointSnapshot, index: ReadonlyMap<string, number>)
   );
 }
 
-export async function observeFleet(provider: EndpointProvider, namespaces: readonly string[]): Promise<FleetObservation> {
+export async function observeFleet(
+  provider: EndpointProvider,
+  namespaces: readonly string[],
+  memory: PriceMemory = NO_MEMORY,
+): Promise<FleetObservation> {
   const results = await Promise.all(
     namespaces.map(async (ns) => {
       const [list, prices] = await Promise.all([provider.listEndpoints(ns), provider.listPrices(ns)]);
       return { ns, list, prices };
     }),
   );
-  const out: FleetObservation = { observations: [], errors: [], failedNamespaces: [] };
+  const out: FleetObservation = { observations: [], errors: [], failedNamespaces: [], prices: [], catalogsToSave: [] };
+  const { now } = memory;
   for (const { ns, list, prices } of results) {
+    const stored = memory.catalogs.get(ns);
+    let catalog: ComputePrice[] = [];
+    if (prices.ok) {
+      catalog = prices.value;
+      out.prices.push({ namespace: ns, source: "catalog", fetchedAt: now, stale: false, error: null });
+      const changed = !stored || JSON.stringify(stored.prices) !== JSON.stringify(prices.value);
+      if (changed || now - stored.fetchedAt >= CATALOG_REFRESH_MS)
+        out.catalogsToSave.push({ namespace: ns, prices: prices.value, fetchedAt: now });
+    } else {
+      out.errors.push({ ...prices.error, message: `price catalog of ${ns}: ${prices.error.message}` });
+      catalog = stored?.prices ?? [];
+      out.prices.push({
+        namespace: ns,
+        source: stored ? "stored" : "none",
+        fetchedAt: stored?.fetchedAt ?? null,
+        stale: !stored || now - stored.fetchedAt > PRICES_STALE_MS,
+        error: prices.error.message,
+      });
+    }
     if (!list.ok) {
       out.failedNamespaces.push(ns);
       out.errors.push({ ...list.error, message: `listing namespace ${ns}: ${list.error.message}` });
       continue;
     }
-    if (!prices.ok) out.errors.push({ ...prices.error, message: `price catalog of ${ns}: ${prices.error.message}` });
-    const index = priceIndex(prices.ok ? prices.value : []);
+    const index = priceIndex(catalog);
     out.errors.push(...list.value.invalid);
     for (const e of list.value.endpoints) {
-      out.observations.push({ ...e, id: `${e.namespace}/${e.name}`, priceMicroPerHour: priceOf(e, index) });
+      const id = `${e.namespace}/${e.name}`;
+      out.observations.push({ ...e, id, priceMicroPerHour: priceOf(e, index) ?? memory.lastPrice(id) });
     }
   }
   return out;

@@ -14,6 +14,7 @@ import {
   type EndpointAccrual,
   type EventRow,
   finishTick,
+  loadCatalogs,
   loadMeterPoints,
   loadRoutes,
   type NewEvent,
@@ -22,6 +23,7 @@ import {
   recordMetering,
   releaseLease,
   restoreCandidates,
+  saveCatalogs,
   settledToday,
   startTick,
   takeLease,
@@ -157,20 +159,25 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const day = budgetDay(now, tz);
 
     // Observe and meter.
-    const before = await engineBefore(db, policy, day);
-    const fleet = await observeFleet(deps.provider, policy.hf.namespaces);
+    const [before, points, catalogs] = await Promise.all([engineBefore(db, policy, day), loadMeterPoints(db), loadCatalogs(db)]);
+    const fleet = await observeFleet(deps.provider, policy.hf.namespaces, {
+      now,
+      catalogs,
+      lastPrice: (id) => points.get(id)?.priceMicroPerHour ?? null,
+    });
     const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
     const openMetrics = deps.provider.getOpenMetrics !== undefined && policy.metrics.open_metrics;
     await withGatewayMetrics(db, policy, fleet.observations, reading, openMetrics, now);
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
-    const points = await loadMeterPoints(db);
     const accruals: EndpointAccrual[] = [];
     const metered = fleet.observations.map((o) => {
-      for (const acc of meter(points.get(o.id), o, now, tz)) accruals.push({ ...acc, endpoint: o.id });
+      for (const acc of meter(points.get(o.id), o, now, tz, policy.metering.gap_minutes * 60_000))
+        accruals.push({ ...acc, endpoint: o.id });
       return { o, billable: billableReplicas(o) };
     });
-    await recordMetering(db, now, metered, accruals);
+    await Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
     summary.endpoints = fleet.observations.length;
+    const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);
     const spent = new Map<string, number>();
     for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
     const engine = await engineAfter(db, {
@@ -214,6 +221,11 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       observations: fleet.observations,
       spendMicro: spend.totalMicro,
       gateway: { spendMicro: spend.gateway.totalMicro, unpricedAnswers: spend.gateway.unpricedRequests },
+      // The pause needs the estimate at 200 % without what was metered across observation gaps and
+      // without this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is
+      // what both observations confirm), and this tick's observation still burning (plan.ts, pauseConfirmed).
+      confirmedSpendMicro: spend.totalMicro - spend.dedicated.gapMicro - unconfirmed,
+      prices: fleet.prices,
       previousLevel,
       routes,
       doneKeys: settled.keys,

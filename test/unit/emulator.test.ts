@@ -27,6 +27,23 @@ describe("the HF emulator", () => {
     expect(emu.cost(NS).endpoints.a).toMatchObject({ microUsd: 5_000_000, replicaMinutes: 120 });
   });
 
+  it("bills per minute as HF documents: each replica's run in whole minutes, a started minute counted, initializing included", () => {
+    // HF support/pricing.md: "charged ... while ... initializing and in a running state ... billed per minute".
+    emu.reset(NS, {
+      endpoints: [
+        { name: "a", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 0, maxReplica: 4, replicas: 1, scaleToZeroTimeout: 1 },
+      ],
+      startupMs: 2 * 60_000,
+    });
+    emu.advance(NS, 90_000); // one replica for 1.5 minutes: 2 minutes billed
+    emu.setReplicas(NS, "a", 3); // two more start, initializing for 2 minutes
+    emu.advance(NS, 10_000); // first replica at 1:40 (2 min), new ones at 0:10 (1 min each so far)
+    const cost = emu.cost(NS).endpoints.a;
+    expect(cost?.microUsd).toBe(Math.round((4 * 2_500_000) / 60));
+    // The continuous figure stays available for comparison: 1.5 + 3 x 1/6 minutes... of replica time.
+    expect(cost?.replicaMinutes).toBeCloseTo(1.5 + (3 * 10) / 60, 6);
+  });
+
   it("stops billing a paused endpoint and answers 400 'already running' to a second resume", async () => {
     emu.reset(NS, { endpoints: [{ name: "a", instanceType: "nvidia-l4", instanceSize: "x1", minReplica: 1, maxReplica: 2, replicas: 1 }] });
     expect((await (await hf("/a/pause", "POST")).json()) as { status: { state: string } }).toMatchObject({ status: { state: "paused" } });

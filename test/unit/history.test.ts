@@ -50,6 +50,22 @@ describe("a tick's sample", () => {
     expect(sampleOf(endpoint({ replicas: 1 }), { ...prev, billableReplicas: 1 }, 0, null, undefined, NOW)?.coldStart).toBe(0);
     expect(sampleOf(endpoint({ replicas: 0, state: "scaledToZero" }), prev, 0, null, undefined, NOW)?.coldStart).toBe(0);
   });
+  it("counts every replica that starts: a wake from zero and a scale-up, told apart, with their initializing time", () => {
+    const wake = sampleOf(endpoint({ state: "initializing", readyReplica: 0, targetReplica: 2 }), prev, 0, null, undefined, NOW);
+    expect(wake).toMatchObject({ coldStart: 1, starts: 2, initializingMs: 60_000 }); // 0 then 2 initializing: 1 replica-minute
+    const up = sampleOf(
+      endpoint({ readyReplica: 2, targetReplica: 5 }),
+      { ...prev, billableReplicas: 2, initializing: 0 },
+      0,
+      null,
+      undefined,
+      NOW,
+    );
+    expect(up).toMatchObject({ coldStart: 0, starts: 3, initializingMs: 90_000 }); // 0 then 3 initializing: 1.5 replica-minutes
+    const down = sampleOf(endpoint({ replicas: 1 }), { ...prev, billableReplicas: 4, initializing: 0 }, 0, null, undefined, NOW);
+    expect(down).toMatchObject({ coldStart: 0, starts: 0, initializingMs: 0 });
+  });
+
   it("turns counters into requests over the span since the previous reading", () => {
     const s = sampleOf(
       endpoint(),

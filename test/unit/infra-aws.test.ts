@@ -96,6 +96,8 @@ describe("infra/aws/guardrail.yaml", () => {
     const own = identity.filter((s) => s.where.startsWith("SchedulerRole/"));
     expect(own.map((s) => [s.statement.Effect, s.statement.Action, s.statement.Resource])).toEqual([
       ["Allow", "sns:Publish", { Ref: "CommandsTopic" }],
+      // Issue 13: a fire that fails every retry goes to the dead-letter queue instead of vanishing.
+      ["Allow", "sqs:SendMessage", { "Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"] }],
     ]);
     expect(role.ManagedPolicyArns).toBeUndefined();
   });
@@ -123,6 +125,25 @@ describe("infra/aws/guardrail.yaml", () => {
     expect(identity.every((s) => s.statement.Effect === "Allow")).toBe(true);
   });
 
+  it("forwards the Scheduler's dead letters to the commands topic, where the Worker turns each into an alert", () => {
+    expect(resource("SchedulerDeadLetterQueue")).toMatchObject({ Type: "AWS::SQS::Queue" });
+    expect(resource("DeadLetterPipe")).toMatchObject({
+      Type: "AWS::Pipes::Pipe",
+      Properties: {
+        Source: { "Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"] },
+        Target: { Ref: "CommandsTopic" },
+        RoleArn: { "Fn::GetAtt": ["DeadLetterPipeRole", "Arn"] },
+      },
+    });
+    const own = identity.filter((s) => s.where.startsWith("DeadLetterPipeRole/"));
+    expect(own.flatMap(({ statement: s }) => list(s.Action).map((a) => [a, s.Resource]))).toEqual([
+      ["sqs:ReceiveMessage", { "Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"] }],
+      ["sqs:DeleteMessage", { "Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"] }],
+      ["sqs:GetQueueAttributes", { "Fn::GetAtt": ["SchedulerDeadLetterQueue", "Arn"] }],
+      ["sns:Publish", { Ref: "CommandsTopic" }],
+    ]);
+  });
+
   it("creates the guardrail's schedule group and outputs the values the policy needs", () => {
     expect(resource("ScheduleGroup")).toMatchObject({
       Type: "AWS::Scheduler::ScheduleGroup",
@@ -133,6 +154,7 @@ describe("infra/aws/guardrail.yaml", () => {
       "AlertsTopicArn",
       "CommandsTopicArn",
       "SchedulerRoleArn",
+      "SchedulerDeadLetterQueueArn",
       "ScheduleGroupName",
       "WorkerUserName",
     ]);

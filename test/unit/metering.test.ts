@@ -1,16 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { billableReplicas, meter } from "../../src/core/index.ts";
+import { billableReplicas, GAP_MS, meter } from "../../src/core/index.ts";
 import { endpoint } from "../fixtures/builders.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 12);
+const point = (billableReplicas: number, priceMicroPerHour: number | null = 1_000_000, at = T0) => ({
+  at,
+  billableReplicas,
+  priceMicroPerHour,
+});
+const total = (acc: ReturnType<typeof meter>) => ({
+  micro: acc.reduce((s, a) => s + a.micro, 0),
+  low: acc.reduce((s, a) => s + a.lowMicro, 0),
+  high: acc.reduce((s, a) => s + a.highMicro, 0),
+  gap: acc.reduce((s, a) => s + a.gapMicro, 0),
+});
 
 describe("metering", () => {
   it("bills replicas x price x elapsed time", () => {
-    // 3 replicas at $1/h for 1 minute = $0.05 = 50,000 micro-USD.
+    // 3 replicas at $1/h for 1 minute = $0.05 = 50,000 micro-USD; nothing changed, so the bounds are the estimate.
     const o = endpoint({ replicas: 3 });
-    expect(meter({ at: T0, billableReplicas: 3, priceMicroPerHour: 1_000_000 }, o, T0 + MIN, "UTC")).toEqual([
-      { day: "2026-11-24", micro: 50_000 },
+    expect(meter(point(3), o, T0 + MIN, "UTC")).toEqual([
+      { day: "2026-11-24", micro: 50_000, lowMicro: 50_000, highMicro: 50_000, gapMicro: 0, unpricedReplicaMs: 0 },
     ]);
   });
 
@@ -22,37 +33,64 @@ describe("metering", () => {
     }
   });
 
-  it("uses the larger replica count of the two ends of the interval", () => {
-    const o = endpoint({ replicas: 1 });
-    const [acc] = meter({ at: T0, billableReplicas: 4, priceMicroPerHour: 1_000_000 }, o, T0 + MIN, "UTC");
-    expect(acc?.micro).toBe(Math.round((4 * 1_000_000) / 60));
+  it("bills a change between two ticks at the mean of its ends, bounded by the smaller and the larger count", () => {
+    // Changed from 4 to 1 at an unknown instant in the minute: best estimate 2.5 replica-minutes.
+    const t = total(meter(point(4), endpoint({ replicas: 1 }), T0 + MIN, "UTC"));
+    expect(t).toEqual({ micro: Math.round(2.5e6 / 60), low: Math.round(1e6 / 60), high: Math.round(4e6 / 60), gap: 0 });
+  });
+
+  it("a wake from zero is billed from the middle of the interval, not from its start", () => {
+    const t = total(meter(point(0), endpoint({ state: "initializing", readyReplica: 0, targetReplica: 1 }), T0 + MIN, "UTC"));
+    expect(t.micro).toBe(Math.round(0.5e6 / 60));
+    expect(t.low).toBe(0);
+    // The whole minute, and one more for the started replica: HF bills per minute and may round a run up.
+    expect(t.high).toBe(Math.round(2e6 / 60));
+  });
+
+  it("places the change at updatedAt when the endpoint says it changed inside the interval", () => {
+    const o = endpoint({ replicas: 3, updatedAt: new Date(T0 + 15_000).toISOString() });
+    // 1 replica for 15 s, then 3 for 45 s = 2.5 replica-minutes.
+    expect(total(meter(point(1), o, T0 + MIN, "UTC")).micro).toBe(Math.round((1e6 * 15 + 3e6 * 45) / 3600));
+    // An updatedAt outside the interval tells nothing about this change.
+    const old = endpoint({ replicas: 3, updatedAt: new Date(T0 - 3_600_000).toISOString() });
+    expect(total(meter(point(1), old, T0 + MIN, "UTC")).micro).toBe(Math.round(2e6 / 60));
+  });
+
+  it("meters a long observation gap at the earlier count, with the later count as the high bound, marked estimated", () => {
+    const gap = GAP_MS + 60 * MIN;
+    const t = total(meter(point(1), endpoint({ replicas: 8 }), T0 + gap, "UTC"));
+    const hourly = (n: number) => Math.round((n * 1e6 * gap) / 3_600_000);
+    // The high bound: 8 replicas all along, plus a minute for each of the 7 that started.
+    expect(t).toEqual({ micro: hourly(1), low: hourly(1), high: Math.round((1e6 * (8 * gap + 7 * MIN)) / 3_600_000), gap: hourly(1) });
   });
 
   it("counts nothing for the first observation or a repeated tick", () => {
     const o = endpoint();
     expect(meter(undefined, o, T0, "UTC")).toEqual([]);
-    expect(meter({ at: T0, billableReplicas: 2, priceMicroPerHour: 1_000_000 }, o, T0, "UTC")).toEqual([]);
+    expect(meter(point(2), o, T0, "UTC")).toEqual([]);
   });
 
   it("splits an interval that spans midnight between the two budget days", () => {
     const midnight = Date.UTC(2026, 10, 25);
     const acc = meter(
-      { at: midnight - 30_000, billableReplicas: 1, priceMicroPerHour: 3_600_000 },
+      point(1, 3_600_000, midnight - 30_000),
       endpoint({ replicas: 1, priceMicroPerHour: 3_600_000 }),
       midnight + 30_000,
       "UTC",
     );
-    expect(acc).toEqual([
-      { day: "2026-11-24", micro: 30_000 },
-      { day: "2026-11-25", micro: 30_000 },
+    expect(acc.map((a) => [a.day, a.micro, a.lowMicro, a.highMicro])).toEqual([
+      ["2026-11-24", 30_000, 30_000, 30_000],
+      ["2026-11-25", 30_000, 30_000, 30_000],
     ]);
   });
 
-  it("meters an unpriced endpoint at its last known price, and not at all without one", () => {
+  // Changed by issue 13: this test used to assert that an endpoint with no price at either end meters
+  // nothing at all (`[]`), which is how a catalog outage turned running replicas into $0 silently. Now the
+  // replica time that could not be priced is reported, so the tick can say so instead of staying quiet.
+  it("meters an unpriced endpoint at its last known price, and reports replica time it could not price", () => {
     const o = endpoint({ priceMicroPerHour: null, replicas: 1 });
-    expect(meter({ at: T0, billableReplicas: 1, priceMicroPerHour: 600_000 }, o, T0 + MIN, "UTC")).toEqual([
-      { day: "2026-11-24", micro: 10_000 },
-    ]);
-    expect(meter({ at: T0, billableReplicas: 1, priceMicroPerHour: null }, o, T0 + MIN, "UTC")).toEqual([]);
+    expect(total(meter(point(1, 600_000), o, T0 + MIN, "UTC")).micro).toBe(10_000);
+    const unpriced = meter(point(1, null), o, T0 + MIN, "UTC");
+    expect(unpriced.map((a) => [a.micro, a.unpricedReplicaMs])).toEqual([[0, MIN]]);
   });
 });

@@ -1,7 +1,9 @@
 // The open-metrics parser and the mapping to the engine's figures, on HF's documented example and
 // on the corners of the text format.
 import { describe, expect, it } from "vitest";
-import { parseOpenMetrics, toEndpointMetrics } from "../../src/providers/hf/open-metrics.ts";
+import { sampleOf } from "../../src/core/history.ts";
+import { DEFAULT_METRIC_NAMES, parseOpenMetrics, toEndpointMetrics } from "../../src/providers/hf/open-metrics.ts";
+import { endpoint } from "../fixtures/builders.ts";
 
 // Verbatim from HF's analytics guide (shared/reference/hf-endpoints-api.md §3.1).
 const HF_EXAMPLE = `# HELP latency_distribution Latency distribution
@@ -38,7 +40,34 @@ describe("the open-metrics parser", () => {
       p95LatencyMs: expect.closeTo(7.994495, 9),
       pendingRequests: null,
       usagePercent: null,
+      cpuUsagePercent: null,
+      acceleratorUsagePercent: null,
     });
+  });
+
+  it("keeps CPU and accelerator usage apart: a GPU endpoint's usage never comes from its CPU gauge", () => {
+    const m = toEndpointMetrics(parsed('cpu_usage_percent{replica_id="a"} 90\n# EOF'));
+    expect(m).toMatchObject({ cpuUsagePercent: 90, acceleratorUsagePercent: null });
+    const at = Date.UTC(2026, 10, 24, 12);
+    const prev = { at: at - 60_000, billableReplicas: 1, priceMicroPerHour: 1_000_000 };
+    expect(sampleOf(endpoint({ accelerator: "gpu" }), prev, 0, m, undefined, at)?.usagePct).toBeNull();
+    expect(sampleOf(endpoint({ accelerator: "cpu" }), prev, 0, m, undefined, at)?.usagePct).toBe(90);
+  });
+
+  it("reads the metric names the policy maps (metrics.names), not only the built-in ones", () => {
+    const text = [
+      'requests_seen{replica_id="a",code="200"} 5',
+      'queue_depth{replica_id="a"} 3',
+      'tpu_busy{replica_id="a"} 70',
+      "# EOF",
+    ].join("\n");
+    const names = { ...DEFAULT_METRIC_NAMES, requests: ["requests_seen"], pending: ["queue_depth"], accelerator_usage: ["tpu_busy"] };
+    expect(toEndpointMetrics(parsed(text), names)).toMatchObject({
+      replicas: { a: { requests: 5, errors: 0 } },
+      pendingRequests: 3,
+      acceleratorUsagePercent: 70,
+    });
+    expect(toEndpointMetrics(parsed(text)).pendingRequests).toBeNull();
   });
 
   it("counts 5xx as errors, sums pending over replicas, averages usage, prefers the GPU over the CPU", () => {

@@ -116,7 +116,25 @@ describe("spend_spike: spend rate > 2 x normal", () => {
   });
 });
 
-describe("cold_starts: more than 10 wakes from zero per hour", () => {
+describe("cold_starts: more than 10 replica starts per hour (wakes from zero and scale-ups)", () => {
+  it("tells wakes from scale-ups and names the billed initializing minutes per hour and what they cost", () => {
+    // 4 wakes and 8 scale-ups in the hour; 30 replica-minutes initializing at $1/h per replica = $0.50/h.
+    const ctx = triggerContext({
+      histories: { [ID]: history({ windows: { 60: { coldStarts: 12, wakes: 4, initializingMs: 30 * MIN, spanMs: 60 * MIN } } }) },
+    });
+    const [a] = coldStarts.evaluate(ctx).alerts;
+    expect(a?.title).toContain("12 replica starts in 60 minutes");
+    expect(a?.message).toContain("4 wakes from zero and 8 scale-ups");
+    expect(a?.message).toContain("30 initializing replica-minutes per hour ($0.50/h)");
+    expect(a?.figures).toMatchObject({
+      replica_starts: 12,
+      wakes: 4,
+      scale_ups: 8,
+      initializing_minutes_per_hour: 30,
+      initializing_usd_per_hour: 0.5,
+    });
+  });
+
   it.each([
     ["at", 10, false],
     ["just under", 9, false],

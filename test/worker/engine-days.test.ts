@@ -27,6 +27,7 @@ function harness(ns: string, over: Partial<PolicyInput> = {}) {
     endpoints: { [`${ns}/vip`]: { critical: true }, [`${ns}/batch`]: { expected_max_replicas: 2 } },
     // Ticks are 5 to 60 minutes apart here (every minute in production): an hour holds fewer readings.
     triggers: { underutilized: { min_samples: 1 } },
+    metering: { gap_minutes: 1440 },
     ...over,
   });
   if (!res.ok) throw new Error(JSON.stringify(res.issues));

@@ -297,17 +297,19 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     expect(texts.length - summaries.length + (status.alerts.last_24h.held ?? 0)).toBe(alerts.length);
   });
 
+  // Changed by issue 13: this test revoked the hook (Slack's 404 no_service) to reach the retry limit; a
+  // revoked hook is now a permanent failure (next test), so a Slack outage (500s) reaches the limit here.
   it("gives up after the retry limit, marks the delivery failed and reports it in /v1/status", async () => {
     const h = harness("revoked", { retry: { max_attempts: 2, backoff_seconds: 60 }, sns: { severities: [] } });
     await h.admin.reset(FLEET);
-    await h.hook.revoke();
+    await h.hook.faults({ status: 500, body: "rollup_error", times: 1000 });
     const T0 = Date.UTC(2026, 1, 8, 0, 0);
     await h.tick(T0);
     for (let m = 30; m <= 40; m++) await h.tick(T0 + m * MIN);
     const requests = await h.hook.requests();
     const alerts = await alertTitlesSince(T0);
     expect(requests).toHaveLength(alerts.length * 2);
-    expect(requests.every((r) => r.status === 404 && r.body === "no_service")).toBe(true);
+    expect(requests.every((r) => r.status === 500)).toBe(true);
 
     const res = await createApp({ clock: () => T0 + 41 * MIN }).fetch(
       new Request("http://guardrail/v1/status", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
@@ -324,7 +326,7 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     expect(status.alerts.failed_deliveries[0]).toMatchObject({
       channel: "slack",
       attempts: 2,
-      error: "Slack answered HTTP 404: no_service",
+      error: "Slack answered HTTP 500: rollup_error",
     });
     expect(JSON.stringify(status)).not.toContain(h.hook.url);
   });
@@ -485,4 +487,62 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     for (let m = 47; m <= 49; m++) await h.tick(T0 + m * MIN);
     expect(await seen()).toEqual([`[WARNING] ${spared}`, `[RESOLVED] Resolved: ${spared}`]);
   });
+
+  // After every other test's days: the outbox sweeps up recent alerts without a notice.
+  it("stops at Slack's first 404 for a revoked hook, marks Slack misconfigured in /v1/status and says so on SNS", async () => {
+    const h = harness("slack-revoked", { sns: { severities: ["critical"] } });
+    await h.admin.reset(FLEET);
+    await h.hook.revoke();
+    const T0 = Date.UTC(2026, 2, 20, 0, 0);
+    await h.tick(T0);
+    for (let m = 30; m <= 40; m++) await h.tick(T0 + m * MIN);
+    // One request found the hook gone; nothing was tried again.
+    expect((await h.hook.requests()).map((r) => r.status)).toEqual([404]);
+    const onSns = (await h.topic.messages()).map(snsBody).filter((b) => b.kind === "channel_misconfigured");
+    expect(onSns).toHaveLength(1);
+    expect(onSns[0]?.message).toContain("Slack answered HTTP 404: no_service");
+    expect(JSON.stringify(onSns[0])).not.toContain(h.hook.url);
+
+    const res = await createApp({ clock: () => T0 + 41 * MIN }).fetch(
+      new Request("http://guardrail/v1/status", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
+      { ...env, ...h.secrets },
+    );
+    const status = (await res.json()) as { alerts: { channels: { slack: { misconfigured: { error: string } | null; problem: string } } } };
+    expect(status.alerts.channels.slack.misconfigured?.error).toBe("Slack answered HTTP 404: no_service");
+    expect(JSON.stringify(status)).not.toContain(h.hook.url);
+
+    // A new webhook URL (the fix) is tried again.
+    const fixed = slackHook(slackBase, "slack-revoked-new");
+    const notifier = createNotifier({ secrets: { ...h.secrets, SLACK_WEBHOOK_URL: fixed.url } });
+    await runTick({
+      db: env.DB,
+      provider: h.provider,
+      policy: { ok: true, policy: h.policy },
+      now: T0 + 50 * MIN,
+      clock: () => T0 + 50 * MIN,
+      holder: crypto.randomUUID(),
+      log: () => {},
+      notifier,
+    });
+    expect((await fixed.requests()).length).toBeGreaterThan(0);
+  });
+
+  for (const code of ["NotFound", "AuthorizationError", "KMSDisabled"]) {
+    it(`stops publishing to SNS at a ${code} sender fault and says so on Slack`, async () => {
+      const h = harness(`sns-${code.toLowerCase()}`, { sns: { severities: ["warning", "critical"] } });
+      await h.admin.reset(FLEET);
+      await h.topic.faults({
+        code,
+        status: code === "NotFound" ? 404 : code === "AuthorizationError" ? 403 : 400,
+        message: `${code} fault`,
+        times: 1000,
+      });
+      const T0 = Date.UTC(2026, 2, 21 + ["NotFound", "AuthorizationError", "KMSDisabled"].indexOf(code), 0, 0);
+      await h.tick(T0);
+      for (let m = 30; m <= 40; m++) await h.tick(T0 + m * MIN);
+      expect((await h.topic.requests()).map((r) => r.code)).toEqual([code]);
+      const slack = slackTitles(await h.hook.messages());
+      expect(slack.filter((t) => t?.includes("SNS alerts are not delivered"))).toHaveLength(1);
+    });
+  }
 });

@@ -54,6 +54,19 @@ describe("schedule sync against the Scheduler JSON API", () => {
     expect(renderPlan(second.plan, Date.UTC(2026, 2, 5, 14))).toContain("in sync: nothing to do");
   });
 
+  it("gives every schedule the dead-letter queue, and moves schedules onto it when it is added later", async () => {
+    const group = "sync-dead-letter";
+    const admin = schedulerAdmin(base, group);
+    await admin.reset();
+    const DLQ = "arn:aws:sqs:us-east-1:123456789012:guardrail-scheduler-dlq";
+    await sync(policyWith(group, [MORNING]));
+    const added = await sync(policyWith(group, [MORNING], { dead_letter_arn: DLQ }));
+    expect(added.plan.update.map((u) => u.changes.map((c) => c.field))).toEqual([["Target.DeadLetterConfig.Arn"]]);
+    const stored = await client.send(new GetScheduleCommand({ Name: "llm-prewarm", GroupName: group }));
+    expect(stored.Target?.DeadLetterConfig).toEqual({ Arn: DLQ });
+    expect(isInSync((await sync(policyWith(group, [MORNING], { dead_letter_arn: DLQ }))).plan)).toBe(true);
+  });
+
   it("stores the expression in Scheduler syntax with ScheduleExpressionTimezone, so 08:00 stays local across DST", async () => {
     const group = "sync-timezone";
     await schedulerAdmin(base, group).reset();

@@ -113,6 +113,46 @@ async function harness(ns: string, over: Partial<PolicyInput> = {}) {
 const day = (d: number) => Date.UTC(2026, 2, d, 12, 0); // 08:00 New York (EDT) on weekdays from 9 March
 
 describe("POST /v1/hooks/sns", () => {
+  it("turns a dead letter forwarded from the Scheduler's DLQ into one schedule_dead_letter alert, running nothing", async () => {
+    const ns = "hook-dlq";
+    const h = await harness(ns);
+    const fired = day(10);
+    h.setNow(fired + 20 * 60_000);
+    const { input: command, arn } = await schedulerAdmin(schedulerBase, `hook-${ns}`).fire(`${ns}-prewarm`, new Date(fired).toISOString());
+    // What the EventBridge Pipe publishes for one SQS record (Pipes User Guide, "Amazon SQS as a source"):
+    // the record as JSON, its body the command Scheduler could not deliver.
+    const record = {
+      messageId: "0b1c2d3e-dlq-1",
+      receiptHandle: "AQEB...",
+      body: command,
+      attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(fired + 15 * 60_000) },
+      messageAttributes: {
+        ERROR_CODE: { stringValue: "AWS.SNS.AuthorizationError", dataType: "String" },
+        ERROR_MESSAGE: { stringValue: "not authorized to perform: SNS:Publish", dataType: "String" },
+      },
+      md5OfBody: "x",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:budget-guardrail-scheduler-dlq",
+      awsRegion: "us-east-1",
+    };
+    const m = await h.signer.sign({
+      Type: "Notification",
+      MessageId: crypto.randomUUID(),
+      TopicArn: arn,
+      Message: JSON.stringify(record),
+      Timestamp: new Date(fired + 16 * 60_000).toISOString(),
+    });
+    const first = await h.post(m);
+    expect(first).toMatchObject({ status: 200, body: { outcome: "dead_letter" } });
+    expect(await h.post(m)).toMatchObject({ status: 200 }); // a redelivery records nothing more
+    expect(await h.hf.mutations()).toEqual([]);
+    const alerts = (await listEvents(env.DB, { kind: "schedule_dead_letter", limit: 10 })).filter((e) => e.endpoint === `${ns}/llm`);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ severity: "critical" });
+    expect(alerts[0]?.message).toContain("AWS.SNS.AuthorizationError");
+    expect(alerts[0]?.title).toContain(`${ns}-prewarm`);
+  });
+
   it("executes a fired pre-warm once: minReplica 1 -> 2 on HF, journaled with before/after; a redelivery changes nothing", async () => {
     const ns = "hook-exec";
     const h = await harness(ns);

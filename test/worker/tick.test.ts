@@ -20,6 +20,8 @@ function policyFor(ns: string, over: Partial<PolicyInput> = {}) {
     hf: { namespaces: [ns] },
     endpoints: { [`${ns}/vip`]: { critical: true } },
     services: { summarize: { primary: { target: `${ns}/summarizer` }, fallback: { target: `${ns}/cpu` }, callers: ["SUMMARIZE_KEY"] } },
+    // These ticks jump 30-60 minutes (every minute in production): such an interval is not a gap here.
+    metering: { gap_minutes: 1440 },
     ...over,
   });
   if (!res.ok) throw new Error(JSON.stringify(res.issues));
@@ -75,7 +77,10 @@ describe("the guard tick", () => {
     expect(t3.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([["reroute", `${ns}/summarizer`, "applied"]]);
     expect(await admin.mutations()).toHaveLength(2); // rerouting is stored, not an HF call
 
-    const t4 = await tick(T0 + 60 * MIN);
+    // The intervals in which the caps took effect are metered at the mean of their two ends (issue 13),
+    // no longer at the larger count: $19.45 at 60 minutes, 200 % three minutes later.
+    expect((await tick(T0 + 60 * MIN)).plan?.level).toBe(2);
+    const t4 = await tick(T0 + 63 * MIN);
     expect(t4.plan?.level).toBe(3);
     const pauses = (await admin.mutations()).slice(2);
     expect(pauses).toEqual([
@@ -84,8 +89,8 @@ describe("the guard tick", () => {
     ]);
 
     // Later ticks the same day repeat nothing.
-    await tick(T0 + 61 * MIN);
-    await tick(T0 + 62 * MIN);
+    await tick(T0 + 64 * MIN);
+    await tick(T0 + 65 * MIN);
     expect(await admin.mutations()).toHaveLength(4);
     expect((await admin.mutations()).some((m) => m.path.includes("/vip"))).toBe(false);
 

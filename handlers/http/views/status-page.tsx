@@ -116,6 +116,24 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
   }
   if (json.guard.blind.blind || t?.outcome === "blind") flags.push({ text: "blind: cannot see the fleet", tone: "bad", name: "blind" });
   else if (t && t.outcome !== "ok") flags.push({ text: `last tick: ${words(t.outcome)}`, tone: "warn", name: t.outcome });
+  // Metering's uncertainty (docs/metering.md): stale prices, spend resting on observation gaps, unpriced replicas.
+  const m = json.guard.metering;
+  for (const p of m.prices.filter((x) => x.stale && lastAt !== null))
+    flags.push({
+      text: `prices stale: ${p.namespace} ${p.fetched_at === null ? "never priced" : `catalog from ${clockTime(Date.parse(p.fetched_at), tz)}`}`,
+      tone: "warn",
+      name: "prices_stale",
+    });
+  if (m.estimated_gap_usd > 0)
+    flags.push({ text: `${usd(m.estimated_gap_usd)} estimated across observation gaps`, tone: "warn", name: "estimated" });
+  for (const x of m.replica_starts_last_hour.filter((r) => r.replica_starts > 0))
+    flags.push({
+      text: `${x.endpoint}: ${x.replica_starts} replica starts last hour (${x.wakes} from zero), ${x.initializing_minutes_per_hour} initializing min/h${x.initializing_usd_per_hour === null ? "" : ` = ${usd(x.initializing_usd_per_hour)}/h`}`,
+      tone: x.replica_starts > 10 ? "warn" : "ok",
+      name: "replica_starts",
+    });
+  if (m.unpriced_replica_hours > 0)
+    flags.push({ text: `${m.unpriced_replica_hours} replica-hours unpriced`, tone: "bad", name: "unpriced" });
   if (lastAt === null) flags.push({ text: "no tick yet", tone: "warn", name: "no_tick" });
   else if (now - lastAt > STALE_MS) flags.push({ text: `no tick for ${age(lastAt, now).replace(" ago", "")}`, tone: "bad", name: "stale" });
 
@@ -159,6 +177,9 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
               <dt>spent today</dt>
               <dd>
                 <span data-figure="spend">{usd(b.spend_usd)}</span>
+                <span class="muted small" data-figure="spend-bounds">
+                  {` (${usd(json.guard.metering.low_usd)}–${usd(json.guard.metering.high_usd)})`}
+                </span>
                 <span class="muted small">
                   {" of "}
                   <span data-figure="budget">{usd(b.daily_usd)}</span>

@@ -3,6 +3,7 @@
 // Routes, status codes and retry behaviour follow shared/reference/hf-endpoints-api.md (§1, §6), which copies
 // huggingface_hub. Expected failures come back as `ProviderResult` values; nothing here throws on a bad answer.
 import type * as z from "zod";
+import type { MetricNames } from "../../policy/index.ts";
 import type {
   ComputePrice,
   EndpointMetrics,
@@ -196,7 +197,7 @@ export class HfClient implements EndpointProvider {
   }
 
   /** One read of the endpoint's open-metrics export (HF Team/Enterprise; 401/403/404 otherwise). */
-  async getOpenMetrics(namespace: string, name: string): Promise<ProviderResult<EndpointMetrics>> {
+  async getOpenMetrics(namespace: string, name: string, names?: MetricNames): Promise<ProviderResult<EndpointMetrics>> {
     const endpoint = `${namespace}/${name}`;
     const accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
     const sent = await this.send(
@@ -210,7 +211,7 @@ export class HfClient implements EndpointProvider {
     if (!parsed.ok) {
       return fail({ code: "invalid_response", message: this.redact(`open-metrics of ${endpoint}: ${parsed.error}`), endpoint });
     }
-    return { ok: true, value: toEndpointMetrics(parsed.value) };
+    return { ok: true, value: toEndpointMetrics(parsed.value, names) };
   }
 
   private async endpointCall(

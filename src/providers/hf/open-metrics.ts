@@ -7,7 +7,10 @@
 // `name{label="value",...} value [timestamp]`, escapes `\\ \" \n` in label values, NaN and ±Inf,
 // OpenMetrics exemplars (` # {...} v`) ignored. A line that breaks the format fails the whole parse,
 // as Prometheus does, so a garbled answer is never half-read.
+import { DEFAULT_METRIC_NAMES, type MetricNames } from "../../policy/index.ts";
 import type { EndpointMetrics } from "../types.ts";
+
+export { DEFAULT_METRIC_NAMES };
 
 export interface MetricSample {
   name: string;
@@ -123,19 +126,19 @@ export function parseOpenMetrics(text: string): ParseResult {
   return { ok: true, value: { samples, types } };
 }
 
-// HF's names. `http_requests` and `latency_distribution` are in HF's documented example; the usage
-// and pending names are our best reading of "CPU, GPU, memory, accelerator usage" and may need a
-// change here once seen live (nothing else in the product depends on the names).
-const REQUESTS = new Set(["http_requests", "http_requests_total"]);
-const LATENCY = "latency_distribution";
-const PENDING = new Set(["pending_requests", "http_pending_requests"]);
-const ACCELERATOR_USAGE = new Set(["gpu_usage_percent", "accelerator_usage_percent", "neuron_usage_percent"]);
-const CPU_USAGE = "cpu_usage_percent";
+// The names are policy (metrics.names, src/policy/engine.ts): HF documents `http_requests`,
+// `latency_distribution` and `cpu_usage_percent` only; the pending and accelerator names are ours
+// (docs/metering.md, "Signals").
 
 const finite = (v: number) => Number.isFinite(v);
 
 /** The figures the engine uses, from a parsed export. Absent metrics are null, never zero; p95 is the worst replica's. */
-export function toEndpointMetrics(parsed: ParsedMetrics): EndpointMetrics {
+export function toEndpointMetrics(parsed: ParsedMetrics, names: MetricNames = DEFAULT_METRIC_NAMES): EndpointMetrics {
+  const REQUESTS = new Set(names.requests);
+  const LATENCY = new Set(names.latency);
+  const PENDING = new Set(names.pending);
+  const ACCELERATOR_USAGE = new Set(names.accelerator_usage);
+  const CPU_USAGE = new Set(names.cpu_usage);
   const replicas: EndpointMetrics["replicas"] = {};
   let p95: number | null = null;
   let pending: number | null = null;
@@ -152,18 +155,26 @@ export function toEndpointMetrics(parsed: ParsedMetrics): EndpointMetrics {
       r.requests += s.value;
       const code = Number(s.labels.status_code ?? s.labels.code ?? "0");
       if (code >= 500) r.errors += s.value;
-    } else if (s.name === LATENCY && s.labels.quantile !== undefined && Number(s.labels.quantile) === 0.95) {
+    } else if (LATENCY.has(s.name) && s.labels.quantile !== undefined && Number(s.labels.quantile) === 0.95) {
       p95 = max(p95, s.value * 1000); // seconds in the export
     } else if (PENDING.has(s.name)) {
       pending = (pending ?? 0) + s.value; // one gauge per replica: the endpoint's queue is their sum
     } else if (ACCELERATOR_USAGE.has(s.name)) {
       accel.sum += s.value;
       accel.n++;
-    } else if (s.name === CPU_USAGE) {
+    } else if (CPU_USAGE.has(s.name)) {
       cpu.sum += s.value;
       cpu.n++;
     }
   }
-  const usage = accel.n > 0 ? accel.sum / accel.n : cpu.n > 0 ? cpu.sum / cpu.n : null;
-  return { replicas, p95LatencyMs: p95, pendingRequests: pending, usagePercent: usage };
+  const acceleratorUsagePercent = accel.n > 0 ? accel.sum / accel.n : null;
+  const cpuUsagePercent = cpu.n > 0 ? cpu.sum / cpu.n : null;
+  return {
+    replicas,
+    p95LatencyMs: p95,
+    pendingRequests: pending,
+    usagePercent: acceleratorUsagePercent ?? cpuUsagePercent,
+    cpuUsagePercent,
+    acceleratorUsagePercent,
+  };
 }

@@ -1,0 +1,191 @@
+// Metering against the bill, in simulated time: every built-in scenario and a spiky wake-from-zero
+// trace under the repository's guardrail.yaml (as enforce), a guard tick every minute for a budget
+// day, the emulator billing as HF documents (per minute, initializing and running). For each: the
+// worst gap between the guardrail's metered estimate and the bill once the bill passed $5, the error
+// at the end of the day, the delay from the bill crossing each threshold to the guardrail acting, the
+// pauses made before the bill reached 200 %, and the overshoot past 200 % against one tick of burn.
+// Targets (issue 13): worst error <= 3 %, zero early pauses, overshoot <= one tick of burn.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { LEVEL_NAMES } from "../src/core/index.ts";
+import { type Policy, parsePolicy } from "../src/policy/index.ts";
+import { SCENARIOS, type Scenario, simulate, withScenarioSettings } from "../src/sim/index.ts";
+import { scenario } from "../src/sim/scenarios/kind.ts";
+import { DAY_MINUTES, seeded } from "../src/sim/scenarios/shapes.ts";
+import type { SummaryRow } from "./run.ts";
+
+const MIN_BILL_MICRO = 5_000_000;
+
+/** Irregular bursts: one starts in a minute with probability `p`, lasts 1-4 minutes at 1-`peak` rps. */
+function spiky(p: number, peak: number, random: () => number): number[] {
+  const out = new Array<number>(DAY_MINUTES).fill(0);
+  for (let m = 0; m < DAY_MINUTES; m++) {
+    if (random() >= p) continue;
+    const length = 1 + Math.floor(random() * 4);
+    const rps = Math.round((1 + random() * (peak - 1)) * 100) / 100;
+    for (let k = m; k < Math.min(DAY_MINUTES, m + length); k++) out[k] = Math.max(out[k] ?? 0, rps);
+  }
+  return out;
+}
+
+/** A new user's own trace: two GPU endpoints that wake from zero every few minutes, all day. */
+const wakeFromZero = scenario({
+  name: "spiky-wake-from-zero",
+  summary: "two GPU endpoints with min replicas 0 and a 1-minute scale-to-zero timeout, irregular bursts every few minutes",
+  expected: "metered within a few % of the bill; no pause before the bill reaches 200 %",
+  endpoints: [
+    {
+      name: "llm",
+      hardware: "a100x8",
+      minReplicas: 0,
+      maxReplicas: 4,
+      scaleToZeroMinutes: 1,
+      capacityRps: 1,
+      coldStartMinutes: 2,
+      demand: spiky(0.12, 4, seeded(13)),
+    },
+    {
+      name: "vision",
+      hardware: "l4",
+      minReplicas: 0,
+      maxReplicas: 6,
+      scaleToZeroMinutes: 1,
+      capacityRps: 0.5,
+      coldStartMinutes: 1,
+      demand: spiky(0.2, 3, seeded(29)),
+    },
+  ],
+});
+
+interface Row {
+  scenario: string;
+  bill_usd: number;
+  metered_usd: number | null;
+  worst_error_pct: number | null;
+  end_of_day_error_pct: number | null;
+  /** the same against the replica time charged continuously (without HF's per-minute rounding) */
+  worst_error_continuous_pct: number | null;
+  end_of_day_error_continuous_pct: number | null;
+  /** seconds from the bill crossing a threshold to the guardrail's crossing (negative: it acted before the bill got there) */
+  delays_s: Record<string, number | null>;
+  early_pauses: number;
+  overshoot_usd: number | null;
+  one_tick_of_burn_usd: number | null;
+}
+
+async function run(policy: Policy, s: Scenario): Promise<Row> {
+  const fleet = s.build({
+    namespace: policy.hf.namespaces[0] as string,
+    budgetUsd: policy.budget.daily_usd,
+    timezone: policy.budget.timezone,
+  });
+  const merged = withScenarioSettings({ ...policy, mode: "enforce" }, fleet);
+  if (!merged.ok) throw new Error(JSON.stringify(merged.issues));
+  const sim = await simulate({ policy: merged.policy, trace: fleet.trace });
+  // A record's metered figure is the tick at the start of its step: it meters up to that instant, which
+  // is where the previous step's bill stands.
+  let worst: number | null = null;
+  let worstContinuous: number | null = null;
+  let last: { metered: number; bill: number; continuous: number } | null = null;
+  for (let k = 1; k < sim.records.length; k++) {
+    const r = sim.records[k];
+    const prev = sim.records[k - 1];
+    if (!r || !prev || r.meteredMicro === null || r.day !== prev.day) continue;
+    const bill = prev.with.dayMicro;
+    const continuous = prev.continuousDayMicro;
+    last = { metered: r.meteredMicro, bill, continuous };
+    if (bill < MIN_BILL_MICRO) continue;
+    const err = (r.meteredMicro - bill) / bill;
+    if (worst === null || Math.abs(err) > Math.abs(worst)) worst = err;
+    const errC = (r.meteredMicro - continuous) / continuous;
+    if (worstContinuous === null || Math.abs(errC) > Math.abs(worstContinuous)) worstContinuous = errC;
+  }
+  const delays: Row["delays_s"] = {};
+  for (const level of [1, 2, 3] as const) {
+    const bill = sim.billCrossings.with.find((c) => c.level === level);
+    const acted = sim.result.crossings.find((c) => c.level === LEVEL_NAMES[level]);
+    const name = `${[120, 150, 200][level - 1]}%`;
+    delays[name] =
+      !bill && !acted
+        ? null
+        : bill && acted
+          ? Math.round((Date.parse(acted.at) - bill.at) / 1000)
+          : bill
+            ? Number.POSITIVE_INFINITY
+            : Number.NEGATIVE_INFINITY;
+  }
+  const crossed200 = sim.billCrossings.with.find((c) => c.level === 3)?.at ?? Number.POSITIVE_INFINITY;
+  const early = sim.result.actions.filter((a) => a.action === "pause" && Date.parse(a.at) < crossed200 - sim.stepMs).length;
+  const shutdown = sim.shutdowns[0];
+  const pct = (x: number | null) => (x === null ? null : Number((x * 100).toFixed(2)));
+  return {
+    scenario: s.name,
+    bill_usd: sim.result.spend_with_usd,
+    metered_usd: last ? Math.round(last.metered / 10_000) / 100 : null,
+    worst_error_pct: pct(worst),
+    end_of_day_error_pct: last && last.bill > 0 ? pct((last.metered - last.bill) / last.bill) : null,
+    worst_error_continuous_pct: pct(worstContinuous),
+    end_of_day_error_continuous_pct: last && last.continuous > 0 ? pct((last.metered - last.continuous) / last.continuous) : null,
+    delays_s: delays,
+    early_pauses: early,
+    overshoot_usd: shutdown ? Number(shutdown.overshootUsd.toFixed(2)) : null,
+    one_tick_of_burn_usd: shutdown ? Number(shutdown.tickBurnUsd.toFixed(2)) : null,
+  };
+}
+
+const fmtDelay = (d: number | null | undefined) =>
+  d === null || d === undefined
+    ? "-"
+    : d === Number.POSITIVE_INFINITY
+      ? "never"
+      : d === Number.NEGATIVE_INFINITY
+        ? "no bill crossing"
+        : `${d} s`;
+
+export default async function meteringBench() {
+  const parsed = parsePolicy(readFileSync(fileURLToPath(new URL("../guardrail.yaml", import.meta.url)), "utf8"));
+  if (!parsed.ok) throw new Error(`guardrail.yaml is invalid: ${JSON.stringify(parsed.issues)}`);
+  const only = process.env.METERING_SCENARIOS?.split(",");
+  const rows: Row[] = [];
+  for (const s of [...SCENARIOS, wakeFromZero]) {
+    if (only && !only.includes(s.name)) continue;
+    const started = performance.now();
+    const row = await run(parsed.policy, s);
+    rows.push(row);
+    console.log(
+      `${row.scenario}: bill $${row.bill_usd}, worst error ${row.worst_error_pct ?? "-"} %, end of day ${row.end_of_day_error_pct ?? "-"} % ` +
+        `(without per-minute rounding ${row.worst_error_continuous_pct ?? "-"} %, ${row.end_of_day_error_continuous_pct ?? "-"} %), ` +
+        `delays 120 % ${fmtDelay(row.delays_s["120%"])}, 150 % ${fmtDelay(row.delays_s["150%"])}, 200 % ${fmtDelay(row.delays_s["200%"])}, ` +
+        `early pauses ${row.early_pauses}, overshoot ${row.overshoot_usd === null ? "-" : `$${row.overshoot_usd} (one tick $${row.one_tick_of_burn_usd})`} ` +
+        `[${((performance.now() - started) / 1000).toFixed(0)} s]`,
+    );
+  }
+  const worst = rows.reduce((m, r) => Math.max(m, Math.abs(r.worst_error_pct ?? 0)), 0);
+  const early = rows.reduce((n, r) => n + r.early_pauses, 0);
+  const overshootOk = rows.every(
+    (r) => r.overshoot_usd === null || (r.one_tick_of_burn_usd !== null && r.overshoot_usd <= r.one_tick_of_burn_usd + 0.005),
+  );
+  const worstContinuous = rows.reduce((m, r) => Math.max(m, Math.abs(r.worst_error_continuous_pct ?? 0)), 0);
+  const endOfDay = rows.reduce((m, r) => Math.max(m, Math.abs(r.end_of_day_error_pct ?? 0)), 0);
+  const summary: SummaryRow[] = [
+    {
+      metric: "metered vs bill, worst error once the bill passed $5 (all scenarios)",
+      value: `${worst.toFixed(2)} %`,
+      target: "<= 3 %",
+      ok: worst <= 3,
+    },
+    { metric: "metered vs bill, worst end-of-day error (all scenarios)", value: `${endOfDay.toFixed(2)} %` },
+    { metric: "metered vs replica time without per-minute rounding, worst error once past $5", value: `${worstContinuous.toFixed(2)} %` },
+    { metric: "pauses before the bill reached 200 % (all scenarios)", value: String(early), target: "0", ok: early === 0 },
+    {
+      metric: "overshoot past 200 % (one tick of burn)",
+      value: rows
+        .filter((r) => r.overshoot_usd !== null)
+        .map((r) => `${r.scenario} $${r.overshoot_usd} ($${r.one_tick_of_burn_usd})`)
+        .join("; "),
+      target: "<= one tick of burn",
+      ok: overshootOk,
+    },
+  ];
+  return { rows, summary };
+}

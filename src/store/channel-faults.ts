@@ -1,0 +1,43 @@
+// Channels found misconfigured: a permanent failure (Slack 403/404/410, an SNS sender fault) stops
+// sends to that target until its configuration changes. The target is kept only as a hash (a Slack
+// webhook URL is a secret).
+import type { Channel } from "./outbox.ts";
+
+export interface ChannelFault {
+  channel: Channel;
+  targetHash: string;
+  error: string;
+  since: number;
+}
+
+export async function loadChannelFaults(db: D1Database): Promise<ChannelFault[]> {
+  const { results } = await db
+    .prepare("SELECT channel, target_hash, error, since FROM channel_faults")
+    .all<{ channel: Channel; target_hash: string; error: string; since: number }>();
+  return results.map((r) => ({ channel: r.channel, targetHash: r.target_hash, error: r.error, since: r.since }));
+}
+
+/**
+ * Marks the channel misconfigured and fails its pending deliveries at once (they cannot succeed), in one
+ * batch. Returns false when the channel was already marked for this target (nothing new to announce).
+ */
+export async function markChannelFault(db: D1Database, f: ChannelFault, now: number): Promise<boolean> {
+  const [inserted] = await db.batch([
+    db
+      .prepare(
+        `INSERT INTO channel_faults (channel, target_hash, error, since) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (channel) DO UPDATE SET target_hash = excluded.target_hash, error = excluded.error, since = excluded.since
+         WHERE channel_faults.target_hash IS NOT excluded.target_hash`,
+      )
+      .bind(f.channel, f.targetHash, f.error, f.since),
+    db
+      .prepare(`UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3 WHERE channel = ?1 AND status IN ('pending', 'held')`)
+      .bind(f.channel, `not sent: ${f.error}`, now),
+  ]);
+  return (inserted?.meta.changes ?? 0) > 0;
+}
+
+/** Forgets a fault once the channel's target changed (a person fixed the configuration). */
+export async function clearChannelFault(db: D1Database, channel: Channel): Promise<void> {
+  await db.prepare("DELETE FROM channel_faults WHERE channel = ?1").bind(channel).run();
+}

@@ -1,0 +1,138 @@
+// Metering through the outages of one input (issue 13): the price catalog down for hours, a long gap
+// between observations. Real D1 with the real migrations, the real HF client, the HF emulator over HTTP.
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
+import { HfClient } from "../../src/providers/hf/index.ts";
+import { actionsOfDay, listEvents, spendBounds } from "../../src/store/index.ts";
+import { runTick } from "../../src/tick/index.ts";
+import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
+import { FLEET, guardrail } from "../fixtures/http.ts";
+
+const base = inject("hfBase");
+const MIN = 60_000;
+
+function harness(ns: string, over: Partial<PolicyInput> = {}) {
+  const res = validatePolicy({
+    mode: "enforce",
+    budget: { daily_usd: 10, timezone: "UTC" },
+    hf: { namespaces: [ns] },
+    endpoints: { [`${ns}/vip`]: { critical: true } },
+    ...over,
+  });
+  if (!res.ok) throw new Error(JSON.stringify(res.issues));
+  // No cache, so every tick asks HF for the catalog (the production client keeps it an hour).
+  const provider = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {}, priceCacheTtlMs: 0 });
+  const tick = (now: number) =>
+    runTick({ db: env.DB, provider, policy: res, now, clock: () => now, holder: crypto.randomUUID(), log: () => {} });
+  return { tick, admin: emulatorAdmin(base, ns) };
+}
+
+type StatusJson = {
+  budget: { spend_usd: number; burn_usd_per_hour: number };
+  guard: {
+    blind: { blind: boolean };
+    metering: {
+      prices_stale: boolean;
+      estimate_usd: number;
+      high_usd: number;
+      estimated_gap_usd: number;
+      prices: Array<{ stale: boolean }>;
+    };
+  };
+};
+
+describe("metering through a price catalog outage", () => {
+  it("goes on at the last known catalog from D1, shows prices stale past an hour, alerts once, never $0 while replicas run", async () => {
+    const ns = "meter-catalog";
+    // The ticks below jump 30 minutes (every minute in production): such an interval is not a gap here.
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 }, budget: { daily_usd: 1000, timezone: "UTC" } });
+    await admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 2, 2, 0, 0);
+    await tick(T0);
+    await admin.faults({ method: "GET", path: `/v2/provider/${ns}`, status: 503, times: 1000 });
+
+    const spends: number[] = [];
+    const staleAlerts: number[] = [];
+    for (const t of [30, 60, 90, 120]) {
+      const r = await tick(T0 + t * MIN);
+      spends.push(r.plan?.spendMicro ?? 0);
+      expect(r.plan?.burnMicroPerHour).toBe(22_067_000);
+      staleAlerts.push(r.events.filter((e) => e.kind === "prices_stale").length);
+    }
+    // $22.067/h all along: half an hour each, at the catalog stored before the outage.
+    expect(spends).toEqual([1, 2, 3, 4].map((n) => n * 11_033_500));
+    // Stale once the stored catalog is over an hour old (from the 90-minute tick), announced once.
+    expect(staleAlerts).toEqual([0, 0, 1, 0]);
+
+    const g = guardrail(ns);
+    const status = (await (await g.read("/v1/status", T0 + 120 * MIN)).json()) as StatusJson;
+    expect(status.guard.metering.prices_stale).toBe(true);
+    expect(status.budget.burn_usd_per_hour).toBeGreaterThan(0);
+    const page = await (await g.read("/", T0 + 120 * MIN)).text();
+    expect(page).toContain("prices stale");
+  });
+
+  it("keeps an endpoint's last metered price when the catalog never answered in this isolate's life", async () => {
+    const ns = "meter-noprice";
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 } });
+    await admin.reset([FLEET[0] as (typeof FLEET)[number]]);
+    const T0 = Date.UTC(2026, 2, 3, 0, 0);
+    await tick(T0);
+    await env.DB.prepare("DELETE FROM price_catalog WHERE namespace = ?1").bind(ns).run();
+    await admin.faults({ method: "GET", path: `/v2/provider/${ns}`, status: 503, times: 1000 });
+    for (const t of [1, 2, 3]) await tick(T0 + t * MIN);
+    // 4 x A100 at $2.5/h = $10/h for three minutes: $0.50, not $0.
+    expect(Math.abs((await spendBounds(env.DB, "2026-03-03")).micro - 500_000)).toBeLessThanOrEqual(3); // rounding per tick
+  });
+});
+
+describe("metering a long observation gap", () => {
+  it("meters the gap at the earlier count, high bound at the later, marks it estimated, and does not pause on it alone", async () => {
+    const ns = "meter-gap";
+    const { tick, admin } = harness(ns);
+    // One A100 at $2.5/h all night, eight of them when the guardrail sees the fleet again.
+    await admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 8, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 4, 0, 0);
+    await tick(T0);
+    await admin.setReplicas("big", 8);
+    const morning = T0 + 9 * 60 * MIN;
+    const r = await tick(morning);
+    // Estimate: 1 replica x 9 h = $22.50 (225 % of $10); high bound 8 x 9 h = $180, plus a minute for each started replica.
+    const bounds = await spendBounds(env.DB, "2026-03-04");
+    expect(bounds).toMatchObject({ micro: 22_500_000, lowMicro: 22_500_000, highMicro: 180_291_667, gapMicro: 22_500_000 });
+    expect(r.plan?.level).toBe(2);
+    expect(r.executed.some((x) => x.action.kind === "pause")).toBe(false);
+    // A fresh minute of eight replicas does not make the gap a reason either.
+    const next = await tick(morning + MIN);
+    expect(next.executed.some((x) => x.action.kind === "pause")).toBe(false);
+    expect((await actionsOfDay(env.DB, "2026-03-04")).some((a) => a.kind === "pause")).toBe(false);
+
+    const status = (await (await guardrail(ns).read("/v1/status", morning + MIN)).json()) as StatusJson;
+    expect(status.guard.metering.estimated_gap_usd).toBe(22.5);
+    expect(status.guard.metering.high_usd).toBeGreaterThan(180);
+    const budget = await listEvents(env.DB, { kind: "budget_level", limit: 10 });
+    expect(budget.filter((e) => e.title.includes("200%") && e.at >= T0)).toEqual([]);
+  });
+});
+
+describe("replica starts", () => {
+  it("counts a scale-up's new replicas as starts, apart from wakes, in /v1/status", async () => {
+    const ns = "meter-starts";
+    const { tick, admin } = harness(ns);
+    await admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 0, maxReplica: 8, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 5, 0, 0);
+    await tick(T0);
+    await admin.setReplicas("big", 3);
+    await tick(T0 + MIN);
+    await admin.patch("big", { status: { state: "scaledToZero", readyReplica: 0, targetReplica: 0 } });
+    await tick(T0 + 2 * MIN);
+    await admin.setReplicas("big", 1);
+    await tick(T0 + 3 * MIN);
+    type Starts = { guard: { metering: { replica_starts_last_hour: Array<Record<string, unknown>> } } };
+    const status = (await (await guardrail(ns).read("/v1/status", T0 + 3 * MIN)).json()) as Starts;
+    expect(status.guard.metering.replica_starts_last_hour).toEqual([
+      expect.objectContaining({ endpoint: `${ns}/big`, replica_starts: 3, wakes: 1, scale_ups: 2 }),
+    ]);
+  });
+});
