@@ -35,6 +35,7 @@ export {
   type BudgetState,
   type BudgetsInput,
   type BudgetsResult,
+  budgetOfReason,
   dailyAllowance,
   type EndpointBudgetLevel,
   earlierDaysOf,
