@@ -146,6 +146,8 @@ export interface BudgetsInput {
   window?: { byEndpoint: ReadonlyMap<string, MicroUsd>; byService?: ReadonlyMap<string, MicroUsd>; minutes: number; budgetDivisor: number };
   /** what each budget had reached before this tick (by name) */
   memory?: ReadonlyMap<string, BudgetMemory>;
+  /** today's raises (`raise_budget` naming a budget), by name: the amount replaces the budget's for today */
+  raises?: ReadonlyMap<string, { budgetUsd: number; actor: string }>;
 }
 
 export interface BudgetForecast {
@@ -190,6 +192,8 @@ export interface BudgetState {
   /** member endpoints (ids) and gateway services */
   members: string[];
   services: string[];
+  /** today's raise of the amount (the policy's amount is then `policyAmountMicro`), or null */
+  raised: { by: string; policyAmountMicro: MicroUsd } | null;
   /** one line naming the budget, its figures and its level */
   reason: string;
   /** what to carry to the next tick */
@@ -222,18 +226,23 @@ function reasonOf(s: Omit<BudgetState, "reason" | "memory">): string {
   if (s.cause === "pacing" && s.allowance) {
     return (
       `${head} at ${levelName(s.level)}: today's ${formatUsd(s.todayMicro)} is ${pct(s.paceRatio ?? 0)} of today's allowance ` +
-      `${formatUsd(s.allowance.micro)} (${s.allowance.explain})`
+      `${formatUsd(s.allowance.micro)} (${s.allowance.explain})${raisedNote(s)}`
     );
   }
   const spent = s.period === "month" ? "month-to-date" : "today's";
-  return `${head} at ${levelName(s.level)}: ${spent} ${formatUsd(s.spendMicro)} is ${pct(s.ratio)} of ${formatUsd(s.amountMicro)}`;
+  return `${head} at ${levelName(s.level)}: ${spent} ${formatUsd(s.spendMicro)} is ${pct(s.ratio)} of ${formatUsd(s.amountMicro)}${raisedNote(s)}`;
 }
 
+const raisedNote = (s: Pick<BudgetState, "raised">) =>
+  s.raised ? ` (raised from ${formatUsd(s.raised.policyAmountMicro)} for today by ${s.raised.by})` : "";
+
 function stateOf(
-  b: BudgetSpec,
+  spec: BudgetSpec,
   input: BudgetsInput,
   sums: { today: MicroUsd; burn: MicroUsd; window: MicroUsd; members: string[]; services: string[] },
 ): BudgetState {
+  const raise = input.raises?.get(spec.name);
+  const b = raise ? { ...spec, amountUsd: raise.budgetUsd } : spec;
   const bounds = periodBounds(b.period, input.now, b.timezone);
   const amountMicro = usdToMicro(b.amountUsd);
   const prev = input.memory?.get(b.name);
@@ -296,6 +305,7 @@ function stateOf(
     hourlyBurn,
     members: sums.members,
     services: sums.services,
+    raised: raise ? { by: raise.actor, policyAmountMicro: usdToMicro(spec.amountUsd) } : null,
   } satisfies Omit<BudgetState, "reason" | "memory">;
   return { ...state, reason: reasonOf(state), memory: { period: bounds.period, level: ladderLevel, day: bounds.day, paceLevel } };
 }

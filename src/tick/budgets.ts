@@ -7,7 +7,9 @@ import {
   evaluateBudgets,
   type FleetHistory,
   hourlyBurn,
+  namedRaises,
   type Observation,
+  type Override,
   windowOf,
 } from "../core/index.ts";
 import { budgetsOf, type Policy } from "../policy/index.ts";
@@ -20,6 +22,7 @@ export async function namedBudgets(
   now: number,
   observations: readonly Observation[],
   history: FleetHistory,
+  overrides: readonly Override[] = [],
 ): Promise<BudgetsResult | undefined> {
   const budgets = budgetsOf(policy).slice(1);
   if (budgets.length === 0) return undefined;
@@ -36,5 +39,6 @@ export async function namedBudgets(
     todayByEndpoint: today,
     earlierDays: earlierDaysOf(budgets, endpoints, rows),
     window: { byEndpoint, minutes: burn.window_minutes, budgetDivisor: burn.budget_divisor },
+    raises: namedRaises(overrides, day),
   });
 }

@@ -230,13 +230,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     });
 
     // Decide.
+    const active = activeOverrides(db, now);
     const [spendMicro, previousLevel, doneKeys, routes, overrides, budgets] = await Promise.all([
       spendToday(db, day),
       dayLevel(db, day),
       settledKeys(db, day),
       loadRoutes(db),
-      activeOverrides(db, now),
-      namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history),
+      active,
+      active.then((o) => namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history, o)),
     ]);
     const thePlan = plan({
       policy,
