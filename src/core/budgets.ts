@@ -204,6 +204,8 @@ export interface EndpointBudgetLevel {
   level: Level;
   /** the budget that set the level (the first in policy order among equals); null in no budget */
   budget: string | null;
+  /** that budget's ratio behind the level: today's spend to today's allowance when its pacing set it, else spend to amount */
+  ratio: number;
   reason: string;
 }
 
@@ -379,17 +381,18 @@ export function earlierDaysOf(
   return out;
 }
 
-const OUTSIDE: EndpointBudgetLevel = { level: 0, budget: null, reason: "in no budget" };
+const OUTSIDE: EndpointBudgetLevel = { level: 0, budget: null, ratio: 0, reason: "in no budget" };
+
+type Ranked = Pick<BudgetState, "name" | "level" | "reason"> & Partial<Pick<BudgetState, "ratio" | "paceRatio" | "cause">>;
 
 /** The highest level among the budgets `of` (indexes into `states`); the first in policy order wins a tie. */
-export function effectiveLevel(
-  states: readonly Pick<BudgetState, "name" | "level" | "reason">[],
-  of: readonly number[],
-): EndpointBudgetLevel {
-  let best: Pick<BudgetState, "name" | "level" | "reason"> | undefined;
+export function effectiveLevel(states: readonly Ranked[], of: readonly number[]): EndpointBudgetLevel {
+  let best: Ranked | undefined;
   for (const i of of) {
     const s = states[i];
     if (s && (!best || s.level > best.level)) best = s;
   }
-  return best ? { level: best.level, budget: best.name, reason: best.reason } : OUTSIDE;
+  if (!best) return OUTSIDE;
+  const ratio = best.cause === "pacing" ? (best.paceRatio ?? 0) : (best.ratio ?? 0);
+  return { level: best.level, budget: best.name, ratio, reason: best.reason };
 }

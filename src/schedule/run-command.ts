@@ -29,7 +29,7 @@ import {
   settledKeys,
   spendToday,
 } from "../store/index.ts";
-import { alertEvent, priceIndex, priceOf, splitId } from "../tick/index.ts";
+import { alertEvent, namedBudgets, priceIndex, priceOf, splitId } from "../tick/index.ts";
 import type { ScheduledCommand } from "./command.ts";
 
 export interface CommandDeps {
@@ -140,6 +140,9 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   const key = scheduleActionKey(c.schedule, c.firedAt);
   if (done.has(key)) return { outcome: "duplicate", reason: `${key} was already carried out`, before: config, after: null, events: [] };
 
+  // The endpoint's named budgets: a schedule does not scale up an endpoint one of its budgets holds above normal.
+  const budgets = await namedBudgets(db, policy, day, now, [...fleet, observation], null, overrides);
+  const byBudget = budgets?.endpoints.get(c.endpoint);
   const decision = decideScheduledScale({
     policy,
     day,
@@ -152,6 +155,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     spendMicro,
     budgetMicro: effectiveBudgetMicro(policy, overrides, day),
     level,
+    ...(byBudget ? { budget: byBudget } : {}),
     fleetBurnMicro: fleet.reduce((sum, x) => sum + hourlyBurn(x), 0) + hourlyBurn(observation),
     pausedToday: done.has(actionKey(day, "pause", c.endpoint)),
   });
