@@ -9,7 +9,8 @@ import { OVERRIDE_SIGNATURE_HEADER, signOverride } from "../src/security/index.t
 export const USAGE = `usage: npm run override -- <command> [--reason TEXT] [--actor NAME] [--url URL] [--print]
 
   suspend <namespace/name | *> <duration | until>     no automatic actions until then (alerts continue)
-  raise <usd | percent%> <duration | until>           a higher budget for today: raise 300 4h, raise 50% 2h
+  raise [budget] <usd | percent%> <duration | until>  a higher budget for today: raise 300 4h, raise 50% 2h;
+                                                      a named budget (budgets:): raise search 4000 4h
   force <scale_down|reroute|pause|restore> <namespace/name | *> <duration | until>
                                                       run one action now; the guardrail leaves the endpoint alone until then
   ack <dedup key> <duration | until>                  silence one alert condition
@@ -55,9 +56,13 @@ export function buildRequest(argv: readonly string[], env: Record<string, string
     case "raise": {
       const missing = need(2, "an amount and a duration");
       if (missing) return missing;
-      const pct = /^(\d+(?:\.\d+)?)%$/.exec(a ?? "");
-      const amount = pct ? { percent: Number(pct[1]) } : { budget_usd: Number((a ?? "").replace(/^\$/, "")) };
-      return post({ op: "raise_budget", ...amount, ...when(b ?? "") });
+      // An optional budget name first: a name never reads as an amount.
+      const isAmount = (x: string | undefined) => /^\$?\d+(?:\.\d+)?%?$/.test(x ?? "");
+      const named = positionals.length > 3 && !isAmount(a) && isAmount(b);
+      const [howMuch, until] = named ? [b, c] : [a, b];
+      const pct = /^(\d+(?:\.\d+)?)%$/.exec(howMuch ?? "");
+      const amount = pct ? { percent: Number(pct[1]) } : { budget_usd: Number((howMuch ?? "").replace(/^\$/, "")) };
+      return post({ op: "raise_budget", ...(named ? { budget: a } : {}), ...amount, ...when(until ?? "") });
     }
     case "force":
       return need(3, "an action, an endpoint and a duration") ?? post({ op: "force", action: a, endpoint: b, ...when(c ?? "") });

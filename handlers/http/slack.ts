@@ -127,7 +127,11 @@ async function runCommand(c: Context<AppEnv>, v: Extract<Verified, { ok: true }>
       );
     case "raise": {
       const amount = cmd.percent === undefined ? { budget_usd: cmd.budgetUsd } : { percent: cmd.percent };
-      return reply(c, await create(v.deps, { op: "raise_budget", ...amount, duration: cmd.duration, reason: cmd.reason, actor }), true);
+      return reply(
+        c,
+        await create(v.deps, { op: "raise_budget", ...amount, budget: cmd.budget, duration: cmd.duration, reason: cmd.reason, actor }),
+        true,
+      );
     }
     case "resume": {
       const ended = await resumeEndpoint(v.deps, cmd.endpoint, actor);

@@ -13,7 +13,7 @@ export function describeOverride(o: Override): string {
     case "suspend":
       return `automatic actions suspended on ${target(o.endpoint)} until ${iso(o.until)}`;
     case "raise_budget":
-      return `budget for ${o.day} raised to ${formatUsd(usdToMicro(o.budgetUsd))}${o.percent === null ? "" : ` (+${o.percent}%)`} until ${iso(o.until)}`;
+      return `${o.budget === null ? "budget" : `budget "${o.budget}"`} for ${o.day} raised to ${formatUsd(usdToMicro(o.budgetUsd))}${o.percent === null ? "" : ` (+${o.percent}%)`} until ${iso(o.until)}`;
     case "force":
       return `${o.action.replace("_", " ")} forced on ${target(o.endpoint)}; automatic actions held off it until ${iso(o.until)}`;
     case "ack":
@@ -25,7 +25,7 @@ export function describeOverride(o: Override): string {
 export function overrideJson(o: Override): Record<string, unknown> {
   const extra =
     o.op === "raise_budget"
-      ? { budget_usd: o.budgetUsd, percent: o.percent }
+      ? { budget_usd: o.budgetUsd, percent: o.percent, budget: o.budget ?? "fleet" }
       : o.op === "force"
         ? { action: o.action }
         : o.op === "ack"

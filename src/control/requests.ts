@@ -23,6 +23,11 @@ export const raiseRequest = z
     op: z.literal("raise_budget"),
     budget_usd: z.number().positive().max(10_000_000).optional().describe("today's budget in USD (absolute)"),
     percent: z.number().positive().max(10_000).optional().describe("today's budget = policy budget x (1 + percent/100)"),
+    budget: z
+      .string()
+      .max(63)
+      .optional()
+      .describe('the budget it raises: a name from `budgets:` (absent or "fleet": the fleet budget, `budget:`)'),
     ...common,
   })
   .strict();

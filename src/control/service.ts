@@ -5,8 +5,7 @@
 import { act, actionEvents, CLAIM_MS, type ExecutedAction, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
 import { budgetDayBounds } from "../core/budget-day.ts";
 import { planForced } from "../core/force.ts";
-import { formatUsd, usdToMicro } from "../core/money.ts";
-import { alertCondition, type Override, parseDuration, raisedBudgetUsd } from "../core/overrides.ts";
+import { alertCondition, checkRaise, type Override, parseDuration } from "../core/overrides.ts";
 import type { PlannedAction } from "../core/types.ts";
 import type { Policy } from "../policy/index.ts";
 import type { EndpointProvider } from "../providers/types.ts";
@@ -123,21 +122,9 @@ export async function createOverride(deps: ControlDeps, req: CreateRequest, sour
       override = { ...base, op: "ack", endpoint: null, condition: alertCondition(req.dedup_key) };
       break;
     case "raise_budget": {
-      if (req.budget_usd !== undefined && req.percent !== undefined)
-        return refuse(400, "invalid_request", "percent", "give budget_usd or percent, not both");
-      if (req.budget_usd === undefined && req.percent === undefined) {
-        return refuse(400, "invalid_request", "budget_usd", "required: budget_usd (today's budget in USD) or percent");
-      }
-      const budgetUsd = req.budget_usd ?? raisedBudgetUsd(deps.policy, req.percent ?? 0);
-      if (budgetUsd <= deps.policy.budget.daily_usd) {
-        const field = req.budget_usd === undefined ? "percent" : "budget_usd";
-        return refuse(
-          400,
-          "invalid_request",
-          field,
-          `must raise the budget above the policy's ${formatUsd(usdToMicro(deps.policy.budget.daily_usd))}`,
-        );
-      }
+      const raise = checkRaise(deps.policy, req);
+      if (!raise.ok) return refuse(400, "invalid_request", raise.field, raise.message);
+      const { budgetUsd } = raise;
       // A raise is for today only: it ends at the end of the budget day at the latest.
       override = {
         ...base,
@@ -145,6 +132,7 @@ export async function createOverride(deps: ControlDeps, req: CreateRequest, sour
         endpoint: null,
         budgetUsd,
         percent: req.percent ?? null,
+        budget: raise.budget,
         until: Math.min(until.value, end),
       };
       break;

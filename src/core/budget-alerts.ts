@@ -8,12 +8,17 @@ import { levelName, thresholdOf } from "./ladder.ts";
 import { formatUsd } from "./money.ts";
 import type { Alert, Level, PlannedAction, Severity } from "./types.ts";
 
-const SEVERITY: Record<Exclude<Level, 0>, Severity> = { 1: "warning", 2: "critical", 3: "critical" };
+/** A budget level alert's severity, the fleet's and a named budget's alike. */
+export const LEVEL_SEVERITY: Record<Exclude<Level, 0>, Severity> = { 1: "warning", 2: "critical", 3: "critical" };
 const EFFECT: Record<Exclude<Level, 0>, string> = {
-  1: "Its non-critical endpoints are capped and may scale to zero",
-  2: "Its non-critical overflow is rerouted to fallbacks",
-  3: "Its expensive non-critical endpoints are paused",
+  1: "non-critical endpoints are capped and may scale to zero",
+  2: "non-critical overflow is rerouted to fallbacks",
+  3: "expensive non-critical endpoints are paused",
 };
+
+/** What a level does, as the alert says it: "Non-critical endpoints are capped ..." (the fleet), "Its non-critical ..." (a named budget). */
+export const levelEffect = (level: Exclude<Level, 0>, ofNamedBudget: boolean): string =>
+  ofNamedBudget ? `Its ${EFFECT[level]}` : `${EFFECT[level].charAt(0).toUpperCase()}${EFFECT[level].slice(1)}`;
 
 const finite = (r: number | null) => (r !== null && Number.isFinite(r) ? Number(r.toFixed(4)) : null);
 
@@ -26,12 +31,12 @@ function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, dryRu
     : `Budget "${s.name}": spend crossed ${pct} of its ${s.period === "day" ? "daily" : "monthly"} budget (${levelName(level)})`;
   return {
     kind: "budget_level",
-    severity: SEVERITY[level],
+    severity: LEVEL_SEVERITY[level],
     endpoint: null,
     dedupKey: `${day}:budget_level:${level}:${s.name}`,
     title,
     message:
-      `${s.reason}; burning ${formatUsd(s.burnMicroPerHour)}/h. ${EFFECT[level]} (${s.members.length} endpoint(s) in "${s.name}")` +
+      `${s.reason}; burning ${formatUsd(s.burnMicroPerHour)}/h. ${levelEffect(level, true)} (${s.members.length} endpoint(s) in "${s.name}")` +
       `${dryRun ? " (dry run: recorded, nothing changed)" : ""}.`,
     figures: {
       budget: s.name,

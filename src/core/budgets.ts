@@ -146,6 +146,8 @@ export interface BudgetsInput {
   window?: { byEndpoint: ReadonlyMap<string, MicroUsd>; byService?: ReadonlyMap<string, MicroUsd>; minutes: number; budgetDivisor: number };
   /** what each budget had reached before this tick (by name) */
   memory?: ReadonlyMap<string, BudgetMemory>;
+  /** today's raises (`raise_budget` naming a budget), by name: the amount replaces the budget's for today */
+  raises?: ReadonlyMap<string, { budgetUsd: number; actor: string }>;
 }
 
 export interface BudgetForecast {
@@ -190,6 +192,8 @@ export interface BudgetState {
   /** member endpoints (ids) and gateway services */
   members: string[];
   services: string[];
+  /** today's raise of the amount (the policy's amount is then `policyAmountMicro`), or null */
+  raised: { by: string; policyAmountMicro: MicroUsd } | null;
   /** one line naming the budget, its figures and its level */
   reason: string;
   /** what to carry to the next tick */
@@ -200,6 +204,8 @@ export interface EndpointBudgetLevel {
   level: Level;
   /** the budget that set the level (the first in policy order among equals); null in no budget */
   budget: string | null;
+  /** that budget's ratio behind the level: today's spend to today's allowance when its pacing set it, else spend to amount */
+  ratio: number;
   reason: string;
 }
 
@@ -211,23 +217,34 @@ export interface BudgetsResult {
 
 const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)}%` : "over (no allowance left)");
 
+const REASON_HEAD = /^budget "([a-z0-9][a-z0-9_-]{0,62})" \(/;
+
+/** The named budget whose figures open a reason (an action's, from `budgetActionReason`), or null for the fleet's. */
+export const budgetOfReason = (reason: string): string | null => REASON_HEAD.exec(reason)?.[1] ?? null;
+
 function reasonOf(s: Omit<BudgetState, "reason" | "memory">): string {
+  // Keep in step with REASON_HEAD.
   const head = `budget "${s.name}" (${s.period} ${s.bounds.period})`;
   if (s.cause === "pacing" && s.allowance) {
     return (
       `${head} at ${levelName(s.level)}: today's ${formatUsd(s.todayMicro)} is ${pct(s.paceRatio ?? 0)} of today's allowance ` +
-      `${formatUsd(s.allowance.micro)} (${s.allowance.explain})`
+      `${formatUsd(s.allowance.micro)} (${s.allowance.explain})${raisedNote(s)}`
     );
   }
   const spent = s.period === "month" ? "month-to-date" : "today's";
-  return `${head} at ${levelName(s.level)}: ${spent} ${formatUsd(s.spendMicro)} is ${pct(s.ratio)} of ${formatUsd(s.amountMicro)}`;
+  return `${head} at ${levelName(s.level)}: ${spent} ${formatUsd(s.spendMicro)} is ${pct(s.ratio)} of ${formatUsd(s.amountMicro)}${raisedNote(s)}`;
 }
 
+const raisedNote = (s: Pick<BudgetState, "raised">) =>
+  s.raised ? ` (raised from ${formatUsd(s.raised.policyAmountMicro)} for today by ${s.raised.by})` : "";
+
 function stateOf(
-  b: BudgetSpec,
+  spec: BudgetSpec,
   input: BudgetsInput,
   sums: { today: MicroUsd; burn: MicroUsd; window: MicroUsd; members: string[]; services: string[] },
 ): BudgetState {
+  const raise = input.raises?.get(spec.name);
+  const b = raise ? { ...spec, amountUsd: raise.budgetUsd } : spec;
   const bounds = periodBounds(b.period, input.now, b.timezone);
   const amountMicro = usdToMicro(b.amountUsd);
   const prev = input.memory?.get(b.name);
@@ -290,6 +307,7 @@ function stateOf(
     hourlyBurn,
     members: sums.members,
     services: sums.services,
+    raised: raise ? { by: raise.actor, policyAmountMicro: usdToMicro(spec.amountUsd) } : null,
   } satisfies Omit<BudgetState, "reason" | "memory">;
   return { ...state, reason: reasonOf(state), memory: { period: bounds.period, level: ladderLevel, day: bounds.day, paceLevel } };
 }
@@ -363,17 +381,18 @@ export function earlierDaysOf(
   return out;
 }
 
-const OUTSIDE: EndpointBudgetLevel = { level: 0, budget: null, reason: "in no budget" };
+const OUTSIDE: EndpointBudgetLevel = { level: 0, budget: null, ratio: 0, reason: "in no budget" };
+
+type Ranked = Pick<BudgetState, "name" | "level" | "reason"> & Partial<Pick<BudgetState, "ratio" | "paceRatio" | "cause">>;
 
 /** The highest level among the budgets `of` (indexes into `states`); the first in policy order wins a tie. */
-export function effectiveLevel(
-  states: readonly Pick<BudgetState, "name" | "level" | "reason">[],
-  of: readonly number[],
-): EndpointBudgetLevel {
-  let best: Pick<BudgetState, "name" | "level" | "reason"> | undefined;
+export function effectiveLevel(states: readonly Ranked[], of: readonly number[]): EndpointBudgetLevel {
+  let best: Ranked | undefined;
   for (const i of of) {
     const s = states[i];
     if (s && (!best || s.level > best.level)) best = s;
   }
-  return best ? { level: best.level, budget: best.name, reason: best.reason } : OUTSIDE;
+  if (!best) return OUTSIDE;
+  const ratio = best.cause === "pacing" ? (best.paceRatio ?? 0) : (best.ratio ?? 0);
+  return { level: best.level, budget: best.name, ratio, reason: best.reason };
 }

@@ -1,11 +1,12 @@
 // Overrides: a person's temporary decisions, applied to one tick's planning. Pure: the shell
 // passes only the overrides active at the tick's time.
 //   suspend       no automatic actions for an endpoint (or "*") until it expires; alerts continue
-//   raise_budget  a higher budget for the budget day it was made on (absolute or percent)
+//   raise_budget  a higher budget for the budget day it was made on (absolute or percent): the fleet
+//                 budget, or the named budget it names
 //   force         one action run at once (src/control); until it expires the guardrail leaves
 //                 that endpoint alone, so it does not fight the person's decision
 //   ack           silences one alert condition (its dedup key without the day) until it expires
-import type { Policy } from "../policy/index.ts";
+import { budgetsOf, FLEET_BUDGET, type Policy } from "../policy/index.ts";
 import { formatUsd, type MicroUsd, usdToMicro } from "./money.ts";
 import type { PlanInput } from "./plan.ts";
 import type { ActionKindName, Alert, Plan } from "./types.ts";
@@ -33,7 +34,13 @@ interface OverrideBase {
 export type Override = OverrideBase &
   (
     | { op: "suspend" }
-    | { op: "raise_budget"; budgetUsd: number; percent: number | null }
+    | {
+        op: "raise_budget";
+        budgetUsd: number;
+        percent: number | null;
+        /** the named budget (`budgets[].name`) it raises; null for the fleet budget (`budget:`) */
+        budget: string | null;
+      }
     | { op: "force"; action: ForceAction }
     | { op: "ack"; condition: string }
   );
@@ -55,15 +62,67 @@ export function parseDuration(text: string): number | null {
 }
 
 /** A raise given as percent becomes an absolute budget; the newest raise of the day wins. */
-export const raisedBudgetUsd = (policy: Policy, percent: number): number =>
-  Math.round(policy.budget.daily_usd * (1 + percent / 100) * 100) / 100;
+export const raisedBudgetUsd = (amountUsd: number, percent: number): number => Math.round(amountUsd * (1 + percent / 100) * 100) / 100;
 
-export function activeRaise(overrides: readonly Override[], day: string): (Override & { op: "raise_budget" }) | null {
-  let found: (Override & { op: "raise_budget" }) | null = null;
+type Raise = Override & { op: "raise_budget" };
+
+/** The newest raise of `day` of one budget: the fleet's (null, the default) or a named budget's. */
+export function activeRaise(overrides: readonly Override[], day: string, budget: string | null = null): Raise | null {
+  let found: Raise | null = null;
   for (const o of overrides) {
-    if (o.op === "raise_budget" && o.day === day && (found === null || o.createdAt > found.createdAt)) found = o;
+    if (o.op === "raise_budget" && (o.budget ?? null) === budget && o.day === day && (found === null || o.createdAt > found.createdAt))
+      found = o;
   }
   return found;
+}
+
+/** The newest raise of `day` per named budget, by name: what `evaluateBudgets` takes as `raises`. */
+export function namedRaises(overrides: readonly Override[], day: string): Map<string, Raise> {
+  const out = new Map<string, Raise>();
+  for (const o of overrides) {
+    const name = o.op === "raise_budget" ? (o.budget ?? null) : null;
+    if (o.op !== "raise_budget" || name === null || o.day !== day) continue;
+    const known = out.get(name);
+    if (!known || o.createdAt > known.createdAt) out.set(name, o);
+  }
+  return out;
+}
+
+export type RaiseCheck =
+  | { ok: true; budget: string | null; budgetUsd: number }
+  | { ok: false; field: "budget" | "budget_usd" | "percent"; message: string };
+
+/**
+ * What a raise request asks, checked against the policy: which budget (absent or "fleet": the fleet
+ * budget), and an amount above that budget's own. Unknown budget names are refused with the known ones.
+ */
+export function checkRaise(
+  policy: Policy,
+  req: { budget?: string | undefined; budget_usd?: number | undefined; percent?: number | undefined },
+): RaiseCheck {
+  if (req.budget_usd !== undefined && req.percent !== undefined)
+    return { ok: false, field: "percent", message: "give budget_usd or percent, not both" };
+  if (req.budget_usd === undefined && req.percent === undefined)
+    return { ok: false, field: "budget_usd", message: "required: budget_usd (today's budget in USD) or percent" };
+  const budgets = budgetsOf(policy);
+  const spec = budgets.find((b) => b.name === (req.budget ?? FLEET_BUDGET));
+  if (!spec) {
+    return {
+      ok: false,
+      field: "budget",
+      message: `no budget "${req.budget}" in the policy; its budgets are ${budgets.map((b) => `"${b.name}"`).join(", ")}`,
+    };
+  }
+  const budgetUsd = req.budget_usd ?? raisedBudgetUsd(spec.amountUsd, req.percent ?? 0);
+  if (budgetUsd <= spec.amountUsd) {
+    const whose = spec.name === FLEET_BUDGET ? "the policy's" : `budget "${spec.name}"'s`;
+    return {
+      ok: false,
+      field: req.budget_usd === undefined ? "percent" : "budget_usd",
+      message: `must raise the budget above ${whose} ${formatUsd(usdToMicro(spec.amountUsd))}`,
+    };
+  }
+  return { ok: true, budget: spec.name === FLEET_BUDGET ? null : spec.name, budgetUsd };
 }
 
 /** The override that holds automatic actions off `endpoint`, if any (suspend, or a recent force). */
@@ -101,21 +160,24 @@ export function ackedConditions(overrides: readonly Override[]): Map<string, num
 export function applyOverrides(input: PlanInput, plan: Plan): Plan {
   const overrides = input.overrides ?? [];
   if (overrides.length === 0) return plan;
-  const raise = activeRaise(overrides, input.day);
+  const fleetRaise = activeRaise(overrides, input.day);
+  const raises = namedRaises(overrides, input.day);
   const acks = ackedConditions(overrides);
   const alerts: Alert[] = [];
   const acked: Alert[] = [];
   for (const a of plan.alerts) {
-    const shown =
-      raise && a.kind === "budget_level" && a.figures.budget === undefined
-        ? {
-            ...a,
-            // A crossing under the raised budget is a new condition, once per raise.
-            dedupKey: `${a.dedupKey}:raise:${raise.id}`,
-            message: `${a.message} Budget raised to ${formatUsd(usdToMicro(raise.budgetUsd))} for today by ${raise.actor}: ${raise.reason}.`,
-            figures: { ...a.figures, raised_by: raise.actor, override: raise.id },
-          }
-        : a;
+    // A budget level alert is tied to the raise of its own budget: the fleet's, or the named one in its figures.
+    const raise =
+      a.kind !== "budget_level" ? null : a.figures.budget === undefined ? fleetRaise : (raises.get(String(a.figures.budget)) ?? null);
+    const shown = raise
+      ? {
+          ...a,
+          // A crossing under the raised budget is a new condition, once per raise.
+          dedupKey: `${a.dedupKey}:raise:${raise.id}`,
+          message: `${a.message} Budget raised to ${formatUsd(usdToMicro(raise.budgetUsd))} for today by ${raise.actor}: ${raise.reason}.`,
+          figures: { ...a.figures, raised_by: raise.actor, override: raise.id },
+        }
+      : a;
     // An ack names the condition as the person saw it: with or without the raise's suffix.
     const silenced = acks.has(alertCondition(a.dedupKey)) || acks.has(alertCondition(shown.dedupKey));
     (silenced ? acked : alerts).push(shown);

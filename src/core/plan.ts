@@ -5,7 +5,7 @@ import { type ActionContext, holdReroutesOnSpentFallbacks, LADDER, rerouteWithou
 import { type ApprovalRecord, gateActions } from "./approvals.ts";
 import { applyBlastRadius, onePerEndpoint } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
-import { budgetActionReason, budgetAlerts, heldScaleUps } from "./budget-alerts.ts";
+import { budgetActionReason, budgetAlerts, heldScaleUps, LEVEL_SEVERITY, levelEffect } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
 import type { BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { forecastEndOfDay } from "./forecast.ts";
@@ -18,7 +18,7 @@ import { applyOverrides, type Override, withOverrides, withoutHeld } from "./ove
 import { type PriceSource, staleAlerts } from "./prices.ts";
 import { type DoneAction, planRestores } from "./restore.ts";
 import { runTriggers } from "./triggers/index.ts";
-import type { Alert, EndpointConfig, Level, Observation, Plan, PlannedAction, RouteMode, Severity } from "./types.ts";
+import type { Alert, EndpointConfig, Level, Observation, Plan, PlannedAction, RouteMode } from "./types.ts";
 
 export { actionKey } from "./keys.ts";
 
@@ -79,17 +79,10 @@ export function configOf(o: Observation, route: RouteState | undefined): Endpoin
   };
 }
 
-const LEVEL_SEVERITY: Record<Exclude<Level, 0>, Severity> = { 1: "warning", 2: "critical", 3: "critical" };
-
 function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: number, budgetMicro: MicroUsd, burn: MicroUsd): Alert {
   const { policy, day, spendMicro } = input;
   const threshold = thresholdOf(level, policy.thresholds);
-  const what =
-    level === 1
-      ? "Non-critical endpoints are capped and may scale to zero"
-      : level === 2
-        ? "Non-critical overflow is rerouted to fallbacks"
-        : "Expensive non-critical endpoints are paused";
+  const what = levelEffect(level, false);
   return {
     kind: "budget_level",
     severity: LEVEL_SEVERITY[level],
@@ -121,7 +114,10 @@ function sourcesText({ gateway, spendMicro }: PlanInput): string {
   return ` (endpoints ${formatUsd(spendMicro - gateway.spendMicro)}, gateway ${formatUsd(gateway.spendMicro)}${unpriced})`;
 }
 
-function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, ratio: number): Alert {
+/** `by`: the named budget that set the endpoint's level; its ratio and name replace the fleet's. */
+function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, fleetRatio: number, by?: EndpointBudgetLevel): Alert {
+  const ratio = by ? by.ratio : fleetRatio;
+  const of = by?.budget ? `budget "${by.budget}"` : "budget";
   return {
     kind: "critical_endpoint_spared",
     severity: "warning",
@@ -129,9 +125,15 @@ function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, rati
     dedupKey: `${day}:critical_endpoint_spared:${o.id}:${level}`,
     title: `Critical endpoint ${o.id} left running at the ${levelName(level)} level`,
     message:
-      `${o.id} is marked critical, so the guardrail did not touch it at ${(ratio * 100).toFixed(0)}% of budget. ` +
+      `${o.id} is marked critical, so the guardrail did not touch it at ${Number.isFinite(ratio) ? `${(ratio * 100).toFixed(0)}%` : "over (no allowance left)"} of ${of}. ` +
       `It burns ${formatUsd(hourlyBurn(o))}/h with ${o.targetReplica} replica(s). Decide whether to scale it down by hand.`,
-    figures: { ratio: Number(ratio.toFixed(4)), level, replicas: o.targetReplica, burn_usd_per_hour: microToUsd(hourlyBurn(o)) },
+    figures: {
+      ratio: Number.isFinite(ratio) ? Number(ratio.toFixed(4)) : null,
+      level,
+      replicas: o.targetReplica,
+      burn_usd_per_hour: microToUsd(hourlyBurn(o)),
+      ...(by?.budget ? { budget: by.budget } : {}),
+    },
   };
 }
 
@@ -179,7 +181,7 @@ export function plan(given: PlanInput): Plan {
   const ladder = (o: Observation, lvl: Level, by?: EndpointBudgetLevel) => {
     const settings: EndpointSettings = settingsFor(policy, o.id);
     if (settings.critical && lvl > 0) {
-      if (hourlyBurn(o) > 0 || o.priceMicroPerHour === null) alerts.push(sparedAlert(day, o, lvl as Exclude<Level, 0>, ratio));
+      if (hourlyBurn(o) > 0 || o.priceMicroPerHour === null) alerts.push(sparedAlert(day, o, lvl as Exclude<Level, 0>, ratio, by));
       return;
     }
     const config = configOf(o, routes.get(o.id));

@@ -94,6 +94,12 @@ export function noticeFromEvent(e: EventRow, actions: readonly EventRow[], publi
   };
 }
 
+/** The named budget a notice is about (`figures.budget`), or null. */
+export function budgetOf(b: Pick<NoticeBody, "figures">): string | null {
+  const v = b.figures.budget;
+  return typeof v === "string" && v !== "" ? v : null;
+}
+
 // --- shared formatting ---------------------------------------------------------------------------
 
 const usd = (dollars: number) => formatUsd(usdToMicro(dollars));
@@ -109,17 +115,28 @@ const FIGURES: Record<string, { label: string; format: (v: number) => string }> 
   replicas: { label: "Replicas", format: (v) => String(v) },
   level: { label: "Level", format: (v) => (LEVEL_NAMES[v] ? `${v} (${LEVEL_NAMES[v]})` : String(v)) },
   threshold: { label: "Threshold", format: pct },
+  // a named budget's figures (src/core/budget-alerts.ts)
+  amount_usd: { label: "Amount", format: usd },
+  today_usd: { label: "Spend today", format: usd },
+  allowance_usd: { label: "Today's allowance", format: usd },
+  pace_ratio: { label: "Today / allowance", format: pct },
   active_minutes: { label: "Active for", format: (v) => `${v} min` },
 };
 
-/** The figures as [label, text] pairs, known ones first in a fixed order, for Slack fields and email text. */
+/**
+ * The figures as [label, text] pairs, for Slack fields and email text: the budget first, then the known
+ * ones in a fixed order, then the rest. A named month budget's `spend_usd` is month-to-date.
+ */
 export function figureLines(figures: NoticeBody["figures"]): Array<[string, string]> {
+  const first = "budget" in figures ? ["budget"] : [];
   const known = Object.keys(FIGURES).filter((k) => k in figures);
-  const rest = Object.keys(figures).filter((k) => !(k in FIGURES));
-  return [...known, ...rest].flatMap((k): Array<[string, string]> => {
+  const rest = Object.keys(figures).filter((k) => !(k in FIGURES) && k !== "budget");
+  const monthToDate = budgetOf({ figures }) !== null && /^\d{4}-\d{2}$/.test(String(figures.period ?? ""));
+  return [...first, ...known, ...rest].flatMap((k): Array<[string, string]> => {
     const v = figures[k];
     if (v === null || v === undefined) return [];
     const f = FIGURES[k];
+    if (k === "spend_usd" && monthToDate && typeof v === "number") return [["Spend this month", usd(v)]];
     if (f && typeof v === "number") return [[f.label, f.format(v)]];
     const label = k.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
     return [[label, typeof v === "number" && k.endsWith("_usd") ? usd(v) : String(v)]];

@@ -5,6 +5,7 @@
 //   3. deliver: due deliveries, most severe first, bounded per tick; failures retry on later ticks with
 //      exponential backoff until the attempt limit, then are marked failed (and shown in /v1/status).
 // Notices and deliveries are stored before any send, so a crash loses nothing.
+import { budgetOfReason } from "../core/index.ts";
 import type { Alert, Severity } from "../core/types.ts";
 import type { AlertsPolicy } from "../policy/index.ts";
 import {
@@ -130,6 +131,12 @@ function summaryNotice(channel: Channel, hour: number, policy: AlertsPolicy): Ne
   };
 }
 
+/** A budget level alert's actions of its tick: those its budget caused (a named budget's reasons open with its name). */
+function budgetActions(alert: EventRow, actions: readonly EventRow[]): EventRow[] {
+  const budget = typeof alert.data.budget === "string" ? alert.data.budget : null;
+  return actions.filter((a) => budgetOfReason(a.message) === budget);
+}
+
 /** Step 2: a notice for every alert/error event that has none, and its deliveries. */
 async function enqueue(input: OutboxInput, senders: Senders): Promise<{ enqueued: number; held: number }> {
   const { db, now, policy } = input;
@@ -146,7 +153,7 @@ async function enqueue(input: OutboxInput, senders: Senders): Promise<{ enqueued
   const ordered = [...pending].sort((a, b) => RANK[routingSeverity(a)] - RANK[routingSeverity(b)] || a.id - b.id);
   let held = 0;
   for (const e of ordered) {
-    const body = noticeFromEvent(e, e.kind === "budget_level" ? (actionsByTick.get(e.at) ?? []) : [], policy.public_url);
+    const body = noticeFromEvent(e, e.kind === "budget_level" ? budgetActions(e, actionsByTick.get(e.at) ?? []) : [], policy.public_url);
     const notice: NewNotice = {
       key: `event:${e.id}`,
       notice: body.notice,

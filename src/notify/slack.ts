@@ -1,7 +1,7 @@
 // Slack: a notice as a Block Kit message a person on call can act on (severity at a glance, the
 // figures, what the guardrail did, the control buttons, links), and the incoming-webhook POST that sends it.
 import { alertButtons, type SlackButton } from "../control/slack.ts";
-import { figureLines, headline, type NoticeBody } from "./notice.ts";
+import { budgetOf, figureLines, headline, type NoticeBody } from "./notice.ts";
 
 export interface SlackText {
   type: "plain_text" | "mrkdwn";
@@ -46,7 +46,14 @@ export interface SlackRenderOptions {
 
 export function renderSlack(b: NoticeBody, opts: SlackRenderOptions = {}): SlackMessage {
   const label = headline(b);
-  const where = b.endpoint ? `\`${esc(b.endpoint)}\`` : "whole fleet";
+  const budget = budgetOf(b);
+  const where = [
+    b.endpoint ? `\`${esc(b.endpoint)}\`` : null,
+    budget ? `budget \`${esc(budget)}\`` : null,
+    b.endpoint || budget ? null : "whole fleet",
+  ]
+    .filter(Boolean)
+    .join(" · ");
   const blocks: SlackBlock[] = [
     { type: "header", text: { type: "plain_text", text: cut(`${emojiOf(b)} ${b.title}`, 150), emoji: true } },
     { type: "section", text: { type: "mrkdwn", text: cut(`*${label}* · \`${esc(b.kind)}\` · ${where}\n${esc(b.message)}`, 3000) } },

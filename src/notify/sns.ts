@@ -3,7 +3,7 @@
 // sent with @aws-sdk/client-sns. Inside workerd this needs the XML-parser alias in wrangler.toml (see
 // aws-xml-builder.js), or the SDK throws after SNS has already accepted the message.
 import { PublishCommand, type PublishCommandInput, SNSClient } from "@aws-sdk/client-sns";
-import { figureLines, headline, type NoticeBody } from "./notice.ts";
+import { budgetOf, figureLines, headline, type NoticeBody } from "./notice.ts";
 import type { SendOutcome } from "./slack.ts";
 
 /** Errors where sending the same request again cannot help (SNS codes and the SDK's exception names for them). */
@@ -34,7 +34,7 @@ export function emailText(b: NoticeBody): string {
   for (const [k, v] of figureLines(b.figures)) lines.push(`${k}: ${v}`);
   if (b.actions.length > 0)
     lines.push("", "What the guardrail did:", ...b.actions.map((a) => `- ${a.title}${a.status === "failed" ? " (failed)" : ""}`));
-  lines.push("", `Kind: ${b.kind}`, `Endpoint: ${b.endpoint ?? "whole fleet"}`);
+  lines.push("", `Kind: ${b.kind}`, `Endpoint: ${b.endpoint ?? (budgetOf(b) ? "the budget's endpoints" : "whole fleet")}`);
   if (b.budget_day) lines.push(`Budget day: ${b.budget_day}`);
   lines.push(`At: ${b.at}`);
   if (b.links.status) lines.push(`Status: ${b.links.status}`);
@@ -66,6 +66,12 @@ export function renderSns(b: NoticeBody, topicArn: string, noticeKey: string): P
       notice: { DataType: "String", StringValue: b.notice },
     },
   };
+  // The named budget an alert is about (`figures.budget`, a slug, never empty), for filter policies such as
+  // {"budget": ["search"]}; absent on alerts about no named budget. Publish takes up to 10 attributes, each
+  // a name, a DataType and a non-empty value (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html,
+  // https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html).
+  const budget = budgetOf(b);
+  if (budget !== null && input.MessageAttributes) input.MessageAttributes.budget = { DataType: "String", StringValue: budget };
   if (topicArn.endsWith(".fifo")) {
     input.MessageGroupId = "budget-guardrail";
     input.MessageDeduplicationId = dedupId(noticeKey);

@@ -29,7 +29,7 @@ import {
   recordEvents,
   settledToday,
 } from "../store/index.ts";
-import { alertEvent, priceIndex, priceOf } from "../tick/index.ts";
+import { alertEvent, namedBudgets, priceIndex, priceOf } from "../tick/index.ts";
 import type { ScheduledCommand } from "./command.ts";
 
 export interface CommandDeps {
@@ -143,6 +143,9 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   if (done.has(key)) return { outcome: "duplicate", reason: `${key} was already carried out`, before: config, after: null, events: [] };
 
   const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
+  // The endpoint's named budgets: a schedule does not scale up an endpoint one of its budgets holds above normal.
+  const budgets = await namedBudgets(db, policy, day, now, [...fleet, observation], null, overrides);
+  const byBudget = budgets?.endpoints.get(c.endpoint);
   const decision = decideScheduledScale({
     policy,
     day,
@@ -156,6 +159,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     budgetMicro,
     // Under a raise the ladder restarts from the level today's spend reaches under it (as the tick's plan does).
     level: activeRaise(overrides, day) ? levelFor(spendMicro / budgetMicro, policy.thresholds) : level,
+    ...(byBudget ? { budget: byBudget } : {}),
     fleetBurnMicro: fleet.reduce((sum, x) => sum + hourlyBurn(x), 0) + hourlyBurn(observation),
     pausedToday: done.has(actionKey(day, "pause", c.endpoint)),
   });

@@ -75,6 +75,22 @@ export function renderTable(sim: Simulation, ctx: ReportContext): string {
     );
   }
 
+  // One line per budget, when the policy has named budgets beside the fleet's.
+  if (r.budgets.length > 1) {
+    lines.push(
+      "",
+      `  ${pad("budgets", 16)}${pad("period", 7)}${lpad("amount", 11)}  ${pad("members", 12)}${lpad("without", 11)}${lpad("with", 11)}${lpad("peak", 7)}   guardrail acted`,
+    );
+    for (const b of r.budgets) {
+      const members = `${b.members.length} endpoint${b.members.length === 1 ? "" : "s"}`;
+      const acted = b.crossings.map((c) => `${c.level} ${atIso(c.at)}`).join(", ") || "-";
+      lines.push(
+        `  ${pad(b.name, 16)}${pad(b.period, 7)}${lpad(usd(b.amount_usd), 11)}  ${pad(members, 12)}${lpad(usd(b.spend_without_usd), 11)}` +
+          `${lpad(usd(b.spend_with_usd), 11)}${lpad(b.peak_ratio.toFixed(2), 7)}   ${acted}`,
+      );
+    }
+  }
+
   lines.push("", `  actions (${r.actions.length})`);
   if (r.actions.length === 0) lines.push("    none");
   for (const a of r.actions) lines.push(`    ${atIso(a.at)}  ${pad(a.action, 11)} ${pad(a.endpoint, 28)} ${a.reason}`);

@@ -18,6 +18,24 @@ export const simulationResultSchema = z
     alerts: z.array(z.object({ at, kind: z.string(), endpoint: z.string().nullable() }).strict()),
     overshoot_usd: z.number().describe("spend (with the guardrail) after the bill crossed the shutdown threshold"),
     cold_starts: z.number().int().describe("endpoints going from 0 billed replicas to at least 1, with the guardrail"),
+    budgets: z
+      .array(
+        z
+          .object({
+            name: z.string().describe('the budget\'s name; "fleet" is the `budget:` block'),
+            period: z.enum(["day", "month"]),
+            amount_usd: z.number().describe("its amount for one period"),
+            members: z.array(z.string()).describe("the trace's endpoints it pays for, namespace/name"),
+            spend_without_usd: z.number().describe("what its members were billed over the span, with no guardrail"),
+            spend_with_usd: z.number().describe("the same with the guardrail acting"),
+            peak_ratio: z.number().describe("highest ratio of one period's spend (with the guardrail) to its amount"),
+            crossings: z
+              .array(z.object({ level: z.enum(LEVEL_NAMES.slice(1) as [string, ...string[]]), at }).strict())
+              .describe("when the guardrail's ticks raised this budget's level"),
+          })
+          .strict(),
+      )
+      .describe("each budget of the policy, the fleet's first, then `budgets:` in order"),
   })
   .strict();
 

@@ -4,6 +4,7 @@
 import { budgetDay, LEVEL_NAMES, microToUsd, thresholdOf, usdToMicro } from "../core/index.ts";
 import type { Level } from "../core/types.ts";
 import { type Policy, serviceFollowing } from "../policy/index.ts";
+import { BudgetTracker } from "./budgets.ts";
 import { type EndpointSpec, type PriceSpec, startEmulator } from "./emulator.ts";
 import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
 import type { SimulationResult } from "./result.ts";
@@ -99,6 +100,7 @@ function specOf(e: TraceEndpoint): EndpointSpec {
     maxReplica: e.max_replicas,
     replicas: initialReplicas(e),
     ...(e.scale_to_zero_timeout_minutes === null ? {} : { scaleToZeroTimeout: e.scale_to_zero_timeout_minutes }),
+    ...(e.tags ? { tags: e.tags } : {}),
     startupMs: e.cold_start_minutes * 60_000,
   };
 }
@@ -129,7 +131,12 @@ async function startRun(trace: Trace, start: number) {
       const c = emulator.cost(ns);
       return sum + Object.entries(c.endpoints).reduce((s, [name, x]) => s + (x.replicaMinutes / 60) * (price.get(`${ns}/${name}`) ?? 0), 0);
     }, 0);
-  return { clock, emulator, model, bill, continuous };
+  /** each endpoint's bill so far, by namespace/name */
+  const bills = () =>
+    new Map(
+      namespaces.flatMap((ns) => Object.entries(emulator.cost(ns).endpoints).map(([name, c]) => [`${ns}/${name}`, c.microUsd] as const)),
+    );
+  return { clock, emulator, model, bill, continuous, bills };
 }
 
 function pointOf(figures: Map<string, TrafficFigures>, billMicro: number, dayMicro: number): RunPoint {
@@ -269,10 +276,12 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   const bare = await startRun(trace, start);
   const bareDay = dayMeter(tz, start);
   const withoutPoints: RunPoint[] = [];
+  const withoutBills: Array<Map<string, number>> = [];
   try {
     for (let k = 0; k < total; k++) {
       const figures = bare.model.step(start + k * stepMs, stepMs, demandAt(k));
       bare.clock.now = start + (k + 1) * stepMs;
+      withoutBills.push(bare.bills());
       const bill = bare.bill();
       withoutPoints.push(pointOf(figures, bill, bareDay(bare.clock.now, bill).dayMicro));
     }
@@ -283,6 +292,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   // With the guardrail: the same fleet, and a guard tick every tickMs (before the step's traffic, as the cron fires on the minute).
   const run = await startRun(trace, start);
   const log = new TickLog(tz);
+  const budgets = new BudgetTracker(policy, trace);
   const records: StepRecord[] = [];
   let host: TickHost | undefined;
   try {
@@ -312,7 +322,9 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
                 },
               ]
             : [];
-        log.absorb(now, await host.tick(now, policy, rows));
+        const tick = await host.tick(now, policy, rows);
+        log.absorb(now, tick);
+        budgets.absorb(now, tick.events);
         nextTick = now + tickMs;
       }
       const figures = run.model.step(now, stepMs, demandAt(k), log.routes);
@@ -320,6 +332,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
       tokenMicro += tokenSpendOfStep(policy, log.routes, figures, stepMs, log.level);
       const bill = run.bill() + Math.round(tokenMicro);
       const { day, dayMicro } = withDay(run.clock.now, bill);
+      budgets.step(run.clock.now, { with: run.bills(), without: withoutBills[k] as Map<string, number> });
       const without = withoutPoints[k] as RunPoint;
       records.push({
         at: run.clock.now,
@@ -355,6 +368,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
       alerts: log.alerts,
       overshoot_usd: usd(shutdowns.reduce((s, x) => s + usdToMicro(x.overshootUsd), 0)),
       cold_starts: run.model.coldStarts(),
+      budgets: budgets.report(),
     },
     records,
     start,

@@ -45,6 +45,9 @@ export interface SimEvent {
   severity: string | null;
   endpoint: string | null;
   title: string;
+  /** a named budget's alert: its name (`figures.budget`) and level */
+  budget: string | null;
+  level: number | null;
 }
 
 /** What one simulated tick reports back to Node. */
@@ -176,7 +179,15 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
         error: x.error,
         change: x.action.change,
       })),
-    events: report.events.map((e) => ({ type: e.type, kind: e.kind, severity: e.severity, endpoint: e.endpoint, title: e.title })),
+    events: report.events.map((e) => ({
+      type: e.type,
+      kind: e.kind,
+      severity: e.severity,
+      endpoint: e.endpoint,
+      title: e.title,
+      budget: typeof e.data.budget === "string" ? e.data.budget : null,
+      level: typeof e.data.level === "number" ? e.data.level : null,
+    })),
     subrequests: provider.count.n - startCount,
     subrequestsByKind: Object.fromEntries(
       Object.entries(provider.count.byKind).map(([k, n]) => [k, n - startKinds[k as SubrequestKind]]),

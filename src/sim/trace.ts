@@ -29,6 +29,10 @@ const traceEndpointSchema = z
     capacity_rps_per_replica: z.number().positive().describe("requests per second one replica serves"),
     cold_start_minutes: z.number().min(0).describe("minutes a new replica spends initializing (billed) before it serves"),
     demand_rps: z.array(z.number().min(0)).min(1).describe("requests per second offered to the endpoint, one number per step"),
+    tags: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("the endpoint's HF tags, as the HF API lists them: what `budgets[].scope.tags` selects"),
   })
   .strict()
   .refine((e) => e.min_replicas <= e.max_replicas, { message: "min_replicas must be <= max_replicas", path: ["min_replicas"] });

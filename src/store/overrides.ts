@@ -41,7 +41,7 @@ function paramsOf(o: Override): Record<string, unknown> {
     case "suspend":
       return {};
     case "raise_budget":
-      return { budget_usd: o.budgetUsd, percent: o.percent };
+      return { budget_usd: o.budgetUsd, percent: o.percent, ...(o.budget === null ? {} : { budget: o.budget }) };
     case "force":
       return { action: o.action };
     case "ack":
@@ -64,7 +64,14 @@ function fromRaw(r: RawOverride): StoredOverride {
   let override: Override;
   switch (r.op) {
     case "raise_budget":
-      override = { ...base, op: r.op, budgetUsd: Number(p.budget_usd), percent: typeof p.percent === "number" ? p.percent : null };
+      override = {
+        ...base,
+        op: r.op,
+        budgetUsd: Number(p.budget_usd),
+        percent: typeof p.percent === "number" ? p.percent : null,
+        // Raises stored before named budgets had no budget: the fleet's.
+        budget: typeof p.budget === "string" ? p.budget : null,
+      };
       break;
     case "force":
       override = { ...base, op: r.op, action: p.action as Extract<Override, { op: "force" }>["action"] };

@@ -7,7 +7,9 @@ import {
   evaluateBudgets,
   type FleetHistory,
   hourlyBurn,
+  namedRaises,
   type Observation,
+  type Override,
   windowOf,
 } from "../core/index.ts";
 import { budgetsOf, type Policy } from "../policy/index.ts";
@@ -19,7 +21,9 @@ export async function namedBudgets(
   day: string,
   now: number,
   observations: readonly Observation[],
-  history: FleetHistory,
+  /** the hourly-burn window's spend per endpoint; without it no budget checks its hourly burn (a scheduled command) */
+  history: FleetHistory | null,
+  overrides: readonly Override[] = [],
 ): Promise<BudgetsResult | undefined> {
   const budgets = budgetsOf(policy).slice(1);
   if (budgets.length === 0) return undefined;
@@ -28,13 +32,14 @@ export async function namedBudgets(
   const months = budgets.some((b) => b.period === "month");
   const [today, rows] = await Promise.all([spendByEndpoint(db, day), months ? spendByEndpointDays(db, `${day.slice(0, 7)}-01`, day) : []]);
   const burn = policy.triggers.hourly_burn;
-  const byEndpoint = new Map([...history.endpoints].map(([id, h]) => [id, windowOf(h, burn.window_minutes).spendMicro]));
+  const byEndpoint = history && new Map([...history.endpoints].map(([id, h]) => [id, windowOf(h, burn.window_minutes).spendMicro]));
   return evaluateBudgets({
     budgets,
     now,
     endpoints,
     todayByEndpoint: today,
     earlierDays: earlierDaysOf(budgets, endpoints, rows),
-    window: { byEndpoint, minutes: burn.window_minutes, budgetDivisor: burn.budget_divisor },
+    ...(byEndpoint ? { window: { byEndpoint, minutes: burn.window_minutes, budgetDivisor: burn.budget_divisor } } : {}),
+    raises: namedRaises(overrides, day),
   });
 }

@@ -207,13 +207,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 
     // Decide.
     // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
+    const active = activeOverrides(db, now);
     const [spend, previousLevel, settled, overrides, approvalRecords, budgets] = await Promise.all([
       daySpend(db, day, budgetDayBounds(now, tz)),
       dayLevel(db, day),
       settledToday(db, day, policy.mode),
-      activeOverrides(db, now),
+      active,
       loadApprovals(db, policy, day),
-      namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history),
+      active.then((o) => namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history, o)),
     ]);
     const thePlan = plan({
       policy,

@@ -73,8 +73,22 @@ describe("npm run simulate", () => {
       "alerts",
       "overshoot_usd",
       "cold_starts",
+      "budgets",
     ]);
     expect(result.budget_usd).toBe(10);
+    // Without budgets: in the policy, the one budget is the fleet's, with the same figures as the top level.
+    expect(result.budgets).toEqual([
+      {
+        name: "fleet",
+        period: "day",
+        amount_usd: 10,
+        members: ["acme/llm"],
+        spend_without_usd: 15,
+        spend_with_usd: 12.75,
+        peak_ratio: result.peak_ratio,
+        crossings: result.crossings,
+      },
+    ]);
     expect(result.spend_without_usd).toBe(15);
     expect(result.spend_with_usd).toBe(12.75);
     expect(result.crossings).toEqual([{ level: "scale_down", at: "2026-04-13T23:12:00.000Z" }]);

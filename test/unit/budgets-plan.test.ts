@@ -67,6 +67,19 @@ describe("the planner with named budgets", () => {
     ]);
   });
 
+  it("spares a critical endpoint of a budget over its threshold with that budget's ratio and name, not the fleet's", () => {
+    const p = teams({ endpoints: { "acme/search-a": { critical: true } } });
+    const out = planTeams(p, { "acme/search-a": 160, "acme/chat-a": 5 });
+    expect(out.actions).toEqual([]);
+    const spared = out.alerts.filter((a) => a.kind === "critical_endpoint_spared");
+    expect(spared.map((a) => [a.dedupKey, a.figures.ratio, a.figures.budget])).toEqual([
+      ["2026-11-24:critical_endpoint_spared:acme/search-a:2", 1.6, "search"],
+    ]);
+    expect(spared[0]?.message).toMatch(
+      /^acme\/search-a is marked critical, so the guardrail did not touch it at 160% of budget "search"\./,
+    );
+  });
+
   it("keeps the fleet's own ladder for endpoints whose budgets are lower", () => {
     const p = teams({ budget: { daily_usd: 100, timezone: "UTC" } });
     const out = plan(

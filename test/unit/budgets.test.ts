@@ -145,6 +145,7 @@ describe("evaluating budgets", () => {
     expect(r.endpoints.get("acme/search-a")).toEqual({
       level: 2,
       budget: "search",
+      ratio: expect.closeTo(1.8095, 4), // the pacing set it: today against today's allowance
       reason: `budget "search" (month 2026-02) at reroute: today's $200.00 is 181.0% of today's allowance $110.53 ($2,100.00 left of $3,000.00 over 19 days)`,
     });
   });
@@ -282,7 +283,7 @@ describe("evaluating budgets", () => {
       services: ["summarize"],
       burnMicroPerHour: usd(2),
     });
-    expect(r.endpoints.get("other/x")).toEqual({ level: 0, budget: null, reason: "in no budget" });
+    expect(r.endpoints.get("other/x")).toEqual({ level: 0, budget: null, ratio: 0, reason: "in no budget" });
   });
 
   it("forecasts a month budget to the month's end and today against today's allowance", () => {

@@ -69,7 +69,7 @@ const KNOWN_DEEP: Record<string, number> = {
   "handlers -> src/providers": 2, // providers has no index.ts yet: providers/hf/index.ts counts as deep
   "handlers -> src/security": 2,
   "src/act -> src/providers": 2, // providers/types.ts until providers has an index.ts
-  "src/control -> src/core": 10,
+  "src/control -> src/core": 9,
   "src/control -> src/providers": 1,
   "src/core -> src/providers": 4,
   "src/gateway -> src/core": 2,

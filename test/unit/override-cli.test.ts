@@ -28,6 +28,11 @@ describe("npm run override", () => {
     [["raise", "$250", "4h"], { op: "raise_budget", budget_usd: 250, duration: "4h", reason: "", actor: "alice" }],
     [["raise", "50%", "2h"], { op: "raise_budget", percent: 50, duration: "2h", reason: "", actor: "alice" }],
     [
+      ["raise", "search", "4000", "4h"],
+      { op: "raise_budget", budget: "search", budget_usd: 4000, duration: "4h", reason: "", actor: "alice" },
+    ],
+    [["raise", "chat", "50%", "2h"], { op: "raise_budget", budget: "chat", percent: 50, duration: "2h", reason: "", actor: "alice" }],
+    [
       ["force", "restore", "acme/llm", "1h"],
       { op: "force", action: "restore", endpoint: "acme/llm", duration: "1h", reason: "", actor: "alice" },
     ],

@@ -102,8 +102,8 @@ describe("raise_budget", () => {
   });
 
   it("turns a percent into a budget", () => {
-    expect(raisedBudgetUsd(policy(), 50)).toBe(150);
-    expect(raisedBudgetUsd(policy(), 12.345)).toBe(112.35);
+    expect(raisedBudgetUsd(policy().budget.daily_usd, 50)).toBe(150);
+    expect(raisedBudgetUsd(policy().budget.daily_usd, 12.345)).toBe(112.35);
   });
 });
 

@@ -53,6 +53,23 @@ describe("scheduled scale decisions", () => {
     expect(d.action.reason).toContain("minReplica 1 -> 3");
   });
 
+  it("holds a pre-warm while one of the endpoint's named budgets is above normal, naming it, though the fleet is calm", () => {
+    const budget = {
+      level: 1 as const,
+      budget: "search",
+      ratio: 1.25,
+      reason: 'budget "search" (day 2026-03-09) at scale_down: today\'s $12.50 is 125.0% of $10.00',
+    };
+    const d = decideScheduledScale(input({ budget }));
+    expect(d.kind).toBe("hold");
+    if (d.kind !== "hold") return;
+    expect(d.reason).toBe(`${budget.reason}; no scale-up while a budget of acme/llm is above normal`);
+    expect(d.alert.figures).toMatchObject({ budget: "search", level: 0 });
+    // A scale-down still goes ahead, and a budget at normal holds nothing.
+    expect(decideScheduledScale(input({ budget }, { replicas: 0 })).kind).toBe("execute");
+    expect(decideScheduledScale(input({ budget: { ...budget, level: 0 } })).kind).toBe("execute");
+  });
+
   it("scales to zero in the evening with the scale-to-zero timeout, even at the shutdown level", () => {
     const d = decideScheduledScale(input({ level: 3, spendMicro: 250_000_000 }, { replicas: 0, scaleToZeroTimeoutMinutes: 10 }));
     expect(d).toMatchObject({

@@ -15,6 +15,8 @@ describe("/guardrail", () => {
     ["raise 300 4h", { kind: "raise", budgetUsd: 300, duration: "4h", reason: "raised from Slack" }],
     ["raise $250.50 1h launch day", { kind: "raise", budgetUsd: 250.5, duration: "1h", reason: "launch day" }],
     ["raise 50% 2h", { kind: "raise", percent: 50, duration: "2h", reason: "raised from Slack" }],
+    ["raise search 4000 4h launch", { kind: "raise", budget: "search", budgetUsd: 4000, duration: "4h", reason: "launch" }],
+    ["raise chat 50% 2h", { kind: "raise", budget: "chat", percent: 50, duration: "2h", reason: "raised from Slack" }],
   ])("reads %j", (text, expected) => {
     expect(parseSlashCommand(text)).toEqual(expected);
   });

@@ -32,7 +32,7 @@ const FLEET: EndpointSpec[] = [
 
 type AlertsInput = NonNullable<PolicyInput["alerts"]>;
 
-function harness(id: string, alerts: AlertsInput = {}) {
+function harness(id: string, alerts: AlertsInput = {}, over: Partial<PolicyInput> = {}) {
   const ns = `notify-${id}`;
   const hook = slackHook(slackBase, id);
   const topic = snsTopic(snsBase, `arn:aws:sns:us-east-1:123456789012:${id}`);
@@ -44,6 +44,7 @@ function harness(id: string, alerts: AlertsInput = {}) {
     // Tests share the D1: a next-day restore would find the previous test's endpoints gone (restore_skipped).
     restore: "manual",
     alerts: { public_url: PUBLIC_URL, ...alerts, sns: { topic_arn: topic.arn, ...alerts.sns } },
+    ...over,
   });
   if (!policy.ok) throw new Error(JSON.stringify(policy.issues));
   const logs: NotifyLogEntry[] = [];
@@ -270,6 +271,67 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
       type: "context",
       elements: [{ type: "mrkdwn", text: "budget-guardrail · budget day 2026-02-06 · 2026-02-06 00:33 UTC" }],
     });
+  });
+
+  it("a named budget's alerts carry the SNS attribute budget and show the budget in Slack, with only that budget's actions", async () => {
+    // search: big + cpu, $10.067/h against $8 a day; chat: summarizer, $2/h against $1 a day. The fleet's $1,000 stays normal.
+    const h = harness(
+      "named",
+      { sns: { severities: ["warning", "critical"] }, sends_per_tick: 30 },
+      {
+        budget: { daily_usd: 1000, timezone: "UTC" },
+        triggers: { forecast: { enabled: false } },
+        budgets: [
+          { name: "search", period: "day", amount_usd: 8, scope: { endpoints: ["notify-named/big", "notify-named/cpu"] } },
+          { name: "chat", period: "day", amount_usd: 1, scope: { endpoints: ["notify-named/summarizer"] } },
+        ],
+      },
+    );
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 1, 8, 0, 0);
+    await h.tick(T0);
+    await h.tick(T0 + 60 * MIN);
+    const published = await h.topic.messages();
+    const named = published.filter((m) => typeof snsBody(m).figures.budget === "string");
+    expect(named.map((m) => snsBody(m).dedup_key)).toEqual(
+      expect.arrayContaining(["2026-02-08:budget_level:1:search", "2026-02-08:budget_level:3:chat"]),
+    );
+    for (const m of published) {
+      const budget = snsBody(m).figures.budget;
+      expect(m.attributes.budget).toEqual(typeof budget === "string" ? { type: "String", value: budget } : undefined);
+    }
+    const levelOf = (name: string, level: number) =>
+      published.find((m) => snsBody(m).dedup_key === `2026-02-08:budget_level:${level}:${name}`);
+    expect(levelOf("search", 1)?.attributes).toEqual({
+      severity: { type: "String", value: "warning" },
+      kind: { type: "String", value: "budget_level" },
+      endpoint: { type: "String", value: "fleet" },
+      notice: { type: "String", value: "alert" },
+      budget: { type: "String", value: "search" },
+    });
+    // Each budget's level alert lists the actions its own budget caused in that tick, not the other team's.
+    expect(snsBody(levelOf("search", 1) as PublishedMessage).actions.map((a) => [a.kind, a.endpoint])).toEqual([
+      ["scale_down", `${h.ns}/big`],
+      ["scale_down", `${h.ns}/cpu`],
+    ]);
+    expect(snsBody(levelOf("chat", 3) as PublishedMessage).actions.map((a) => [a.kind, a.endpoint])).toEqual([
+      ["pause", `${h.ns}/summarizer`],
+    ]);
+    const email = (JSON.parse((levelOf("search", 1) as PublishedMessage).message) as { email: string }).email;
+    expect(email).toContain("Budget: search\n");
+
+    const slack = (await h.hook.messages()).find(
+      (m) => m.payload.text === '[WARNING] Budget "search": spend crossed 120% of its daily budget (scale_down)',
+    );
+    const blocks = slack?.payload.blocks ?? [];
+    expect((blocks[1] as { text: { text: string } }).text.text).toMatch(/^\*WARNING\* · `budget_level` · budget `search`\n/);
+    const fields = (blocks[2] as { fields: Array<{ text: string }> }).fields.map((f) => f.text);
+    expect(fields[0]).toBe("*Budget*\nsearch");
+    expect(fields).toContain("*Spend today*\n$10.07");
+    expect(fields).toContain("*Amount*\n$8.00");
+    expect((blocks[3] as { text: { text: string } }).text.text).toBe(
+      `*What the guardrail did*\n• Capped ${h.ns}/big\n• Capped ${h.ns}/cpu`,
+    );
   });
 
   it("holds alerts over a channel's hourly limit behind one summary, but escalations always go", async () => {

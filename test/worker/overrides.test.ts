@@ -73,6 +73,57 @@ describe("POST /v1/overrides", () => {
     expect(late.body.override).toMatchObject({ until: iso(day(3)) });
   });
 
+  it("raises a named budget for today: an unknown name or no raise is refused and changes nothing; the raised amount decides", async () => {
+    // search pays for big ($10/h) with $2 a day; the fleet's $10 stays under 120 % for the first 30 minutes ($11.03).
+    const g = guardrail(
+      "ovr-named",
+      `budgets:\n  - { name: search, period: day, amount_usd: 2, scope: { endpoints: [ovr-named/big] } }\n  - { name: chat, period: day, amount_usd: 5, scope: { endpoints: [ovr-named/cpu] } }`,
+    );
+    const T0 = day(25);
+    await g.admin.reset(FLEET);
+    await g.tick(T0);
+    const before = await stateCounts();
+    // Each refused request: the field it names and the message, with nothing stored.
+    const refused = [
+      [
+        { budget: "serach", budget_usd: 4 },
+        "budget",
+        'budget: no budget "serach" in the policy; its budgets are "fleet", "search", "chat"',
+      ],
+      [{ budget: "search", budget_usd: 1.5 }, "budget_usd", `budget_usd: must raise the budget above budget "search"'s $2.00`],
+    ] as const;
+    for (const [ask, path, message] of refused) {
+      const res = await g.post({ op: "raise_budget", ...ask, duration: "6h", reason: "launch", actor: "bob" }, T0 + MIN);
+      expect(res.status).toBe(400);
+      expect(res.body.error?.details?.[0]).toEqual({ path, message });
+    }
+    expect(await stateCounts()).toEqual(before);
+
+    const raise = await g.post(
+      { op: "raise_budget", budget: "search", percent: 100, duration: "6h", reason: "launch", actor: "bob" },
+      T0 + MIN,
+    );
+    expect(raise.status).toBe(201);
+    expect(raise.body.override).toMatchObject({ op: "raise_budget", budget: "search", budget_usd: 4, percent: 100 });
+    const [event] = await listEvents(env.DB, { type: "override", limit: 1 });
+    expect(event?.title).toContain('budget "search" for 2026-03-25 raised to $4.00');
+
+    // 20 minutes: $3.33 is 167 % of the policy's $2 (reroute) but 83 % of the raised $4: nothing happens.
+    const t1 = await g.tick(T0 + 20 * MIN);
+    expect(t1.plan).toMatchObject({ level: 0, actions: [] });
+    expect(t1.plan?.alerts.filter((a) => a.kind === "budget_level")).toEqual([]);
+    // 30 minutes: $5.00 is 125 % of $4: scale_down, said with the raise; the fleet budget is untouched by it.
+    const t2 = await g.tick(T0 + 30 * MIN);
+    expect(t2.plan?.budgetMicro).toBe(10_000_000);
+    expect(t2.executed.map((x) => [x.action.kind, x.action.endpoint, x.action.reason.split(": ")[0]])).toEqual([
+      ["scale_down", "ovr-named/big", 'budget "search" (day 2026-03-25) at scale_down'],
+    ]);
+    expect(t2.executed[0]?.action.reason).toContain("today's $5.00 is 125.0% of $4.00 (raised from $2.00 for today by bob)");
+    const alert = t2.plan?.alerts.find((a) => a.kind === "budget_level");
+    expect(alert?.dedupKey).toBe(`2026-03-25:budget_level:1:search:raise:${(raise.body.override as { id: string }).id}`);
+    expect(alert?.message).toContain("Budget raised to $4.00 for today by bob: launch.");
+  });
+
   it("under a raise, /v1/status forecasts against the raised budget, as the forecast alert does", async () => {
     const g = guardrail("ovr-forecast");
     const T0 = day(20);

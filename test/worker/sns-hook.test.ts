@@ -194,6 +194,25 @@ describe("POST /v1/hooks/sns", () => {
     expect(alert?.message).toContain("reached the 120% rung");
   });
 
+  it("holds a scale-up of an endpoint one of whose named budgets is above normal, naming the budget, though the fleet is calm", async () => {
+    const ns = "hook-budget";
+    const h = await harness(ns, {
+      budgets: [{ name: "llm-team", period: "day", amount_usd: 5, scope: { endpoints: [`${ns}/llm`] } }],
+    });
+    const fired = day(24);
+    h.setNow(fired + 10_000);
+    // $7 of llm-team's $5 (140 %: scale_down); the fleet's $7 of $100 is normal.
+    await recordMetering(env.DB, fired, [], [{ day: "2026-03-24", endpoint: `${ns}/llm`, micro: 7_000_000 }]);
+    const res = await h.post(await h.firing(`${ns}-prewarm`, fired));
+    expect(res.body).toMatchObject({ outcome: "held" });
+    expect(res.body.reason).toBe(
+      `budget "llm-team" (day 2026-03-24) at scale_down: today's $7.00 is 140.0% of $5.00; no scale-up while a budget of ${ns}/llm is above normal`,
+    );
+    expect(await h.hf.mutations()).toEqual([]);
+    const [alert] = await listEvents(env.DB, { kind: "schedule_held", endpoint: `${ns}/llm`, limit: 5 });
+    expect(alert?.data).toMatchObject({ budget: "llm-team", level: 0 });
+  });
+
   it("holds a scale-up whose end-of-day forecast would cross 120 %", async () => {
     const ns = "hook-forecast";
     const h = await harness(ns);

@@ -47,6 +47,23 @@ describe("SNS through the AWS SDK inside workerd", () => {
     });
   });
 
+  it("adds the String attribute budget for an alert about a named budget, which a filter policy can match", async () => {
+    const topic = snsTopic(endpoint, "arn:aws:sns:us-east-1:123456789012:sdk-budget");
+    const named: NoticeBody = {
+      ...body,
+      title: 'Budget "search": spend crossed 150% of its monthly budget (reroute)',
+      figures: { budget: "search", period: "2026-02", spend_usd: 4510, amount_usd: 3000, ratio: 1.5033 },
+    };
+    expect((await publishToSns(target, renderSns(named, topic.arn, "event:8"))).ok).toBe(true);
+    const [published] = await topic.messages();
+    expect(published?.attributes.budget).toEqual({ type: "String", value: "search" });
+    expect(Object.keys(published?.attributes ?? {}).sort()).toEqual(["budget", "endpoint", "kind", "notice", "severity"]);
+    // The email text names the budget first and says month-to-date for a month budget.
+    const email = (JSON.parse(published?.message ?? "{}") as { email: string }).email;
+    expect(email).toContain("Budget: search\nSpend this month: $4,510.00\n");
+    expect(email).toContain("Endpoint: the budget's endpoints");
+  });
+
   it("reports an SNS Throttling error document (HTTP 400) as worth retrying, and publishes nothing", async () => {
     const topic = snsTopic(endpoint, "arn:aws:sns:us-east-1:123456789012:sdk-throttled");
     await topic.faults({ code: "Throttling", status: 400, message: "Rate exceeded" });

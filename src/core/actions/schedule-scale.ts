@@ -6,6 +6,7 @@
 // The forecast is the engine's (forecast.ts), with the added replicas' burn, against the budget in
 // force, so a held schedule, the forecast alert and the status page never disagree.
 import type { Policy } from "../../policy/index.ts";
+import type { EndpointBudgetLevel } from "../budgets.ts";
 import { forecastEndOfDay } from "../forecast.ts";
 import { billableReplicas } from "../metering.ts";
 import { formatUsd, type MicroUsd, microToUsd, usdToMicro } from "../money.ts";
@@ -41,6 +42,8 @@ export interface ScheduleScaleInput {
   budgetMicro?: MicroUsd;
   /** highest ladder level reached today */
   level: Level;
+  /** the endpoint's highest level over its named budgets (`budgets:`), with the budget that set it */
+  budget?: EndpointBudgetLevel;
   /** current burn of the whole fleet (micro-USD per hour), this endpoint included */
   fleetBurnMicro: MicroUsd;
   pausedToday: boolean;
@@ -130,6 +133,12 @@ export function decideScheduledScale(input: ScheduleScaleInput): ScheduleDecisio
         `today's spend reached the ${(threshold * 100).toFixed(0)}% rung (level ${input.level}); no scale-up until the next budget day`,
         base,
       );
+    }
+    if (input.budget && input.budget.level >= 1) {
+      return held(input, after, `${input.budget.reason}; no scale-up while a budget of ${c.endpoint} is above normal`, {
+        ...base,
+        budget: input.budget.budget,
+      });
     }
     if (o.priceMicroPerHour === null && o.accelerator !== "cpu") {
       return held(input, after, `no catalog price for ${c.endpoint}, so the scale-up cannot be shown to stay within budget`, base);
