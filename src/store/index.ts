@@ -85,7 +85,7 @@ export {
   type StoredOverride,
 } from "./overrides.ts";
 export { loadCatalogs, type StoredCatalog, saveCatalogs } from "./prices.ts";
-export { markRestored, pendingRestores, restoreCandidates, unrestoredActions } from "./restores.ts";
+export { markRestored, pendingRestores, restoreCandidates, supersedeFailedRestores, unrestoredActions } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
   claimScheduleSync,

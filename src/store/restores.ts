@@ -64,6 +64,24 @@ export async function markRestored(db: D1Database, marks: readonly RestoreMark[]
     .run();
 }
 
+/**
+ * Earlier days' restores of `endpoints` that failed are superseded once a later restore of the same
+ * endpoint is applied: it put back everything still applied from before (the failed one's job too),
+ * so the failed row would otherwise read `failed` for an endpoint HF shows restored (state machine:
+ * supersede, failed -> superseded).
+ */
+export async function supersedeFailedRestores(db: D1Database, endpoints: readonly string[], day: string, now: number): Promise<void> {
+  if (endpoints.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE actions SET status = 'superseded', updated_at = ?3
+       WHERE kind = 'restore' AND status = 'failed' AND mode = 'enforce' AND day < ?2
+         AND endpoint IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify([...new Set(endpoints)]), day, now)
+    .run();
+}
+
 /** How many earlier days' changes wait for a restore (for /v1/status). */
 export async function pendingRestores(db: D1Database, day: string): Promise<number> {
   const row = await db

@@ -28,6 +28,7 @@ import {
   markRestored,
   recordHistory,
   restoreCandidates,
+  supersedeFailedRestores,
 } from "../store/index.ts";
 
 export interface EngineBefore {
@@ -142,9 +143,14 @@ export function fleetHistory(
 }
 
 /** After acting: settle the journal rows each applied restore put back, and those the plan settled without one. */
-export async function settleRestores(db: D1Database, plan: Plan, executed: readonly ExecutedAction[], now: number) {
-  const restored = executed
-    .filter((x) => x.action.kind === "restore" && x.status === "applied")
-    .flatMap((x) => plan.restoreSettles?.[x.action.key] ?? []);
+export async function settleRestores(db: D1Database, plan: Plan, executed: readonly ExecutedAction[], now: number, day: string) {
+  const applied = executed.filter((x) => x.action.kind === "restore" && x.status === "applied");
+  const restored = applied.flatMap((x) => plan.restoreSettles?.[x.action.key] ?? []);
   await markRestored(db, [...(plan.restoreSettled ?? []), { keys: restored, status: "restored" }], now);
+  await supersedeFailedRestores(
+    db,
+    applied.map((x) => x.action.endpoint),
+    day,
+    now,
+  );
 }

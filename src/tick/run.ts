@@ -250,7 +250,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       { db, provider: deps.provider, mode: policy.mode, day, now, clock, deadline, claimMs: leaseMs },
       thePlan.actions,
     );
-    if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now);
+    if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now, day);
 
     // Record.
     const events = await recordEvents(db, [

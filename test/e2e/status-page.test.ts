@@ -95,6 +95,9 @@ describe("the status page in a real browser", () => {
       budget: { daily_usd: 50, timezone: tz },
       hf: { namespaces: [NS] },
       endpoints: { [`${NS}/chat-prod`]: { critical: true } },
+      // Issue 13: an interval longer than metering.gap_minutes cannot alone trip the pause. These ticks
+      // are an hour apart (every minute in production): such an interval is not a gap here.
+      metering: { gap_minutes: 1440 },
       services: {
         summarize: { primary: { target: `${NS}/summarizer` }, fallback: { target: `${NS}/summarizer-cpu` }, callers: ["SUMMARIZE_KEY"] },
       },

@@ -24,7 +24,12 @@ describe("approval mode", () => {
     await g.tick(T0);
     const t1 = await g.tick(T0 + HOUR);
     expect(paused(t1)).toEqual([]);
-    expect(t1.executed.map((x) => x.action.kind)).toEqual(["reroute"]); // other levels act at once (cpu, the fallback, is spared)
+    // Other levels act at once; cpu, the service's fallback, is spared (issue 14). Issue 12: a pause
+    // waiting for approval does not hold the lower rungs back, so big is capped while it waits.
+    expect(t1.executed.map((x) => [x.action.kind, x.action.endpoint, x.status])).toEqual([
+      ["scale_down", "appr-hold/big", "applied"],
+      ["reroute", "appr-hold/summarizer", "applied"],
+    ]);
     const asked = t1.events.filter((e) => e.kind === "approval_requested");
     expect(asked.map((e) => [e.endpoint, e.severity])).toEqual([
       ["appr-hold/big", "critical"],

@@ -27,6 +27,9 @@ const policyInput = {
   mode: "enforce",
   budget: { daily_usd: 10, timezone: "UTC" },
   hf: { namespaces: [ns] },
+  // Issue 13: an interval longer than metering.gap_minutes cannot alone trip the pause. These ticks
+  // jump hours (every minute in production): such an interval is not a gap here.
+  metering: { gap_minutes: 1440 },
   services: {
     chat: {
       // The primary answers at a local URL; the service follows the guarded endpoint's route and state.
@@ -90,7 +93,7 @@ describe("reroute and spend through the gateway, tick to tick", () => {
     const t150 = await tick(T0 + 3 * HOUR + 10 * MIN); // $15.83: 158 %
     expect(t150.plan?.level).toBe(2);
     expect(t150.executed.filter((x) => x.action.kind === "reroute").map((x) => [x.action.endpoint, x.status])).toEqual([
-      [`${ns}/llm`, "done"],
+      [`${ns}/llm`, "applied"], // issue 12's action state machine calls a change HF took `applied`
     ]);
     expect((await loadRoutes(env.DB)).get(`${ns}/llm`)?.mode).toBe("overflow");
 

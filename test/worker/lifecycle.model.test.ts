@@ -513,6 +513,10 @@ describe("the action lifecycle, model-based", () => {
           ["enforce", [tickCmd(180), crashCmd(1, "after"), tickCmd(1), nextDayCmd]],
           ["enforce", [scheduleCmd("model-evening"), nextDayCmd, tickCmd(1)]],
           ["enforce", [tickCmd(90), tickCmd(30), tickCmd(5), nextDayCmd, faultCmd("5xx before", "/resume", 4), tickCmd(1)]],
+          // A restore that failed on its day, then the next day's restore put the same back: the failed row
+          // stayed `failed` for an endpoint HF shows restored (invariant 5; a random run found it as
+          // "2027-03-14:restore:model-79/big failed although HF shows it"). It is superseded now.
+          ["enforce", [tickCmd(90), tickCmd(30), tickCmd(5), faultCmd("5xx before", "PUT", 12), nextDayCmd, nextDayCmd]],
         ],
       },
     );

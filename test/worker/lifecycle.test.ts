@@ -30,7 +30,12 @@ function policyFor(ns: string, over: Partial<PolicyInput> = {}) {
     mode: "enforce",
     budget: { daily_usd: 10, timezone: "UTC" },
     hf: { namespaces: [ns] },
-    endpoints: { [`${ns}/summarizer`]: { fallback: `${ns}/cpu` } },
+    // Issue 14: the 150 % rung reroutes only endpoints a gateway service follows (a bare
+    // `endpoints.<id>.fallback` is a no-traffic warning), so the summarizer's fallback is a service.
+    services: { summarize: { primary: { target: `${ns}/summarizer` }, fallback: { target: `${ns}/cpu` }, callers: ["SUMMARIZE_KEY"] } },
+    // Issue 13: an interval longer than metering.gap_minutes cannot alone trip the pause. These ticks
+    // jump minutes to hours apart (every minute in production): such an interval is not a gap here.
+    metering: { gap_minutes: 1440 },
     ...over,
   });
   if (!res.ok) throw new Error(JSON.stringify(res.issues));
@@ -225,6 +230,9 @@ describe("actions across days, modes and faults", () => {
     const h = harness("life-approvals", {
       blast_radius: { max_changes_per_tick: 1 },
       approvals: { shutdown: { wait_minutes: 60, on_timeout: "hold" } },
+      // No gateway service: with one, cpu would be its fallback, which issue 14 spares from the 120 %
+      // cap, and this test needs cpu as the action that waits for no approval.
+      services: {},
     });
     // big is already capped: the only thing left for it is a pause, which waits for a person.
     await h.admin.reset([{ ...(FLEET[0] as EndpointSpec), minReplica: 0, maxReplica: 1 }, FLEET[2] as EndpointSpec]);
