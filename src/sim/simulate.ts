@@ -3,8 +3,8 @@
 // HTTP) every tick interval, and summarises what the guardrail saved and did.
 import { budgetDay, LEVEL_NAMES, microToUsd, thresholdOf, usdToMicro } from "../core/index.ts";
 import type { Level } from "../core/types.ts";
+import { type EndpointSpec, type PriceSpec, startEmulator } from "../fakes/index.ts";
 import { type Policy, serviceFollowing } from "../policy/index.ts";
-import { type EndpointSpec, type PriceSpec, startEmulator } from "./emulator.ts";
 import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
 import type { SimulationResult } from "./result.ts";
 import { startTickHost, type TickHost } from "./tick-host.ts";

@@ -3,15 +3,16 @@
 // handlers/ (type-only imports included: a type is a dependency too).
 //
 // Layers, top to bottom (a folder may import its own layer or any below, never above):
-//   5  handlers (the Worker's composition root), src/sim (the simulator and the wire fakes)
+//   5  handlers (the Worker's composition root), src/sim (the simulator), src/fakes (the wire fakes)
 //   4  tick, control, gateway, schedule (the four entry points a tick, a person, a caller and a
 //      scheduled command come in through)
 //   3  act (the executor)
 //   2  notify, store, providers, security (adapters to the outside: Slack/SNS, D1, HF, signatures)
 //   1  core (pure decisions)
 //   0  policy (the policy's schema and types)
-// handlers and src/sim share the top layer but may not import each other: the simulator must not
-// pull the Worker's routes in, and the Worker must not bundle the fakes.
+// handlers, src/sim and src/fakes share the top layer but may not import each other (except that the
+// simulator runs against the fakes): the simulator must not pull the Worker's routes in, and the
+// Worker must not bundle the fakes.
 //
 // Known violations are listed below so the check passes on today's tree. Each list only shrinks:
 // a new violation fails, and so does a listed one that no longer exists (delete its line).
@@ -72,6 +73,7 @@ const KNOWN_DEEP: Record<string, number> = {
   "src/control -> src/core": 10,
   "src/control -> src/providers": 1,
   "src/core -> src/providers": 4,
+  "src/fakes -> src/providers": 1, // providers/types.ts until providers has an index.ts
   "src/gateway -> src/core": 2,
   "src/gateway -> src/security": 1,
   "src/notify -> src/control": 1,
@@ -80,7 +82,7 @@ const KNOWN_DEEP: Record<string, number> = {
   "src/schedule -> src/core": 2,
   "src/schedule -> src/providers": 1,
   "src/sim -> src/core": 2,
-  "src/sim -> src/providers": 2,
+  "src/sim -> src/providers": 1,
   "src/store -> src/core": 14,
   "src/store -> src/providers": 2, // providers/types.ts until providers has an index.ts
   "src/store -> src/gateway": 1,
@@ -199,6 +201,10 @@ describe("the import check", () => {
     expect(crossing.filter((e) => !(e.fromFolder === "src/sim" && e.toFolder === "src/fakes")).map((e) => `${e.from} -> ${e.to}`)).toEqual(
       [],
     );
+  });
+
+  it("finds no import from handlers/ into src/fakes (the wire fakes are for tests, the simulator and npm start)", () => {
+    expect(all.filter((e) => e.fromFolder === "handlers" && e.toFolder === "src/fakes").map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
   it("finds no import that runs up a layer beyond the known ones, and every known one still exists", () => {
