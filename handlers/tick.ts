@@ -1,6 +1,6 @@
 // The scheduled guard tick: wires the Worker environment into runTick.
 import { createNotifier, type NotifyLogEntry } from "../src/notify/index.ts";
-import { HfClient } from "../src/providers/hf/index.ts";
+import { HfClient } from "../src/providers/index.ts";
 import { runTick, type TickLogEntry } from "../src/tick/index.ts";
 import { loadConfig } from "./config.ts";
 

@@ -3,7 +3,7 @@
 // `status.public: true`. Compared in constant time.
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { bearerToken, matchesAnySecret } from "../../src/security/bearer.ts";
+import { bearerToken, matchesAnySecret } from "../../src/security/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";

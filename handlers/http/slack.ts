@@ -22,8 +22,8 @@ import {
   snoozeValue,
   USAGE,
 } from "../../src/control/slack.ts";
+import type { Level } from "../../src/core/index.ts";
 import { budgetDay, budgetDayBounds, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
-import type { Level } from "../../src/core/types.ts";
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
 import { activeOverrides, approvalsOfDay, dayLevel, daySpend } from "../../src/store/index.ts";

@@ -3,8 +3,8 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import { overrideJson } from "../../src/control/index.ts";
+import type { Level } from "../../src/core/index.ts";
 import { budgetDay, budgetDayBounds, effectiveBudgetMicro, hourlyBurn, levelName, microToUsd } from "../../src/core/index.ts";
-import type { Level } from "../../src/core/types.ts";
 import { alertStatus } from "../../src/notify/index.ts";
 import { settingsFor } from "../../src/policy/index.ts";
 import {

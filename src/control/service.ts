@@ -3,13 +3,19 @@
 // are values naming the field; nothing is stored unless everything checks out.
 
 import { act, actionEvents, CLAIM_MS, type ExecutedAction, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
-import { budgetDayBounds } from "../core/budget-day.ts";
-import { planForced } from "../core/force.ts";
-import { formatUsd, usdToMicro } from "../core/money.ts";
-import { alertCondition, type Override, parseDuration, raisedBudgetUsd } from "../core/overrides.ts";
-import type { PlannedAction } from "../core/types.ts";
+import type { PlannedAction } from "../core/index.ts";
+import {
+  alertCondition,
+  budgetDayBounds,
+  formatUsd,
+  type Override,
+  parseDuration,
+  planForced,
+  raisedBudgetUsd,
+  usdToMicro,
+} from "../core/index.ts";
 import type { Policy } from "../policy/index.ts";
-import type { EndpointProvider } from "../providers/types.ts";
+import type { EndpointProvider } from "../providers/index.ts";
 import {
   type ApprovalRow,
   activeOverrides,

@@ -47,7 +47,21 @@ export {
 } from "./budgets.ts";
 export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
-export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
+export {
+  type Baseline,
+  baselineHours,
+  baselineOf,
+  type CounterPoint,
+  type Counters,
+  type EndpointHistory,
+  type FleetHistory,
+  type HourBucket,
+  requestRate,
+  type Sample,
+  sampleOf,
+  spendRate,
+  type WindowStats,
+} from "./history.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
 export {
   ACTION_STATES,

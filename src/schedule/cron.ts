@@ -6,7 +6,7 @@
 // autumn fires once (the first). Pure: no clock.
 // budget-day.ts directly, not core/index.ts: the policy validates crons with this module, and the
 // core index imports the policy.
-import { type LocalParts, localParts } from "../core/budget-day.ts";
+import { type LocalParts, localParts } from "../core/index.ts";
 
 export interface CronSpec {
   /** the expression as written in the policy */

@@ -3,6 +3,7 @@
 // execute through the action journal (once per schedule and fire time) or hold and alert.
 
 import { act, CLAIM_MS, failedAlert, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
+import type { EndpointConfig, Observation } from "../core/index.ts";
 import {
   actionKey,
   activeRaise,
@@ -15,9 +16,8 @@ import {
   type ScheduledScale,
   scheduleActionKey,
 } from "../core/index.ts";
-import type { EndpointConfig, Observation } from "../core/types.ts";
 import type { Policy } from "../policy/index.ts";
-import type { EndpointProvider } from "../providers/types.ts";
+import type { EndpointProvider } from "../providers/index.ts";
 import {
   activeOverrides,
   dayLevel,

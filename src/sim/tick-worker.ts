@@ -4,7 +4,7 @@
 // simulator's virtual clock. It also counts outbound subrequests and D1 queries per tick.
 import * as z from "zod";
 import { type PolicyResult, validatePolicy } from "../policy/index.ts";
-import { HfClient } from "../providers/hf/index.ts";
+import { HfClient } from "../providers/index.ts";
 import { addGatewayCounters } from "../store/index.ts";
 import { runTick } from "../tick/index.ts";
 

@@ -2,11 +2,11 @@
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { act, actionEvents, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
 import { loadApprovals, recordApprovals } from "../control/approvals.ts";
+import type { Alert, Plan } from "../core/index.ts";
 import { ackedConditions, billableReplicas, budgetDay, budgetDayBounds, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { Alert, Plan } from "../core/types.ts";
 import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
-import type { EndpointProvider, ProviderError } from "../providers/types.ts";
+import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
   activeOverrides,
   dayLevel,

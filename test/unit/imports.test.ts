@@ -43,9 +43,9 @@ const LAYER: Record<string, number> = {
 /** Imports that run up a layer (file -> file). The structural wave after issues 12-14 removes them. */
 const KNOWN_UPWARD = new Set([
   // core reads the provider's observation types: they belong in core (providers implements them).
-  "src/core/history.ts -> src/providers/types.ts",
-  "src/core/metering.ts -> src/providers/types.ts",
-  "src/core/types.ts -> src/providers/types.ts",
+  "src/core/history.ts -> src/providers/index.ts",
+  "src/core/metering.ts -> src/providers/index.ts",
+  "src/core/types.ts -> src/providers/index.ts",
   // Slack buttons live in control; notify renders them (move them into notify).
   "src/notify/slack.ts -> src/control/slack.ts",
   // cron parsing lives in schedule; the policy validates crons with it (move it into policy).
@@ -65,30 +65,13 @@ const KNOWN_CYCLES = new Set([
 
 /** Imports that reach past a folder's index.ts, counted per folder pair. Lower a count as you fix them. */
 const KNOWN_DEEP: Record<string, number> = {
+  // What is left goes with the upward imports and the cycle above: control/slack.ts, gateway/metrics.ts
+  // and schedule/cron.ts move to the layer below, control/approvals.ts into the tick.
   "handlers -> src/control": 1,
-  "handlers -> src/core": 4,
-  "handlers -> src/providers": 2, // providers has no index.ts yet: providers/hf/index.ts counts as deep
-  "handlers -> src/security": 2,
-  "src/act -> src/providers": 2, // providers/types.ts until providers has an index.ts
-  "src/control -> src/core": 10,
-  "src/control -> src/providers": 1,
-  "src/core -> src/providers": 4,
-  "src/fakes -> src/providers": 1, // providers/types.ts until providers has an index.ts
-  "src/gateway -> src/core": 2,
-  "src/gateway -> src/security": 1,
   "src/notify -> src/control": 1,
-  "src/notify -> src/core": 2,
   "src/policy -> src/schedule": 1,
-  "src/schedule -> src/core": 2,
-  "src/schedule -> src/providers": 1,
-  "src/sim -> src/core": 2,
-  "src/sim -> src/providers": 1,
-  "src/store -> src/core": 14,
-  "src/store -> src/providers": 2, // providers/types.ts until providers has an index.ts
   "src/store -> src/gateway": 1,
   "src/tick -> src/control": 1,
-  "src/tick -> src/core": 8,
-  "src/tick -> src/providers": 4,
 };
 
 interface Edge {
