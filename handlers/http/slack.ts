@@ -11,19 +11,13 @@ import {
   decide,
   describeOverride,
   overrideRequestSchema,
-  resumeEndpoint,
-} from "../../src/control/index.ts";
-import {
-  ACTION_IDS,
-  approvalButtons,
-  interactionPayload,
-  isGuardrailAction,
   parseSlashCommand,
-  snoozeValue,
+  resumeEndpoint,
   USAGE,
-} from "../../src/control/slack.ts";
+} from "../../src/control/index.ts";
 import type { Level } from "../../src/core/index.ts";
 import { budgetDay, budgetDayBounds, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
+import { ACTION_IDS, approvalButtons, interactionPayload, isGuardrailAction, snoozeValue } from "../../src/notify/index.ts";
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
 import { activeOverrides, approvalsOfDay, dayLevel, daySpend } from "../../src/store/index.ts";

@@ -6,6 +6,7 @@
 // SNS posts JSON as text/plain, so the body is read as text (Hono's json validator would skip it).
 // Status codes steer SNS: 2xx = delivered, 5xx = retried (about 3 times, 20 s apart), 4xx = dropped.
 import { Hono } from "hono";
+import { alertEvent } from "../../src/act/index.ts";
 import { HfClient } from "../../src/providers/index.ts";
 import { deadLetterAlert, parseCommand, parseDeadLetter, runScheduledCommand } from "../../src/schedule/index.ts";
 import {
@@ -17,7 +18,6 @@ import {
   verifySnsMessage,
 } from "../../src/security/index.ts";
 import { recordEvents } from "../../src/store/index.ts";
-import { alertEvent } from "../../src/tick/index.ts";
 import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";

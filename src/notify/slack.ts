@@ -1,7 +1,8 @@
 // Slack: a notice as a Block Kit message a person on call can act on (severity at a glance, the
 // figures, what the guardrail did, the control buttons, links), and the incoming-webhook POST that sends it.
-import { alertButtons, type SlackButton } from "../control/slack.ts";
+
 import { figureLines, headline, type NoticeBody } from "./notice.ts";
+import { alertButtons, type SlackButton } from "./slack-buttons.ts";
 
 export interface SlackText {
   type: "plain_text" | "mrkdwn";
