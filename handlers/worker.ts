@@ -1,7 +1,7 @@
 // The composition root: the Worker's fetch (HTTP API) and scheduled (guard tick) handlers.
 import { createApp } from "./http/app.ts";
 import { syncSchedulesAfterTick } from "./schedule-sync.ts";
-import { scheduledTick } from "./tick.ts";
+import { scheduledTick } from "./scheduled.ts";
 
 const app = createApp({ clock: () => Date.now() });
 

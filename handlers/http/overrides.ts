@@ -19,7 +19,7 @@ import { OVERRIDE_SIGNATURE_HEADER, verifyOverrideSignature } from "../../src/se
 import { type ApprovalRow, activeOverrides, approvalsOfDay, claimSignature } from "../../src/store/index.ts";
 import type { ExecutedAction } from "../../src/tick/index.ts";
 import { loadConfig } from "../config.ts";
-import { providerFor } from "../tick.ts";
+import { providerFor } from "../scheduled.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
 import { controlError, limitBody } from "./body.ts";

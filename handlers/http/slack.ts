@@ -22,7 +22,7 @@ import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
 import { activeOverrides, approvalsOfDay, dayLevel, daySpend } from "../../src/store/index.ts";
 import { loadConfig } from "../config.ts";
-import { providerFor } from "../tick.ts";
+import { providerFor } from "../scheduled.ts";
 import type { AppEnv } from "./app.ts";
 import { limitBody } from "./body.ts";
 import { errorResponse } from "./errors.ts";

@@ -3,7 +3,7 @@
 // primary may still go to the fallback. Also which primary outcomes count as overflow.
 import type { RouteMode } from "../core/index.ts";
 import type { OverflowLimits } from "../policy/index.ts";
-import type { Failure } from "./metrics.ts";
+import type { Failure } from "./counters.ts";
 
 /** Why a request went to the fallback; a label on the `fallback:<reason>` counter and the X-Guardrail-Reason header. */
 export type FallbackReason =

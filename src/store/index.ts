@@ -53,7 +53,7 @@ export {
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
-export { type MetricCounts, metricCounts } from "./metrics.ts";
+export { type MetricCounts, metricCounts } from "./metric-counts.ts";
 export {
   type Channel,
   type ClaimedDelivery,

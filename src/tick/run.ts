@@ -29,9 +29,9 @@ import {
 } from "../store/index.ts";
 import { loadApprovals, recordApprovals } from "./approvals.ts";
 import { namedBudgets } from "./budgets.ts";
-import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
-import { readMetrics, withGatewayMetrics } from "./metrics.ts";
+import { engineAfter, engineBefore, settleRestores } from "./engine-state.ts";
 import { observeFleet } from "./observe.ts";
+import { readMetrics, withGatewayMetrics } from "./request-metrics.ts";
 
 export interface TickDeps {
   db: D1Database;

@@ -2,6 +2,7 @@
 // request-body replay, the latency histogram and its percentiles, caller keys, the services policy.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { countersOf, latencyBucket, MetricsAggregate } from "../../src/gateway/counters.ts";
 import { downstreamHeaders, upstreamHeaders, upstreamUrl } from "../../src/gateway/forward.ts";
 import { errorRate, PrimaryHealth } from "../../src/gateway/health.ts";
 import {
@@ -13,7 +14,6 @@ import {
   presentedKey,
   renderGatewayMetrics,
 } from "../../src/gateway/index.ts";
-import { countersOf, latencyBucket, MetricsAggregate } from "../../src/gateway/metrics.ts";
 import { prepareBody } from "../../src/gateway/replay.ts";
 import type { RouteInputs } from "../../src/gateway/route.ts";
 import { RoutingState } from "../../src/gateway/state.ts";
