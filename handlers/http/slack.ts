@@ -21,8 +21,6 @@ import { ACTION_IDS, approvalButtons, interactionPayload, isGuardrailAction, sno
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
 import { activeOverrides, approvalsOfDay, dayLevel, daySpend } from "../../src/store/index.ts";
-import { loadConfig } from "../config.ts";
-import { providerFor } from "../scheduled.ts";
 import type { AppEnv } from "./app.ts";
 import { limitBody } from "./body.ts";
 import { errorResponse } from "./errors.ts";
@@ -44,9 +42,9 @@ async function verified(c: Context<AppEnv>): Promise<Verified> {
     nowSeconds: now / 1000,
   });
   if (!check.ok) return { ok: false, res: errorResponse(c, 401, "unauthorized", check.message) };
-  const config = loadConfig(c.env);
+  const config = c.var.runtime.config;
   const policy = config.policy.ok ? config.policy.policy : null;
-  const deps = policy && { db: c.env.DB, policy, provider: providerFor(c.env).hf, now };
+  const deps = policy && { db: c.env.DB, policy, provider: c.var.runtime.provider, now };
   return { ok: true, form: new URLSearchParams(raw), policy, deps };
 }
 
