@@ -161,6 +161,22 @@ describe("the import check", () => {
     );
   });
 
+  it("wires the Worker in handlers/runtime.ts only: no other handler loads the config, builds an HF client or imports scheduled.ts", () => {
+    const offenders = sources(join(ROOT, "handlers"))
+      .map((file) => relative(ROOT, file))
+      .filter((rel) => rel !== "handlers/runtime.ts" && rel !== "handlers/config.ts")
+      .flatMap((rel) => {
+        const text = readFileSync(join(ROOT, rel), "utf8");
+        const found = [
+          /\bloadConfig\(/.test(text) && "loadConfig(",
+          /new HfClient\(/.test(text) && "new HfClient(",
+          /from "[./]*scheduled\.ts"/.test(text) && rel !== "handlers/worker.ts" && "scheduled.ts",
+        ];
+        return found.filter((x): x is string => typeof x === "string").map((x) => `${rel}: ${x}`);
+      });
+    expect(offenders).toEqual([]);
+  });
+
   it("finds no import from handlers/ into src/fakes (the wire fakes are for tests, the simulator and npm start)", () => {
     expect(all.filter((e) => e.fromFolder === "handlers" && e.toFolder === "src/fakes").map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
