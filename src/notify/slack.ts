@@ -61,7 +61,7 @@ export function renderSlack(b: NoticeBody, opts: SlackRenderOptions = {}): Slack
     if (b.actions.length > 20) lines.push(`• … and ${b.actions.length - 20} more (see the event)`);
     blocks.push({ type: "section", text: { type: "mrkdwn", text: cut(`*What the guardrail did*\n${lines.join("\n")}`, 3000) } });
   }
-  // Snooze / Restore / Approve / Reject: handled by POST /slack/interactions (src/control/slack.ts).
+  // Snooze / Restore / Approve / Reject: handled by POST /slack/interactions (the buttons are in slack-buttons.ts).
   if (opts.controls && b.notice === "alert")
     blocks.push(alertButtons({ kind: b.kind, endpoint: b.endpoint, figures: b.figures, dedupKey: b.dedup_key }));
   const buttons = [
