@@ -6,7 +6,7 @@
 // isolate's own (V8 CPU profile, idle excluded), the figure Cloudflare's per-invocation CPU limit counts,
 // against the Free plan's 10 ms; and where the isolate spends it.
 import { readdirSync, readFileSync } from "node:fs";
-import { type Emulator, type EndpointSpec, startEmulator } from "../src/sim/emulator.ts";
+import { type Emulator, type EndpointSpec, startEmulator } from "../src/fakes/index.ts";
 import { startTickHost } from "../src/sim/tick-host.ts";
 import type { SimTick } from "../src/sim/tick-worker.ts";
 import type { SummaryRow } from "./run.ts";

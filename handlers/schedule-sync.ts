@@ -1,10 +1,9 @@
 // After each tick: sync the policy's schedules into EventBridge Scheduler when they changed
 // (schedules.sync_from_worker), with the Worker's AWS credentials. Never fails the tick.
 import { type SchedulerApi, schedulerClient, schedulerRegion, syncFromWorker } from "../src/schedule/index.ts";
-import { loadConfig } from "./config.ts";
+import type { Config } from "./config.ts";
 
-export async function syncSchedulesAfterTick(env: Cloudflare.Env, now: number): Promise<void> {
-  const config = loadConfig(env);
+export async function syncSchedulesAfterTick(env: Cloudflare.Env, now: number, config: Config): Promise<void> {
   if (!config.policy.ok || !config.policy.policy.schedules.sync_from_worker) return;
   const policy = config.policy.policy;
   const region = schedulerRegion(policy);

@@ -1,5 +1,5 @@
 // `npm run emulator`: the HF Inference Endpoints emulator on a fixed port, for npm start and manual poking.
-import { startEmulator } from "../src/sim/emulator.ts";
+import { startEmulator } from "../src/fakes/index.ts";
 
 const flag = process.argv.indexOf("--port");
 const port = Number(flag >= 0 ? process.argv[flag + 1] : (process.env.HF_EMULATOR_PORT ?? 8788));

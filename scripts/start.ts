@@ -4,10 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { parse } from "yaml";
 import { formatUsd } from "../src/core/index.ts";
-import { DEMO_FLEET, DEMO_NAMESPACE } from "../src/sim/demo-fleet.ts";
-import { startEmulator } from "../src/sim/emulator.ts";
-import { startSlackWebhookServer } from "../src/sim/slack-webhook-server.ts";
-import { startSnsServer } from "../src/sim/sns-server.ts";
+import { DEMO_FLEET, DEMO_NAMESPACE, startEmulator, startSlackWebhookServer, startSnsServer } from "../src/fakes/index.ts";
 import { startUpstream } from "../test/fixtures/upstream.ts";
 import { freePort, startWranglerDev } from "./wrangler-dev.ts";
 

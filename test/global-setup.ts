@@ -3,11 +3,7 @@
 // upstreamFallback), the EventBridge Scheduler stand-in (schedulerBase), the SNS certificate and
 // confirmation host (snsHostBase), Slack incoming webhooks (slackBase) and the SNS Query API (snsBase).
 import type { TestProject } from "vitest/node";
-import { startEmulator } from "../src/sim/emulator.ts";
-import { startSchedulerServer } from "../src/sim/scheduler-server.ts";
-import { startSlackWebhookServer } from "../src/sim/slack-webhook-server.ts";
-import { startSnsHost } from "../src/sim/sns-host.ts";
-import { startSnsServer } from "../src/sim/sns-server.ts";
+import { startEmulator, startSchedulerServer, startSlackWebhookServer, startSnsHost, startSnsServer } from "../src/fakes/index.ts";
 import { startUpstream } from "./fixtures/upstream.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

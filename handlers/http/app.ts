@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Gateway } from "../../src/gateway/index.ts";
+import { type Runtime, runtimeFor } from "../runtime.ts";
 import { requireReader } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { eventsRoutes } from "./events.ts";
@@ -23,12 +24,14 @@ export interface AppDeps {
   snsHook?: SnsHookDeps;
 }
 
-export type AppEnv = { Bindings: Cloudflare.Env; Variables: { clock: () => number } };
+export type AppEnv = { Bindings: Cloudflare.Env; Variables: { clock: () => number; runtime: Runtime } };
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  // init: the runtime (config, HF client, clock) on the context, so no route wires its own.
   app.use("*", async (c, next) => {
     c.set("clock", deps.clock);
+    c.set("runtime", runtimeFor(c.env, deps.clock));
     await next();
   });
   app.use("/v1/status/*", requireReader);

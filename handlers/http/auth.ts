@@ -3,16 +3,15 @@
 // `status.public: true`. Compared in constant time.
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { bearerToken, matchesAnySecret } from "../../src/security/bearer.ts";
-import { loadConfig } from "../config.ts";
+import { bearerToken, matchesAnySecret } from "../../src/security/index.ts";
+import type { Config } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";
 
 export const READ_COOKIE = "guardrail_read";
 
 /** Whether the policy opens reading to anyone; an invalid policy cannot, so it fails closed. */
-export function statusIsPublic(env: Cloudflare.Env): boolean {
-  const { policy } = loadConfig(env);
+export function statusIsPublic({ policy }: Config): boolean {
   return policy.ok && policy.policy.status.public;
 }
 
@@ -27,7 +26,7 @@ function presentedToken(c: Context<AppEnv>): string | undefined {
 
 /** True when this request may read: status is public, or it carries READ_TOKEN. */
 export async function mayRead(c: Context<AppEnv>): Promise<boolean> {
-  return statusIsPublic(c.env) || (await isReadToken(c.env, presentedToken(c)));
+  return statusIsPublic(c.var.runtime.config) || (await isReadToken(c.env, presentedToken(c)));
 }
 
 export const requireReader: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -3,7 +3,6 @@
 // JSON error shape; proxied responses leave untouched (bodies streamed).
 import { Hono } from "hono";
 import { Gateway } from "../../src/gateway/index.ts";
-import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -11,7 +10,7 @@ const PATH = /^\/v1\/gateway\/([^/]+)(\/.*)?$/;
 
 export function gatewayRoutes(gateway: Gateway = new Gateway()) {
   return new Hono<AppEnv>().all("/:service/*", async (c) => {
-    const config = loadConfig(c.env);
+    const config = c.var.runtime.config;
     if (!config.policy.ok) return errorResponse(c, 503, "policy_invalid", "the policy is invalid; see GET /v1/status");
     const match = PATH.exec(new URL(c.req.url).pathname);
     const env = c.env as unknown as Record<string, unknown>;

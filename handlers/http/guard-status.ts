@@ -1,8 +1,6 @@
 // The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores, and
 // the metering's uncertainty (estimate, bounds, what rests on gaps, stale prices; docs/metering.md).
-import { budgetDayBounds } from "../../src/core/budget-day.ts";
-import { forecastEndOfDay } from "../../src/core/forecast.ts";
-import { microToUsd } from "../../src/core/index.ts";
+import { budgetDayBounds, forecastEndOfDay, microToUsd } from "../../src/core/index.ts";
 import type { Policy } from "../../src/policy/index.ts";
 import { lastObservations, loadCatalogs, loadGuard, loadHistory, pendingRestores, spendBounds } from "../../src/store/index.ts";
 import { PRICES_STALE_MS } from "../../src/tick/index.ts";

@@ -20,7 +20,6 @@ import {
   metricCounts,
   spendByEndpoint,
 } from "../../src/store/index.ts";
-import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
 
@@ -29,7 +28,7 @@ const FAILED_TICKS = new Set(["error", "policy_invalid", "blind"]);
 export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c) => {
   const now = c.get("clock")();
   const db = c.env.DB;
-  const config = loadConfig(c.env);
+  const config = c.var.runtime.config;
   const policy = config.policy.ok ? config.policy.policy : null;
   const day = budgetDay(now, policy?.budget.timezone ?? "UTC");
   const bounds = budgetDayBounds(now, policy?.budget.timezone ?? "UTC");

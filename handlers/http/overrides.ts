@@ -18,8 +18,6 @@ import { budgetDay } from "../../src/core/index.ts";
 import { OVERRIDE_SIGNATURE_HEADER, verifyOverrideSignature } from "../../src/security/index.ts";
 import { type ApprovalRow, activeOverrides, approvalsOfDay, claimSignature } from "../../src/store/index.ts";
 import type { ExecutedAction } from "../../src/tick/index.ts";
-import { loadConfig } from "../config.ts";
-import { providerFor } from "../tick.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
 import { controlError, limitBody } from "./body.ts";
@@ -65,7 +63,7 @@ async function signedBody<T>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<
       ]),
     };
   }
-  const config = loadConfig(c.env);
+  const config = c.var.runtime.config;
   if (!config.policy.ok) {
     return {
       ok: false,
@@ -87,7 +85,7 @@ async function signedBody<T>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) return { ok: false, res: invalidInput(c, parsed.error) };
-  return { ok: true, data: parsed.data, deps: { db: c.env.DB, policy: config.policy.policy, provider: providerFor(c.env).hf, now } };
+  return { ok: true, data: parsed.data, deps: { db: c.env.DB, policy: config.policy.policy, provider: c.var.runtime.provider, now } };
 }
 
 const actionJson = (x: ExecutedAction) => ({
@@ -117,7 +115,7 @@ export const approvalJson = (a: ApprovalRow) => ({
 export const overridesRoutes = new Hono<AppEnv>()
   .get("/", requireReader, async (c) => {
     const now = c.get("clock")();
-    const config = loadConfig(c.env);
+    const config = c.var.runtime.config;
     const day = budgetDay(now, config.policy.ok ? config.policy.policy.budget.timezone : "UTC");
     const [overrides, approvals] = await Promise.all([activeOverrides(c.env.DB, now), approvalsOfDay(c.env.DB, day)]);
     return c.json({

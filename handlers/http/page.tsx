@@ -51,7 +51,7 @@ const loginWhenRefused: MiddlewareHandler<AppEnv> = async (c, next) => {
 async function pageData(c: Context<AppEnv>): Promise<StatusPageData> {
   const now = c.get("clock")();
   const db = c.env.DB;
-  const status = await loadStatus(c.env, now);
+  const status = await loadStatus(c.env, c.var.runtime.config, now);
   const budget = "budget" in status.json ? status.json.budget : null;
   const bounds = budget && budgetDayBounds(now, budget.timezone);
   const [series, events] = await Promise.all([
@@ -65,7 +65,7 @@ async function pageData(c: Context<AppEnv>): Promise<StatusPageData> {
     series,
     events,
     now,
-    signedIn: !statusIsPublic(c.env),
+    signedIn: !statusIsPublic(c.var.runtime.config),
     day:
       bounds && budget
         ? {
@@ -92,7 +92,7 @@ export const pageRoutes = new Hono<AppEnv>()
     );
   })
   .get("/login", (c) => {
-    if (statusIsPublic(c.env)) return c.redirect("/");
+    if (statusIsPublic(c.var.runtime.config)) return c.redirect("/");
     const nonce = crypto.randomUUID();
     htmlHeaders(c, nonce);
     return c.html(

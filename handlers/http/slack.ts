@@ -11,24 +11,16 @@ import {
   decide,
   describeOverride,
   overrideRequestSchema,
-  resumeEndpoint,
-} from "../../src/control/index.ts";
-import {
-  ACTION_IDS,
-  approvalButtons,
-  interactionPayload,
-  isGuardrailAction,
   parseSlashCommand,
-  snoozeValue,
+  resumeEndpoint,
   USAGE,
-} from "../../src/control/slack.ts";
+} from "../../src/control/index.ts";
+import type { Level } from "../../src/core/index.ts";
 import { budgetDay, budgetDayBounds, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
-import type { Level } from "../../src/core/types.ts";
+import { ACTION_IDS, approvalButtons, interactionPayload, isGuardrailAction, snoozeValue } from "../../src/notify/index.ts";
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
 import { activeOverrides, approvalsOfDay, dayLevel, daySpend } from "../../src/store/index.ts";
-import { loadConfig } from "../config.ts";
-import { providerFor } from "../tick.ts";
 import type { AppEnv } from "./app.ts";
 import { limitBody } from "./body.ts";
 import { errorResponse } from "./errors.ts";
@@ -50,9 +42,9 @@ async function verified(c: Context<AppEnv>): Promise<Verified> {
     nowSeconds: now / 1000,
   });
   if (!check.ok) return { ok: false, res: errorResponse(c, 401, "unauthorized", check.message) };
-  const config = loadConfig(c.env);
+  const config = c.var.runtime.config;
   const policy = config.policy.ok ? config.policy.policy : null;
-  const deps = policy && { db: c.env.DB, policy, provider: providerFor(c.env).hf, now };
+  const deps = policy && { db: c.env.DB, policy, provider: c.var.runtime.provider, now };
   return { ok: true, form: new URLSearchParams(raw), policy, deps };
 }
 

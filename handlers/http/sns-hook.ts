@@ -6,7 +6,7 @@
 // SNS posts JSON as text/plain, so the body is read as text (Hono's json validator would skip it).
 // Status codes steer SNS: 2xx = delivered, 5xx = retried (about 3 times, 20 s apart), 4xx = dropped.
 import { Hono } from "hono";
-import { HfClient } from "../../src/providers/hf/index.ts";
+import { alertEvent } from "../../src/act/index.ts";
 import { deadLetterAlert, parseCommand, parseDeadLetter, runScheduledCommand } from "../../src/schedule/index.ts";
 import {
   type CertCache,
@@ -15,10 +15,8 @@ import {
   type SnsMessage,
   sharedCertCache,
   verifySnsMessage,
-} from "../../src/security/sns-signature.ts";
+} from "../../src/security/index.ts";
 import { recordEvents } from "../../src/store/index.ts";
-import { alertEvent } from "../../src/tick/index.ts";
-import { loadConfig } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -82,7 +80,7 @@ export function snsHookRoutes(deps: SnsHookDeps = {}) {
       return errorResponse(c, 400, "invalid_request", `x-amz-sns-message-type ${typeHeader} does not match Type ${m.Type}`);
     }
 
-    const config = loadConfig(c.env);
+    const config = c.var.runtime.config;
     if (!config.policy.ok) return errorResponse(c, 503, "policy_invalid", "the policy is invalid; see /v1/status");
     const policy = config.policy.policy;
     const allowed = policy.schedules.commands_topic_arn;
@@ -129,7 +127,7 @@ export function snsHookRoutes(deps: SnsHookDeps = {}) {
     const command = parseCommand(m.Message);
     if (!command.ok) return errorResponse(c, 400, "invalid_command", `the notification is not a scheduled command: ${command.error}`);
     if (!c.env.HF_TOKEN) return errorResponse(c, 503, "not_configured", "secret HF_TOKEN is not set");
-    const provider = new HfClient({ baseUrl: c.env.HF_API_BASE, token: c.env.HF_TOKEN, fetch: doFetch, maxRetries: 1, timeoutMs: 5000 });
+    const provider = c.var.runtime.hfClient({ fetch: doFetch, maxRetries: 1, timeoutMs: 5000 });
     const report = await runScheduledCommand({ db: c.env.DB, provider, policy, now }, command.command);
     const payload = { ok: true, outcome: report.outcome, reason: report.reason, before: report.before, after: report.after };
     if (report.outcome === "retry") return errorResponse(c, 503, "provider_unavailable", report.reason);

@@ -3,8 +3,8 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import { overrideJson } from "../../src/control/index.ts";
+import type { Level } from "../../src/core/index.ts";
 import { budgetDay, budgetDayBounds, effectiveBudgetMicro, hourlyBurn, levelName, microToUsd } from "../../src/core/index.ts";
-import type { Level } from "../../src/core/types.ts";
 import { alertStatus } from "../../src/notify/index.ts";
 import { settingsFor } from "../../src/policy/index.ts";
 import {
@@ -18,7 +18,7 @@ import {
   recentTicks,
   spendByEndpoint,
 } from "../../src/store/index.ts";
-import { loadConfig } from "../config.ts";
+import type { Config } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { invalidInput } from "./errors.ts";
 import { guardStatus } from "./guard-status.ts";
@@ -29,8 +29,7 @@ const usd = (micro: number) => microToUsd(Math.round(micro));
  * The day's status: `json` is the body of GET /v1/status; `actions` the day's action journal,
  * oldest first (empty while the policy is invalid), whose times the status page marks.
  */
-export async function loadStatus(env: Cloudflare.Env, now: number, dayWanted?: string) {
-  const config = loadConfig(env);
+export async function loadStatus(env: Cloudflare.Env, config: Config, now: number, dayWanted?: string) {
   const db = env.DB;
   const [ticks, stored, alerts] = await Promise.all([
     recentTicks(db, 1),
@@ -162,6 +161,6 @@ const query = z
 export const statusRoutes = new Hono<AppEnv>().get("/", async (c) => {
   const parsed = query.safeParse(c.req.query());
   if (!parsed.success) return invalidInput(c, parsed.error);
-  const { json } = await loadStatus(c.env, c.get("clock")(), parsed.data.day);
+  const { json } = await loadStatus(c.env, c.var.runtime.config, c.get("clock")(), parsed.data.day);
   return c.json(json);
 });

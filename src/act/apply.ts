@@ -3,7 +3,7 @@
 
 import type { Change, EndpointConfig, PlannedAction } from "../core/index.ts";
 import { configOf } from "../core/index.ts";
-import type { EndpointProvider, EndpointSnapshot, ProviderResult } from "../providers/types.ts";
+import type { EndpointProvider, EndpointSnapshot, ProviderResult } from "../providers/index.ts";
 import { setRoute } from "../store/index.ts";
 
 /** The configuration after an action, and the endpoint as the provider last answered it (null: no HF call). */

@@ -1,6 +1,7 @@
 // What the executor and reconciliation tell the timeline: one action event per change carried out
-// (or recorded in dry run, or failed), and one alert when a change failed its last attempt.
-import type { PlannedAction } from "../core/index.ts";
+// (or recorded in dry run, or failed), and one alert when a change failed its last attempt; and
+// any alert as its timeline event (the tick's and a scheduled command's).
+import type { Alert, PlannedAction } from "../core/index.ts";
 import type { NewEvent } from "../store/index.ts";
 import type { ExecutedAction } from "./execute.ts";
 
@@ -58,3 +59,16 @@ export function actionEvents(now: number, day: string, executed: readonly Execut
   }
   return out;
 }
+
+/** An alert as its timeline event (the outbox sends it from there). */
+export const alertEvent = (now: number, a: Alert): NewEvent => ({
+  at: now,
+  type: "alert",
+  kind: a.kind,
+  severity: a.severity,
+  endpoint: a.endpoint,
+  title: a.title,
+  message: a.message,
+  data: a.figures,
+  dedupKey: a.dedupKey,
+});

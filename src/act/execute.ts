@@ -6,7 +6,7 @@
 
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { MAX_ATTEMPTS, showsChange } from "../core/index.ts";
-import type { EndpointProvider, ProviderError } from "../providers/types.ts";
+import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import { claimAction, type EndpointAfter, finishAction } from "../store/index.ts";
 import { apply, callsProvider, configAfter, splitId } from "./apply.ts";
 

@@ -1,8 +1,8 @@
 // Timeline entries for what people did: every override, early end and approval decision is an
 // event (type "override") with its actor, so the timeline says who steered and why.
 
-import { formatUsd, usdToMicro } from "../core/money.ts";
-import type { Override } from "../core/overrides.ts";
+import type { Override } from "../core/index.ts";
+import { formatUsd, usdToMicro } from "../core/index.ts";
 import type { ApprovalRow, NewEvent } from "../store/index.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,5 +1,4 @@
 // Human control: overrides, approvals and forced actions, shared by the override webhook and Slack.
-export { loadApprovals, recordApprovals } from "./approvals.ts";
 export { decisionEvent, describeOverride, overrideCreatedEvent, overrideJson, overridesEndedEvent } from "./events.ts";
 export {
   type CreateRequest,
@@ -23,3 +22,4 @@ export {
   resolveUntil,
   resumeEndpoint,
 } from "./service.ts";
+export { parseSlashCommand, type SlashCommand, USAGE } from "./slack-commands.ts";

@@ -1,7 +1,7 @@
 // The override webhook's request bodies, one zod schema per operation. Shapes only: whether the
 // endpoint exists, the duration fits the policy and the budget is a raise is checked in service.ts.
 import * as z from "zod";
-import { FORCE_ACTIONS } from "../core/overrides.ts";
+import { FORCE_ACTIONS } from "../core/index.ts";
 import { ENDPOINT_KEY } from "../policy/index.ts";
 
 export const MAX_BODY_BYTES = 8 * 1024;

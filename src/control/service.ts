@@ -3,12 +3,10 @@
 // are values naming the field; nothing is stored unless everything checks out.
 
 import { act, actionEvents, CLAIM_MS, type ExecutedAction, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
-import { budgetDayBounds } from "../core/budget-day.ts";
-import { planForced } from "../core/force.ts";
-import { alertCondition, checkRaise, type Override, parseDuration } from "../core/overrides.ts";
-import type { PlannedAction } from "../core/types.ts";
+import type { PlannedAction } from "../core/index.ts";
+import { alertCondition, budgetDayBounds, checkRaise, type Override, parseDuration, planForced } from "../core/index.ts";
 import type { Policy } from "../policy/index.ts";
-import type { EndpointProvider } from "../providers/types.ts";
+import type { EndpointProvider } from "../providers/index.ts";
 import {
   type ApprovalRow,
   activeOverrides,

@@ -1,8 +1,9 @@
 // History: what each tick remembers of each endpoint (a sample), what the engine reads back
 // (sums over recent windows, hourly buckets), and the baseline ("normal") learned from it. Pure.
-import type { EndpointMetrics } from "../providers/types.ts";
+
 import { billableReplicas, initializingReplicas } from "./metering.ts";
 import { HOUR_MS, type MicroUsd } from "./money.ts";
+import type { EndpointMetrics } from "./observation.ts";
 import type { MeterPoint, Observation } from "./types.ts";
 
 /** Per-replica cumulative counters as last read, to turn the next reading into a delta. */

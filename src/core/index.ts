@@ -48,7 +48,21 @@ export {
 } from "./budgets.ts";
 export { type ForceInput, type ForcePlan, planForced } from "./force.ts";
 export { type Forecast, forecastEndOfDay } from "./forecast.ts";
-export type { Baseline, EndpointHistory, FleetHistory, Sample, WindowStats } from "./history.ts";
+export {
+  type Baseline,
+  baselineHours,
+  baselineOf,
+  type CounterPoint,
+  type Counters,
+  type EndpointHistory,
+  type FleetHistory,
+  type HourBucket,
+  requestRate,
+  type Sample,
+  sampleOf,
+  spendRate,
+  type WindowStats,
+} from "./history.ts";
 export { levelFor, levelName, thresholdOf } from "./ladder.ts";
 export {
   ACTION_STATES,
@@ -66,6 +80,7 @@ export {
 } from "./lifecycle.ts";
 export { type Accrual, BILLABLE_STATES, billableReplicas, GAP_MS, hourlyBurn, initializingReplicas, meter, replicaMs } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
+export { ENDPOINT_STATES, type EndpointMetrics, type EndpointSnapshot, type EndpointState, type EndpointUpdate } from "./observation.ts";
 export {
   ackedConditions,
   activeRaise,

@@ -1,9 +1,10 @@
 // Metering: spend since the last observation = billable replicas x price x elapsed time, as a best
 // estimate with a low and a high bound, split at budget-day boundaries so each day's ledger gets
 // exactly its share. docs/metering.md explains the estimate, its bias and its bound.
-import type { EndpointState } from "../providers/types.ts";
+
 import { budgetDay, startOfDay } from "./budget-day.ts";
 import { costOf, type MicroUsd } from "./money.ts";
+import type { EndpointState } from "./observation.ts";
 import type { MeterPoint, Observation } from "./types.ts";
 
 /** HF bills initializing, running and updating endpoints (reference §1, Billing). */

@@ -1,6 +1,7 @@
 // Values the core works on: what was observed, what is planned, what is alerted.
-import type { EndpointSnapshot } from "../providers/types.ts";
+
 import type { MicroUsd } from "./money.ts";
+import type { EndpointSnapshot } from "./observation.ts";
 
 /** One endpoint as seen in one tick, with its price resolved from the catalog. */
 export interface Observation extends EndpointSnapshot {
@@ -71,7 +72,7 @@ export type RouteMode = "primary" | "overflow" | "fallback";
 
 /** A change to the world, as data: the executor at the edge carries it out. */
 export type Change =
-  | { type: "hf_update"; body: import("../providers/types.ts").EndpointUpdate }
+  | { type: "hf_update"; body: import("./observation.ts").EndpointUpdate }
   | { type: "hf_pause" }
   | { type: "hf_resume" }
   | { type: "route"; mode: RouteMode; fallback: string | null }

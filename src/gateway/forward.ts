@@ -1,7 +1,7 @@
 // Forwarding one request to one upstream: the URL, the headers that pass (not hop-by-hop ones,
 // not the caller's gateway key, not Cloudflare's own), a deadline for the response headers, and
 // the response handed back with its body stream untouched.
-import type { Failure } from "./metrics.ts";
+import type { Failure } from "./counters.ts";
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the proxy ones from RFC 2616 §13.5.1. */
 const HOP_BY_HOP = new Set([

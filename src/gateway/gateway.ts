@@ -5,14 +5,15 @@
 // to the day's spend at the next flush; past the shutdown level or a service's daily cap, a
 // non-critical service's token-priced requests are refused with 429 budget_exhausted.
 // One Gateway per isolate: its caches and counters are what make per-request work cheap.
+
+import type { RouteMode } from "../core/index.ts";
 import { budgetDayBounds } from "../core/index.ts";
-import type { RouteMode } from "../core/types.ts";
 import { ENDPOINT_KEY, routedEndpointOf, type ServiceConfig, type TargetConfig, type TargetPricing, targetLabel } from "../policy/index.ts";
 import { addGatewayCounters, compactGatewayCounters, GATEWAY_RETENTION_MS } from "../store/index.ts";
 import { callerAllowed, presentedKey } from "./caller-auth.ts";
+import { type AttemptRecord, type CounterKey, isError, MetricsAggregate, minuteOf, type TargetRole } from "./counters.ts";
 import { downstreamHeaders, send, upstreamHeaders, upstreamUrl } from "./forward.ts";
 import { errorRate, PrimaryHealth } from "./health.ts";
-import { type AttemptRecord, type CounterKey, isError, MetricsAggregate, minuteOf, type TargetRole } from "./metrics.ts";
 import { type PreparedBody, prepareBody } from "./replay.ts";
 import { decideRoute, type FallbackReason, overflowReason } from "./route.ts";
 import { type RoutingSnapshot, RoutingState } from "./state.ts";

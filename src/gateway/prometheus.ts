@@ -1,7 +1,7 @@
 // Gateway counters (totals from D1) as Prometheus metric families for GET /metrics, written by the
 // one Prometheus writer in core.
 import { exposition, type MetricFamily } from "../core/index.ts";
-import { LATENCY_BOUNDS_MS } from "./metrics.ts";
+import { LATENCY_BOUNDS_MS } from "../store/index.ts";
 
 export interface CounterTotal {
   service: string;

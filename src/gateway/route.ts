@@ -1,9 +1,9 @@
 // The routing decision, pure: given the service's mode, what is known of its primary and fallback,
 // and the primary's recent health, which target comes first and whether a failure at the
 // primary may still go to the fallback. Also which primary outcomes count as overflow.
-import type { RouteMode } from "../core/types.ts";
+import type { RouteMode } from "../core/index.ts";
 import type { OverflowLimits } from "../policy/index.ts";
-import type { Failure } from "./metrics.ts";
+import type { Failure } from "./counters.ts";
 
 /** Why a request went to the fallback; a label on the `fallback:<reason>` counter and the X-Guardrail-Reason header. */
 export type FallbackReason =

@@ -5,8 +5,9 @@
 // An acked condition (an `ack` override) still holds, so it is tracked like any other, silently:
 // no "again" while acked, and when it clears, a recovery only for an episode a person was told about
 // (one that began before the ack), so a condition flapping under an ack sends nothing.
+
+import type { Alert, Severity } from "../core/index.ts";
 import { ALERT_KINDS, alertCondition } from "../core/index.ts";
-import type { Alert, Severity } from "../core/types.ts";
 import type { ConditionRow, NewEvent } from "../store/index.ts";
 import type { RecoveryData } from "./notice.ts";
 

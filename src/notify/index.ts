@@ -11,6 +11,17 @@ export { isCondition, trackConditions } from "./conditions.ts";
 export { type NoticeBody, noticeFromEvent, redact } from "./notice.ts";
 export { backoffMs, type OutboxReport, routesFor } from "./outbox.ts";
 export { postToSlack, renderSlack, type SlackMessage } from "./slack.ts";
+export {
+  ACTION_IDS,
+  type AlertRef,
+  alertButtons,
+  approvalButtons,
+  type InteractionPayload,
+  interactionPayload,
+  isGuardrailAction,
+  type SlackButton,
+  snoozeValue,
+} from "./slack-buttons.ts";
 export { emailText, publishToSns, renderSns, smsText, snsSubject } from "./sns.ts";
 
 /** What the Worker's environment provides: secrets and the optional local SNS endpoint. */

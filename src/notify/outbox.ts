@@ -5,8 +5,7 @@
 //   3. deliver: due deliveries, most severe first, bounded per tick; failures retry on later ticks with
 //      exponential backoff until the attempt limit, then are marked failed (and shown in /v1/status).
 // Notices and deliveries are stored before any send, so a crash loses nothing.
-import { budgetOfReason } from "../core/index.ts";
-import type { Alert, Severity } from "../core/types.ts";
+import { type Alert, budgetOfReason, type Severity } from "../core/index.ts";
 import type { AlertsPolicy } from "../policy/index.ts";
 import {
   type Channel,

@@ -1,7 +1,7 @@
 // Slack: a notice as a Block Kit message a person on call can act on (severity at a glance, the
 // figures, what the guardrail did, the control buttons, links), and the incoming-webhook POST that sends it.
-import { alertButtons, type SlackButton } from "../control/slack.ts";
 import { budgetOf, figureLines, headline, type NoticeBody } from "./notice.ts";
+import { alertButtons, type SlackButton } from "./slack-buttons.ts";
 
 export interface SlackText {
   type: "plain_text" | "mrkdwn";
@@ -67,7 +67,7 @@ export function renderSlack(b: NoticeBody, opts: SlackRenderOptions = {}): Slack
     if (b.actions.length > 20) lines.push(`• … and ${b.actions.length - 20} more (see the event)`);
     blocks.push({ type: "section", text: { type: "mrkdwn", text: cut(`*What the guardrail did*\n${lines.join("\n")}`, 3000) } });
   }
-  // Snooze / Restore / Approve / Reject: handled by POST /slack/interactions (src/control/slack.ts).
+  // Snooze / Restore / Approve / Reject: handled by POST /slack/interactions (the buttons are in slack-buttons.ts).
   if (opts.controls && b.notice === "alert")
     blocks.push(alertButtons({ kind: b.kind, endpoint: b.endpoint, figures: b.figures, dedupKey: b.dedup_key }));
   const buttons = [

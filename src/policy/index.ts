@@ -13,6 +13,7 @@ export {
   type Thresholds,
 } from "./budgets.ts";
 export type { ApprovalRule, ApprovalsPolicy } from "./control.ts";
+export { type CronResult, type CronSpec, parseCron } from "./cron.ts";
 export { DEFAULT_METRIC_NAMES, type MetricNames } from "./engine.ts";
 export {
   fallbackEndpoints,

@@ -3,7 +3,7 @@
 // zone, and the AWS resources they use. Synced with `npm run schedules`; executed by the Worker
 // when the commands topic delivers them to POST /v1/hooks/sns.
 import * as z from "zod";
-import { parseCron } from "../schedule/cron.ts";
+import { parseCron } from "./cron.ts";
 import { ENDPOINT_KEY, isTimeZone } from "./primitives.ts";
 
 /** EventBridge Scheduler's name rule for schedules and groups. */

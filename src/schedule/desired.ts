@@ -2,8 +2,8 @@
 // group, its cron translated to Scheduler's syntax, evaluated in the entry's time zone (so 08:00
 // stays 08:00 local across daylight-saving changes), targeting the commands topic.
 import type { Policy, ScheduleEntry } from "../policy/index.ts";
+import { type CronSpec, parseCron } from "../policy/index.ts";
 import { commandTemplate } from "./command.ts";
-import { type CronSpec, parseCron } from "./cron.ts";
 
 export interface DesiredSchedule {
   name: string;

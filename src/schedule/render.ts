@@ -1,7 +1,7 @@
 // How `npm run schedules` and the sync event show a plan and a result to a person.
 
-import { nextFires } from "./cron.ts";
 import type { DesiredSchedule } from "./desired.ts";
+import { nextFires } from "./fire-times.ts";
 import type { SyncPlan, SyncResult } from "./sync.ts";
 
 const fmt = (ms: number, tz: string) =>

@@ -2,7 +2,8 @@
 // level and fleet burn from D1 and the endpoint from the provider, let the core decide, then
 // execute through the action journal (once per schedule and fire time) or hold and alert.
 
-import { act, CLAIM_MS, failedAlert, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
+import { act, alertEvent, CLAIM_MS, failedAlert, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
+import type { EndpointConfig, Observation } from "../core/index.ts";
 import {
   actionKey,
   activeRaise,
@@ -15,9 +16,8 @@ import {
   type ScheduledScale,
   scheduleActionKey,
 } from "../core/index.ts";
-import type { EndpointConfig, Observation } from "../core/types.ts";
 import type { Policy } from "../policy/index.ts";
-import type { EndpointProvider } from "../providers/types.ts";
+import type { EndpointProvider } from "../providers/index.ts";
 import {
   activeOverrides,
   dayLevel,
@@ -29,7 +29,7 @@ import {
   recordEvents,
   settledToday,
 } from "../store/index.ts";
-import { alertEvent, namedBudgets, priceIndex, priceOf } from "../tick/index.ts";
+import { namedBudgets, priceIndex, priceOf } from "../tick/index.ts";
 import type { ScheduledCommand } from "./command.ts";
 
 export interface CommandDeps {

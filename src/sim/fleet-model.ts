@@ -19,8 +19,8 @@
 // Each step's traffic goes to the emulator's open-metrics (request rate, 5xx share, pending requests,
 // hardware usage), which the guardrail reads as it reads HF's. No latency is exported: the model's only
 // latency is the service time 1 / capacity, an artefact of how capacity is given, not a measurement.
-import type { RouteMode } from "../core/types.ts";
-import type { Emulator, RawEndpoint } from "./emulator.ts";
+import type { RouteMode } from "../core/index.ts";
+import type { Emulator, RawEndpoint } from "../fakes/index.ts";
 
 export const AUTOSCALER = {
   pendingPerReplica: 1.5,

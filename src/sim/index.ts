@@ -1,5 +1,5 @@
-// The simulator's public surface, for scripts/simulate.ts and the benchmarks. The HF API emulator
-// (emulator.ts) and the demo fleet are imported directly by the tests and `npm start`.
+// The simulator's public surface, for scripts/simulate.ts and the benchmarks. The wire fakes it
+// runs against are in src/fakes.
 export { renderChart } from "./chart.ts";
 export { AUTOSCALER, FleetModel } from "./fleet-model.ts";
 export { isoInZone, localClock } from "./local-time.ts";

@@ -1,11 +1,12 @@
 // The simulator: replays a trace against the emulator's fleet twice on a virtual clock, once with no
 // guardrail and once with the real guard tick (runTick inside workerd, real D1, real HF client over
 // HTTP) every tick interval, and summarises what the guardrail saved and did.
+
+import type { Level } from "../core/index.ts";
 import { budgetDay, LEVEL_NAMES, microToUsd, thresholdOf, usdToMicro } from "../core/index.ts";
-import type { Level } from "../core/types.ts";
+import { type EndpointSpec, type PriceSpec, startEmulator } from "../fakes/index.ts";
 import { type Policy, serviceFollowing } from "../policy/index.ts";
 import { BudgetTracker } from "./budgets.ts";
-import { type EndpointSpec, type PriceSpec, startEmulator } from "./emulator.ts";
 import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
 import type { SimulationResult } from "./result.ts";
 import { startTickHost, type TickHost } from "./tick-host.ts";

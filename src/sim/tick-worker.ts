@@ -1,10 +1,10 @@
 // A Worker that runs one guard tick per request, inside workerd with a real D1, for the simulator and
-// the benchmarks. It wires runTick the way handlers/tick.ts does (real HfClient over HTTP, one client
+// the benchmarks. It wires runTick the way handlers/scheduled.ts does (real HfClient over HTTP, one client
 // per isolate so the price cache lives across ticks), except that "now" comes from the request: the
 // simulator's virtual clock. It also counts outbound subrequests and D1 queries per tick.
 import * as z from "zod";
 import { type PolicyResult, validatePolicy } from "../policy/index.ts";
-import { HfClient } from "../providers/hf/index.ts";
+import { HfClient } from "../providers/index.ts";
 import { addGatewayCounters } from "../store/index.ts";
 import { runTick } from "../tick/index.ts";
 

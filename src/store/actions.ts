@@ -1,8 +1,9 @@
 // The action journal: an intent row before any provider call, then its result, with the
 // endpoint's configuration before and after. The unique key makes every action happen once; the
 // states and which event moves a row where come from core/lifecycle.ts, never from here.
+
+import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { type ActionEvent, claimSources, type JournalState, MAX_ATTEMPTS, settledStates, sourcesOf, targetOf } from "../core/index.ts";
-import type { EndpointConfig, PlannedAction } from "../core/types.ts";
 
 export { MAX_ATTEMPTS };
 export type ActionStatus = JournalState;

@@ -1,6 +1,5 @@
 // Approvals of actions that wait for a person (policy `approvals`), one row per action key.
-import type { ApprovalRecord, ApprovalStatus } from "../core/approvals.ts";
-import type { PlannedAction } from "../core/types.ts";
+import type { ApprovalRecord, ApprovalStatus, PlannedAction } from "../core/index.ts";
 
 export interface ApprovalRow extends ApprovalRecord {
   day: string;

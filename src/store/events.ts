@@ -1,6 +1,6 @@
 // The event timeline: actions, alerts and tick errors. Alerts carry a dedup key, so the same
 // condition is recorded once per budget day however many ticks see it.
-import type { Severity } from "../core/types.ts";
+import type { Severity } from "../core/index.ts";
 
 export type EventType = "action" | "alert" | "error" | "override";
 

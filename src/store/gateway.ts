@@ -1,8 +1,8 @@
 // Gateway tables: the routing state the gateway reads (routes, the last observation's state and
 // URL, recent counters of every isolate) in one round trip, and the per-minute counters it
 // flushes, with the read functions the engine's triggers and /metrics use.
-import type { RouteMode } from "../core/types.ts";
-import { latencyQuantile, percentiles } from "../gateway/metrics.ts";
+import type { RouteMode } from "../core/index.ts";
+import { latencyQuantile, percentiles } from "./latency.ts";
 
 export interface GatewayCounterRow {
   minute: number;

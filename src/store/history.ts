@@ -1,9 +1,8 @@
 // The engine's memory in D1: per-tick samples (a few hours), hourly rollups (8 days) and the guard
 // row (blind streak). Every statement is set-based (json_each), so a tick's query count does not
 // grow with the fleet: one read before observing, one write batch, one read batch for the windows.
-import type { BlindState } from "../core/blind.ts";
-import type { CounterPoint, Counters, HourBucket, Sample, WindowStats } from "../core/history.ts";
-import { HOUR_MS } from "../core/money.ts";
+import type { BlindState, CounterPoint, Counters, HourBucket, Sample, WindowStats } from "../core/index.ts";
+import { HOUR_MS } from "../core/index.ts";
 
 export interface GuardRow {
   blindStreak: number;

@@ -37,6 +37,7 @@ export {
   loadGatewayRouting,
 } from "./gateway.ts";
 export { type GuardRow, type HistoryWrite, loadBeforeObserving, loadGuard, loadHistory, recordHistory } from "./history.ts";
+export { LATENCY_BOUNDS_MS, type LatencyPercentiles, latencyQuantile, percentiles } from "./latency.ts";
 export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
 export {
   dayLevel,
@@ -52,7 +53,7 @@ export {
   spendByEndpoint,
   spendToday,
 } from "./ledger.ts";
-export { type MetricCounts, metricCounts } from "./metrics.ts";
+export { type MetricCounts, metricCounts } from "./metric-counts.ts";
 export {
   type Channel,
   type ClaimedDelivery,

@@ -1,9 +1,10 @@
 // The ledger: last observation per endpoint, spend per endpoint per budget day, and the level
 // reached each day. Writes of a whole tick are one batch (a transaction) of set-based statements,
 // so the number of D1 queries does not grow with the fleet.
+
+import type { Level, MeterPoint, Observation } from "../core/index.ts";
 import { type Accrual, initializingReplicas } from "../core/index.ts";
-import type { Level, MeterPoint, Observation } from "../core/types.ts";
-import type { EndpointState } from "../providers/types.ts";
+import type { EndpointState } from "../providers/index.ts";
 
 export async function loadMeterPoints(db: D1Database): Promise<Map<string, MeterPoint>> {
   const { results } = await db

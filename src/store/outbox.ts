@@ -1,7 +1,7 @@
 // The alert outbox: notices (what to say), deliveries (to which channel, how many tries, the result) and
 // the alert conditions that hold (for recovery notices). Statements are set-based (json_each) so a tick
 // spends few of its D1 queries here, and what must land together is written in one batch.
-import type { Severity } from "../core/types.ts";
+import type { Severity } from "../core/index.ts";
 import { type EventRow, fromRawEvent, type RawEvent } from "./events.ts";
 
 export type Channel = "slack" | "sns";

@@ -1,6 +1,6 @@
 // Overrides and the override webhook's seen signatures. An override and the event that records
 // it are written in one batch (a transaction): there is never one without the other.
-import type { Override } from "../core/overrides.ts";
+import type { Override } from "../core/index.ts";
 import { eventsStatement, type NewEvent } from "./events.ts";
 
 /** Kept past the signature window (5 min either way) so a replay inside it is always caught. */

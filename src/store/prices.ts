@@ -1,6 +1,6 @@
 // The last known price catalog per namespace, with when HF last answered: metering goes on at these
 // prices through a catalog outage, and /v1/status shows them as stale once they are over an hour old.
-import type { ComputePrice } from "../providers/types.ts";
+import type { ComputePrice } from "../providers/index.ts";
 
 export interface StoredCatalog {
   namespace: string;

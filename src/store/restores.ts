@@ -1,8 +1,7 @@
 // Restore bookkeeping on the action journal: which applied actions of earlier days are not put
 // back yet (with the schedule commands that took over a part since), and moving them to restored,
 // left_by_person or superseded once a restore ran or was settled without one.
-import type { DoneAction, RestoreMark } from "../core/restore.ts";
-import type { Change, EndpointConfig } from "../core/types.ts";
+import type { Change, DoneAction, EndpointConfig, RestoreMark } from "../core/index.ts";
 
 interface DoneRow {
   key: string;

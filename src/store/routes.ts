@@ -1,7 +1,6 @@
 // Routing mode per endpoint (primary | overflow | fallback), set by the reroute action and
 // read by the inference gateway.
-import type { RouteState } from "../core/index.ts";
-import type { RouteMode } from "../core/types.ts";
+import type { RouteMode, RouteState } from "../core/index.ts";
 
 export async function loadRoutes(db: D1Database): Promise<Map<string, RouteState>> {
   const { results } = await db

@@ -3,4 +3,4 @@
 export { actionEvents, type ExecutedAction, splitId } from "../act/index.ts";
 export { namedBudgets } from "./budgets.ts";
 export { type FleetObservation, observeFleet, PRICES_STALE_MS, priceIndex, priceOf } from "./observe.ts";
-export { alertEvent, DEFAULT_LEASE_MS, runTick, type TickDeps, type TickLogEntry, type TickReport } from "./run.ts";
+export { DEFAULT_LEASE_MS, runTick, type TickDeps, type TickLogEntry, type TickReport } from "./run.ts";

@@ -2,9 +2,8 @@
 // A namespace that fails is reported and skipped; one bad endpoint never spoils the rest. When the
 // catalog does not answer, the last catalog stored in D1 prices the fleet (stale past an hour), and
 // an endpoint missing from every catalog keeps the last price it was metered at.
-import type { PriceSource } from "../core/index.ts";
-import type { Observation } from "../core/types.ts";
-import type { ComputePrice, EndpointProvider, EndpointSnapshot, ProviderError } from "../providers/types.ts";
+import type { Observation, PriceSource } from "../core/index.ts";
+import type { ComputePrice, EndpointProvider, EndpointSnapshot, ProviderError } from "../providers/index.ts";
 import type { StoredCatalog } from "../store/index.ts";
 
 /** Prices older than this are shown as stale (the HF client caches the catalog for as long). */

@@ -1,12 +1,11 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
-import { act, actionEvents, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
-import { loadApprovals, recordApprovals } from "../control/approvals.ts";
+import { act, actionEvents, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
+import type { Plan } from "../core/index.ts";
 import { ackedConditions, billableReplicas, budgetDay, budgetDayBounds, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { Alert, Plan } from "../core/types.ts";
 import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
-import type { EndpointProvider, ProviderError } from "../providers/types.ts";
+import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
   activeOverrides,
   dayLevel,
@@ -28,10 +27,11 @@ import {
   startTick,
   takeLease,
 } from "../store/index.ts";
+import { loadApprovals, recordApprovals } from "./approvals.ts";
 import { namedBudgets } from "./budgets.ts";
-import { engineAfter, engineBefore, settleRestores } from "./engine.ts";
-import { readMetrics, withGatewayMetrics } from "./metrics.ts";
+import { engineAfter, engineBefore, settleRestores } from "./engine-state.ts";
 import { observeFleet } from "./observe.ts";
+import { readMetrics, withGatewayMetrics } from "./request-metrics.ts";
 
 export interface TickDeps {
   db: D1Database;
@@ -99,19 +99,6 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
     dedupKey: `${day}:error:${e.code}:${e.endpoint ?? e.message}`,
   };
 }
-
-/** An alert of the plan as a timeline event. */
-export const alertEvent = (now: number, a: Alert): NewEvent => ({
-  at: now,
-  type: "alert",
-  kind: a.kind,
-  severity: a.severity,
-  endpoint: a.endpoint,
-  title: a.title,
-  message: a.message,
-  data: a.figures,
-  dedupKey: a.dedupKey,
-});
 
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { db, now, clock, log } = deps;

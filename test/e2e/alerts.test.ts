@@ -8,11 +8,16 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/wrangler-dev.ts";
 import { startOfDay } from "../../src/core/index.ts";
+import {
+  DEMO_FLEET,
+  type Emulator,
+  type SlackWebhookServer,
+  type SnsServer,
+  startEmulator,
+  startSlackWebhookServer,
+  startSnsServer,
+} from "../../src/fakes/index.ts";
 import type { PolicyInput } from "../../src/policy/index.ts";
-import { DEMO_FLEET } from "../../src/sim/demo-fleet.ts";
-import { type Emulator, startEmulator } from "../../src/sim/emulator.ts";
-import { type SlackWebhookServer, startSlackWebhookServer } from "../../src/sim/slack-webhook-server.ts";
-import { type SnsServer, startSnsServer } from "../../src/sim/sns-server.ts";
 
 const NS = "e2e-alerts";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:guardrail-e2e";

@@ -9,9 +9,8 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWranglerDev, type WranglerDev } from "../../scripts/wrangler-dev.ts";
 import { budgetDay, startOfDay } from "../../src/core/index.ts";
+import { DEMO_FLEET, type Emulator, startEmulator } from "../../src/fakes/index.ts";
 import type { PolicyInput } from "../../src/policy/index.ts";
-import { DEMO_FLEET } from "../../src/sim/demo-fleet.ts";
-import { type Emulator, startEmulator } from "../../src/sim/emulator.ts";
 import { launchChromium } from "./browser.ts";
 
 const NS = "e2e";

@@ -1,7 +1,7 @@
 // The fleet model in front of the emulator: HF-like autoscaling from pending requests, cold starts
 // billed while initializing, the scale-down delays, scale-to-zero, paused endpoints and reroutes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, type EndpointSpec, startEmulator } from "../../src/sim/emulator.ts";
+import { type Emulator, type EndpointSpec, startEmulator } from "../../src/fakes/index.ts";
 import { FleetModel, type RouteState, type TrafficFigures } from "../../src/sim/fleet-model.ts";
 
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 // The HF emulator's fleet rules, which every Worker test relies on: billing, pause, caps, scale-to-zero.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/sim/emulator.ts";
+import { type Emulator, startEmulator } from "../../src/fakes/index.ts";
 
 const NS = "emu-unit";
 let emu: Emulator;

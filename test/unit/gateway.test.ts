@@ -2,10 +2,18 @@
 // request-body replay, the latency histogram and its percentiles, caller keys, the services policy.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { countersOf, latencyBucket, MetricsAggregate } from "../../src/gateway/counters.ts";
 import { downstreamHeaders, upstreamHeaders, upstreamUrl } from "../../src/gateway/forward.ts";
 import { errorRate, PrimaryHealth } from "../../src/gateway/health.ts";
-import { callerAllowed, decideRoute, overflowReason, percentiles, presentedKey, renderGatewayMetrics } from "../../src/gateway/index.ts";
-import { countersOf, LATENCY_BOUNDS_MS, latencyBucket, MetricsAggregate } from "../../src/gateway/metrics.ts";
+import {
+  callerAllowed,
+  decideRoute,
+  LATENCY_BOUNDS_MS,
+  overflowReason,
+  percentiles,
+  presentedKey,
+  renderGatewayMetrics,
+} from "../../src/gateway/index.ts";
 import { prepareBody } from "../../src/gateway/replay.ts";
 import type { RouteInputs } from "../../src/gateway/route.ts";
 import { RoutingState } from "../../src/gateway/state.ts";

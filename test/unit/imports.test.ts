@@ -3,18 +3,19 @@
 // handlers/ (type-only imports included: a type is a dependency too).
 //
 // Layers, top to bottom (a folder may import its own layer or any below, never above):
-//   5  handlers (the Worker's composition root), src/sim (the simulator and the wire fakes)
+//   5  handlers (the Worker's composition root), src/sim (the simulator), src/fakes (the wire fakes)
 //   4  tick, control, gateway, schedule (the four entry points a tick, a person, a caller and a
 //      scheduled command come in through)
 //   3  act (the executor)
 //   2  notify, store, providers, security (adapters to the outside: Slack/SNS, D1, HF, signatures)
 //   1  core (pure decisions)
 //   0  policy (the policy's schema and types)
-// handlers and src/sim share the top layer but may not import each other: the simulator must not
-// pull the Worker's routes in, and the Worker must not bundle the fakes.
+// handlers, src/sim and src/fakes share the top layer but may not import each other (except that the
+// simulator runs against the fakes): the simulator must not pull the Worker's routes in, and the
+// Worker must not bundle the fakes.
 //
-// Known violations are listed below so the check passes on today's tree. Each list only shrinks:
-// a new violation fails, and so does a listed one that no longer exists (delete its line).
+// The lists of known violations below are empty: a new violation fails. (Should one ever be listed,
+// a listed one that no longer exists fails too, so the lists only shrink.)
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,55 +40,14 @@ const LAYER: Record<string, number> = {
   "src/policy": 0,
 };
 
-/** Imports that run up a layer (file -> file). The structural wave after issues 12-14 removes them. */
-const KNOWN_UPWARD = new Set([
-  // core reads the provider's observation types: they belong in core (providers implements them).
-  "src/core/history.ts -> src/providers/types.ts",
-  "src/core/metering.ts -> src/providers/types.ts",
-  "src/core/types.ts -> src/providers/types.ts",
-  // Slack buttons live in control; notify renders them (move them into notify).
-  "src/notify/slack.ts -> src/control/slack.ts",
-  // cron parsing lives in schedule; the policy validates crons with it (move it into policy).
-  "src/policy/schedules.ts -> src/schedule/cron.ts",
-  // percentiles live in the gateway; the store computes them (move them into store).
-  "src/store/gateway.ts -> src/gateway/metrics.ts",
-]);
+/** Imports that run up a layer (file -> file). Empty since the structural wave of issue 15. */
+const KNOWN_UPWARD = new Set<string>([]);
 
-/** Folder cycles (the folders of each strongly connected group, sorted, joined by " <-> "). */
-const KNOWN_CYCLES = new Set([
-  // One group today, closed by the upward imports above and by two same-layer pairs that import each
-  // other: tick/run.ts -> control/approvals.ts while control/service.ts -> tick/; and policy ->
-  // schedule/cron.ts -> core -> policy, store/gateway.ts -> gateway/metrics.ts -> store,
-  // notify/slack.ts -> control/slack.ts -> tick -> notify.
-  "src/act <-> src/control <-> src/core <-> src/gateway <-> src/notify <-> src/policy <-> src/providers <-> src/schedule <-> src/store <-> src/tick",
-]);
+/** Folder cycles (the folders of each strongly connected group, sorted, joined by " <-> "). None. */
+const KNOWN_CYCLES = new Set<string>([]);
 
-/** Imports that reach past a folder's index.ts, counted per folder pair. Lower a count as you fix them. */
-const KNOWN_DEEP: Record<string, number> = {
-  "handlers -> src/control": 1,
-  "handlers -> src/core": 4,
-  "handlers -> src/providers": 2, // providers has no index.ts yet: providers/hf/index.ts counts as deep
-  "handlers -> src/security": 2,
-  "src/act -> src/providers": 2, // providers/types.ts until providers has an index.ts
-  "src/control -> src/core": 9,
-  "src/control -> src/providers": 1,
-  "src/core -> src/providers": 4,
-  "src/gateway -> src/core": 2,
-  "src/gateway -> src/security": 1,
-  "src/notify -> src/control": 1,
-  "src/notify -> src/core": 2,
-  "src/policy -> src/schedule": 1,
-  "src/schedule -> src/core": 2,
-  "src/schedule -> src/providers": 1,
-  "src/sim -> src/core": 2,
-  "src/sim -> src/providers": 2,
-  "src/store -> src/core": 14,
-  "src/store -> src/providers": 2, // providers/types.ts until providers has an index.ts
-  "src/store -> src/gateway": 1,
-  "src/tick -> src/control": 1,
-  "src/tick -> src/core": 8,
-  "src/tick -> src/providers": 4,
-};
+/** Imports that reach past a folder's index.ts, counted per folder pair. None. */
+const KNOWN_DEEP: Record<string, number> = {};
 
 interface Edge {
   from: string;
@@ -199,6 +159,26 @@ describe("the import check", () => {
     expect(crossing.filter((e) => !(e.fromFolder === "src/sim" && e.toFolder === "src/fakes")).map((e) => `${e.from} -> ${e.to}`)).toEqual(
       [],
     );
+  });
+
+  it("wires the Worker in handlers/runtime.ts only: no other handler loads the config, builds an HF client or imports scheduled.ts", () => {
+    const offenders = sources(join(ROOT, "handlers"))
+      .map((file) => relative(ROOT, file))
+      .filter((rel) => rel !== "handlers/runtime.ts" && rel !== "handlers/config.ts")
+      .flatMap((rel) => {
+        const text = readFileSync(join(ROOT, rel), "utf8");
+        const found = [
+          /\bloadConfig\(/.test(text) && "loadConfig(",
+          /new HfClient\(/.test(text) && "new HfClient(",
+          /from "[./]*scheduled\.ts"/.test(text) && rel !== "handlers/worker.ts" && "scheduled.ts",
+        ];
+        return found.filter((x): x is string => typeof x === "string").map((x) => `${rel}: ${x}`);
+      });
+    expect(offenders).toEqual([]);
+  });
+
+  it("finds no import from handlers/ into src/fakes (the wire fakes are for tests, the simulator and npm start)", () => {
+    expect(all.filter((e) => e.fromFolder === "handlers" && e.toFolder === "src/fakes").map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
   it("finds no import that runs up a layer beyond the known ones, and every known one still exists", () => {

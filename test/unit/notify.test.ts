@@ -2,12 +2,23 @@
 // redaction and the policy's alerts section.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ACTION_IDS, isGuardrailAction, snoozeValue } from "../../src/control/slack.ts";
 import type { Alert } from "../../src/core/types.ts";
+import { blockKitProblem } from "../../src/fakes/index.ts";
 import { type ConditionInput, trackConditions } from "../../src/notify/conditions.ts";
-import { backoffMs, type NoticeBody, redact, renderSlack, renderSns, routesFor, smsText, snsSubject } from "../../src/notify/index.ts";
+import {
+  ACTION_IDS,
+  backoffMs,
+  isGuardrailAction,
+  type NoticeBody,
+  redact,
+  renderSlack,
+  renderSns,
+  routesFor,
+  smsText,
+  snoozeValue,
+  snsSubject,
+} from "../../src/notify/index.ts";
 import { DEFAULT_ALERTS, parsePolicy, snsRegion } from "../../src/policy/index.ts";
-import { blockKitProblem } from "../../src/sim/slack-webhook-server.ts";
 import type { ConditionRow } from "../../src/store/index.ts";
 
 const MIN = 60_000;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SchedulerServer, startSchedulerServer } from "../../src/sim/scheduler-server.ts";
+import { type SchedulerServer, startSchedulerServer } from "../../src/fakes/index.ts";
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");

@@ -1,7 +1,8 @@
 // The `/guardrail` grammar and the buttons the guardrail puts on Slack messages.
 import { describe, expect, it } from "vitest";
-import { ACTION_IDS, alertButtons, parseSlashCommand } from "../../src/control/slack.ts";
+import { parseSlashCommand } from "../../src/control/index.ts";
 import type { Alert } from "../../src/core/types.ts";
+import { ACTION_IDS, alertButtons } from "../../src/notify/index.ts";
 
 describe("/guardrail", () => {
   it.each([

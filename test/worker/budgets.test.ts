@@ -2,9 +2,9 @@
 // client, the HF emulator over HTTP, endpoints told apart by their HF tags.
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
+import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import type { EndpointSpec } from "../../src/sim/emulator.ts";
 import { actionsOfDay, listEvents } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";

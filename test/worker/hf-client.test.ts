@@ -1,6 +1,7 @@
 /// <reference types="vite/client" />
 // The real HfClient, inside workerd, against the HF emulator over real HTTP: routes, parsing, retries and failures.
 import { beforeEach, describe, expect, inject, it } from "vitest";
+import type { EndpointSpec, Fault, RecordedCall } from "../../src/fakes/index.ts";
 import {
   endpointListSchema,
   endpointWithStatusSchema,
@@ -9,7 +10,6 @@ import {
   providerCatalogSchema,
   toSnapshot,
 } from "../../src/providers/hf/index.ts";
-import type { EndpointSpec, Fault, RecordedCall } from "../../src/sim/emulator.ts";
 
 const base = inject("hfBase");
 const NS = "hfclient-test";

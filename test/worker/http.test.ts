@@ -4,7 +4,7 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import worker from "../../handlers/worker.ts";
-import type { EndpointSpec } from "../../src/sim/emulator.ts";
+import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 
 const NS = "http-api";

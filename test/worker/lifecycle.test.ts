@@ -5,11 +5,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { createOverride, decide } from "../../src/control/index.ts";
+import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import type { EndpointProvider } from "../../src/providers/types.ts";
 import { runScheduledCommand } from "../../src/schedule/index.ts";
-import type { EndpointSpec } from "../../src/sim/emulator.ts";
 import { actionsOfDay, claimAction, raiseDayLevel } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";

@@ -2,7 +2,7 @@
 // never a 5xx (bad input is a 4xx naming the field, good input succeeds). Inside workerd, real D1.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ACTION_IDS } from "../../src/control/slack.ts";
+import { ACTION_IDS } from "../../src/notify/index.ts";
 import { FLEET, guardrail, HOUR, send, signed, slackRequest } from "../fixtures/http.ts";
 
 const g = guardrail("prop");

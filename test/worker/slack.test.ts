@@ -3,9 +3,8 @@
 // tests' inference upstream, which records every request it gets).
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
-import { ACTION_IDS } from "../../src/control/slack.ts";
-import { createNotifier } from "../../src/notify/index.ts";
-import type { ReceivedSlackMessage } from "../../src/sim/slack-webhook-server.ts";
+import type { ReceivedSlackMessage } from "../../src/fakes/index.ts";
+import { ACTION_IDS, createNotifier } from "../../src/notify/index.ts";
 import { actionsOfDay, activeOverrides, approvalsOfDay, listEvents } from "../../src/store/index.ts";
 import { FLEET, guardrail, HOUR, MIN, ORIGIN, send, slackRequest, stateCounts } from "../fixtures/http.ts";
 import { slackHook } from "../fixtures/notify-admin.ts";

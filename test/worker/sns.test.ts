@@ -1,8 +1,8 @@
 // @aws-sdk/client-sns inside workerd against the local SNS Query API server: the signed form POST goes out,
 // SNS's XML comes back and is parsed (workerd has no DOMParser: the wrangler/vitest alias makes this work).
 import { describe, expect, inject, it } from "vitest";
+import { TEST_AWS_CREDENTIALS } from "../../src/fakes/sns-server.ts";
 import { type NoticeBody, publishToSns, renderSns } from "../../src/notify/index.ts";
-import { TEST_AWS_CREDENTIALS } from "../../src/sim/sns-server.ts";
 import { snsTopic } from "../fixtures/notify-admin.ts";
 
 const endpoint = inject("snsBase");

@@ -4,10 +4,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../handlers/http/app.ts";
+import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import { signOverride } from "../../src/security/index.ts";
-import type { EndpointSpec } from "../../src/sim/emulator.ts";
 import { spendSeries } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";

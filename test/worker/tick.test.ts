@@ -2,9 +2,9 @@
 // emulator over HTTP. Each test uses its own budget day so the shared per-file D1 never mixes them.
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
+import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import type { EndpointSpec } from "../../src/sim/emulator.ts";
 import { actionsOfDay, listEvents } from "../../src/store/index.ts";
 import { runTick, type TickLogEntry } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";

@@ -1,4 +1,4 @@
-// Small pieces shared by the local servers in src/sim: answer, listen on a port, close cleanly
+// Small pieces shared by the local servers in src/fakes: answer, listen on a port, close cleanly
 // (reading a request body is in http-body.ts).
 import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -3,10 +3,10 @@
 // rotation, so every endpoint is read every ceil(fleet / cap) ticks.
 
 import { splitId } from "../act/index.ts";
+import type { Observation } from "../core/index.ts";
 import { billableReplicas } from "../core/index.ts";
-import type { Observation } from "../core/types.ts";
 import { gatewayTrafficLabels, type Policy } from "../policy/index.ts";
-import type { EndpointMetrics, EndpointProvider, ProviderError } from "../providers/types.ts";
+import type { EndpointMetrics, EndpointProvider, ProviderError } from "../providers/index.ts";
 import { gatewayEndpointTraffic } from "../store/index.ts";
 
 /** Workers lets an invocation wait on six connections at once; more would only queue. */

@@ -23,7 +23,7 @@
 // State is per namespace, so parallel test files each own one and never see each other.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { EndpointState } from "../providers/types.ts";
+import type { EndpointState } from "../providers/index.ts";
 import { readBody } from "./http-body.ts";
 
 /** The small description a test or scenario gives; the emulator builds the full HF object from it. */

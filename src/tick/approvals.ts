@@ -1,8 +1,9 @@
 // Approval mode in the tick: the planner gated the actions (core/approvals.ts via plan()); this
 // loads the day's records before planning and stores new requests and timeouts after, returning
 // the alerts that ask a person (once per action).
-import { type ApprovalGate, type ApprovalRecord, approvalExpiredAlert, approvalRequestedAlert } from "../core/approvals.ts";
-import type { Alert } from "../core/types.ts";
+
+import type { Alert } from "../core/index.ts";
+import { type ApprovalGate, type ApprovalRecord, approvalExpiredAlert, approvalRequestedAlert } from "../core/index.ts";
 import type { Policy } from "../policy/index.ts";
 import { approvalsOfDay, recordApprovalChanges } from "../store/index.ts";
 

@@ -3,7 +3,7 @@
 // restore bookkeeping after acting. A constant number of D1 statements whatever the fleet size.
 
 import type { ExecutedAction } from "../act/index.ts";
-import type { BlindState } from "../core/blind.ts";
+import type { BlindState, DoneAction, MeterPoint, Observation, Plan } from "../core/index.ts";
 import {
   baselineHours,
   baselineOf,
@@ -15,11 +15,9 @@ import {
   type Sample,
   sampleOf,
   spendRate,
-} from "../core/history.ts";
-import type { DoneAction } from "../core/restore.ts";
-import type { MeterPoint, Observation, Plan } from "../core/types.ts";
+} from "../core/index.ts";
 import type { Policy } from "../policy/index.ts";
-import type { EndpointMetrics } from "../providers/types.ts";
+import type { EndpointMetrics } from "../providers/index.ts";
 import {
   type GuardRow,
   lastObservations,
@@ -121,7 +119,7 @@ export async function engineAfter(db: D1Database, x: EngineAfterInput): Promise<
 export function fleetHistory(
   policy: Policy,
   now: number,
-  windows: ReadonlyMap<string, ReadonlyMap<number, import("../core/history.ts").WindowStats>>,
+  windows: ReadonlyMap<string, ReadonlyMap<number, import("../core/index.ts").WindowStats>>,
   buckets: readonly HourBucket[],
   metrics: ReadonlyMap<string, EndpointMetrics>,
 ): FleetHistory {
