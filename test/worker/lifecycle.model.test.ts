@@ -58,7 +58,10 @@ function policyFor(ns: string, mode: "enforce" | "dry_run"): Policy {
     mode,
     budget: { daily_usd: 10, timezone: TZ },
     hf: { namespaces: [ns] },
-    endpoints: { [`${ns}/vip`]: { critical: true }, [`${ns}/summarizer`]: { fallback: `${ns}/cpu` } },
+    endpoints: { [`${ns}/vip`]: { critical: true } },
+    // Issue 14: only endpoints a gateway service follows are rerouted (a bare `endpoints.<id>.fallback`
+    // moves nothing), so the reroute, and the restore of its route, need a service.
+    services: { summarize: { primary: { target: `${ns}/summarizer` }, fallback: { target: `${ns}/cpu` }, callers: ["SUMMARIZE_KEY"] } },
     approvals: { shutdown: { wait_minutes: 10, on_timeout: "run" } },
     schedules: {
       group: "model",
