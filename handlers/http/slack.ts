@@ -22,7 +22,7 @@ import {
   snoozeValue,
   USAGE,
 } from "../../src/control/slack.ts";
-import { budgetDay, formatUsd, usdToMicro } from "../../src/core/index.ts";
+import { formatUsd, usdToMicro } from "../../src/core/index.ts";
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
 import { budgetLine } from "../../src/status/index.ts";
@@ -83,12 +83,10 @@ async function create(deps: ControlDeps, body: Record<string, unknown>): Promise
 
 /** `/guardrail status`: the status model's day (the one /v1/status shows), a line per budget, overrides and approvals. */
 async function statusText(env: Cloudflare.Env, deps: ControlDeps): Promise<{ text: string; blocks: unknown[] }> {
-  const [status, approvals] = await Promise.all([
-    loadStatus(env, deps.now),
-    approvalsOfDay(deps.db, budgetDay(deps.now, deps.policy.budget.timezone)),
-  ]);
+  const status = await loadStatus(env, deps.now);
   const { json } = status;
   if (!("budget" in json)) return { text: "The guardrail's policy is invalid, so it is not acting; see /v1/status.", blocks: [] };
+  const approvals = await approvalsOfDay(deps.db, json.budget.day);
   const b = json.budget;
   const s = b.sources;
   const pending = approvals.filter((a) => a.status === "pending");
