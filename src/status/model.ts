@@ -99,8 +99,10 @@ export async function readStatus(db: D1Database, config: StatusConfig, secrets: 
   const day = dayWanted ?? budgetDay(now, tz);
   const bounds = budgetDayBounds(Date.parse(`${day}T12:00:00Z`), tz);
   const today = bounds.day === budgetDay(now, tz);
-  // A day gone by is read as at its last millisecond (its named budgets' periods are that day's).
-  const at = Math.min(now, bounds.end - 1);
+  // The named budgets are read as at the last tick of the day, when their spend was metered (so their
+  // forecasts run from there, as the fleet's does in guard.ts); a day gone by as at its last millisecond.
+  const tickAt = lastTick?.scheduledAt ?? null;
+  const at = tickAt !== null && tickAt >= bounds.start && tickAt < bounds.end ? Math.min(now, tickAt) : Math.min(now, bounds.end - 1);
   const observations = stored.map((s) => s.observation);
   const [sources, byEndpoint, level, routes, actions, named] = await Promise.all([
     daySpend(db, day, bounds),

@@ -273,7 +273,7 @@ describe("named budgets everywhere a budget shows", () => {
     ratio: number;
     level: number;
     level_name: string;
-    forecast: { end_usd: number; ratio: number } | null;
+    forecast: { end_usd: number; ratio: number; hours_left: number } | null;
     allowance: { usd: number } | null;
     pace_ratio: number | null;
     members: string[];
@@ -310,6 +310,9 @@ describe("named budgets everywhere a budget shows", () => {
     expect(chat.spend_usd).toBeGreaterThan(chat.spend_today_usd + 4);
     expect(chat.allowance?.usd).toBeGreaterThan(0);
     expect(chat.pace_ratio).toBeCloseTo(chat.spend_today_usd / (chat.allowance?.usd ?? 1), 3);
+    // Every budget's forecast runs from the last tick (10:00), when its spend was metered, not from the read (10:20).
+    for (const b of [search, chat]) expect(b.forecast?.hours_left).toBe(b === search ? 14 : 14 + 25 * 24);
+    expect(fleet.forecast?.hours_left).toBe(14);
     expect(search.ratio).toBeGreaterThan(1);
     expect(search.level).toBeGreaterThan(0);
 
