@@ -1,70 +1,54 @@
 // GET /metrics: Prometheus text exposition of the budget day, the fleet, actions, alerts, ticks,
 // overrides and the inference gateway, for a scraper (Grafana Agent, Prometheus) with the read token.
 import { Hono } from "hono";
-import {
-  budgetDay,
-  budgetDayBounds,
-  effectiveBudgetMicro,
-  exposition,
-  type MetricFamily as Family,
-  microToUsd,
-  PROMETHEUS_CONTENT_TYPE,
-} from "../../src/core/index.ts";
+import { budgetDay, exposition, type MetricFamily as Family, microToUsd, PROMETHEUS_CONTENT_TYPE } from "../../src/core/index.ts";
 import { gatewayFamilies } from "../../src/gateway/index.ts";
-import {
-  activeOverrides,
-  dayLevel,
-  gatewayCounterTotals,
-  gatewaySpendBetween,
-  lastObservations,
-  metricCounts,
-  spendByEndpoint,
-} from "../../src/store/index.ts";
+import { FLEET_BUDGET } from "../../src/policy/index.ts";
+import { gatewayCounterTotals, metricCounts } from "../../src/store/index.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
+import { loadStatus } from "./status.ts";
 
 const FAILED_TICKS = new Set(["error", "policy_invalid", "blind"]);
 
 export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c) => {
   const now = c.get("clock")();
   const db = c.env.DB;
-  const config = c.var.runtime.config;
-  const policy = config.policy.ok ? config.policy.policy : null;
-  const day = budgetDay(now, policy?.budget.timezone ?? "UTC");
-  const bounds = budgetDayBounds(now, policy?.budget.timezone ?? "UTC");
-  const [counts, overrides, stored, spend, level, gateway, gatewaySpend] = await Promise.all([
-    metricCounts(db, day),
-    activeOverrides(db, now),
-    lastObservations(db),
-    spendByEndpoint(db, day),
-    dayLevel(db, day),
-    gatewayCounterTotals(db),
-    gatewaySpendBetween(db, bounds.start, bounds.end),
-  ]);
+  // The status model's reading of today (src/status), the one /v1/status and the page show.
+  const status = await loadStatus(c.env, c.var.runtime.config, now);
+  const { figures, overrides, observed: stored } = status;
+  const day = figures?.day ?? budgetDay(now, "UTC");
+  const [counts, gateway] = await Promise.all([metricCounts(db, day), gatewayCounterTotals(db)]);
+  const spend = figures?.byEndpoint ?? new Map<string, number>();
   const families: Family[] = [
     {
       name: "guardrail_policy_valid",
       help: "1 when the policy validates and the guardrail may act, 0 when it refuses to act.",
       type: "gauge",
-      samples: [{ value: config.policy.ok && config.problems.length === 0 ? 1 : 0 }],
+      samples: [{ value: status.json.policy.valid && status.json.problems.length === 0 ? 1 : 0 }],
     },
   ];
-  if (policy) {
-    const dedicatedMicro = [...spend.values()].reduce((a, b) => a + b, 0);
-    const spendMicro = dedicatedMicro + gatewaySpend.totalMicro;
-    const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
+  if ("budget" in status.json && figures) {
+    const { json } = status;
+    const dedicatedMicro = figures.spend.dedicatedMicro;
+    const spendMicro = figures.spend.totalMicro;
+    const budgetMicro = figures.budgetMicro;
+    // The unlabeled series are the fleet budget (as before budgets:); each named budget adds a series
+    // with its `budget` label, so `{budget=""}` selects the fleet and `{budget!=""}` the named ones.
+    const named = json.budgets.filter((b) => b.name !== FLEET_BUDGET);
+    const perBudget = (value: (b: (typeof named)[number]) => number) => named.map((b) => ({ labels: { budget: b.name }, value: value(b) }));
     families.push(
       {
         name: "guardrail_dry_run",
         help: "1 in dry run (records, changes nothing), 0 when enforcing.",
         type: "gauge",
-        samples: [{ value: policy.mode === "dry_run" ? 1 : 0 }],
+        samples: [{ value: json.mode === "dry_run" ? 1 : 0 }],
       },
       {
         name: "guardrail_spend_usd",
-        help: "Today's metered spend in USD (budget day in the policy's time zone).",
+        help: "Today's metered spend in USD (budget day in the policy's time zone); with a budget label, that named budget's spend in its period (month-to-date for a month budget).",
         type: "gauge",
-        samples: [{ value: microToUsd(spendMicro) }],
+        samples: [{ value: microToUsd(spendMicro) }, ...perBudget((b) => b.spend_usd)],
       },
       {
         name: "guardrail_spend_by_source_usd",
@@ -72,26 +56,32 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         type: "gauge",
         samples: [
           { labels: { source: "endpoints" }, value: microToUsd(dedicatedMicro) },
-          { labels: { source: "gateway" }, value: microToUsd(gatewaySpend.totalMicro) },
+          { labels: { source: "gateway" }, value: microToUsd(figures.spend.gateway.totalMicro) },
         ],
       },
       {
         name: "guardrail_budget_usd",
-        help: "Today's daily budget in USD, including an active raise_budget override.",
+        help: "Today's daily budget in USD, including an active raise_budget override; with a budget label, that named budget's amount for its period.",
         type: "gauge",
-        samples: [{ value: microToUsd(budgetMicro) }],
+        samples: [{ value: microToUsd(budgetMicro) }, ...perBudget((b) => b.amount_usd)],
       },
       {
         name: "guardrail_budget_ratio",
-        help: "Today's spend divided by today's budget.",
+        help: "Today's spend divided by today's budget; with a budget label, that named budget's spend divided by its amount.",
         type: "gauge",
-        samples: [{ value: Number((spendMicro / budgetMicro).toFixed(6)) }],
+        samples: [{ value: Number((spendMicro / budgetMicro).toFixed(6)) }, ...perBudget((b) => b.ratio)],
       },
       {
         name: "guardrail_level",
-        help: "Highest ladder level reached today: 0 normal, 1 scale_down, 2 reroute, 3 shutdown.",
+        help: "Highest ladder level reached today: 0 normal, 1 scale_down, 2 reroute, 3 shutdown; with a budget label, that named budget's level.",
         type: "gauge",
-        samples: [{ value: level }],
+        samples: [{ value: figures.level }, ...perBudget((b) => b.level)],
+      },
+      {
+        name: "guardrail_budget_pace_ratio",
+        help: "Month budgets: today's spend divided by today's allowance (absent while the allowance is 0).",
+        type: "gauge",
+        samples: named.flatMap((b) => (b.pace_ratio === null ? [] : [{ labels: { budget: b.name }, value: b.pace_ratio }])),
       },
     );
   }

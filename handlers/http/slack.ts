@@ -15,17 +15,21 @@ import {
   resumeEndpoint,
   USAGE,
 } from "../../src/control/index.ts";
-import type { Level } from "../../src/core/index.ts";
-import { budgetDay, budgetDayBounds, effectiveBudgetMicro, formatUsd, levelName } from "../../src/core/index.ts";
+import { formatUsd, usdToMicro } from "../../src/core/index.ts";
 import { ACTION_IDS, approvalButtons, interactionPayload, isGuardrailAction, snoozeValue } from "../../src/notify/index.ts";
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
-import { activeOverrides, approvalsOfDay, dayLevel, daySpend } from "../../src/store/index.ts";
+import { budgetLine } from "../../src/status/index.ts";
+import { approvalsOfDay } from "../../src/store/index.ts";
+import type { Config } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { limitBody } from "./body.ts";
 import { errorResponse } from "./errors.ts";
+import { loadStatus } from "./status.ts";
 
 const MAX_SLACK_BODY = 64 * 1024;
+
+const usd = (dollars: number) => formatUsd(usdToMicro(dollars));
 
 type Verified = { ok: true; form: URLSearchParams; policy: Policy | null; deps: ControlDeps | null } | { ok: false; res: Response };
 
@@ -70,30 +74,30 @@ async function create(deps: ControlDeps, body: Record<string, unknown>): Promise
   return `<@${body.actor?.toString().replace("slack:", "")}>: ${describeOverride(res.value.override)} (${res.value.override.id}).${tail}`;
 }
 
-async function statusText(deps: ControlDeps): Promise<{ text: string; blocks: unknown[] }> {
-  const { db, policy, now } = deps;
-  const day = budgetDay(now, policy.budget.timezone);
-  const [sources, level, overrides, approvals] = await Promise.all([
-    daySpend(db, day, budgetDayBounds(now, policy.budget.timezone)),
-    dayLevel(db, day),
-    activeOverrides(db, now),
-    approvalsOfDay(db, day),
-  ]);
-  const budget = effectiveBudgetMicro(policy, overrides, day);
-  const spend = sources.totalMicro;
-  const gw = sources.gateway;
+/** `/guardrail status`: the status model's day (the one /v1/status shows), a line per budget, overrides and approvals. */
+async function statusText(env: Cloudflare.Env, config: Config, deps: ControlDeps): Promise<{ text: string; blocks: unknown[] }> {
+  const status = await loadStatus(env, config, deps.now);
+  const { json } = status;
+  if (!("budget" in json)) return { text: "The guardrail's policy is invalid, so it is not acting; see /v1/status.", blocks: [] };
+  const approvals = await approvalsOfDay(deps.db, json.budget.day);
+  const b = json.budget;
+  const s = b.sources;
   const pending = approvals.filter((a) => a.status === "pending");
   const lines = [
-    `*${day}*: spent ${formatUsd(spend)} of ${formatUsd(budget)} (${((spend / budget) * 100).toFixed(1)}%), level *${levelName(level as Level)}*${policy.mode === "dry_run" ? " (dry run)" : ""}`,
-    `Endpoints ${formatUsd(sources.dedicatedMicro)}, gateway (token-priced) ${formatUsd(gw.totalMicro)}` +
-      (gw.unpricedRequests > 0 ? `, plus ${gw.unpricedRequests} unpriced answer(s)` : ""),
-    overrides.length ? `Overrides: ${overrides.map((o) => `${describeOverride(o)} [${o.id}, ${o.actor}]`).join("; ")}` : "No overrides.",
+    `*${b.day}*: spent ${usd(b.spend_usd)} of ${usd(b.daily_usd)} (${(b.ratio * 100).toFixed(1)}%), level *${b.level_name}*${json.mode === "dry_run" ? " (dry run)" : ""}`,
+    `Endpoints ${usd(s.endpoints_usd)}, gateway (token-priced) ${usd(s.gateway_usd)}` +
+      (s.gateway_unpriced_answers > 0 ? `, plus ${s.gateway_unpriced_answers} unpriced answer(s)` : ""),
+    // One line per budget, the fleet's first (only the fleet's when the policy names none).
+    ...(json.budgets.length > 1 ? json.budgets.map((x) => `• ${budgetLine(x)}`) : []),
+    status.overrides.length
+      ? `Overrides: ${status.overrides.map((o) => `${describeOverride(o)} [${o.id}, ${o.actor}]`).join("; ")}`
+      : "No overrides.",
     pending.length ? `Waiting for approval: ${pending.map((a) => `${a.kind} ${a.endpoint}`).join(", ")}` : "Nothing waiting for approval.",
   ];
   const text = lines.join("\n");
   const blocks: unknown[] = [
     { type: "section", text: { type: "mrkdwn", text } },
-    ...pending.map((a) => approvalButtons(a.key, a.kind, a.endpoint, `${day}:approval_requested:${a.key}`)),
+    ...pending.map((a) => approvalButtons(a.key, a.kind, a.endpoint, `${b.day}:approval_requested:${a.key}`)),
   ];
   return { text, blocks };
 }
@@ -105,7 +109,7 @@ async function runCommand(c: Context<AppEnv>, v: Extract<Verified, { ok: true }>
   if (!v.deps || !v.policy) return reply(c, "The guardrail's policy is invalid, so it is not acting; see /v1/status.");
   // Anyone in the workspace may look; only listed users may change anything.
   if (cmd.kind === "status") {
-    const { text, blocks } = await statusText(v.deps);
+    const { text, blocks } = await statusText(c.env, c.var.runtime.config, v.deps);
     return reply(c, text, false, blocks);
   }
   if (!v.policy.overrides.slack_users.includes(userId)) return reply(c, notAllowed(userId));

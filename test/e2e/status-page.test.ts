@@ -97,6 +97,11 @@ describe("the status page in a real browser", () => {
       // Issue 13: an interval longer than metering.gap_minutes cannot alone trip the pause. These ticks
       // are an hour apart (every minute in production): such an interval is not a gap here.
       metering: { gap_minutes: 1440 },
+      // Two named budgets large enough never to act, so the fleet budget's day stays the one tested above.
+      budgets: [
+        { name: "platform", period: "month", amount_usd: 50_000, timezone: tz, scope: { namespaces: [NS] } },
+        { name: "summaries", period: "day", amount_usd: 1_000, scope: { endpoints: [`${NS}/summarizer`], services: ["summarize"] } },
+      ],
       services: {
         summarize: { primary: { target: `${NS}/summarizer` }, fallback: { target: `${NS}/summarizer-cpu` }, callers: ["SUMMARIZE_KEY"] },
       },
@@ -214,6 +219,32 @@ describe("the status page in a real browser", () => {
     await page.screenshot({ path: path.join(SHOTS, "desktop.png"), fullPage: true });
   });
 
+  it("shows a card per budget with the figures of /v1/status's budgets list", async () => {
+    ready();
+    await page.goto(`${dev.base}/`);
+    type Budget = {
+      name: string;
+      spend_usd: number;
+      amount_usd: number;
+      ratio: number;
+      level_name: string;
+      forecast: { end_usd: number } | null;
+    };
+    const { budgets } = await json<{ budgets: Budget[] }>("/v1/status");
+    expect(budgets.map((b) => b.name)).toEqual(["fleet", "platform", "summaries"]);
+    for (const b of budgets) {
+      const card = page.locator(`[data-budget="${b.name}"]`);
+      expect(await card.isVisible()).toBe(true);
+      expect(shown(await card.locator('[data-figure="budget-spend"]').textContent())).toBeCloseTo(b.spend_usd, 2);
+      expect(shown(await card.locator('[data-figure="budget-amount"]').textContent())).toBe(b.amount_usd);
+      expect(shown(await card.locator('[data-figure="budget-ratio"]').textContent())).toBeCloseTo(b.ratio * 100, 1);
+      expect(await card.locator('[data-figure="budget-level"]').textContent()).toBe(b.level_name.replaceAll("_", " "));
+      const bar = await card.locator("svg.bar").boundingBox();
+      expect(bar?.width).toBeGreaterThan(100);
+    }
+    await page.locator('[data-section="budgets"]').screenshot({ path: path.join(SHOTS, "budgets.png") });
+  });
+
   it("refreshes its figures without a full reload", async () => {
     ready();
     await page.goto(`${dev.base}/?refresh=2`);
@@ -248,7 +279,8 @@ describe("the status page in a real browser", () => {
     expect(await p.locator("table.endpoints thead").isVisible()).toBe(false);
     expect(await p.locator('tr[data-endpoint="e2e/chat-prod"] [data-col="replicas"]').isVisible()).toBe(true);
     expect(await clippedLabels(p)).toEqual([]);
-    await p.screenshot({ path: path.join(SHOTS, "phone.png") });
+    expect(await p.locator('[data-budget="platform"]').isVisible()).toBe(true);
+    await p.screenshot({ path: path.join(SHOTS, "phone.png"), fullPage: true });
     await phone.close();
   });
 });

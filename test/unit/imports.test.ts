@@ -5,7 +5,8 @@
 // Layers, top to bottom (a folder may import its own layer or any below, never above):
 //   5  handlers (the Worker's composition root), src/sim (the simulator), src/fakes (the wire fakes)
 //   4  tick, control, gateway, schedule (the four entry points a tick, a person, a caller and a
-//      scheduled command come in through)
+//      scheduled command come in through), status (the one reading of the day that /v1/status,
+//      the page, Slack status and /metrics render; it reads tick's budgets, control's override JSON)
 //   3  act (the executor)
 //   2  notify, store, providers, security (adapters to the outside: Slack/SNS, D1, HF, signatures)
 //   1  core (pure decisions)

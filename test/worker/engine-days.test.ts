@@ -4,10 +4,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../handlers/http/app.ts";
-import { guardStatus } from "../../handlers/http/guard-status.ts";
 import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
+import { guardStatus } from "../../src/status/index.ts";
 import { actionsOfDay, type EventRow, listEvents } from "../../src/store/index.ts";
 import { runTick, type TickReport } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";

@@ -11,6 +11,7 @@ import { signOverride } from "../../src/security/index.ts";
 import { spendSeries } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
+import { slackRequest } from "../fixtures/http.ts";
 
 const hfBase = inject("hfBase");
 const HOUR = 3_600_000;
@@ -232,5 +233,132 @@ describe("the status page under an override", () => {
     expect(created.status).toBe(201);
     const html = await (await get("/", bearer)).text();
     expect(textOf(html, 'data-flag="suspended"')).toBe("suspended: all endpoints until 12:20");
+  });
+});
+
+describe("named budgets everywhere a budget shows", () => {
+  const BNS = "page-teams";
+  // search: big + small ($10 + $1 = $11/h) against $10 a day; chat: vip ($5/h) against $300 a month.
+  const TEAMS: EndpointSpec[] = [
+    { ...(FLEET[0] as EndpointSpec), tags: ["team-search"] },
+    { ...(FLEET[1] as EndpointSpec), tags: ["team-chat"] },
+    { ...(FLEET[2] as EndpointSpec), tags: ["team-search"] },
+  ];
+  const teams = (): PolicyInput => ({
+    ...policyInput({ hf: { namespaces: [BNS] }, endpoints: { [`${BNS}/vip`]: { critical: true } } }),
+    budgets: [
+      { name: "search", period: "day", amount_usd: 10, scope: { tags: ["team-search"] } },
+      { name: "chat", period: "month", amount_usd: 300, timezone: "UTC", scope: { tags: ["team-chat"] } },
+    ],
+  });
+  const SECRET = "slack-signing-secret-for-the-page-test";
+
+  async function driveTeams() {
+    await emulatorAdmin(hfBase, BNS).reset(TEAMS);
+    const res = validatePolicy(teams());
+    if (!res.ok) throw new Error(JSON.stringify(res.issues));
+    const provider = new HfClient({ baseUrl: hfBase, token: "hf_test_token", sleep: async () => {} });
+    // 2 February (an earlier day of chat's month), then 3 February 06:00 to 10:00.
+    for (const now of [T0 - 24 * HOUR, T0 - 23 * HOUR, ...[0, 1, 2, 3, 4].map((h) => T0 + h * HOUR)]) {
+      await runTick({ db: env.DB, provider, policy: res, now, clock: () => now, holder: crypto.randomUUID(), log: () => {} });
+    }
+  }
+
+  type Budget = {
+    name: string;
+    period: string;
+    amount_usd: number;
+    spend_usd: number;
+    spend_today_usd: number;
+    ratio: number;
+    level: number;
+    level_name: string;
+    forecast: { end_usd: number; ratio: number; hours_left: number } | null;
+    allowance: { usd: number } | null;
+    pace_ratio: number | null;
+    members: string[];
+  };
+  type Json = {
+    budget: { spend_usd: number; daily_usd: number; ratio: number; level: number };
+    budgets: Budget[];
+    guard: { forecast: { end_of_day_usd: number } | null };
+  };
+  const dollars = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+  it("lists every budget in /v1/status, the fleet first, and the page's cards carry the same figures to the cent", async () => {
+    await driveTeams();
+    const get = worker({}, teams());
+    const status = (await (await get("/v1/status", bearer)).json()) as Json;
+    expect(status.budgets.map((b) => [b.name, b.period])).toEqual([
+      ["fleet", "day"],
+      ["search", "day"],
+      ["chat", "month"],
+    ]);
+    const [fleet, search, chat] = status.budgets as [Budget, Budget, Budget];
+    // The fleet entry is the budget block's own figures.
+    expect([fleet.spend_usd, fleet.amount_usd, fleet.ratio, fleet.level]).toEqual([
+      status.budget.spend_usd,
+      status.budget.daily_usd,
+      status.budget.ratio,
+      status.budget.level,
+    ]);
+    expect(fleet.forecast?.end_usd).toBe(status.guard.forecast?.end_of_day_usd);
+    expect(search.members).toEqual([`${BNS}/big`, `${BNS}/small`]);
+    expect(chat.members).toEqual([`${BNS}/vip`]);
+    // vip ran $5/h on 2 February too: month-to-date is more than today's; today's allowance is what is left over the days left.
+    expect(chat.spend_today_usd).toBeGreaterThan(0);
+    expect(chat.spend_usd).toBeGreaterThan(chat.spend_today_usd + 4);
+    expect(chat.allowance?.usd).toBeGreaterThan(0);
+    expect(chat.pace_ratio).toBeCloseTo(chat.spend_today_usd / (chat.allowance?.usd ?? 1), 3);
+    // Every budget's forecast runs from the last tick (10:00), when its spend was metered, not from the read (10:20).
+    for (const b of [search, chat]) expect(b.forecast?.hours_left).toBe(b === search ? 14 : 14 + 25 * 24);
+    expect(fleet.forecast?.hours_left).toBe(14);
+    expect(search.ratio).toBeGreaterThan(1);
+    expect(search.level).toBeGreaterThan(0);
+
+    const html = await (await get("/", bearer)).text();
+    expect(textOf(html, 'data-figure="forecast"')).toBe(dollars(status.guard.forecast?.end_of_day_usd ?? Number.NaN));
+    for (const b of status.budgets) {
+      const card = new RegExp(`<div class="budget" data-budget="${b.name}">([\\s\\S]*?)</dl>`).exec(html)?.[1] ?? "";
+      expect(card, b.name).not.toBe("");
+      expect(textOf(card, 'data-figure="budget-spend"')).toBe(dollars(b.spend_usd));
+      expect(textOf(card, 'data-figure="budget-amount"')).toBe(dollars(b.amount_usd));
+      expect(textOf(card, 'data-figure="budget-ratio"')).toBe(`${(b.ratio * 100).toFixed(1)} %`);
+      expect(textOf(card, 'data-figure="budget-level"')).toBe(b.level_name.replaceAll("_", " "));
+      expect(textOf(card, 'data-figure="budget-forecast"')).toBe(
+        b.forecast ? `${dollars(b.forecast.end_usd)} (${(b.forecast.ratio * 100).toFixed(1)} %)` : "–",
+      );
+    }
+    expect(textOf(html, 'data-figure="budget-pace"')).toContain(`of ${dollars(chat.allowance?.usd ?? 0)}`);
+  });
+
+  it("labels /metrics by budget and gives Slack /guardrail status a line per budget", async () => {
+    await driveTeams();
+    const get = worker({ SLACK_SIGNING_SECRET: SECRET }, teams());
+    const status = (await (await get("/v1/status", bearer)).json()) as Json;
+    const text = await (await get("/metrics", bearer)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
+    // The unlabeled series stay the fleet's; each named budget adds its own.
+    expect(sample("guardrail_spend_usd")).toBeCloseTo(status.budget.spend_usd, 6);
+    for (const b of status.budgets.slice(1)) {
+      expect(sample(`guardrail_spend_usd{budget="${b.name}"}`)).toBe(b.spend_usd);
+      expect(sample(`guardrail_budget_usd{budget="${b.name}"}`)).toBe(b.amount_usd);
+      expect(sample(`guardrail_budget_ratio{budget="${b.name}"}`)).toBe(b.ratio);
+      expect(sample(`guardrail_level{budget="${b.name}"}`)).toBe(b.level);
+    }
+    expect(text).not.toContain('budget="fleet"');
+    expect(sample('guardrail_budget_pace_ratio{budget="chat"}')).toBe(status.budgets[2]?.pace_ratio);
+
+    const body = new URLSearchParams({ user_id: "U0ANYONE", command: "/guardrail", text: "status" }).toString();
+    const req = await slackRequest("/slack/commands", body, NOW, SECRET);
+    const res = await get("/slack/commands", { method: "POST", headers: req.headers, body });
+    expect(res.status).toBe(200);
+    const reply = ((await res.json()) as { text: string }).text;
+    const lines = reply.split("\n").filter((l) => l.startsWith("• "));
+    expect(lines.map((l) => l.slice(2, l.indexOf(" (")))).toEqual(["fleet", "search", "chat"]);
+    const chat = status.budgets[2] as Budget;
+    expect(lines[2]).toContain(`${dollars(chat.spend_usd)} of ${dollars(chat.amount_usd)} (${(chat.ratio * 100).toFixed(1)}%)`);
+    expect(lines[2]).toContain(`today's allowance ${dollars(chat.allowance?.usd ?? 0)}`);
+    expect(lines[1]).toContain(`level *${status.budgets[1]?.level_name}*`);
   });
 });

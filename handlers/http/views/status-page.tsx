@@ -2,8 +2,8 @@
 // and ratio in large type, the spend chart, the endpoints and the latest events. The refresh
 // script fetches exactly this fragment again.
 import { budgetDay, formatUsd, usdToMicro } from "../../../src/core/index.ts";
+import type { ActingStatusJson, BudgetJson, Status } from "../../../src/status/index.ts";
 import type { EventRow, SpendPoint } from "../../../src/store/index.ts";
-import type { ActingStatusJson, Status } from "../status.ts";
 import { SpendChart } from "./chart.tsx";
 import type { ChartInput } from "./chart-geometry.ts";
 import { age, clockTime, localTimes, percent, usd, words } from "./format.ts";
@@ -237,8 +237,86 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
           </div>
         </section>
       </div>
+      <Budgets json={json} />
       <Endpoints json={json} />
     </>
+  );
+}
+
+/** One card per budget when the policy names budgets (`budgets:`); the fleet's is the glance above. */
+function Budgets({ json }: { json: ActingStatusJson }) {
+  if (json.budgets.length < 2) return null;
+  return (
+    <section data-section="budgets">
+      <h2>Budgets</h2>
+      <div class="budgets">
+        {json.budgets.map((b) => (
+          <BudgetCard b={b} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+const BAR_LEVELS = ["scale_down", "reroute", "shutdown"] as const;
+
+function BudgetCard({ b }: { b: BudgetJson }) {
+  // The bar runs to a little past the shutdown threshold; spend beyond it is clipped (the % says how far).
+  const top = b.thresholds.shutdown * 1.1;
+  const x = (r: number) => Math.min(100, Math.max(0, (r / top) * 100)).toFixed(2);
+  const members = b.members.length + b.services.length;
+  return (
+    <div class="budget" data-budget={b.name}>
+      <div class="budget-head">
+        <strong>{b.name}</strong>
+        <span class="muted small">{` ${b.period === "month" ? "month" : "day"} ${b.period_key}`}</span>
+        <span class={`level-${b.level_name} budget-level`} data-figure="budget-level">
+          {words(b.level_name)}
+        </span>
+      </div>
+      <div class="budget-line">
+        <span class={`level-${b.level_name} budget-ratio`} data-figure="budget-ratio">
+          {percent(b.ratio)}
+        </span>
+        <span>
+          <span data-figure="budget-spend">{usd(b.spend_usd)}</span>
+          {" of "}
+          <span data-figure="budget-amount">{usd(b.amount_usd)}</span>
+          <span class="muted small">{b.period === "month" ? " this month" : " today"}</span>
+        </span>
+      </div>
+      <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label={`${percent(b.ratio)} of the budget`}>
+        <rect class="bar-bg" x="0" y="0" width="100" height="10" />
+        <rect class={`bar-fill level-${b.level_name}`} x="0" y="1" width={x(b.ratio)} height="8" />
+        <line class="bar-tick budget" x1={x(1)} x2={x(1)} y1="0" y2="10" />
+        {BAR_LEVELS.map((l) => (
+          <line class={`bar-tick ${l}`} x1={x(b.thresholds[l])} x2={x(b.thresholds[l])} y1="0" y2="10" />
+        ))}
+      </svg>
+      <dl class="budget-figures small">
+        {b.allowance && (
+          <div>
+            <dt>today vs today's allowance</dt>
+            <dd data-figure="budget-pace">
+              {`${usd(b.spend_today_usd)} of ${usd(b.allowance.usd)} (${b.pace_ratio === null ? "over, nothing left" : percent(b.pace_ratio)})`}
+              <div class="muted">{b.allowance.explain}</div>
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>{`forecast, end of ${b.period}`}</dt>
+          <dd data-figure="budget-forecast">{b.forecast ? `${usd(b.forecast.end_usd)} (${percent(b.forecast.ratio)})` : "–"}</dd>
+        </div>
+        <div>
+          <dt>members</dt>
+          <dd data-figure="budget-members" title={[...b.members, ...b.services.map((x) => `service ${x}`)].join(", ")}>
+            {`${b.members.length} endpoint${b.members.length === 1 ? "" : "s"}`}
+            {b.services.length > 0 ? `, ${b.services.length} service${b.services.length === 1 ? "" : "s"}` : ""}
+            {members === 0 ? " (none yet)" : ""}
+          </dd>
+        </div>
+      </dl>
+    </div>
   );
 }
 

@@ -42,6 +42,17 @@ section{background:var(--card);border:1px solid var(--line);border-radius:10px;p
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:13px;color:var(--muted);margin-top:6px}
 .legend i{display:inline-block;width:18px;height:0;border-top:3px solid var(--spend);vertical-align:middle;margin-right:4px}
 .legend i.f{border-top-style:dotted}.legend i.m{width:10px;height:10px;border:0;background:var(--l2);transform:rotate(45deg)}
+.budgets{display:grid;gap:10px;grid-template-columns:repeat(auto-fill,minmax(260px,1fr))}
+.budget{border:1px solid var(--line);border-radius:8px;padding:10px}
+.budget-head{display:flex;align-items:baseline;gap:6px;flex-wrap:wrap}.budget-level{margin-left:auto;font-weight:700;font-size:13px}
+.budget-line{display:flex;align-items:baseline;gap:10px;flex-wrap:wrap;margin:4px 0}
+.budget-ratio{font-size:24px;font-weight:700}
+.bar{width:100%;height:10px;display:block;margin:4px 0 8px}
+.bar .bar-bg{fill:var(--line)}.bar .bar-fill{fill:var(--ok)}
+.bar .bar-fill.level-scale_down{fill:var(--l1)}.bar .bar-fill.level-reroute{fill:var(--l2)}.bar .bar-fill.level-shutdown{fill:var(--l3)}
+.bar .bar-tick{stroke-width:1.5;vector-effect:non-scaling-stroke}.bar .bar-tick.budget{stroke:var(--fg)}
+.bar .scale_down{stroke:var(--l1)}.bar .reroute{stroke:var(--l2)}.bar .shutdown{stroke:var(--l3)}
+.budget-figures{display:grid;gap:6px;margin:0}.budget-figures dt{color:var(--muted)}.budget-figures dd{margin:0;font-weight:600}
 table{width:100%;border-collapse:collapse;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;color:var(--muted);font-weight:600}

@@ -1,9 +1,9 @@
-// The engine's part of GET /v1/status: blind or not, the end-of-day forecast, pending restores, and
+// The engine's part of the status (GET /v1/status): blind or not, the end-of-day forecast, pending restores, and
 // the metering's uncertainty (estimate, bounds, what rests on gaps, stale prices; docs/metering.md).
-import { budgetDayBounds, forecastEndOfDay, microToUsd } from "../../src/core/index.ts";
-import type { Policy } from "../../src/policy/index.ts";
-import { lastObservations, loadCatalogs, loadGuard, loadHistory, pendingRestores, spendBounds } from "../../src/store/index.ts";
-import { PRICES_STALE_MS } from "../../src/tick/index.ts";
+import { budgetDayBounds, forecastEndOfDay, microToUsd } from "../core/index.ts";
+import type { Policy } from "../policy/index.ts";
+import { lastObservations, loadCatalogs, loadGuard, loadHistory, pendingRestores, spendBounds } from "../store/index.ts";
+import { PRICES_STALE_MS } from "../tick/index.ts";
 
 /**
  * `budgetMicro`: today's budget in force (with an active raise), as the planner's forecast alert uses.
