@@ -3,6 +3,7 @@
 // (`budget:`) stays the planner's own, so overrides that raise it keep working as before.
 import {
   type BudgetsResult,
+  budgetDayBounds,
   earlierDaysOf,
   evaluateBudgets,
   type FleetHistory,
@@ -13,7 +14,15 @@ import {
   windowOf,
 } from "../core/index.ts";
 import { budgetsOf, type Policy } from "../policy/index.ts";
-import { spendByEndpoint, spendByEndpointDays } from "../store/index.ts";
+import { type GatewaySpend, gatewaySpendBetween, spendByEndpoint, spendByEndpointDays } from "../store/index.ts";
+
+/** Token-priced spend per gateway service. */
+function byService(g: GatewaySpend | null): Map<string, number> | undefined {
+  if (!g) return undefined;
+  const out = new Map<string, number>();
+  for (const r of g.rows) out.set(r.service, (out.get(r.service) ?? 0) + r.spendMicro);
+  return out;
+}
 
 export async function namedBudgets(
   db: D1Database,
@@ -30,16 +39,40 @@ export async function namedBudgets(
   const endpoints = observations.map((o) => ({ id: o.id, tags: o.tags, burnMicroPerHour: hourlyBurn(o) }));
   // All budgets share the budget day's zone (the policy checks it), so the month is this day's month.
   const months = budgets.some((b) => b.period === "month");
-  const [today, rows] = await Promise.all([spendByEndpoint(db, day), months ? spendByEndpointDays(db, `${day.slice(0, 7)}-01`, day) : []]);
   const burn = policy.triggers.hourly_burn;
+  // Budgets that scope gateway services count the services' token-priced spend: today's, and the
+  // hourly-burn window's (also the services' current burn). Only then are the gateway's counters read.
+  const services = budgets.some((b) => b.scope.all || b.scope.services.length > 0);
+  const bounds = budgetDayBounds(now, policy.budget.timezone);
+  const windowMs = burn.window_minutes * 60_000;
+  const [today, rows, gatewayToday, gatewayWindow] = await Promise.all([
+    spendByEndpoint(db, day),
+    months ? spendByEndpointDays(db, `${day.slice(0, 7)}-01`, day) : [],
+    services ? gatewaySpendBetween(db, bounds.start, bounds.end) : null,
+    services ? gatewaySpendBetween(db, now - windowMs, now + 60_000) : null,
+  ]);
+  const todayByService = byService(gatewayToday);
+  const windowByService = byService(gatewayWindow);
+  const burnByService = windowByService && new Map([...windowByService].map(([s, m]) => [s, Math.round((m * 60) / burn.window_minutes)]));
   const byEndpoint = history && new Map([...history.endpoints].map(([id, h]) => [id, windowOf(h, burn.window_minutes).spendMicro]));
   return evaluateBudgets({
     budgets,
     now,
     endpoints,
     todayByEndpoint: today,
+    ...(todayByService ? { todayByService } : {}),
+    ...(burnByService ? { burnByService } : {}),
     earlierDays: earlierDaysOf(budgets, endpoints, rows),
-    ...(byEndpoint ? { window: { byEndpoint, minutes: burn.window_minutes, budgetDivisor: burn.budget_divisor } } : {}),
+    ...(byEndpoint
+      ? {
+          window: {
+            byEndpoint,
+            ...(windowByService ? { byService: windowByService } : {}),
+            minutes: burn.window_minutes,
+            budgetDivisor: burn.budget_divisor,
+          },
+        }
+      : {}),
     raises: namedRaises(overrides, day),
   });
 }

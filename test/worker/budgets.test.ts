@@ -157,3 +157,49 @@ describe("a month budget in the guard tick", () => {
     ]);
   });
 });
+
+describe("a budget that scopes a gateway service", () => {
+  it("counts the service's token-priced spend today and in the hourly-burn window, and nothing of other services", async () => {
+    const { addGatewayCounters } = await import("../../src/store/index.ts");
+    const { namedBudgets } = await import("../../src/tick/index.ts");
+    const res = validatePolicy({
+      mode: "enforce",
+      budget: { daily_usd: 1000, timezone: "UTC" },
+      hf: { namespaces: ["svc-budget"] },
+      services: {
+        chat: {
+          primary: { target: "https://router.huggingface.co" },
+          fallback: { target: "https://api.example.com" },
+          callers: ["CHAT_KEY"],
+        },
+        eval: {
+          primary: { target: "https://api.example.com" },
+          fallback: { target: "https://router.huggingface.co" },
+          callers: ["EVAL_KEY"],
+        },
+      },
+      budgets: [{ name: "chat", period: "day", amount_usd: 10, scope: { services: ["chat"] } }],
+    } satisfies PolicyInput);
+    if (!res.ok) throw new Error(JSON.stringify(res.issues));
+    const now = Date.parse("2026-05-06T12:00:00Z");
+    const minute = now - (now % 60_000) - 60_000;
+    const row = (service: string, at: number, micro: number) => ({
+      minute: at,
+      service,
+      target: "primary",
+      endpoint: "https://router.huggingface.co",
+      name: "spend_micro:meta-llama/Llama-3.1-8B-Instruct",
+      value: micro,
+    });
+    await addGatewayCounters(env.DB, [
+      row("chat", minute, 13_000_000), // $13 in the last minute
+      row("chat", Date.parse("2026-05-06T01:00:00Z"), 2_000_000), // $2 earlier today, outside the hour
+      row("chat", Date.parse("2026-05-05T23:00:00Z"), 50_000_000), // yesterday: not today's
+      row("eval", minute, 90_000_000), // another service: not chat's
+    ]);
+    const result = await namedBudgets(env.DB, res.policy, "2026-05-06", now, [], null);
+    const chat = result?.budgets.find((b) => b.name === "chat");
+    expect(chat?.spendMicro).toBe(15_000_000);
+    expect(chat?.level).toBe(2); // $15 of $10: 150 %, the reroute rung
+  });
+});
