@@ -53,7 +53,7 @@ const TRANSITIONS: Record<ActionEvent, { from: readonly From[]; to: ActionState 
   request_approval: { from: ["planned"], to: "held" },
   approve: { from: ["held"], to: "approved" },
   reject: { from: ["held"], to: "rejected" },
-  // A claim writes the intent. failed: only while attempts remain; dry_run: only in enforce (see claimSources).
+  // A claim writes the intent. failed: only while attempts remain, and only in enforce; dry_run: only in enforce (see claimSources).
   claim: { from: ["new", "planned", "approved", "failed", "dry_run"], to: "intent" },
   record_dry_run: { from: ["intent"], to: "dry_run" },
   succeed: { from: ["intent"], to: "applied" },
@@ -90,17 +90,22 @@ function isJournalState(s: From): s is JournalState {
 }
 
 /**
- * Which existing journal rows a claim may take over in `mode`: a failed attempt with attempts left,
- * and (in enforce only) a dry-run record, which never settles an enforce action.
+ * Which existing journal rows a claim may take over in `mode`. In enforce: a failed attempt with
+ * attempts left, and a dry-run record, which never settles an enforce action. In dry run: none — a
+ * failed enforce attempt stays as it is (its call, error and attempt count are the record of what
+ * happened), to be retried when enforce is back.
  */
 export function claimSources(mode: "enforce" | "dry_run"): JournalState[] {
-  return sourcesOf("claim").filter((s) => s !== "dry_run" || mode === "enforce");
+  return mode === "enforce" ? sourcesOf("claim") : sourcesOf("claim").filter((s) => s !== "failed" && s !== "dry_run");
 }
 
-/** Journal states that settle an action key for the rest of the budget day in `mode` (the planner skips them). */
+/**
+ * Journal states that settle an action key for the rest of the budget day in `mode` (the planner
+ * skips them). In dry run a failed enforce attempt settles too: dry run has nothing to add to it.
+ */
 export function settledStates(mode: "enforce" | "dry_run"): JournalState[] {
   const always: JournalState[] = ["applied", "restored", "superseded", "left_by_person"];
-  return mode === "dry_run" ? [...always, "dry_run"] : always;
+  return mode === "dry_run" ? [...always, "dry_run", "failed"] : always;
 }
 
 /** The parts of the endpoint configuration a change touches. */

@@ -530,6 +530,10 @@ describe("the action lifecycle, model-based", () => {
           // stayed `failed` for an endpoint HF shows restored (invariant 5; a random run found it as
           // "2027-03-14:restore:model-79/big failed although HF shows it"). It is superseded now.
           ["enforce", [tickCmd(90), tickCmd(30), tickCmd(5), faultCmd("5xx before", "PUT", 12), nextDayCmd, nextDayCmd]],
+          // A pause that failed in enforce, then dry run: the dry-run tick took the failed row over
+          // (mode dry_run, its enforce attempt no longer counted), so the journal lost the enforce call
+          // (invariant 2; a random run found it as "HF calls on model-30/big vs journaled attempts").
+          ["enforce", [tickCmd(180), faultCmd("5xx before", "/pause", 12), tickCmd(30), modeCmd("dry_run"), tickCmd(2)]],
         ],
       },
     );
