@@ -52,7 +52,16 @@ export function actionEvents(now: number, day: string, executed: readonly Execut
       endpoint: a.endpoint,
       title,
       message: a.reason,
-      data: { key: a.key, status: x.status, level: a.level, change: a.change, before: a.before, after: x.after, error: x.error },
+      data: {
+        key: a.key,
+        status: x.status,
+        level: a.level,
+        change: a.change,
+        before: a.before,
+        after: x.after,
+        error: x.error,
+        budget: a.budget ?? null,
+      },
       dedupKey: null,
     });
     if (x.status === "failed" && x.final) out.push(failedAlert(now, a.key, a.kind, a.endpoint, day, x.error));

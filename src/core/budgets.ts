@@ -217,13 +217,7 @@ export interface BudgetsResult {
 
 const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)}%` : "over (no allowance left)");
 
-const REASON_HEAD = /^budget "([a-z0-9][a-z0-9_-]{0,62})" \(/;
-
-/** The named budget whose figures open a reason (an action's, from `budgetActionReason`), or null for the fleet's. */
-export const budgetOfReason = (reason: string): string | null => REASON_HEAD.exec(reason)?.[1] ?? null;
-
 function reasonOf(s: Omit<BudgetState, "reason" | "memory">): string {
-  // Keep in step with REASON_HEAD.
   const head = `budget "${s.name}" (${s.period} ${s.bounds.period})`;
   if (s.cause === "pacing" && s.allowance) {
     return (

@@ -36,7 +36,6 @@ export {
   type BudgetState,
   type BudgetsInput,
   type BudgetsResult,
-  budgetOfReason,
   dailyAllowance,
   type EndpointBudgetLevel,
   earlierDaysOf,

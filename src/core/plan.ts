@@ -203,6 +203,7 @@ export function plan(given: PlanInput): Plan {
         after: kind.after(o, ctx),
         reason: by ? budgetActionReason(kind.reason(o, ctx), by) : kind.reason(o, ctx),
         hourlyMicro: hourlyBurn(o),
+        ...(by?.budget ? { budget: by.budget } : {}),
       });
     }
     // A pause done earlier today supersedes a cap (if a person resumed the endpoint since, their

@@ -107,6 +107,8 @@ export interface PlannedAction {
   reason: string;
   /** hourly cost this action stops or caps, for ordering (most expensive first) */
   hourlyMicro: MicroUsd;
+  /** the named budget (`budgets:`) whose level called for it; absent: the fleet budget's */
+  budget?: string;
 }
 
 export interface Plan {

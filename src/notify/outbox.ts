@@ -5,7 +5,7 @@
 //   3. deliver: due deliveries, most severe first, bounded per tick; failures retry on later ticks with
 //      exponential backoff until the attempt limit, then are marked failed (and shown in /v1/status).
 // Notices and deliveries are stored before any send, so a crash loses nothing.
-import { type Alert, budgetOfReason, type Severity } from "../core/index.ts";
+import type { Alert, Severity } from "../core/index.ts";
 import type { AlertsPolicy } from "../policy/index.ts";
 import {
   type Channel,
@@ -130,10 +130,10 @@ function summaryNotice(channel: Channel, hour: number, policy: AlertsPolicy): Ne
   };
 }
 
-/** A budget level alert's actions of its tick: those its budget caused (a named budget's reasons open with its name). */
+/** A budget level alert's actions of its tick: those its budget caused (the action's event names its budget). */
 function budgetActions(alert: EventRow, actions: readonly EventRow[]): EventRow[] {
-  const budget = typeof alert.data.budget === "string" ? alert.data.budget : null;
-  return actions.filter((a) => budgetOfReason(a.message) === budget);
+  const budgetOf = (e: EventRow) => (typeof e.data.budget === "string" ? e.data.budget : null);
+  return actions.filter((a) => budgetOf(a) === budgetOf(alert));
 }
 
 /** Step 2: a notice for every alert/error event that has none, and its deliveries. */
