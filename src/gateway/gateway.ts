@@ -1,7 +1,7 @@
 // The inference gateway: authenticates the caller, reads the routing state, decides (route.ts),
 // forwards to the primary or the fallback with bodies streamed through, overflows on the
 // policy's failure kinds, and counts everything into the in-isolate metrics aggregate. Answers of
-// token-priced targets are metered from their `usage` as they stream through (usage.ts) and added
+// token-priced targets are metered from their `usage` on a copy of the body (tap.ts, usage.ts) and added
 // to the day's spend at the next flush; past the shutdown level or a service's daily cap, a
 // non-critical service's token-priced requests are refused with 429 budget_exhausted.
 // One Gateway per isolate: its caches and counters are what make per-request work cheap.
@@ -17,6 +17,7 @@ import { errorRate, PrimaryHealth } from "./health.ts";
 import { type PreparedBody, prepareBody } from "./replay.ts";
 import { decideRoute, type FallbackReason, overflowReason } from "./route.ts";
 import { type RoutingSnapshot, RoutingState } from "./state.ts";
+import { tap } from "./tap.ts";
 import { priceMicro, UsageReader } from "./usage.ts";
 
 export interface GatewayOptions {
@@ -282,16 +283,19 @@ export class Gateway {
     const streamed = !up.headers.has("content-length");
     if (metered && !body) this.metrics.add(key, "unpriced", 1);
     if (body && (metered || streamed)) {
-      // Chunks are forwarded as they come; bytes (streamed bodies) and usage (token-priced targets) are read on the way.
+      // The caller's bytes pass natively; a copy is read in the background for bytes (streamed bodies) and usage (token-priced targets).
       const usage = metered ? UsageReader.for(up.headers.get("content-type")) : null;
       const pricing = a.target.pricing;
       body = tap(
         body,
-        (chunk) => usage?.push(chunk),
-        (bytes, complete) => {
-          if (streamed) this.metrics.add(key, "bytes_out", bytes);
-          if (usage && pricing) this.meter(call.service, key, pricing, complete ? usage.finish() : null);
+        {
+          look: (bytes) => usage?.push(bytes),
+          end: (bytes, complete) => {
+            if (streamed) this.metrics.add(key, "bytes_out", bytes);
+            if (usage && pricing) this.meter(call.service, key, pricing, complete ? usage.finish() : null);
+          },
         },
+        call.waitUntil,
       );
     }
     return {
@@ -386,34 +390,4 @@ function resolve(
   }
   const state = follows === null ? null : (snap.endpoints.get(follows)?.state ?? null);
   return { role, url: t.target, state, endpoint: targetLabel(t.target), token, pricing };
-}
-
-/**
- * Passes chunks through as they come (each is enqueued before it is looked at), shows each to
- * `look`, and reports the byte count once: when the body ends (complete) or is cancelled or fails.
- * The pipe carries the caller's cancel back to the upstream.
- */
-function tap(
-  body: ReadableStream<Uint8Array>,
-  look: (chunk: Uint8Array) => void,
-  report: (bytes: number, complete: boolean) => void,
-): ReadableStream<Uint8Array> {
-  let n = 0;
-  let reported = false;
-  const done = (complete: boolean) => {
-    if (!reported) {
-      reported = true;
-      report(n, complete);
-    }
-  };
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, c) {
-      n += chunk.byteLength;
-      c.enqueue(chunk);
-      look(chunk);
-    },
-    flush: () => done(true),
-  });
-  body.pipeTo(counter.writable).catch(() => done(false));
-  return counter.readable;
 }

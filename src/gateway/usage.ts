@@ -1,5 +1,5 @@
 // Token usage of an answer from a token-priced target (HF Inference Providers, any OpenAI-compatible
-// API), read as the body passes through, never buffered in front of the caller, and its price.
+// API), read from a copy of the body as it passes (gateway/tap.ts), never in front of the caller, and its price.
 //
 // Shapes, from the OpenAI chat completion object and its streaming chunks
 // (https://platform.openai.com/docs/api-reference/chat/object, .../chat/streaming; the HF router
@@ -43,60 +43,84 @@ const parseJson = (text: string): unknown => {
 
 /** A JSON body is kept (only to read its usage once it ends) up to this size; a larger one is unpriced. */
 export const MAX_JSON_BYTES = 1024 * 1024;
-/** An SSE line longer than this is skipped, not kept, so a hostile stream cannot grow memory. */
-const MAX_SSE_LINE = 256 * 1024;
+/**
+ * Of a stream only its last bytes are kept: the usage event is the last `data:` event before
+ * `data: [DONE]`, a few hundred bytes. A usage event longer than this leaves the answer unpriced.
+ */
+export const SSE_TAIL_BYTES = 16 * 1024;
 
-/** Reads the usage of one answer from its chunks; `finish` gives it, or null when the answer carried none. */
+const decoder = new TextDecoder();
+
+/**
+ * Reads the usage of one answer from its bytes; `finish` gives it, or null when the answer carried
+ * none. Nothing is decoded until the end: a stream keeps a window of its last bytes, a JSON body
+ * its bytes. `push` copies what it keeps, so the caller may reuse the chunk's buffer.
+ */
 export class UsageReader {
-  private readonly decoder = new TextDecoder();
-  private readonly chunks: Uint8Array[] = [];
-  private bytes = 0;
-  private line = "";
-  private found: TokenUsage | null = null;
+  private kept: Uint8Array;
+  private length = 0;
+  private total = 0;
 
-  constructor(private readonly kind: "json" | "sse") {}
+  constructor(private readonly kind: "json" | "sse") {
+    this.kept = new Uint8Array(kind === "sse" ? SSE_TAIL_BYTES : 0);
+  }
 
   static for(contentType: string | null): UsageReader {
     return new UsageReader((contentType ?? "").toLowerCase().includes("text/event-stream") ? "sse" : "json");
   }
 
   push(chunk: Uint8Array): void {
+    this.total += chunk.byteLength;
     if (this.kind === "json") {
-      this.bytes += chunk.byteLength;
-      if (this.bytes <= MAX_JSON_BYTES) this.chunks.push(chunk);
+      if (this.total > MAX_JSON_BYTES) return;
+      if (this.total > this.kept.byteLength) {
+        const grown = new Uint8Array(Math.min(MAX_JSON_BYTES, Math.max(this.total, this.kept.byteLength * 2, 4096)));
+        grown.set(this.kept.subarray(0, this.length));
+        this.kept = grown;
+      }
+      this.kept.set(chunk, this.length);
+      this.length += chunk.byteLength;
       return;
     }
-    const text = this.line + this.decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-      this.sseLine(text.slice(start, nl));
-      start = nl + 1;
+    const room = SSE_TAIL_BYTES;
+    if (chunk.byteLength >= room) {
+      this.kept.set(chunk.subarray(chunk.byteLength - room));
+      this.length = room;
+      return;
     }
-    this.line = text.length - start > MAX_SSE_LINE ? "" : text.slice(start);
+    const drop = Math.max(0, this.length + chunk.byteLength - room);
+    if (drop > 0) {
+      this.kept.copyWithin(0, drop, this.length);
+      this.length -= drop;
+    }
+    this.kept.set(chunk, this.length);
+    this.length += chunk.byteLength;
   }
 
   finish(): TokenUsage | null {
-    if (this.kind === "sse") {
-      this.sseLine(this.line + this.decoder.decode());
-      return this.found;
+    if (this.total === 0) return null;
+    if (this.kind === "json") return this.total > MAX_JSON_BYTES ? null : usageOf(parseJson(decoder.decode(this.kept.subarray(0, this.length))));
+    const text = decoder.decode(this.kept.subarray(0, this.length));
+    // When the window does not start at the stream's start, its first line is cut: skip it.
+    const from = this.total > this.length ? text.indexOf("\n") + 1 : 0;
+    let end = text.length;
+    while (end > from) {
+      const nl = text.lastIndexOf("\n", end - 1);
+      const start = Math.max(nl + 1, from);
+      const usage = usageOfLine(text.slice(start, end));
+      if (usage) return usage;
+      if (nl < from) break;
+      end = nl;
     }
-    if (this.bytes > MAX_JSON_BYTES || this.bytes === 0) return null;
-    const all = new Uint8Array(this.bytes);
-    let at = 0;
-    for (const c of this.chunks) {
-      all.set(c, at);
-      at += c.byteLength;
-    }
-    return usageOf(parseJson(this.decoder.decode(all)));
+    return null;
   }
+}
 
-  /** Only a `data:` line with a usage object is parsed: the other chunks cost a substring search. */
-  private sseLine(raw: string): void {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    if (!line.startsWith("data:") || !line.includes('"usage"') || /"usage"\s*:\s*null/.test(line)) return;
-    const usage = usageOf(parseJson(line.slice(5).trim()));
-    if (usage) this.found = usage;
-  }
+/** Only a `data:` line with a usage object is parsed; the last such line of the window wins. */
+function usageOfLine(raw: string): TokenUsage | null {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (!line.startsWith("data:") || !line.includes('"usage"') || /"usage"\s*:\s*null/.test(line)) return null;
+  return usageOf(parseJson(line.slice(5).trim()));
 }
 
 /** The per-million-token rates for `model`: its entry in the map, else the target's default; null: unpriced. */

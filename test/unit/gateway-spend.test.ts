@@ -1,7 +1,7 @@
 // Token-priced targets: usage read from JSON answers and from the last event of a stream as the
 // chunks pass, priced per model from the policy; answers without usage are unpriced, never $0.
 import { describe, expect, it } from "vitest";
-import { priceMicro, UsageReader } from "../../src/gateway/usage.ts";
+import { priceMicro, SSE_TAIL_BYTES, UsageReader } from "../../src/gateway/usage.ts";
 import type { TargetPricing } from "../../src/policy/index.ts";
 import { validatePolicy } from "../../src/policy/index.ts";
 import { SIM_TOKENS_PER_REQUEST, tokenSpendOfStep } from "../../src/sim/simulate.ts";
@@ -37,6 +37,33 @@ describe("usage of an answer", () => {
         outputTokens: 3,
       });
     }
+  });
+
+  it("keeps only a stream's last bytes, and finds the usage event split across reads of any size", () => {
+    const chunk = (i: number) => `data: ${JSON.stringify({ model: "m3", choices: [{ delta: { content: `token ${i}` } }], usage: null })}\n\n`;
+    const events = `${Array.from({ length: 2000 }, (_, i) => chunk(i)).join("")}data: ${JSON.stringify({
+      model: "m3",
+      choices: [],
+      usage: { prompt_tokens: 900, completion_tokens: 2000 },
+    })}\n\ndata: [DONE]\n\n`;
+    expect(events.length).toBeGreaterThan(5 * SSE_TAIL_BYTES);
+    for (const size of [1, 7, 1000, SSE_TAIL_BYTES + 3, events.length]) {
+      const r = UsageReader.for("text/event-stream");
+      const buffer = new Uint8Array(size);
+      for (let at = 0; at < events.length; at += size) {
+        // one reused buffer, as a BYOB read gives: the reader must copy what it keeps
+        const part = enc.encode(events.slice(at, at + size));
+        buffer.set(part);
+        r.push(buffer.subarray(0, part.byteLength));
+        buffer.fill(0);
+      }
+      expect(r.finish()).toEqual({ model: "m3", inputTokens: 900, outputTokens: 2000 });
+    }
+  });
+
+  it("leaves a stream unpriced when its usage event is longer than the kept window", () => {
+    const huge = `data: ${JSON.stringify({ model: "m4", pad: "x".repeat(SSE_TAIL_BYTES), usage: { prompt_tokens: 1, completion_tokens: 1 } })}\n\n`;
+    expect(read("text/event-stream", huge, "data: [DONE]\n\n")).toBeNull();
   });
 
   it("gives null (unpriced) for a stream without a usage event, a JSON body without usage, or garbage", () => {

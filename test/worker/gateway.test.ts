@@ -75,10 +75,19 @@ function harness(ns: string, over: ServiceOver = {}, gatewayOptions: Constructor
     return { res, settled: () => waitOnExecutionContext(ctx) };
   }
 
+  /** Calls, reads the answer to its end and waits for the request's background work (the copy the gateway meters). */
+  async function answer(path: string, init: Parameters<typeof call>[1] = {}) {
+    const { res, settled } = await call(path, init);
+    const text = await res.text();
+    await settled();
+    return { res, text };
+  }
+
   return {
     id,
     gateway,
     call,
+    answer,
     observe: (state: EndpointState, url: string | null = PRIMARY) =>
       recordMetering(env.DB, Date.now() + seq++, [{ o: endpoint({ namespace: ns, name: "llm", state, url }), billable: 1 }], []),
     route: (mode: RouteMode) => setRoute(env.DB, id, mode, FALLBACK, "test", Date.now()),
@@ -335,7 +344,7 @@ describe("gateway streaming", () => {
     expect(first).toContain('"id":0');
     // the first event reached the caller while the upstream is still holding the rest
     const held = (await (await fetch(`${PRIMARY}/_upstream/streams/${holdId}`)).json()) as { started: boolean; finished: boolean };
-    expect(held).toEqual({ started: true, finished: false });
+    expect(held).toMatchObject({ started: true, finished: false });
     await fetch(`${PRIMARY}/_upstream/release/${holdId}`, { method: "POST" });
     let rest = "";
     for (;;) {
@@ -393,7 +402,7 @@ describe("gateway metrics", () => {
     const since = Date.now();
     await (await h.call("/v1/gateway/chat/a", { method: "POST", body: "12345" })).res.text();
     await (await h.call("/v1/gateway/chat/b", { method: "POST", body: "12345", upstream: { primary: "status=503" } })).res.text();
-    await (await h.call("/v1/gateway/chat/c", { method: "POST", body: "{}", upstream: { primary: "sse=3" } })).res.text();
+    await h.answer("/v1/gateway/chat/c", { method: "POST", body: "{}", upstream: { primary: "sse=3" } });
     expect(await gatewayStats(env.DB, h.id, since, Date.now() + 1)).toMatchObject({ requests: 0 }); // nothing written yet
     await h.gateway.flush(env.DB);
 
@@ -458,18 +467,17 @@ describe("gateway spend on token-priced targets", () => {
     await h.observe("running");
     await h.route("fallback");
     const since = Date.now() - 60_000;
-    const { res } = await h.call("/v1/gateway/chat/v1/chat/completions", {
+    const { text } = await h.answer("/v1/gateway/chat/v1/chat/completions", {
       method: "POST",
       body: "{}",
       upstream: { fallback: "usage=1000:500" },
     });
-    expect(((await json(res)).usage as Record<string, number>).prompt_tokens).toBe(1000);
-    const small = await h.call("/v1/gateway/chat/v1/chat/completions", {
+    expect(JSON.parse(text).usage.prompt_tokens).toBe(1000);
+    await h.answer("/v1/gateway/chat/v1/chat/completions", {
       method: "POST",
       body: "{}",
       upstream: { fallback: "usage=1000:1000,model=acme/small" },
     });
-    await small.res.text();
     await h.gateway.flush(env.DB);
     const spend = await gatewaySpendBetween(env.DB, since, Date.now() + 60_000);
     const mine = spend.rows.filter((r) => r.service === "chat" && r.endpoint === FALLBACK.replace(/\/$/, ""));
@@ -486,7 +494,7 @@ describe("gateway spend on token-priced targets", () => {
     await h.route("fallback");
     const since = Date.now() - 60_000;
     const holdId = `h-${Date.now()}`;
-    const { res } = await h.call("/v1/gateway/chat/v1/chat/completions", {
+    const { res, settled } = await h.call("/v1/gateway/chat/v1/chat/completions", {
       method: "POST",
       body: "{}",
       upstream: { fallback: `hold=${holdId},usage=10:20,model=acme/sse` },
@@ -499,6 +507,7 @@ describe("gateway spend on token-priced targets", () => {
     let rest = "";
     for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
     expect(rest).toContain("[DONE]");
+    await settled();
     await h.gateway.flush(env.DB);
     const spend = await gatewaySpendBetween(env.DB, since, Date.now() + 60_000);
     expect(spend.rows.find((r) => r.service === "chat" && r.model === "acme/sse")).toMatchObject({
@@ -508,13 +517,39 @@ describe("gateway spend on token-priced targets", () => {
     });
   });
 
+  it("cancels the upstream when the caller goes away mid-stream, and counts the answer unpriced", async () => {
+    const h = harness("gw-spend-gone", { fallback: PRICED });
+    await h.observe("running");
+    await h.route("fallback");
+    const before = (await gatewaySpendBetween(env.DB, 1, Date.now() + 60_000)).unpricedRequests;
+    const dripId = `d-${Date.now()}`;
+    const { res, settled } = await h.call("/v1/gateway/chat/v1/chat/completions", {
+      method: "POST",
+      body: "{}",
+      upstream: { fallback: `drip=${dripId},usage=10:20` },
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("chat.completion.chunk");
+    await reader.cancel();
+    await settled();
+    // the upstream saw its connection close while it was still generating (it would drip for 10 s)
+    let seen = { cancelled: false, finished: false };
+    for (let i = 0; i < 40 && !seen.cancelled; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = (await (await fetch(`${FALLBACK}/_upstream/streams/${dripId}`)).json()) as typeof seen;
+    }
+    expect(seen).toMatchObject({ cancelled: true, finished: false });
+    await h.gateway.flush(env.DB);
+    expect((await gatewaySpendBetween(env.DB, 1, Date.now() + 60_000)).unpricedRequests - before).toBe(1);
+  });
+
   it("counts an answer without usage as unpriced, never as $0", async () => {
     const h = harness("gw-spend-none", { fallback: PRICED });
     await h.observe("running");
     await h.route("fallback");
     const before = (await gatewaySpendBetween(env.DB, 1, Date.now() + 60_000)).unpricedRequests;
-    await (await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "sse=2" } })).res.text();
-    await (await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}" })).res.text();
+    await h.answer("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "sse=2" } });
+    await h.answer("/v1/gateway/chat/x", { method: "POST", body: "{}" });
     await h.gateway.flush(env.DB);
     const after = await gatewaySpendBetween(env.DB, 1, Date.now() + 60_000);
     expect(after.unpricedRequests - before).toBe(2);
@@ -552,8 +587,7 @@ describe("gateway spend on token-priced targets", () => {
     await h.route("fallback");
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const { res } = await h.call("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "usage=1000:500" } });
-      await res.text();
+      const { res } = await h.answer("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "usage=1000:500" } });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([200, 200, 429]); // $0.002 each: the second takes it to $0.004, past the $0.003 cap
