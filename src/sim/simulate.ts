@@ -159,8 +159,39 @@ function pointOf(figures: Map<string, TrafficFigures>, billMicro: number, dayMic
 export const SIM_TOKENS_PER_REQUEST = { input: 500, output: 200 } as const;
 
 /**
+ * Each service's token-priced spend in the current budget day, as the gateway's cap check reads it
+ * (`services.<name>.budget.daily_cap_usd`); a new budget day starts from zero.
+ */
+export class ServiceTokenSpend {
+  private day = "";
+  private readonly micro = new Map<string, number>();
+
+  constructor(private readonly timezone: string) {}
+
+  /** spend of `service` in the budget day of the step starting at `at` */
+  spent(service: string, at: number): number {
+    this.roll(at);
+    return this.micro.get(service) ?? 0;
+  }
+
+  add(service: string, at: number, micro: number): void {
+    this.roll(at);
+    this.micro.set(service, (this.micro.get(service) ?? 0) + micro);
+  }
+
+  private roll(at: number): void {
+    const day = budgetDay(at, this.timezone);
+    if (day === this.day) return;
+    this.day = day;
+    this.micro.clear();
+  }
+}
+
+/**
  * Micro-USD a step's rerouted traffic costs at token-priced fallbacks outside the fleet: traffic
- * moves only where a service carries it (the planner reroutes nothing else), and is billed.
+ * moves only where a service carries it (the planner reroutes nothing else), and is billed. As the
+ * gateway does, a service that refuses at exhaustion gets 429 past the shutdown level, and past its
+ * own daily cap once `caps` says what it spent today (the step's spend stops at the cap).
  */
 export function tokenSpendOfStep(
   policy: Policy,
@@ -168,19 +199,28 @@ export function tokenSpendOfStep(
   figures: ReadonlyMap<string, TrafficFigures>,
   stepMs: number,
   level: number,
+  caps?: { spend: ServiceTokenSpend; at: number },
 ): number {
   let micro = 0;
   for (const [id, route] of routes) {
     if (route.mode === "primary" || !route.fallback || figures.has(route.fallback)) continue;
-    const service = serviceFollowing(policy.services, id)?.service;
+    const followed = serviceFollowing(policy.services, id);
+    const service = followed?.service;
     // Past the shutdown level the gateway refuses a non-critical service's token-priced traffic (429).
-    if (!service || (level >= 3 && service.budget.on_exhausted === "refuse")) continue;
+    if (!followed || !service || (level >= 3 && service.budget.on_exhausted === "refuse")) continue;
     const pricing = service.fallback.pricing;
     const rerouted = figures.get(id)?.reroutedRps ?? 0;
     if (!pricing || pricing.input_usd_per_million === null || pricing.output_usd_per_million === null || rerouted <= 0) continue;
     const perRequest =
       SIM_TOKENS_PER_REQUEST.input * pricing.input_usd_per_million + SIM_TOKENS_PER_REQUEST.output * pricing.output_usd_per_million;
-    micro += rerouted * (stepMs / 1000) * perRequest;
+    let step = rerouted * (stepMs / 1000) * perRequest;
+    const cap = service.budget.daily_cap_usd;
+    if (caps && cap !== null && service.budget.on_exhausted === "refuse") {
+      // Past its daily cap the service's token-priced requests get 429 budget_exhausted.
+      step = Math.max(0, Math.min(step, usdToMicro(cap) - caps.spend.spent(followed.name, caps.at)));
+    }
+    if (caps) caps.spend.add(followed.name, caps.at, step);
+    micro += step;
   }
   return micro;
 }
@@ -304,6 +344,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     /** what rerouted traffic cost at token-priced fallbacks so far: billed with the fleet */
     let tokenMicro = 0;
     let tokenFlushed = 0;
+    const serviceSpend = new ServiceTokenSpend(tz);
     for (let k = 0; k < total; k++) {
       const now = start + k * stepMs;
       if (now >= nextTick) {
@@ -330,7 +371,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
       }
       const figures = run.model.step(now, stepMs, demandAt(k), log.routes);
       run.clock.now = now + stepMs;
-      tokenMicro += tokenSpendOfStep(policy, log.routes, figures, stepMs, log.level);
+      tokenMicro += tokenSpendOfStep(policy, log.routes, figures, stepMs, log.level, { spend: serviceSpend, at: now });
       const bill = run.bill() + Math.round(tokenMicro);
       const { day, dayMicro } = withDay(run.clock.now, bill);
       budgets.step(run.clock.now, { with: run.bills(), without: withoutBills[k] as Map<string, number> });

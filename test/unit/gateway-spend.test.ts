@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { priceMicro, SSE_TAIL_BYTES, UsageReader } from "../../src/gateway/usage.ts";
 import type { TargetPricing } from "../../src/policy/index.ts";
 import { validatePolicy } from "../../src/policy/index.ts";
-import { SIM_TOKENS_PER_REQUEST, tokenSpendOfStep } from "../../src/sim/simulate.ts";
+import { SIM_TOKENS_PER_REQUEST, ServiceTokenSpend, tokenSpendOfStep } from "../../src/sim/simulate.ts";
 import { policy } from "../fixtures/builders.ts";
 
 const enc = new TextEncoder();
@@ -144,6 +144,33 @@ describe("the simulator's token-priced fallback", () => {
     const perRequest = SIM_TOKENS_PER_REQUEST.input * 0.2 + SIM_TOKENS_PER_REQUEST.output * 0.6;
     expect(tokenSpendOfStep(pol, routes, figures, 60_000, 2)).toBeCloseTo(2 * 60 * perRequest, 6);
     expect(tokenSpendOfStep(pol, routes, figures, 60_000, 3)).toBe(0);
+  });
+
+  it("stops billing a service at its daily cap, as the gateway's 429 does, and starts again the next budget day", () => {
+    const perMinute = 2 * 60 * (SIM_TOKENS_PER_REQUEST.input * 0.2 + SIM_TOKENS_PER_REQUEST.output * 0.6);
+    const capped = policy({
+      services: {
+        chat: {
+          primary: { target: "acme/chat" },
+          fallback: { target: "https://router.huggingface.co/v1", pricing: { input_usd_per_million: 0.2, output_usd_per_million: 0.6 } },
+          callers: ["K"],
+          budget: { daily_cap_usd: (2.5 * perMinute) / 1e6 },
+        },
+      },
+    });
+    const spend = new ServiceTokenSpend("UTC");
+    const day = Date.UTC(2026, 0, 5);
+    const minutes = [0, 1, 2, 3].map((m) => tokenSpendOfStep(capped, routes, figures, 60_000, 2, { spend, at: day + m * 60_000 }));
+    expect(minutes[0]).toBeCloseTo(perMinute, 6);
+    expect(minutes[1]).toBeCloseTo(perMinute, 6);
+    expect(minutes[2]).toBeCloseTo(perMinute / 2, 6); // the cap is reached halfway through the third minute
+    expect(minutes[3]).toBe(0);
+    expect(tokenSpendOfStep(capped, routes, figures, 60_000, 2, { spend, at: day + 86_400_000 })).toBeCloseTo(perMinute, 6);
+    // a critical service (on_exhausted: allow) is never refused
+    const critical = policy({
+      services: { chat: { ...capped.services.chat, budget: { daily_cap_usd: 0.000001, on_exhausted: "allow" } } } as never,
+    });
+    expect(tokenSpendOfStep(critical, routes, figures, 60_000, 2, { spend, at: day + 86_400_000 })).toBeCloseTo(perMinute, 6);
   });
 
   it("moves and bills nothing for an endpoint no service carries", () => {
