@@ -16,7 +16,7 @@
 // gateway_metered_sse - bare_proxy_sse is the gateway's own cost with metering (target: < 1 ms at p50).
 // Default export: run() returning a JSON-able result. `npm run bench:gateway` runs it alone and
 // merges the result into bench/results.json under "gateway".
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import os from "node:os";
@@ -46,6 +46,8 @@ interface Series {
   p99_ms: number;
   mean_ms: number;
   throughput_rps: number;
+  /** CPU ms the Worker's workerd processes used per request during the throughput run (null: direct, or no /proc) */
+  workerd_cpu_ms_per_request: number | null;
 }
 
 export interface GatewayBenchResult {
@@ -62,6 +64,9 @@ export interface GatewayBenchResult {
   gateway_sse: Series;
   gateway_metered_sse: Series;
   metered_stream_over_bare_proxy_ms: { p50: number; p99: number };
+  /** workerd CPU per request: metered stream through the gateway minus the same stream through the bare proxy */
+  metered_stream_over_bare_proxy_cpu_ms: number | null;
+  load_average: { start: number; end: number };
   target_metered_over_bare_p50_ms: number;
   met_metered_target: boolean;
   target_p50_added_ms: number;
@@ -129,7 +134,39 @@ const BARE_PROXY = `export default {
 
 interface Dev {
   port: number;
+  /** the process group wrangler dev and its workerd run in */
+  group: number;
   stop(): void;
+}
+
+/**
+ * CPU milliseconds (user + system) the workerd processes of a process group used so far, from
+ * /proc (Linux). Less sensitive to a busy machine than latency: a request's own work is counted,
+ * not the time it waited for a core. Null where /proc or pgrep is missing.
+ */
+function workerdCpuMs(group: number): Map<string, number> | null {
+  try {
+    const pids = execFileSync("pgrep", ["-g", String(group), "workerd"], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .filter(Boolean);
+    const out = new Map<string, number>();
+    for (const pid of pids) {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10); // utime + stime, clock ticks of 10 ms
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms used between two samples, per process (a process that ended in between is left out). */
+function cpuBetween(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
+  if (before === null || after === null) return null;
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
 }
 
 /** The bare proxy Worker under its own `wrangler dev`, up once it answers. */
@@ -160,7 +197,7 @@ async function startBareProxy(dir: string, upstream: string): Promise<Dev> {
   for (const deadline = Date.now() + 90_000; Date.now() < deadline && child.exitCode === null; ) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
-      return { port, stop };
+      return { port, group: child.pid ?? 0, stop };
     } catch {
       await new Promise((r) => setTimeout(r, 300));
     }
@@ -180,6 +217,7 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
   const concurrency = o.concurrency ?? 8;
   const warmup = o.warmup ?? 300;
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "guardrail-bench-"));
+  const loadStart = os.loadavg()[0] ?? 0;
   const upstream = await startUpstream({ name: "bench", record: false });
   const upstreamPort = Number(new URL(upstream.url).port);
   const policy = {
@@ -204,7 +242,7 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       logFile: path.join(stateDir, "wrangler.log"),
       vars: { BENCH_CALLER_KEY: CALLER_KEY, GUARDRAIL_POLICY: JSON.stringify(policy), HF_TOKEN: "unused" },
     });
-    devs.push({ port: Number(new URL(ours.base).port), stop: ours.stop });
+    devs.push({ port: Number(new URL(ours.base).port), group: ours.process.pid ?? 0, stop: ours.stop });
     await ours.ready;
     const bare = await startBareProxy(path.join(stateDir, "bare"), upstream.url);
     devs.push(bare);
@@ -254,7 +292,15 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       }
     }
     const rps: Partial<Record<SeriesName, number>> = {};
-    for (const n of names) rps[n] = await throughput(agent, targets[n], throughputRequests, concurrency);
+    const cpu: Partial<Record<SeriesName, number | null>> = {};
+    for (const n of names) {
+      // The throughput run sends one series at a time: the CPU its Worker process used meanwhile is that series' cost.
+      const group = targets[n].port === bare.port ? bare.group : Number(devs[0]?.group);
+      const before = workerdCpuMs(group);
+      rps[n] = await throughput(agent, targets[n], throughputRequests, concurrency);
+      const used = cpuBetween(before, workerdCpuMs(group));
+      cpu[n] = used === null || n === "direct" ? null : round(used / throughputRequests);
+    }
     agent.destroy();
 
     const series = (n: SeriesName): Series => {
@@ -264,6 +310,7 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
         p99_ms: round(quantile(s, 0.99)),
         mean_ms: round(s.reduce((a, b) => a + b, 0) / s.length),
         throughput_rps: Math.round(rps[n] ?? 0),
+        workerd_cpu_ms_per_request: cpu[n] ?? null,
       };
     };
     const direct = series("direct");
@@ -298,6 +345,11 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       gateway_sse: series("gateway_sse"),
       gateway_metered_sse: meteredSse,
       metered_stream_over_bare_proxy_ms: { p50: round(meteredSse.p50_ms - bareSse.p50_ms), p99: round(meteredSse.p99_ms - bareSse.p99_ms) },
+      metered_stream_over_bare_proxy_cpu_ms:
+        meteredSse.workerd_cpu_ms_per_request === null || bareSse.workerd_cpu_ms_per_request === null
+          ? null
+          : round(meteredSse.workerd_cpu_ms_per_request - bareSse.workerd_cpu_ms_per_request),
+      load_average: { start: round(loadStart), end: round(os.loadavg()[0] ?? 0) },
       target_metered_over_bare_p50_ms: 1,
       met_metered_target: meteredSse.p50_ms - bareSse.p50_ms < 1,
       target_p50_added_ms: 2,
@@ -317,9 +369,12 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
 
 function printTable(r: GatewayBenchResult): void {
   const row = (name: string, s: Series) =>
-    `${name.padEnd(12)}${s.p50_ms.toFixed(3).padStart(10)}${s.p99_ms.toFixed(3).padStart(10)}${s.mean_ms.toFixed(3).padStart(10)}${String(s.throughput_rps).padStart(12)}`;
+    `${name.padEnd(12)}${s.p50_ms.toFixed(3).padStart(10)}${s.p99_ms.toFixed(3).padStart(10)}${s.mean_ms.toFixed(3).padStart(10)}${String(s.throughput_rps).padStart(12)}${(s.workerd_cpu_ms_per_request?.toFixed(2) ?? "-").padStart(10)}`;
   console.log(`gateway benchmark (${r.machine.cores} x ${r.machine.cpu}, node ${r.machine.node}, wrangler ${r.machine.wrangler})`);
-  console.log(`${"series".padEnd(12)}${"p50 ms".padStart(10)}${"p99 ms".padStart(10)}${"mean ms".padStart(10)}${"req/s".padStart(12)}`);
+  console.log(`load average ${r.load_average.start} at the start, ${r.load_average.end} at the end`);
+  console.log(
+    `${"series".padEnd(12)}${"p50 ms".padStart(10)}${"p99 ms".padStart(10)}${"mean ms".padStart(10)}${"req/s".padStart(12)}${"cpu ms".padStart(10)}`,
+  );
   console.log(row("direct", r.direct));
   console.log(row("worker only", r.worker_only));
   console.log(row("bare proxy", r.bare_proxy));
@@ -333,7 +388,8 @@ function printTable(r: GatewayBenchResult): void {
   );
   console.log(
     `streamed answer with usage metering, gateway over a bare proxy Worker: p50 ${r.metered_stream_over_bare_proxy_ms.p50} ms, ` +
-      `p99 ${r.metered_stream_over_bare_proxy_ms.p99} ms (target p50 < ${r.target_metered_over_bare_p50_ms} ms: ${r.met_metered_target ? "met" : "NOT met"})`,
+      `p99 ${r.metered_stream_over_bare_proxy_ms.p99} ms (target p50 < ${r.target_metered_over_bare_p50_ms} ms: ${r.met_metered_target ? "met" : "NOT met"}); ` +
+      `workerd CPU per request ${r.metered_stream_over_bare_proxy_cpu_ms ?? "-"} ms more`,
   );
 }
 

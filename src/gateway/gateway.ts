@@ -14,6 +14,7 @@ import { callerAllowed, presentedKey } from "./caller-auth.ts";
 import { type AttemptRecord, type CounterKey, isError, MetricsAggregate, minuteOf, type TargetRole } from "./counters.ts";
 import { downstreamHeaders, send, upstreamHeaders, upstreamUrl } from "./forward.ts";
 import { errorRate, PrimaryHealth } from "./health.ts";
+import { type PriceList, PublishedPrices } from "./published-prices.ts";
 import { type PreparedBody, prepareBody } from "./replay.ts";
 import { decideRoute, type FallbackReason, overflowReason } from "./route.ts";
 import { type RoutingSnapshot, RoutingState } from "./state.ts";
@@ -89,6 +90,8 @@ export class Gateway {
   private flushing = false;
   /** per service: token-priced spend of this isolate not yet written to D1, micro-USD */
   private readonly unflushedSpend = new Map<string, number>();
+  /** published token prices of targets whose pricing names a price list */
+  private readonly published: PublishedPrices;
 
   constructor(o: GatewayOptions = {}) {
     this.fetcher = o.fetch ?? ((input, init) => fetch(input, init));
@@ -96,6 +99,7 @@ export class Gateway {
     this.flushIntervalMs = o.flushIntervalMs ?? 10_000;
     this.log = o.log ?? ((e) => console.log(JSON.stringify(e)));
     this.lastFlush = this.clock();
+    this.published = new PublishedPrices(this.fetcher, this.clock, this.log);
     this.state = new RoutingState({
       clock: this.clock,
       ttlMs: o.stateTtlMs ?? 5_000,
@@ -290,9 +294,13 @@ export class Gateway {
         body,
         {
           look: (bytes) => usage?.push(bytes),
-          end: (bytes, complete) => {
+          end: async (bytes, complete) => {
             if (streamed) this.metrics.add(key, "bytes_out", bytes);
-            if (usage && pricing) this.meter(call.service, key, pricing, complete ? usage.finish() : null);
+            if (!usage || !pricing) return;
+            const found = complete ? usage.finish() : null;
+            // The published price list is read here, after the answer ended: never in front of a request.
+            const list = found && pricing.published_prices !== null ? await this.published.get(pricing.published_prices) : null;
+            this.meter(call.service, key, pricing, found, list);
           },
         },
         call.waitUntil,
@@ -305,8 +313,14 @@ export class Gateway {
   }
 
   /** Adds one answer's tokens and price to the counters; an answer without usage (or unpriced model) counts as unpriced. */
-  private meter(service: string, key: CounterKey, pricing: TargetPricing, usage: ReturnType<UsageReader["finish"]>): void {
-    const micro = usage ? priceMicro(pricing, usage) : null;
+  private meter(
+    service: string,
+    key: CounterKey,
+    pricing: TargetPricing,
+    usage: ReturnType<UsageReader["finish"]>,
+    list: PriceList | null,
+  ): void {
+    const micro = usage ? priceMicro(pricing, usage, list) : null;
     if (usage) {
       const model = usage.model ?? "unknown";
       this.metrics.add(key, `tokens_in:${model}`, usage.inputTokens);

@@ -18,8 +18,8 @@ const READ_BUFFER_BYTES = 16 * 1024;
 export interface TapSink {
   /** a part of the body; its buffer is reused after the call, so copy what you keep */
   look(bytes: Uint8Array): void;
-  /** once: the body's byte count, and whether it ended (false: cancelled by the client or failed) */
-  end(bytes: number, complete: boolean): void;
+  /** once: the body's byte count, and whether it ended (false: cancelled by the client or failed); awaited under waitUntil */
+  end(bytes: number, complete: boolean): void | Promise<void>;
 }
 
 /**
@@ -67,10 +67,10 @@ export function tap(body: ReadableStream<Uint8Array>, sink: TapSink, waitUntil: 
         sink.look(r.value);
         await pause();
       }
-      sink.end(bytes, !cancelled);
     } catch {
-      sink.end(bytes, false);
+      cancelled = true;
     }
+    await sink.end(bytes, !cancelled);
   };
   waitUntil(read());
   return readable;

@@ -11,6 +11,7 @@
 // "If the stream is interrupted, you may not receive the final usage chunk": such an answer is unpriced.
 import * as z from "zod";
 import type { TargetPricing, TokenPrice } from "../policy/index.ts";
+import { type PriceList, publishedRates } from "./published-prices.ts";
 
 export interface TokenUsage {
   model: string | null;
@@ -99,7 +100,8 @@ export class UsageReader {
 
   finish(): TokenUsage | null {
     if (this.total === 0) return null;
-    if (this.kind === "json") return this.total > MAX_JSON_BYTES ? null : usageOf(parseJson(decoder.decode(this.kept.subarray(0, this.length))));
+    if (this.kind === "json")
+      return this.total > MAX_JSON_BYTES ? null : usageOf(parseJson(decoder.decode(this.kept.subarray(0, this.length))));
     const text = decoder.decode(this.kept.subarray(0, this.length));
     // When the window does not start at the stream's start, its first line is cut: skip it.
     const from = this.total > this.length ? text.indexOf("\n") + 1 : 0;
@@ -123,17 +125,23 @@ function usageOfLine(raw: string): TokenUsage | null {
   return usageOf(parseJson(line.slice(5).trim()));
 }
 
-/** The per-million-token rates for `model`: its entry in the map, else the target's default; null: unpriced. */
-export function ratesFor(pricing: TargetPricing, model: string | null): TokenPrice | null {
+/**
+ * The per-million-token rates for `model`: its entry in the policy's map, else its published rates
+ * (`published`: the target's published price list, when it has one), else the target's default;
+ * null: unpriced.
+ */
+export function ratesFor(pricing: TargetPricing, model: string | null, published: PriceList | null = null): TokenPrice | null {
   const own = model !== null && Object.hasOwn(pricing.models, model) ? pricing.models[model] : undefined;
   if (own) return own;
+  const listed = published === null ? null : publishedRates(published, model);
+  if (listed) return listed;
   if (pricing.input_usd_per_million === null || pricing.output_usd_per_million === null) return null;
   return { input_usd_per_million: pricing.input_usd_per_million, output_usd_per_million: pricing.output_usd_per_million };
 }
 
 /** Micro-USD of an answer's tokens: USD per million tokens is micro-USD per token. Null when unpriced. */
-export function priceMicro(pricing: TargetPricing, usage: TokenUsage): number | null {
-  const r = ratesFor(pricing, usage.model);
+export function priceMicro(pricing: TargetPricing, usage: TokenUsage, published: PriceList | null = null): number | null {
+  const r = ratesFor(pricing, usage.model, published);
   if (r === null) return null;
   return Math.round(usage.inputTokens * r.input_usd_per_million + usage.outputTokens * r.output_usd_per_million);
 }

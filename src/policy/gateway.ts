@@ -41,6 +41,14 @@ const pricingSchema = z
       .record(z.string().min(1), tokenPriceSchema)
       .default({})
       .describe("per-model prices, keyed by the `model` the answer names (e.g. meta-llama/Llama-3.1-8B-Instruct:cerebras)"),
+    published_prices: z
+      .string()
+      .refine((v) => !ENDPOINT_KEY.test(v) && isTargetRef(v), { message: "an https URL (plain http only on loopback)" })
+      .nullable()
+      .default(null)
+      .describe(
+        "a price list in the shape of the HF router's model list (https://router.huggingface.co/v1/models): models it lists are priced at the listed provider's rates unless `models` names them; read at most hourly; null: not read",
+      ),
   })
   .strict()
   .refine((p) => (p.input_usd_per_million === null) === (p.output_usd_per_million === null), {

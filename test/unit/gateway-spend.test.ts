@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { priceMicro, SSE_TAIL_BYTES, UsageReader } from "../../src/gateway/usage.ts";
 import type { TargetPricing } from "../../src/policy/index.ts";
 import { validatePolicy } from "../../src/policy/index.ts";
-import { SIM_TOKENS_PER_REQUEST, ServiceTokenSpend, tokenSpendOfStep } from "../../src/sim/simulate.ts";
+import { ServiceTokenSpend, SIM_TOKENS_PER_REQUEST, tokenSpendOfStep } from "../../src/sim/simulate.ts";
 import { policy } from "../fixtures/builders.ts";
 
 const enc = new TextEncoder();
@@ -40,7 +40,8 @@ describe("usage of an answer", () => {
   });
 
   it("keeps only a stream's last bytes, and finds the usage event split across reads of any size", () => {
-    const chunk = (i: number) => `data: ${JSON.stringify({ model: "m3", choices: [{ delta: { content: `token ${i}` } }], usage: null })}\n\n`;
+    const chunk = (i: number) =>
+      `data: ${JSON.stringify({ model: "m3", choices: [{ delta: { content: `token ${i}` } }], usage: null })}\n\n`;
     const events = `${Array.from({ length: 2000 }, (_, i) => chunk(i)).join("")}data: ${JSON.stringify({
       model: "m3",
       choices: [],
@@ -80,6 +81,7 @@ describe("token prices", () => {
     input_usd_per_million: 0.5,
     output_usd_per_million: 1.5,
     models: { "meta-llama/Llama-3.1-8B-Instruct": { input_usd_per_million: 0.1, output_usd_per_million: 0.2 } },
+    published_prices: null,
   };
 
   it("prices per model, else at the target's default, in micro-USD (USD per million tokens = micro-USD per token)", () => {

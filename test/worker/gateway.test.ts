@@ -517,6 +517,50 @@ describe("gateway spend on token-priced targets", () => {
     });
   });
 
+  it("prices answers at the published price list's rates, the policy's own prices first, reading the list once", async () => {
+    const h = harness("gw-published", {
+      fallback: {
+        pricing: {
+          published_prices: `${FALLBACK}/v1/models`,
+          models: { "acme/own": { input_usd_per_million: 0.1, output_usd_per_million: 0.2 } },
+        },
+      },
+    });
+    const listReads = async () =>
+      ((await (await fetch(`${FALLBACK}/_upstream/calls`)).json()) as { calls: RecordedCall[] }).calls.filter((c) => c.url === "/v1/models")
+        .length;
+    const readsBefore = await listReads();
+    await h.observe("running");
+    await h.route("fallback");
+    // other tests of this file bill the same models on the same fallback: compare with what was there before
+    const spendByModel = async () => {
+      const spend = await gatewaySpendBetween(env.DB, 1, Date.now() + 60_000);
+      const out: Record<string, number> = { unpriced: spend.unpricedRequests };
+      for (const r of spend.rows.filter((x) => x.service === "chat")) out[r.model] = (out[r.model] ?? 0) + r.spendMicro;
+      return out;
+    };
+    await h.gateway.flush(env.DB);
+    const before = await spendByModel();
+    for (const model of ["acme/llama:novita", "acme/llama", "acme/own", "acme/promo:groq", "acme/unlisted"]) {
+      await h.answer("/v1/gateway/chat/v1/chat/completions", {
+        method: "POST",
+        body: "{}",
+        upstream: { fallback: `usage=1000:500,model=${model}` },
+      });
+    }
+    await h.gateway.flush(env.DB);
+    const after = await spendByModel();
+    const added = Object.fromEntries(Object.entries(after).map(([m, v]) => [m, v - (before[m] ?? 0)]));
+    expect(added).toMatchObject({
+      "acme/llama:novita": 1000 * 1.69 + 500 * 3.38, // the provider the answer names
+      "acme/llama": 1000 * 2.1 + 500 * 4.4, // the router chose: the highest listed rates (a failed provider's are skipped)
+      "acme/own": 1000 * 0.1 + 500 * 0.2, // the policy's price wins over the list's
+      "acme/promo:groq": 0, // is_free
+      unpriced: 1, // acme/unlisted: not listed, and the target has no default price
+    });
+    expect((await listReads()) - readsBefore).toBe(1);
+  });
+
   it("cancels the upstream when the caller goes away mid-stream, and counts the answer unpriced", async () => {
     const h = harness("gw-spend-gone", { fallback: PRICED });
     await h.observe("running");
