@@ -14,6 +14,8 @@
 //   gateway_sse         client -> our Worker -> a target without prices (SSE): no metering
 //   gateway_metered_sse client -> our Worker -> token-priced target (SSE), usage metering on
 // gateway_metered_sse - bare_proxy_sse is the gateway's own cost with metering (target: < 1 ms at p50).
+// Latency on a shared machine swings with its load (printed); each series' workerd CPU per request,
+// read from /proc over its throughput run (one series at a time), is the steadier figure of own work.
 // Default export: run() returning a JSON-able result. `npm run bench:gateway` runs it alone and
 // merges the result into bench/results.json under "gateway".
 import { execFileSync, spawn } from "node:child_process";

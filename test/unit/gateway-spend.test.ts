@@ -1,6 +1,7 @@
 // Token-priced targets: usage read from JSON answers and from the last event of a stream as the
 // chunks pass, priced per model from the policy; answers without usage are unpriced, never $0.
 import { describe, expect, it } from "vitest";
+import { parsePriceList, publishedRates } from "../../src/gateway/published-prices.ts";
 import { priceMicro, SSE_TAIL_BYTES, UsageReader } from "../../src/gateway/usage.ts";
 import type { TargetPricing } from "../../src/policy/index.ts";
 import { validatePolicy } from "../../src/policy/index.ts";
@@ -99,6 +100,38 @@ describe("token prices", () => {
     ).toBeNull();
   });
 
+  it("reads a published price list of the HF router's shape, skipping entries it cannot use", () => {
+    const list = parsePriceList({
+      data: [
+        {
+          id: "m",
+          providers: [
+            { provider: "a", pricing: { input: 1, output: 2 } },
+            { provider: "b", pricing: { input: 3, output: 1 } },
+          ],
+        },
+        { id: "bad", providers: "not a list" },
+        { id: "none", providers: [{ provider: "c", status: "live" }] },
+      ],
+    });
+    if (list === null) throw new Error("not read");
+    expect(publishedRates(list, "m:a")).toEqual({ input_usd_per_million: 1, output_usd_per_million: 2 });
+    expect(publishedRates(list, "m:cheapest")).toEqual({ input_usd_per_million: 3, output_usd_per_million: 2 }); // router's choice: highest of each
+    expect(publishedRates(list, "m")).toEqual({ input_usd_per_million: 3, output_usd_per_million: 2 });
+    expect(publishedRates(list, "none")).toBeNull();
+    expect(publishedRates(list, null)).toBeNull();
+    expect(parsePriceList({ models: [] })).toBeNull();
+    const pricing: TargetPricing = {
+      input_usd_per_million: 9,
+      output_usd_per_million: 9,
+      models: { m: { input_usd_per_million: 0, output_usd_per_million: 1 } },
+      published_prices: "https://x",
+    };
+    expect(priceMicro(pricing, { model: "m", inputTokens: 10, outputTokens: 10 }, list)).toBe(10); // the policy's own price first
+    expect(priceMicro(pricing, { model: "m:a", inputTokens: 10, outputTokens: 10 }, list)).toBe(30); // then the list
+    expect(priceMicro(pricing, { model: "other", inputTokens: 10, outputTokens: 10 }, list)).toBe(180); // then the default
+  });
+
   it("accepts the pricing and service budget keys, with their defaults", () => {
     const res = validatePolicy({
       budget: { daily_usd: 5 },
@@ -116,7 +149,12 @@ describe("token prices", () => {
       },
     });
     if (!res.ok) throw new Error(JSON.stringify(res.issues));
-    expect(res.policy.services.chat?.fallback.pricing).toEqual({ input_usd_per_million: 0.5, output_usd_per_million: 1.5, models: {} });
+    expect(res.policy.services.chat?.fallback.pricing).toEqual({
+      input_usd_per_million: 0.5,
+      output_usd_per_million: 1.5,
+      models: {},
+      published_prices: null,
+    });
     expect(res.policy.services.chat?.budget).toEqual({ on_exhausted: "refuse", daily_cap_usd: null, retry_after_seconds: null });
     const half = validatePolicy({
       budget: { daily_usd: 5 },
