@@ -77,7 +77,21 @@ export {
   sourcesOf,
   targetOf,
 } from "./lifecycle.ts";
-export { type Accrual, BILLABLE_STATES, billableReplicas, GAP_MS, hourlyBurn, initializingReplicas, meter, replicaMs } from "./metering.ts";
+export {
+  type Accrual,
+  BILLABLE_STATES,
+  billableReplicas,
+  confirmedSpend,
+  GAP_MS,
+  hourlyBurn,
+  initializingReplicas,
+  type MeterOptions,
+  meter,
+  PAUSE_MARGIN_SIGMAS,
+  type PartialMinute,
+  replicaMs,
+  replicaStarts,
+} from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export { ENDPOINT_STATES, type EndpointMetrics, type EndpointSnapshot, type EndpointState, type EndpointUpdate } from "./observation.ts";
 export {

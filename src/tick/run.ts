@@ -2,7 +2,17 @@
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { act, actionEvents, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
 import type { Plan } from "../core/index.ts";
-import { ackedConditions, billableReplicas, budgetDay, budgetDayBounds, formatUsd, levelName, meter, plan } from "../core/index.ts";
+import {
+  ackedConditions,
+  billableReplicas,
+  budgetDay,
+  budgetDayBounds,
+  confirmedSpend,
+  formatUsd,
+  levelName,
+  meter,
+  plan,
+} from "../core/index.ts";
 import type { Notifier } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
@@ -158,7 +168,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
     const accruals: EndpointAccrual[] = [];
     const metered = fleet.observations.map((o) => {
-      for (const acc of meter(points.get(o.id), o, now, tz, policy.metering.gap_minutes * 60_000))
+      for (const acc of meter(points.get(o.id), o, now, tz, {
+        gapMs: policy.metering.gap_minutes * 60_000,
+        partialMinute: policy.metering.partial_minute,
+      }))
         accruals.push({ ...acc, endpoint: o.id });
       return { o, billable: billableReplicas(o) };
     });
@@ -209,10 +222,16 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       observations: fleet.observations,
       spendMicro: spend.totalMicro,
       gateway: { spendMicro: spend.gateway.totalMicro, unpricedAnswers: spend.gateway.unpricedRequests },
-      // The pause needs the estimate at 200 % without what was metered across observation gaps and
-      // without this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is
-      // what both observations confirm), and this tick's observation still burning (plan.ts, pauseConfirmed).
-      confirmedSpendMicro: spend.totalMicro - spend.dedicated.gapMicro - unconfirmed,
+      // The pause needs the estimate at 200 % without what was metered across observation gaps, without
+      // this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is what both
+      // observations confirm) and less two standard errors of the day's estimate, and this tick's
+      // observation still burning (plan.ts, pauseConfirmed).
+      confirmedSpendMicro: confirmedSpend({
+        totalMicro: spend.totalMicro,
+        gapMicro: spend.dedicated.gapMicro,
+        unconfirmedMicro: unconfirmed,
+        varMicro2: spend.dedicated.varMicro2,
+      }),
       prices: fleet.prices,
       previousLevel,
       routes,
