@@ -66,7 +66,7 @@ function workerdCpuMs(): number | null {
 interface TickFigures {
   ms: number;
   subrequests: number;
-  /** listing pages, price catalog, open-metrics reads, actions */
+  /** listing pages, price catalog, open-metrics reads, actions (HF); alerts (Slack, SNS) */
   by_kind: SimTick["subrequestsByKind"];
   d1_queries: number;
 }
@@ -99,7 +99,8 @@ const figures = (t: SimTick): TickFigures => ({
   d1_queries: t.d1Queries,
 });
 const kinds = (f: TickFigures) =>
-  `${f.by_kind.list} list + ${f.by_kind.catalog} catalog + ${f.by_kind.metrics} metrics + ${f.by_kind.action} actions`;
+  `${f.by_kind.list} list + ${f.by_kind.catalog} catalog + ${f.by_kind.metrics} metrics + ${f.by_kind.action} actions` +
+  (f.by_kind.alert ? ` + ${f.by_kind.alert} alerts` : "");
 
 async function measureSize(emulator: Emulator, clock: { now: number }, n: number): Promise<SizeRow> {
   const ns = `bench-${n}`;
