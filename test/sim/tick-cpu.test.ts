@@ -24,7 +24,15 @@ describe("the tick isolate's CPU from a V8 profile", () => {
   });
 
   it("leaves idle samples out and keeps deltas near the period as they are", () => {
-    const cpu = isolateCpu(profile([["(idle)", 5_000], ["plan", 100], ["plan", 150], ["plan", 120], ["(idle)", 100]]));
+    const cpu = isolateCpu(
+      profile([
+        ["(idle)", 5_000],
+        ["plan", 100],
+        ["plan", 150],
+        ["plan", 120],
+        ["(idle)", 100],
+      ]),
+    );
     expect(cpu.cpuMs).toBeCloseTo(0.37, 5);
     expect(Object.keys(cpu.selfMs)).toEqual(["plan"]);
   });
