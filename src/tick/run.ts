@@ -18,6 +18,7 @@ import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
   activeOverrides,
+  coalescingDb,
   dayLevel,
   daySpend,
   type EndpointAccrual,
@@ -111,7 +112,9 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
 }
 
 export async function runTick(deps: TickDeps): Promise<TickReport> {
-  const { db, now, clock, log } = deps;
+  const { now, clock, log } = deps;
+  // The queries of each step (issued together) go to D1 as one batch: one round trip, not one per query.
+  const db = coalescingDb(deps.db);
   const started = clock();
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   if (!(await takeLease(db, deps.holder, now, leaseMs))) {
@@ -119,6 +122,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     return { ran: false, outcome: "skipped", plan: null, executed: [], events: [] };
   }
   const tickId = await startTick(db, now, started);
+  let released: Promise<void> | undefined;
   const summary = { endpoints: 0, actions: 0, alerts: 0, subrequests: 0 };
   try {
     const issues = [...(deps.problems ?? []), ...(deps.policy.ok ? [] : deps.policy.issues)];
@@ -180,27 +184,31 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);
     const spent = new Map<string, number>();
     for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
-    const engine = await engineAfter(db, {
-      policy,
-      now,
-      observations: fleet.observations,
-      points,
-      spend: spent,
-      metrics: reading.metrics,
-      failedNamespaces: fleet.failedNamespaces,
-      before,
-    });
-
-    // Reconcile: resolve what earlier ticks, forced and scheduled actions left unknown or failed
-    // against what HF reports now, before planning, so nothing is planned twice or left unrestorable.
-    const routes = await loadRoutes(db);
-    const reconciled = await reconcile(db, {
-      observations: fleet.observations,
-      routes,
-      now,
-      staleBefore: now - leaseMs,
-      sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
-    });
+    // The engine's history and the reconciliation touch different tables, so their queries go together.
+    const [engine, { routes, reconciled }] = await Promise.all([
+      engineAfter(db, {
+        policy,
+        now,
+        observations: fleet.observations,
+        points,
+        spend: spent,
+        metrics: reading.metrics,
+        failedNamespaces: fleet.failedNamespaces,
+        before,
+      }),
+      // Reconcile: resolve what earlier ticks, forced and scheduled actions left unknown or failed
+      // against what HF reports now, before planning, so nothing is planned twice or left unrestorable.
+      loadRoutes(db).then(async (routes) => ({
+        routes,
+        reconciled: await reconcile(db, {
+          observations: fleet.observations,
+          routes,
+          now,
+          staleBefore: now - leaseMs,
+          sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
+        }),
+      })),
+    ]);
     // A change of an earlier day found applied is restorable at once.
     const candidates =
       policy.restore === "next_day" && reconciled.confirmed.some((r) => r.day < day) ? await restoreCandidates(db, day) : before.candidates;
@@ -299,6 +307,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     summary.alerts = events.filter((e) => e.type === "alert").length;
     summary.subrequests = deps.subrequests?.() ?? 0;
     const outcome = blind ? "blind" : fleet.errors.length > 0 || executed.some((x) => x.status === "failed") ? "partial" : "ok";
+    // The tick's row and the lease's release go to D1 together (one round trip).
+    released = releaseLease(db, deps.holder).catch(() => {});
     await finishTick(db, tickId, clock(), {
       outcome,
       day,
@@ -344,6 +354,6 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     }).catch(() => {});
     throw err;
   } finally {
-    await releaseLease(db, deps.holder).catch(() => {});
+    await (released ?? releaseLease(db, deps.holder).catch(() => {}));
   }
 }
