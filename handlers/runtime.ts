@@ -19,18 +19,21 @@ export interface Runtime {
   clock: () => number;
 }
 
+/** The Endpoints API and the Hub (billing usage) this environment talks to. */
+const bases = (env: Cloudflare.Env) => ({ baseUrl: env.HF_API_BASE, ...(env.HF_HUB_BASE ? { hubBaseUrl: env.HF_HUB_BASE } : {}) });
+
 // One client per isolate (per API base and token), so the price catalog cache survives between ticks.
 let client: { key: string; hf: HfClient; count: { n: number } } | undefined;
 
 function providerFor(env: Cloudflare.Env) {
-  const key = `${env.HF_API_BASE}\n${env.HF_TOKEN ?? ""}`;
+  const key = `${env.HF_API_BASE}\n${env.HF_HUB_BASE ?? ""}\n${env.HF_TOKEN ?? ""}`;
   if (client?.key !== key) {
     const count = { n: 0 };
     const counting: typeof fetch = (input, init) => {
       count.n++;
       return fetch(input, init);
     };
-    client = { key, count, hf: new HfClient({ baseUrl: env.HF_API_BASE, token: env.HF_TOKEN ?? "", fetch: counting }) };
+    client = { key, count, hf: new HfClient({ ...bases(env), token: env.HF_TOKEN ?? "", fetch: counting }) };
   }
   return client;
 }
@@ -42,7 +45,7 @@ export function runtimeFor(env: Cloudflare.Env, clock: () => number = () => Date
     config: loadConfig(env),
     provider: provider.hf,
     requests: provider.count,
-    hfClient: (options) => new HfClient({ baseUrl: env.HF_API_BASE, token: env.HF_TOKEN ?? "", ...options }),
+    hfClient: (options) => new HfClient({ ...bases(env), token: env.HF_TOKEN ?? "", ...options }),
     notifier: (log) =>
       createNotifier({
         secrets: env,
