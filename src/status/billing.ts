@@ -9,8 +9,7 @@ const usd = (micro: number) => microToUsd(Math.round(micro));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Why there are no per-endpoint figures (docs/metering.md). */
-export const PER_ENDPOINT_NOTE =
-  "not compared per endpoint: HF does not document that a billing item's label is the endpoint's name";
+export const PER_ENDPOINT_NOTE = "not compared per endpoint: HF does not document that a billing item's label is the endpoint's name";
 
 export type BillingState = "ok" | "stale" | "error" | "pending";
 
@@ -45,9 +44,7 @@ function namespaceJson(namespace: string, kind: "org" | "user", row: BillingRow 
     age_minutes: fetched === null ? null : Math.max(0, Math.floor((now - fetched) / 60_000)),
     stale,
     last_attempt_at: iso(row?.attemptedAt ?? null),
-    error: row?.error
-      ? { code: row.error.code, status: row.error.status, message: row.error.message, since: iso(row.error.since) }
-      : null,
+    error: row?.error ? { code: row.error.code, status: row.error.status, message: row.error.message, since: iso(row.error.since) } : null,
   };
 }
 

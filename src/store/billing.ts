@@ -128,9 +128,7 @@ export async function recordBillingFailure(
 export async function namespaceSpendBetween(db: D1Database, namespace: string, fromDay: string, toDay: string): Promise<number> {
   const prefix = `${namespace}/`;
   const row = await db
-    .prepare(
-      "SELECT COALESCE(SUM(spend_micro), 0) AS total FROM ledger WHERE day >= ?1 AND day <= ?2 AND substr(endpoint, 1, ?3) = ?4",
-    )
+    .prepare("SELECT COALESCE(SUM(spend_micro), 0) AS total FROM ledger WHERE day >= ?1 AND day <= ?2 AND substr(endpoint, 1, ?3) = ?4")
     .bind(fromDay, toDay, prefix.length, prefix)
     .first<{ total: number }>();
   return row?.total ?? 0;

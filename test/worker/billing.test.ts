@@ -3,8 +3,8 @@
 // and /metrics show the drift. Real D1 with the real migrations, the real HF client, the emulator over HTTP.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { listEvents, spendBounds } from "../../src/store/index.ts";
 import type { BillingNamespaceJson } from "../../src/status/index.ts";
+import { listEvents, spendBounds } from "../../src/store/index.ts";
 import { guardrail, HOUR, MIN } from "../fixtures/http.ts";
 
 // $2.50/h, $5/h scaled up: under the fixtures' $10 daily budget, so no action changes the fleet under the test.
@@ -25,7 +25,9 @@ async function setup(ns: string, extra = "billing: { reconcile: true }") {
   };
   const billingReads = async () => (await g.admin.calls()).filter((c) => c.path.endsWith("/billing/usage"));
   const billing = async (now: number) => {
-    const status = (await (await g.read("/v1/status", now)).json()) as { billing: { reconcile: boolean; namespaces: BillingNamespaceJson[] } };
+    const status = (await (await g.read("/v1/status", now)).json()) as {
+      billing: { reconcile: boolean; namespaces: BillingNamespaceJson[] };
+    };
     return status.billing;
   };
   return { g, tickAt, billingReads, billing };
@@ -125,7 +127,12 @@ describe("billing reconciliation", () => {
     expect(await s.billingReads()).toHaveLength(2);
     const row = (await s.billing(T0 + 61 * MIN)).namespaces.find((n) => n.namespace === ns);
     // The figures of the read at T0 stay, an hour old.
-    expect(row).toMatchObject({ state: "error", error: { code: "server_error", status: 503 }, fetched_at: new Date(T0).toISOString(), age_minutes: 61 });
+    expect(row).toMatchObject({
+      state: "error",
+      error: { code: "server_error", status: 503 },
+      fetched_at: new Date(T0).toISOString(),
+      age_minutes: 61,
+    });
     expect(row?.billed_usd).toBeGreaterThan(0);
     await s.tickAt(T0 + 120 * MIN);
     expect((await s.billing(T0 + 120 * MIN)).namespaces.find((n) => n.namespace === ns)).toMatchObject({ state: "ok", error: null });

@@ -413,7 +413,9 @@ function Billing({ json, now, tz }: { json: ActingStatusJson; now: number; tz: s
               </td>
               <td data-label="period" data-col="period">
                 {n.period ? `${day(n.period.start)} to ${day(n.period.end)}` : "–"}
-                {n.period && !n.period.aligned && <div class="muted small">{`from budget day ${n.period.metered_from_day}, counted whole`}</div>}
+                {n.period && !n.period.aligned && (
+                  <div class="muted small">{`from budget day ${n.period.metered_from_day}, counted whole`}</div>
+                )}
               </td>
               <td class="num" data-label="billed by HF" data-col="billed">
                 {n.billed_usd === null ? "–" : usd(n.billed_usd)}
@@ -433,7 +435,9 @@ function Billing({ json, now, tz }: { json: ActingStatusJson; now: number; tz: s
                 ) : n.fetched_at === null ? (
                   "not read yet"
                 ) : (
-                  <span class={n.stale ? "flag warn" : ""}>{`${clockTime(Date.parse(n.fetched_at), tz)} ${age(Date.parse(n.fetched_at), now)}`}</span>
+                  <span
+                    class={n.stale ? "flag warn" : ""}
+                  >{`${clockTime(Date.parse(n.fetched_at), tz)} ${age(Date.parse(n.fetched_at), now)}`}</span>
                 )}
                 {n.error && n.fetched_at !== null && <div class="muted small">{`figures from ${age(Date.parse(n.fetched_at), now)}`}</div>}
               </td>
