@@ -20,12 +20,18 @@ export function billingDue(namespaces: readonly string[], lastAttempt: ReadonlyM
 
 /**
  * The budget days of the ledger that cover a billing period up to `now`: from the day `periodStart`
- * falls on through today. `aligned` is false when `periodStart` is not a budget-day midnight (HF's
- * period starts in UTC; a budget day in another zone straddles it), so the first day is counted whole.
+ * falls on through today (or the period's last day, if HF answered for a period already over).
+ * `aligned` is false when `periodStart` is not a budget-day midnight (HF's period starts at an instant;
+ * a budget day in another zone straddles it), so the first day is counted whole.
  */
-export function billingDays(periodStart: number, now: number, tz: string): { fromDay: string; toDay: string; aligned: boolean } {
-  const fromDay = budgetDay(periodStart, tz);
-  return { fromDay, toDay: budgetDay(now, tz), aligned: startOfDay(fromDay, tz) === periodStart };
+export function billingDays(
+  period: { start: number; end: number },
+  now: number,
+  tz: string,
+): { fromDay: string; toDay: string; aligned: boolean } {
+  const fromDay = budgetDay(period.start, tz);
+  const toDay = budgetDay(Math.max(period.start, Math.min(now, period.end - 1)), tz);
+  return { fromDay, toDay, aligned: startOfDay(fromDay, tz) === period.start };
 }
 
 /** Metered minus billed: positive when the guardrail reads high. The percentage is of the bill (null at $0 billed). */

@@ -95,7 +95,18 @@ function providerFor(env: Env) {
       count.byKind[kindOf(input, init)]++;
       return fetch(input, init);
     };
-    client = { key, count, hf: new HfClient({ baseUrl: env.HF_API_BASE, token: env.HF_TOKEN, fetch: counting, now: () => virtualNow }) };
+    // The emulator also serves the Hub's billing routes, so billing.reconcile never reaches the real Hub from here.
+    client = {
+      key,
+      count,
+      hf: new HfClient({
+        baseUrl: env.HF_API_BASE,
+        hubBaseUrl: env.HF_API_BASE,
+        token: env.HF_TOKEN,
+        fetch: counting,
+        now: () => virtualNow,
+      }),
+    };
   }
   return client;
 }

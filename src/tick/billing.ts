@@ -52,7 +52,7 @@ export async function reconcileBilling(input: BillingTickInput): Promise<Billing
     if (!result) continue;
     if (result.ok) {
       const usage = result.value;
-      const days = billingDays(usage.periodStart, now, policy.budget.timezone);
+      const days = billingDays({ start: usage.periodStart, end: usage.periodEnd }, now, policy.budget.timezone);
       await recordBillingRead(db, {
         namespace,
         kind,
