@@ -21,6 +21,7 @@ export {
   gateActions,
   ruleFor,
 } from "./approvals.ts";
+export { BILLING_EVERY_MS, BILLING_STALE_MS, billingDays, billingDrift, billingDue } from "./billing.ts";
 export { applyBlastRadius } from "./blast-radius.ts";
 export { type BlindState, isBlind } from "./blind.ts";
 export { budgetActionReason, budgetAlerts } from "./budget-alerts.ts";

@@ -12,6 +12,8 @@ import { runTick, type TickLogEntry, type TickReport } from "../tick/index.ts";
 /** What the runtime reads from the environment: the HF API, its token, the alert channels' secrets, and any other secret. */
 export interface RuntimeEnv extends NotifySecrets {
   HF_API_BASE?: string;
+  /** the Hub (billing usage, policy billing.reconcile); https://huggingface.co when unset */
+  HF_HUB_BASE?: string;
   HF_TOKEN?: string;
 }
 
@@ -61,13 +63,21 @@ export interface RuntimeOptions {
   fetch?: typeof fetch;
   /** the HF client's clock for its price cache (the simulator's virtual time); the wall clock otherwise */
   hfNow?: () => number;
+  /** the Hub's base URL when not the environment's (the simulator's emulator serves the Hub's billing routes too) */
+  hubBaseUrl?: string;
+}
+
+/** The Endpoints API and the Hub (billing usage) this environment talks to. */
+function bases(env: RuntimeEnv, options: RuntimeOptions): Pick<HfClientOptions, "baseUrl" | "hubBaseUrl"> {
+  const hub = options.hubBaseUrl ?? env.HF_HUB_BASE;
+  return { baseUrl: env.HF_API_BASE ?? "", ...(hub ? { hubBaseUrl: hub } : {}) };
 }
 
 // One client per isolate (per API base and token), so the price catalog cache survives between ticks.
 let client: { key: string; hf: HfClient; count: { n: number } } | undefined;
 
 function isolateClient(env: RuntimeEnv, options: RuntimeOptions) {
-  const key = `${env.HF_API_BASE}\n${env.HF_TOKEN ?? ""}`;
+  const key = `${env.HF_API_BASE}\n${options.hubBaseUrl ?? env.HF_HUB_BASE ?? ""}\n${env.HF_TOKEN ?? ""}`;
   if (client?.key !== key) {
     const count = { n: 0 };
     const transport = options.fetch ?? ((input, init) => fetch(input, init));
@@ -76,7 +86,7 @@ function isolateClient(env: RuntimeEnv, options: RuntimeOptions) {
       return transport(input, init);
     };
     const hf = new HfClient({
-      baseUrl: env.HF_API_BASE ?? "",
+      ...bases(env, options),
       token: env.HF_TOKEN ?? "",
       fetch: counting,
       ...(options.hfNow ? { now: options.hfNow } : {}),
@@ -98,7 +108,7 @@ export function createRuntime<C extends Config>(env: RuntimeEnv, config: C, opti
     config,
     provider: provider.hf,
     requests: provider.count,
-    hfClient: (o) => new HfClient({ baseUrl: env.HF_API_BASE ?? "", token: env.HF_TOKEN ?? "", ...o }),
+    hfClient: (o) => new HfClient({ ...bases(env, options), token: env.HF_TOKEN ?? "", ...o }),
     notifier: (log) =>
       createNotifier({
         secrets: env,

@@ -152,6 +152,8 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
     clock: () => Date.now(),
     fetch: countingFetch,
     hfNow: () => virtualNow,
+    // The emulator also serves the Hub's billing routes, so billing.reconcile never reaches the real Hub from here.
+    hubBaseUrl: env.HF_API_BASE,
   });
   const startCount = runtime.requests.n;
   const startKinds = { ...hfKinds };

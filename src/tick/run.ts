@@ -13,7 +13,7 @@ import {
   meter,
   plan,
 } from "../core/index.ts";
-import type { Notifier } from "../notify/index.ts";
+import { type Notifier, SUBREQUEST_CEILING } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
@@ -39,6 +39,7 @@ import {
   takeLease,
 } from "../store/index.ts";
 import { loadApprovals, recordApprovals } from "./approvals.ts";
+import { type BillingTickReport, reconcileBilling } from "./billing.ts";
 import { namedBudgets } from "./budgets.ts";
 import { engineAfter, engineBefore, settleRestores } from "./engine-state.ts";
 import { observeFleet } from "./observe.ts";
@@ -90,6 +91,8 @@ export interface TickReport {
   executed: ExecutedAction[];
   /** events recorded by this tick (alerts already seen today are not repeated) */
   events: EventRow[];
+  /** the hourly billing reconciliation's part of this tick (absent when it did not run) */
+  billing?: BillingTickReport;
 }
 
 export const DEFAULT_LEASE_MS = 90_000;
@@ -288,6 +291,19 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       inTime: () => clock() < deadline,
       subrequestsUsed: deps.subrequests?.() ?? 0,
     });
+    // Last: HF's billing usage, hourly, on the subrequests and time the rest of the tick left. Never fatal.
+    const billing = await reconcileBilling({
+      db,
+      provider: deps.provider,
+      policy,
+      now,
+      budget: SUBREQUEST_CEILING - (deps.subrequests?.() ?? 0),
+      leftMs: deadline - clock(),
+    }).catch((err: unknown) => {
+      log({ event: "error", message: `billing reconciliation failed: ${err instanceof Error ? err.message : String(err)}` });
+      return undefined;
+    });
+    if (billing) events.push(...billing.events);
     for (const x of executed) {
       if (x.status !== "skipped") {
         log({
@@ -337,7 +353,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       alerts: summary.alerts,
       ms: clock() - started,
     });
-    return { ran: true, outcome, plan: thePlan, executed, events };
+    return { ran: true, outcome, plan: thePlan, executed, events, ...(billing ? { billing } : {}) };
   } catch (err) {
     // A thrown error is a bug or a storage failure: record it, keep the message free of secrets.
     const message = err instanceof Error ? err.message : String(err);
