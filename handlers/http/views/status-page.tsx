@@ -180,6 +180,11 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
                 <span class="muted small" data-figure="spend-bounds">
                   {` (${usd(json.guard.metering.low_usd)}–${usd(json.guard.metering.high_usd)})`}
                 </span>
+                {json.guard.metering.standard_error_usd > 0 ? (
+                  <span class="muted small" data-figure="spend-standard-error" title="the estimate's standard error">
+                    {` ± ${usd(json.guard.metering.standard_error_usd)}`}
+                  </span>
+                ) : null}
                 <span class="muted small">
                   {" of "}
                   <span data-figure="budget">{usd(b.daily_usd)}</span>
