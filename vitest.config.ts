@@ -52,6 +52,7 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   HF_API_BASE: inject("hfBase"),
+                  HF_HUB_BASE: inject("hfBase"),
                   HF_TOKEN: "hf_test_token",
                   READ_TOKEN: "test-read-token",
                   OVERRIDE_SIGNING_SECRET: "test-override-secret",

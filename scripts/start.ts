@@ -89,6 +89,7 @@ async function main() {
     logFile: LOG_FILE,
     vars: {
       HF_API_BASE: emulator.url,
+      HF_HUB_BASE: emulator.url,
       HF_TOKEN: emulator.token,
       GUARDRAIL_POLICY: policyJson,
       SLACK_WEBHOOK_URL: slack.hookUrl("demo"),

@@ -4,6 +4,8 @@ declare global {
     interface Env {
       DB: D1Database;
       HF_API_BASE: string;
+      /** The Hub (billing usage); default https://huggingface.co. A local stand-in in tests and `npm start`. */
+      HF_HUB_BASE?: string;
       HF_TOKEN?: string;
       /** Bearer token for GET / and the read API (unless the policy sets status.public). */
       READ_TOKEN?: string;

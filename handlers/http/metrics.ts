@@ -4,12 +4,57 @@ import { Hono } from "hono";
 import { budgetDay, exposition, type MetricFamily as Family, microToUsd, PROMETHEUS_CONTENT_TYPE } from "../../src/core/index.ts";
 import { gatewayFamilies } from "../../src/gateway/index.ts";
 import { FLEET_BUDGET } from "../../src/policy/index.ts";
+import type { BillingJson } from "../../src/status/index.ts";
 import { gatewayCounterTotals, metricCounts } from "../../src/store/index.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
 import { loadStatus } from "./status.ts";
 
 const FAILED_TICKS = new Set(["error", "policy_invalid", "blind"]);
+
+/** The billing reconciliation (status `billing`), one series per namespace read at least once. */
+function billingFamilies(billing: BillingJson): Family[] {
+  const read = billing.namespaces.filter((n) => n.fetched_at !== null);
+  const each = (value: (n: (typeof read)[number]) => number | null) =>
+    read.flatMap((n) => {
+      const v = value(n);
+      return v === null ? [] : [{ labels: { namespace: n.namespace }, value: v }];
+    });
+  return [
+    {
+      name: "guardrail_billed_usd",
+      help: "HF's billed Inference Endpoints cost of the current billing period (sum of the Hub billing usage's totalCostMicroUSD), as of the last hourly read.",
+      type: "gauge",
+      samples: each((n) => n.billed_usd),
+    },
+    {
+      name: "guardrail_billing_metered_usd",
+      help: "The guardrail's metered endpoint spend over the same billing period's budget days, at the last read.",
+      type: "gauge",
+      samples: each((n) => n.metered_usd),
+    },
+    {
+      name: "guardrail_billing_drift_usd",
+      help: "Metered minus billed over the billing period at the last read: positive when the guardrail reads high.",
+      type: "gauge",
+      samples: each((n) => n.drift_usd),
+    },
+    {
+      name: "guardrail_billing_fetched_timestamp_seconds",
+      help: "When HF's billing usage last answered, unix seconds; alert when it is over two hours old.",
+      type: "gauge",
+      samples: each((n) => (n.fetched_at === null ? null : Date.parse(n.fetched_at) / 1000)),
+    },
+    {
+      name: "guardrail_billing_read_ok",
+      help: "1 when the last read of HF's billing usage answered and parsed, 0 when it failed (a 401/403: the token may not read billing).",
+      type: "gauge",
+      samples: billing.namespaces
+        .filter((n) => n.last_attempt_at !== null)
+        .map((n) => ({ labels: { namespace: n.namespace }, value: n.error === null ? 1 : 0 })),
+    },
+  ];
+}
 
 export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c) => {
   const now = c.get("clock")();
@@ -51,6 +96,12 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         samples: [{ value: microToUsd(spendMicro) }, ...perBudget((b) => b.spend_usd)],
       },
       {
+        name: "guardrail_spend_standard_error_usd",
+        help: "The standard error of today's metered endpoint spend in USD (changes placed between two ticks, started minutes); the pause waits for spend less two of these at 200 %.",
+        type: "gauge",
+        samples: [{ value: Math.round(Math.sqrt(figures.spend.dedicated.varMicro2)) / 1e6 }],
+      },
+      {
         name: "guardrail_spend_by_source_usd",
         help: "Today's spend in USD by source: endpoints (replica-hours) and gateway (token-priced answers).",
         type: "gauge",
@@ -77,6 +128,7 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         type: "gauge",
         samples: [{ value: figures.level }, ...perBudget((b) => b.level)],
       },
+      ...billingFamilies(json.billing),
       {
         name: "guardrail_budget_pace_ratio",
         help: "Month budgets: today's spend divided by today's allowance (absent while the allowance is 0).",

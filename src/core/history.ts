@@ -1,7 +1,7 @@
 // History: what each tick remembers of each endpoint (a sample), what the engine reads back
 // (sums over recent windows, hourly buckets), and the baseline ("normal") learned from it. Pure.
 
-import { billableReplicas, initializingReplicas } from "./metering.ts";
+import { billableReplicas, initializingReplicas, replicaStarts } from "./metering.ts";
 import { HOUR_MS, type MicroUsd } from "./money.ts";
 import type { EndpointMetrics } from "./observation.ts";
 import type { MeterPoint, Observation } from "./types.ts";
@@ -136,6 +136,7 @@ export function sampleOf(
   if (!prev || now <= prev.at) return undefined;
   const billable = billableReplicas(o);
   const initializing = ((prev.initializing ?? 0) + initializingReplicas(o)) / 2;
+  const starts = replicaStarts(prev, o);
   const delta = metrics && lastCounters && now > lastCounters.at ? counterDelta(lastCounters.counters, metrics.replicas) : null;
   return {
     endpoint: o.id,
@@ -143,8 +144,8 @@ export function sampleOf(
     durationMs: now - prev.at,
     spendMicro,
     billable,
-    coldStart: prev.billableReplicas === 0 && billable >= 1 ? 1 : 0,
-    starts: Math.max(0, billable - prev.billableReplicas),
+    coldStart: starts.wake ? 1 : 0,
+    starts: starts.started,
     initializingMs: Math.round(initializing * (now - prev.at)),
     estimated: now - prev.at > gapMs ? 1 : 0,
     metricsMs: delta && lastCounters ? now - lastCounters.at : 0,

@@ -21,6 +21,7 @@ export {
   gateActions,
   ruleFor,
 } from "./approvals.ts";
+export { BILLING_EVERY_MS, BILLING_STALE_MS, billingDays, billingDrift, billingDue } from "./billing.ts";
 export { applyBlastRadius } from "./blast-radius.ts";
 export { type BlindState, isBlind } from "./blind.ts";
 export { budgetActionReason, budgetAlerts } from "./budget-alerts.ts";
@@ -77,7 +78,21 @@ export {
   sourcesOf,
   targetOf,
 } from "./lifecycle.ts";
-export { type Accrual, BILLABLE_STATES, billableReplicas, GAP_MS, hourlyBurn, initializingReplicas, meter, replicaMs } from "./metering.ts";
+export {
+  type Accrual,
+  BILLABLE_STATES,
+  billableReplicas,
+  confirmedSpend,
+  GAP_MS,
+  hourlyBurn,
+  initializingReplicas,
+  type MeterOptions,
+  meter,
+  PAUSE_MARGIN_SIGMAS,
+  type PartialMinute,
+  replicaMs,
+  replicaStarts,
+} from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export { ENDPOINT_STATES, type EndpointMetrics, type EndpointSnapshot, type EndpointState, type EndpointUpdate } from "./observation.ts";
 export {

@@ -11,6 +11,10 @@
 //   GET  /v2/provider/{ns}                        {vendors:[{name, regions:[{name, computes:[...]}]}]}
 //   GET  /v2/endpoint/{ns}/{name}/open-metrics    OpenMetrics text driven by the endpoint's simulated traffic
 //
+// Hub routes (the same server stands in for https://huggingface.co; shapes per the Hub OpenAPI spec, see billingUsage):
+//   GET  /api/organizations/{ns}/billing/usage    {usage: {Endpoints: [...]}, period}  the namespace's own bill
+//   GET  /api/settings/billing/usage              the same for the namespace marked as the token's user
+//
 // Admin API (no auth; JSON in and out), so tests inside workerd can drive it with fetch:
 //   POST /_emulator/{ns}/reset                      {endpoints: EndpointSpec[], prices?: PriceSpec[], startupMs?}
 //   POST /_emulator/{ns}/endpoints/{name}/replicas  {replicas}  autoscaler demand, clamped to [min, max]
@@ -20,7 +24,9 @@
 //   POST /_emulator/{ns}/clock                      {advanceMs}  moves this namespace's clock forward
 //   GET  /_emulator/{ns}/calls                      {calls: RecordedCall[]}
 //   GET  /_emulator/{ns}/cost                       CostReport
+//   POST /_emulator/{ns}/billing                    {periodStart?, periodEnd? (ISO), user?: true}  the billing period; user: the token's own account
 // State is per namespace, so parallel test files each own one and never see each other.
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EndpointState } from "../providers/index.ts";
@@ -148,6 +154,7 @@ export interface Emulator {
   cost(namespace: string): CostReport;
   endpoint(namespace: string, name: string): RawEndpoint | undefined;
   advance(namespace: string, ms: number): number;
+  setBilling(namespace: string, input: { periodStart?: string; periodEnd?: string; user?: boolean }): unknown;
 }
 
 /**
@@ -270,8 +277,15 @@ interface Stored {
   startupMs?: number;
 }
 
+/** The billing period the Hub routes report (default: the calendar month, UTC, of the namespace's now). */
+interface BillingPeriod {
+  start?: number;
+  end?: number;
+}
+
 interface Namespace {
   name: string;
+  billing: BillingPeriod;
   endpoints: Map<string, Stored>;
   prices: PriceSpec[];
   faults: Fault[];
@@ -292,7 +306,16 @@ class Fleet {
   ns(name: string): Namespace {
     let ns = this.namespaces.get(name);
     if (!ns) {
-      ns = { name, endpoints: new Map(), prices: [...DEFAULT_PRICES], faults: [], calls: [], clockOffset: 0, startupMs: this.startupMs };
+      ns = {
+        name,
+        billing: {},
+        endpoints: new Map(),
+        prices: [...DEFAULT_PRICES],
+        faults: [],
+        calls: [],
+        clockOffset: 0,
+        startupMs: this.startupMs,
+      };
       this.namespaces.set(name, ns);
     }
     return ns;
@@ -306,6 +329,7 @@ class Fleet {
   reset(name: string, setup: NamespaceSetup): RawEndpoint[] {
     const ns: Namespace = {
       name,
+      billing: this.namespaces.get(name)?.billing ?? {},
       endpoints: new Map(),
       prices: mergePrices(DEFAULT_PRICES, setup.prices ?? []),
       faults: [],
@@ -489,6 +513,55 @@ class Fleet {
       total += micro;
     }
     return { at: this.now(ns), totalMicroUsd: Math.round(total), endpoints };
+  }
+
+  /**
+   * The Hub's billing usage of the namespace (GET /api/organizations/{name}/billing/usage): its own bill
+   * (cost above) as one Inference Endpoints item per endpoint. The shape is the Hub OpenAPI spec's
+   * (https://huggingface.co/.well-known/openapi.json, operation "Get org usage for a given period", read
+   * from tryAGI/HuggingFace src/libs/HuggingFace/openapi.json @ 6491d53d): `usage` keyed "Endpoints"
+   * (or "Spaces"), items with entityId, label, product, quantity, productPrettyName, unitLabel,
+   * totalCostMicroUSD, unitCostMicroUSD, active required; `period` with _id, entityId, entityType,
+   * entityName, periodStart, periodEnd required. Unsourced, the emulator's own choices: label = the
+   * endpoint's name, quantity in replica-minutes with unitLabel "minutes" (HF documents neither), and the
+   * bill counting everything since the namespace's reset (put the reset inside the period).
+   */
+  billingUsage(ns: Namespace, entityType: "org" | "user"): unknown {
+    const now = this.now(ns);
+    const month = new Date(now);
+    const start = ns.billing.start ?? Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1);
+    const end = ns.billing.end ?? Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1);
+    const bill = this.cost(ns);
+    const items = [...ns.endpoints].map(([name, stored]) => {
+      const { vendor } = stored.raw.provider;
+      const { instanceType, instanceSize } = stored.raw.compute;
+      const price = priceOf(ns, stored.raw);
+      return {
+        entityId: hexId(`${ns.name}/${name}`),
+        label: name,
+        product: `endpoints/${vendor}/${instanceType}/${instanceSize}`,
+        productPrettyName: `Inference Endpoints · ${vendor} · ${instanceType} · ${instanceSize}`,
+        quantity: bill.endpoints[name]?.replicaMinutes ?? 0,
+        unitLabel: "minutes",
+        unitCostMicroUSD: price ? Math.round((price.pricePerHour * 1e6) / 60) : 0,
+        totalCostMicroUSD: bill.endpoints[name]?.microUsd ?? 0,
+        freeGrant: false,
+        active: AWAKE.has(stored.raw.status.state),
+      };
+    });
+    return {
+      usage: { Endpoints: items, Spaces: [] },
+      period: {
+        _id: hexId(`period/${ns.name}/${start}`),
+        entityId: hexId(ns.name),
+        entityType,
+        entityName: ns.name,
+        periodStart: new Date(start).toISOString(),
+        periodEnd: new Date(end).toISOString(),
+        invoice: { type: "no-invoice", id: "no-invoice" },
+        charges: [],
+      },
+    };
   }
 
   catalog(ns: Namespace): unknown {
@@ -683,6 +756,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const fleet = new Fleet(clock, options.startupMs ?? 0);
   const pending = new Set<ReturnType<typeof setTimeout>>();
   let requestCounter = 0;
+  /** the namespace GET /api/settings/billing/usage answers for (the token's own user account) */
+  let userNamespace: string | undefined;
 
   const delay = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -710,13 +785,26 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const reply = admin(req.method ?? "GET", segments.slice(1), text);
       return send(res, reply.status, reply.payload);
     }
+    if (segments[0] === "api") {
+      const hub = hubNamespace(segments);
+      if (hub === undefined) return send(res, 404, { error: "Not found" });
+      return api(req, url, segments, text, res, hub);
+    }
     if (segments[0] !== "v2" || segments[2] === undefined) return send(res, 404, { error: "Not found" });
-    return api(req, url, segments, text, res);
+    return api(req, url, segments, text, res, segments[2]);
   }
 
-  async function api(req: IncomingMessage, url: URL, segments: string[], text: string, res: ServerResponse): Promise<void> {
+  /** The namespace a Hub billing route is about: the organisation named, or the one marked as the token's user. */
+  function hubNamespace(segments: string[]): string | undefined {
+    const [, scope, name, ...rest] = segments;
+    if (scope === "organizations" && rest.join("/") === "billing/usage") return name;
+    if (scope === "settings" && [name, ...rest].join("/") === "billing/usage") return userNamespace;
+    return undefined;
+  }
+
+  async function api(req: IncomingMessage, url: URL, segments: string[], text: string, res: ServerResponse, nsName: string): Promise<void> {
     const method = req.method ?? "GET";
-    const ns = fleet.ns(segments[2] ?? "");
+    const ns = fleet.ns(nsName);
     const body = parseJson(text);
     const call: RecordedCall = {
       at: fleet.now(ns),
@@ -758,6 +846,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     try {
       fleet.settle(ns);
+      if (segments[0] === "api") {
+        if (method !== "GET") return answer(405, { error: "Method not allowed" });
+        return answer(200, fleet.billingUsage(ns, segments[1] === "settings" ? "user" : "org"));
+      }
       const [, resource, , name, action] = segments;
       if (resource === "provider" && method === "GET" && name === undefined) return answer(200, fleet.catalog(ns));
       if (resource !== "endpoint") return answer(404, { error: "Not found" });
@@ -813,6 +905,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return ok({ calls: control.calls(namespace) });
       case "GET cost":
         return ok(control.cost(namespace));
+      case "POST billing":
+        return ok(control.setBilling(namespace, input));
       default:
         return { status: 404, payload: { error: `no admin route ${method} /_emulator/${segments.join("/")}` } };
     }
@@ -849,6 +943,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (typeof fault.path !== "string") throw new EmulatorError(400, "a fault needs a path substring");
       }
       fleet.ns(namespace).faults.push(...faults.map((f) => ({ ...f, times: f.times ?? 1 })));
+    },
+    setBilling: (namespace: string, input: Record<string, unknown>) => {
+      const at = (v: unknown) => {
+        if (v === undefined) return undefined;
+        const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;
+        if (Number.isNaN(ms)) throw new EmulatorError(400, "billing: periodStart and periodEnd are ISO date-times");
+        return ms;
+      };
+      const ns = fleet.ns(namespace);
+      ns.billing = { start: at(input.periodStart), end: at(input.periodEnd) };
+      if (input.user === true) userNamespace = namespace;
+      return { periodStart: ns.billing.start ?? null, periodEnd: ns.billing.end ?? null, user: userNamespace === namespace };
     },
     calls: (namespace: string) => [...fleet.ns(namespace).calls],
     cost: (namespace: string) => {
@@ -937,6 +1043,9 @@ function stamp(raw: RawEndpoint, now: number, user: { id: string; name: string }
   raw.status.updatedAt = iso(now);
   raw.status.updatedBy = { ...user };
 }
+
+/** A stable 24-hex id (the Hub's object id format, `^[0-9a-f]{24}$` in the spec) for `seed`. */
+const hexId = (seed: string): string => createHash("sha256").update(seed).digest("hex").slice(0, 24);
 
 function priceOf(ns: Namespace, raw: RawEndpoint): PriceSpec | undefined {
   return ns.prices.find(

@@ -142,7 +142,11 @@ async function enqueue(input: OutboxInput, senders: Senders): Promise<{ enqueued
   const pending = await eventsWithoutNotice(db, now - SWEEP_MS);
   if (pending.length === 0) return { enqueued: 0, held: 0 };
   const hour = hourOf(now);
-  const usage = await hourUsage(db, hour);
+  // The hour's usage per channel (the rate limit) is read only when a notice is routed to a channel.
+  const routed = pending.some((e) =>
+    e.kind === "channel_misconfigured" ? CHANNELS.some((c) => senders[c]) : routesFor(routingSeverity(e), policy, senders).length > 0,
+  );
+  const usage = routed ? await hourUsage(db, hour) : new Map<Channel, { counted: number; summary: boolean }>();
   // A budget level alert carries the actions its tick took.
   const actionsByTick = new Map<number, EventRow[]>();
   for (const e of input.events) if (e.type === "action") actionsByTick.set(e.at, [...(actionsByTick.get(e.at) ?? []), e]);
@@ -299,6 +303,7 @@ async function deliver(input: OutboxInput, senders: Senders, secrets: readonly s
 
 /** The senders still worth sending to: a channel marked misconfigured for its current target is left out. */
 async function healthySenders(db: D1Database, senders: Senders): Promise<Senders> {
+  if (!senders.slack && !senders.sns) return senders; // no channel: no fault to look up
   const faults = await loadChannelFaults(db);
   if (faults.length === 0) return senders;
   const out: Senders = { ...senders };
@@ -344,7 +349,7 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
     report.recoveries = recorded.filter((e) => e.data.notice === "recovery").length;
     report.again = recorded.length - report.recoveries;
     const forget = rows.some((r) => r.state === "cleared" && (r.clearedAt ?? now) < now - FORGET_CLEARED_MS);
-    if (outcome.changed.length > 0 || forget) await saveConditions(db, outcome.changed, now - FORGET_CLEARED_MS);
+    if (outcome.changed.length > 0 || forget) await saveConditions(db, outcome.changed, forget ? now - FORGET_CLEARED_MS : null);
   }
   let senders = await healthySenders(db, configured);
   const queued = await enqueue(input, senders);

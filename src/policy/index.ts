@@ -1,6 +1,7 @@
 // Public surface of the policy: schema, types, loading and per-endpoint settings.
 
 export { type AlertsPolicy, DEFAULT_ALERTS, snsRegion } from "./alerts.ts";
+export { type BillingAccountKind, type BillingPolicy, billingKindOf } from "./billing.ts";
 export {
   BUDGET_NAME,
   type BudgetEntry,

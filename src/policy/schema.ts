@@ -3,6 +3,7 @@
 // change them only with a migration note.
 import * as z from "zod";
 import { alertsSchema } from "./alerts.ts";
+import { billingSchema } from "./billing.ts";
 import { budgetIssues, budgetsSchema } from "./budgets.ts";
 import { approvalsPolicySchema, overridesPolicySchema } from "./control.ts";
 import { enginePolicyShape } from "./engine.ts";
@@ -126,12 +127,17 @@ export const policySchema = z
     services: servicesSchema,
     ...enginePolicyShape,
     metering: meteringSchema.prefault({}).describe("how spend is metered between observations (docs/metering.md)"),
+    billing: billingSchema.prefault({}).describe("reconciliation of the metered spend with HF's billing usage (docs/metering.md)"),
     schedules: schedulesSchema.default(schedulesDefault).describe("predictive schedules on EventBridge Scheduler (docs/schedules.md)"),
     alerts: alertsSchema.prefault({}).describe("where alerts go: Slack, AWS SNS, routing by severity, rate limits, retries"),
   })
   .strict()
   .superRefine((p, ctx) => {
     for (const issue of budgetIssues(p)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    p.billing.user_namespaces.forEach((ns, i) => {
+      if (!p.hf.namespaces.includes(ns))
+        ctx.addIssue({ code: "custom", path: ["billing", "user_namespaces", i], message: `"${ns}" is not in hf.namespaces` });
+    });
   });
 
 export type Policy = z.infer<typeof policySchema>;

@@ -2,6 +2,8 @@
 // Face client (hf/).
 
 export {
+  type BillingUsageBody,
+  billingUsageSchema,
   type EndpointList,
   type EndpointWithStatus,
   endpointListSchema,
@@ -20,6 +22,8 @@ export {
   toSnapshot,
 } from "./hf/index.ts";
 export {
+  type BillingAccount,
+  type BillingUsage,
   type ComputePrice,
   ENDPOINT_STATES,
   type EndpointMetrics,

@@ -49,6 +49,27 @@ export interface ListResult {
   requests: number;
 }
 
+/** The Hub account a billing usage read is about: an organisation, or the token's own user. */
+export interface BillingAccount {
+  namespace: string;
+  kind: "org" | "user";
+}
+
+/** One read of the Hub's billing usage for the current billing period (providers/hf/billing.ts). */
+export interface BillingUsage {
+  entityName: string;
+  entityType: "org" | "user";
+  /** the billing period, ms */
+  periodStart: number;
+  periodEnd: number;
+  /** sum of the period's Inference Endpoints items' totalCostMicroUSD, integer micro-USD */
+  endpointsMicro: number;
+  /** the part of it on items marked freeGrant */
+  freeGrantMicro: number;
+  /** Inference Endpoints items in the answer */
+  items: number;
+}
+
 export interface EndpointProvider {
   listEndpoints(namespace: string): Promise<ProviderResult<ListResult>>;
   getEndpoint(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
@@ -67,4 +88,6 @@ export interface EndpointProvider {
     name: string,
     names?: import("../policy/index.ts").MetricNames,
   ): Promise<ProviderResult<EndpointMetrics>>;
+  /** The Hub's billing usage of the current period, one request and no retry; optional: providers without it are not reconciled. */
+  getBillingUsage?(account: BillingAccount): Promise<ProviderResult<BillingUsage>>;
 }

@@ -9,11 +9,26 @@ import { type Policy, serviceFollowing } from "../policy/index.ts";
 import { BudgetTracker } from "./budgets.ts";
 import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
 import type { SimulationResult } from "./result.ts";
+import { seeded } from "./scenarios/shapes.ts";
 import { startTickHost, type TickHost } from "./tick-host.ts";
 import type { SimTick } from "./tick-worker.ts";
 import { type Trace, type TraceEndpoint, traceProblems, traceStart, traceSteps } from "./trace.ts";
 
 const SIM_TOKEN = "hf_sim_token";
+
+/**
+ * The instant inside each step at which the fleet reacts to that step's traffic, as a share of the step:
+ * a wake follows the step's first request, a scale-down or the start of the idle timer its last, and
+ * neither is aligned with the guardrail's cron, which fires on the minute. Drawn from a fixed seed, the
+ * same for the run without and the run with the guardrail, so the two runs see the same world and a
+ * simulation is repeatable. (Reacting right at the step's start, as the model once did, put every wake
+ * just after a tick and every scale-to-zero on one: a worst case for any estimate made from two
+ * observations a minute apart, not a property of HF; docs/metering.md.)
+ */
+export function reactionShares(steps: number, seed = 0x5eed): number[] {
+  const random = seeded(seed);
+  return Array.from({ length: steps }, () => random());
+}
 
 export interface SimulateOptions {
   policy: Policy;
@@ -107,8 +122,10 @@ function specOf(e: TraceEndpoint): EndpointSpec {
 }
 
 /** One run: an emulator on its own virtual clock, the fleet model, and (with the guardrail) the tick host. */
-async function startRun(trace: Trace, start: number) {
-  const clock = { now: start };
+async function startRun(trace: Trace, start: number, lead: number) {
+  // The fleet is up a moment (`lead` ms, less than a minute) before the first tick, so its replicas'
+  // minutes do not start exactly on the guardrail's cron either; the bill counts from `start`.
+  const clock = { now: start - lead };
   const emulator = await startEmulator({ now: () => clock.now, token: SIM_TOKEN });
   const namespaces = [...new Set(trace.endpoints.map((e) => e.namespace))];
   const prices: PriceSpec[] = trace.endpoints.map((e) => ({
@@ -123,20 +140,25 @@ async function startRun(trace: Trace, start: number) {
     emulator,
     trace.endpoints.map((e) => ({ namespace: e.namespace, name: e.name, capacityRps: e.capacity_rps_per_replica })),
   );
-  const bill = () => namespaces.reduce((sum, ns) => sum + emulator.cost(ns).totalMicroUsd, 0);
+  const totalBill = () => namespaces.reduce((sum, ns) => sum + emulator.cost(ns).totalMicroUsd, 0);
   // The same replica time charged continuously, without HF's per-minute rounding: how much of a gap
   // between the metered figure and the bill is the rounding's.
   const price = new Map(trace.endpoints.map((e) => [`${e.namespace}/${e.name}`, e.price_per_hour * 1e6]));
-  const continuous = () =>
+  const totalContinuous = () =>
     namespaces.reduce((sum, ns) => {
       const c = emulator.cost(ns);
       return sum + Object.entries(c.endpoints).reduce((s, [name, x]) => s + (x.replicaMinutes / 60) * (price.get(`${ns}/${name}`) ?? 0), 0);
     }, 0);
   /** each endpoint's bill so far, by namespace/name */
-  const bills = () =>
+  const totalBills = () =>
     new Map(
       namespaces.flatMap((ns) => Object.entries(emulator.cost(ns).endpoints).map(([name, c]) => [`${ns}/${name}`, c.microUsd] as const)),
     );
+  clock.now = start;
+  const [bill0, continuous0, bills0] = [totalBill(), totalContinuous(), totalBills()];
+  const bill = () => totalBill() - bill0;
+  const continuous = () => totalContinuous() - continuous0;
+  const bills = () => new Map([...totalBills()].map(([id, micro]) => [id, micro - (bills0.get(id) ?? 0)]));
   return { clock, emulator, model, bill, continuous, bills };
 }
 
@@ -314,12 +336,17 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   const demandAt = (k: number) => new Map(trace.endpoints.map((e) => [endpointId(e), e.demand_rps[k] ?? 0]));
 
   // Without the guardrail: the fleet alone.
-  const bare = await startRun(trace, start);
+  const reaction = reactionShares(total + 1);
+  const reactAt = (k: number) => start + k * stepMs + Math.floor((reaction[k + 1] ?? 0) * stepMs);
+  const lead = Math.max(1, Math.floor((reaction[0] ?? 0) * Math.min(stepMs, 60_000)));
+  const bare = await startRun(trace, start, lead);
   const bareDay = dayMeter(tz, start);
   const withoutPoints: RunPoint[] = [];
   const withoutBills: Array<Map<string, number>> = [];
   try {
     for (let k = 0; k < total; k++) {
+      // The model keeps its cadence on the step grid; the emulator sees its changes at the reaction instant.
+      bare.clock.now = reactAt(k);
       const figures = bare.model.step(start + k * stepMs, stepMs, demandAt(k));
       bare.clock.now = start + (k + 1) * stepMs;
       withoutBills.push(bare.bills());
@@ -330,8 +357,9 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     await bare.emulator.close();
   }
 
-  // With the guardrail: the same fleet, and a guard tick every tickMs (before the step's traffic, as the cron fires on the minute).
-  const run = await startRun(trace, start);
+  // With the guardrail: the same fleet, and a guard tick every tickMs (at the step's start, as the cron
+  // fires on the minute; the fleet reacts to the step's traffic later in the step).
+  const run = await startRun(trace, start, lead);
   const log = new TickLog(tz);
   const budgets = new BudgetTracker(policy, trace);
   const records: StepRecord[] = [];
@@ -369,6 +397,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
         budgets.absorb(now, tick.events);
         nextTick = now + tickMs;
       }
+      run.clock.now = reactAt(k);
       const figures = run.model.step(now, stepMs, demandAt(k), log.routes);
       run.clock.now = now + stepMs;
       tokenMicro += tokenSpendOfStep(policy, log.routes, figures, stepMs, log.level, { spend: serviceSpend, at: now });

@@ -22,11 +22,10 @@ export interface TickHost {
   tick(now: number, policy: unknown, gateway?: readonly GatewayCounterRow[]): Promise<SimTick>;
   /**
    * A tick under V8's CPU profiler (needs `profile: true`): `cpuMs` is the time the tick worker's isolate
-   * was busy, sampled every 100 µs. D1 runs in other isolates and HF calls are I/O, so neither counts, as on
-   * Cloudflare, where a cron's CPU limit counts only the Worker's own execution. The sampling runs on the
-   * wall clock, so on a loaded machine a descheduled isolate still reads as busy: an upper bound there.
+   * ran JavaScript (`isolateCpu`). D1 runs in other isolates and HF calls are I/O, so neither counts, as on
+   * Cloudflare, where a cron's CPU limit counts only the Worker's own execution.
    */
-  profiledTick(now: number, policy: unknown): Promise<{ tick: SimTick } & CpuUse>;
+  profiledTick(now: number, policy: unknown): Promise<{ tick: SimTick; profile: CpuProfile } & CpuUse>;
   close(): Promise<void>;
 }
 
@@ -36,12 +35,43 @@ export interface CpuUse {
   cpuMs: number;
   /** self time per function name, ms */
   selfMs: Record<string, number>;
+  /** the profile's time deltas summed, as DevTools shows them: counts every wait on I/O as the next function's time */
+  sampledMs: number;
 }
 
-interface CpuProfile {
+/** The parts of a V8 CPU profile (`Profiler.stop`) the measurement reads. */
+export interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string } }>;
   samples: number[];
+  /** µs since the previous sample */
   timeDeltas: number[];
+}
+
+/**
+ * The time an isolate ran JavaScript, from a V8 CPU profile. V8 samples an isolate only while a thread has
+ * entered it (libsampler's `SamplerManager::DoSample` skips one not in use), and workerd enters it only to
+ * run JavaScript: while the tick awaits D1 or a fetch the isolate is left and no sample is taken, so the
+ * next sample's time delta spans the whole wait. Summing the deltas (what DevTools' self time does) counts
+ * every wait as the function that ran next (`text`, `toJson`, `fetch`). Here a sample stands for its delta
+ * while samples come at the sampling period (the median delta, the interval plus the profiler's overhead),
+ * and for one period after a longer gap: the isolate had been entered at most about a period before it
+ * was sampled. A gap inside a run (the thread waiting for a CPU on a busy machine) counts one period too,
+ * so this also takes out most of the wait for a CPU.
+ */
+export function isolateCpu(profile: CpuProfile): CpuUse {
+  const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName || "(anonymous)"]));
+  const deltas = profile.timeDeltas.map((d) => d / 1000);
+  const period = [...deltas].sort((a, b) => a - b)[Math.floor(deltas.length / 2)] ?? 0;
+  const self = new Map<string, number>();
+  let sampledMs = 0;
+  profile.samples.forEach((id, i) => {
+    const name = names.get(id) ?? "(unknown)";
+    if (name === "(idle)") return;
+    const dt = deltas[i] ?? 0;
+    sampledMs += dt;
+    self.set(name, (self.get(name) ?? 0) + (dt <= 2 * period ? dt : period));
+  });
+  return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self), sampledMs };
 }
 
 /** A Chrome DevTools Protocol session on the tick worker's isolate (workerd's inspector). */
@@ -68,17 +98,10 @@ async function profilerSession(inspector: URL) {
   await call("Profiler.setSamplingInterval", { interval: 100 });
   return {
     start: () => call("Profiler.start"),
-    /** milliseconds the isolate was busy since start, and the functions it was busy in (self time) */
-    stop: async (): Promise<CpuUse> => {
+    /** milliseconds the isolate ran since start, and the functions it ran (self time) */
+    stop: async (): Promise<CpuUse & { profile: CpuProfile }> => {
       const { profile } = await call<{ profile: CpuProfile }>("Profiler.stop");
-      const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName || "(anonymous)"]));
-      const self = new Map<string, number>();
-      profile.samples.forEach((id, i) => {
-        const name = names.get(id) ?? "(unknown)";
-        self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-      });
-      self.delete("(idle)");
-      return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self) };
+      return { ...isolateCpu(profile), profile };
     },
     close: () => ws.close(),
   };

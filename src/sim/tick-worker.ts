@@ -1,12 +1,12 @@
 // A Worker that runs one guard tick per request, inside workerd with a real D1, for the simulator and
-// the benchmarks. It wires runTick the way handlers/scheduled.ts does (real HfClient over HTTP, one client
-// per isolate so the price cache lives across ticks), except that "now" comes from the request: the
-// simulator's virtual clock. It also counts outbound subrequests and D1 queries per tick.
+// the benchmarks. It builds the Worker's own runtime (src/runtime: the HF client over HTTP, one per
+// isolate so the price cache lives across ticks, and the notifier with its outbox) and runs the tick as
+// the cron does, except that the policy comes with the request and "now" is the simulator's virtual
+// clock. It also counts outbound subrequests and D1 queries per tick.
 import * as z from "zod";
 import { type PolicyResult, validatePolicy } from "../policy/index.ts";
-import { HfClient } from "../providers/index.ts";
+import { configOf, createRuntime, runGuardTick } from "../runtime/index.ts";
 import { addGatewayCounters } from "../store/index.ts";
-import { runTick } from "../tick/index.ts";
 
 interface Env {
   DB: D1Database;
@@ -71,34 +71,27 @@ export interface SimTick {
 
 // The virtual time of the tick being run; the client's price cache ages on it, as it would on the wall clock.
 let virtualNow = 0;
-/** What an outbound request to the HF API was for: listing, the price catalog, open-metrics, or an action. */
-export type SubrequestKind = "list" | "catalog" | "metrics" | "action";
+/** What an outbound request was for: listing, the price catalog, open-metrics or an action (HF), or an alert (Slack, SNS). */
+export type SubrequestKind = "list" | "catalog" | "metrics" | "action" | "alert";
 
-function kindOf(input: RequestInfo | URL, init?: RequestInit): SubrequestKind {
-  const url = new URL(input instanceof Request ? input.url : String(input));
+function kindOf(input: RequestInfo | URL, init?: RequestInit): Exclude<SubrequestKind, "alert"> {
+  const url = input instanceof Request ? input.url : String(input);
+  const path = url.slice(url.indexOf("/", url.indexOf("//") + 2)).split("?")[0] ?? "";
   const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-  if (url.pathname.endsWith("/open-metrics")) return "metrics";
-  if (url.pathname.startsWith("/v2/provider/")) return "catalog";
-  if (method === "GET" && /^\/v2\/endpoint\/[^/]+\/?$/.test(url.pathname)) return "list";
+  if (path.endsWith("/open-metrics")) return "metrics";
+  if (path.startsWith("/v2/provider/")) return "catalog";
+  if (method === "GET" && /^\/v2\/endpoint\/[^/]+\/?$/.test(path)) return "list";
   return "action";
 }
 
-let client: { key: string; hf: HfClient; count: { n: number; byKind: Record<SubrequestKind, number> } } | undefined;
-let policyCache: { text: string; result: PolicyResult } | undefined;
+/** The HF client's requests by kind (the runtime counts every request, alerts included). */
+const hfKinds = { list: 0, catalog: 0, metrics: 0, action: 0 };
+const countingFetch: typeof fetch = (input, init) => {
+  hfKinds[kindOf(input, init)]++;
+  return fetch(input, init);
+};
 
-function providerFor(env: Env) {
-  const key = `${env.HF_API_BASE}\n${env.HF_TOKEN}`;
-  if (client?.key !== key) {
-    const count = { n: 0, byKind: { list: 0, catalog: 0, metrics: 0, action: 0 } };
-    const counting: typeof fetch = (input, init) => {
-      count.n++;
-      count.byKind[kindOf(input, init)]++;
-      return fetch(input, init);
-    };
-    client = { key, count, hf: new HfClient({ baseUrl: env.HF_API_BASE, token: env.HF_TOKEN, fetch: counting, now: () => virtualNow }) };
-  }
-  return client;
-}
+let policyCache: { text: string; result: PolicyResult } | undefined;
 
 function policyOf(value: unknown): PolicyResult {
   const text = JSON.stringify(value);
@@ -141,25 +134,32 @@ export function countingDb(inner: D1Database, counter: { n: number }): D1Databas
   } as unknown as D1Database;
 }
 
+function subrequestsSince(total: number, start: typeof hfKinds): Record<SubrequestKind, number> {
+  const hf = {
+    list: hfKinds.list - start.list,
+    catalog: hfKinds.catalog - start.catalog,
+    metrics: hfKinds.metrics - start.metrics,
+    action: hfKinds.action - start.action,
+  };
+  return { ...hf, alert: total - hf.list - hf.catalog - hf.metrics - hf.action };
+}
+
 async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<SimTick> {
   virtualNow = body.now;
   // Outside the counted queries: in production the gateway writes these, not the tick.
   await addGatewayCounters(env.DB, body.gateway);
-  const provider = providerFor(env);
-  const startCount = provider.count.n;
-  const startKinds = { ...provider.count.byKind };
+  const runtime = createRuntime(env, configOf(env, policyOf(body.policy), "simulator"), {
+    clock: () => Date.now(),
+    fetch: countingFetch,
+    hfNow: () => virtualNow,
+    // The emulator also serves the Hub's billing routes, so billing.reconcile never reaches the real Hub from here.
+    hubBaseUrl: env.HF_API_BASE,
+  });
+  const startCount = runtime.requests.n;
+  const startKinds = { ...hfKinds };
   const queries = { n: 0 };
   const started = Date.now();
-  const report = await runTick({
-    db: countingDb(env.DB, queries),
-    provider: provider.hf,
-    policy: policyOf(body.policy),
-    now: body.now,
-    clock: () => Date.now(),
-    holder: `sim-${body.now}`,
-    log: () => {},
-    subrequests: () => provider.count.n - startCount,
-  });
+  const report = await runGuardTick(runtime, { db: countingDb(env.DB, queries), now: body.now, holder: `sim-${body.now}`, log: () => {} });
   const plan = report.plan;
   return {
     ran: report.ran,
@@ -188,10 +188,8 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
       budget: typeof e.data.budget === "string" ? e.data.budget : null,
       level: typeof e.data.level === "number" ? e.data.level : null,
     })),
-    subrequests: provider.count.n - startCount,
-    subrequestsByKind: Object.fromEntries(
-      Object.entries(provider.count.byKind).map(([k, n]) => [k, n - startKinds[k as SubrequestKind]]),
-    ) as Record<SubrequestKind, number>,
+    subrequests: runtime.requests.n - startCount,
+    subrequestsByKind: subrequestsSince(runtime.requests.n - startCount, startKinds),
     d1Queries: queries.n,
     ms: Date.now() - started,
   };

@@ -30,6 +30,7 @@ import {
   spendByEndpoint,
 } from "../store/index.ts";
 import { namedBudgets } from "../tick/index.ts";
+import { billingStatus } from "./billing.ts";
 import { budgetsJson } from "./budgets.ts";
 import { guardStatus } from "./guard.ts";
 
@@ -104,13 +105,14 @@ export async function readStatus(db: D1Database, config: StatusConfig, secrets: 
   const tickAt = lastTick?.scheduledAt ?? null;
   const at = tickAt !== null && tickAt >= bounds.start && tickAt < bounds.end ? Math.min(now, tickAt) : Math.min(now, bounds.end - 1);
   const observations = stored.map((s) => s.observation);
-  const [sources, byEndpoint, level, routes, actions, named] = await Promise.all([
+  const [sources, byEndpoint, level, routes, actions, named, billing] = await Promise.all([
     daySpend(db, day, bounds),
     spendByEndpoint(db, day),
     dayLevel(db, day),
     loadRoutes(db),
     actionsOfDay(db, day),
     namedBudgets(db, policy, day, at, observations, null, overrides),
+    billingStatus(db, policy, now),
   ]);
   // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
   const total = sources.totalMicro;
@@ -162,6 +164,7 @@ export async function readStatus(db: D1Database, config: StatusConfig, secrets: 
       output_tokens: r.tokensOut,
     })),
     guard,
+    billing,
     overrides: overrides.map(overrideJson),
     endpoints: stored.map(({ observation: o, observedAt }) => {
       const route = routes.get(o.id);

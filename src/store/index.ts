@@ -16,8 +16,17 @@ export {
   unresolvedActions,
 } from "./actions.ts";
 export { type ApprovalRow, approvalsOfDay, decideApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
+export {
+  type BillingRead,
+  type BillingRow,
+  loadBillingRows,
+  namespaceSpendBetween,
+  recordBillingFailure,
+  recordBillingRead,
+} from "./billing.ts";
 export { type EndpointDaySpend, spendByEndpointDays } from "./budget-spend.ts";
 export { type ChannelFault, clearChannelFault, loadChannelFaults, markChannelFault } from "./channel-faults.ts";
+export { coalescingDb } from "./coalesce.ts";
 export { type DaySpend, daySpend } from "./day-spend.ts";
 export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
 export {

@@ -62,22 +62,31 @@ export async function hourUsage(db: D1Database, hour: number): Promise<Map<Chann
 /** Stores notices and their deliveries together (one batch, one transaction); existing keys are left alone. */
 export async function enqueueNotices(db: D1Database, notices: readonly NewNotice[], deliveries: readonly NewDelivery[], now: number) {
   if (notices.length === 0 && deliveries.length === 0) return;
+  // Only the statements with rows to write: each statement counts against the invocation's D1 limit.
   await db.batch([
-    db
-      .prepare(
-        `INSERT OR IGNORE INTO notices (key, notice, event_id, kind, severity, endpoint, title, body, created_at)
-         SELECT value ->> '$.key', value ->> '$.notice', value ->> '$.eventId', value ->> '$.kind', value ->> '$.severity',
-                value ->> '$.endpoint', value ->> '$.title', value ->> '$.body', ?2
-         FROM json_each(?1)`,
-      )
-      .bind(JSON.stringify(notices.map((n) => ({ ...n, body: JSON.stringify(n.body) }))), now),
-    db
-      .prepare(
-        `INSERT OR IGNORE INTO deliveries (notice_key, channel, status, attempts, next_at, hour, created_at, updated_at)
-         SELECT value ->> '$.noticeKey', value ->> '$.channel', value ->> '$.status', 0, ?2, value ->> '$.hour', ?2, ?2
-         FROM json_each(?1)`,
-      )
-      .bind(JSON.stringify(deliveries), now),
+    ...(notices.length === 0
+      ? []
+      : [
+          db
+            .prepare(
+              `INSERT OR IGNORE INTO notices (key, notice, event_id, kind, severity, endpoint, title, body, created_at)
+               SELECT value ->> '$.key', value ->> '$.notice', value ->> '$.eventId', value ->> '$.kind', value ->> '$.severity',
+                      value ->> '$.endpoint', value ->> '$.title', value ->> '$.body', ?2
+               FROM json_each(?1)`,
+            )
+            .bind(JSON.stringify(notices.map((n) => ({ ...n, body: JSON.stringify(n.body) }))), now),
+        ]),
+    ...(deliveries.length === 0
+      ? []
+      : [
+          db
+            .prepare(
+              `INSERT OR IGNORE INTO deliveries (notice_key, channel, status, attempts, next_at, hour, created_at, updated_at)
+               SELECT value ->> '$.noticeKey', value ->> '$.channel', value ->> '$.status', 0, ?2, value ->> '$.hour', ?2, ?2
+               FROM json_each(?1)`,
+            )
+            .bind(JSON.stringify(deliveries), now),
+        ]),
   ]);
 }
 
@@ -265,7 +274,17 @@ export async function loadConditions(db: D1Database): Promise<ConditionRow[]> {
 }
 
 /** Writes changed conditions and forgets ones cleared before `forgetBefore`, in one batch. */
-export async function saveConditions(db: D1Database, changed: readonly ConditionRow[], forgetBefore: number): Promise<void> {
+/** Upserts the changed conditions; with `forgetBefore`, also forgets conditions cleared before it. */
+export async function saveConditions(db: D1Database, changed: readonly ConditionRow[], forgetBefore: number | null): Promise<void> {
+  const forget =
+    forgetBefore === null
+      ? []
+      : [db.prepare("DELETE FROM alert_conditions WHERE state = 'cleared' AND cleared_at < ?1").bind(forgetBefore)];
+  if (changed.length === 0 && forget.length === 0) return;
+  if (changed.length === 0) {
+    await forget[0]?.run();
+    return;
+  }
   await db.batch([
     db
       .prepare(
@@ -279,6 +298,6 @@ export async function saveConditions(db: D1Database, changed: readonly Condition
            cleared_at = excluded.cleared_at`,
       )
       .bind(JSON.stringify(changed)),
-    db.prepare("DELETE FROM alert_conditions WHERE state = 'cleared' AND cleared_at < ?1").bind(forgetBefore),
+    ...forget,
   ]);
 }

@@ -2,12 +2,23 @@
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { act, actionEvents, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
 import type { Plan } from "../core/index.ts";
-import { ackedConditions, billableReplicas, budgetDay, budgetDayBounds, formatUsd, levelName, meter, plan } from "../core/index.ts";
-import type { Notifier } from "../notify/index.ts";
+import {
+  ackedConditions,
+  billableReplicas,
+  budgetDay,
+  budgetDayBounds,
+  confirmedSpend,
+  formatUsd,
+  levelName,
+  meter,
+  plan,
+} from "../core/index.ts";
+import { type Notifier, SUBREQUEST_CEILING } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
   activeOverrides,
+  coalescingDb,
   dayLevel,
   daySpend,
   type EndpointAccrual,
@@ -28,6 +39,7 @@ import {
   takeLease,
 } from "../store/index.ts";
 import { loadApprovals, recordApprovals } from "./approvals.ts";
+import { type BillingTickReport, reconcileBilling } from "./billing.ts";
 import { namedBudgets } from "./budgets.ts";
 import { engineAfter, engineBefore, settleRestores } from "./engine-state.ts";
 import { observeFleet } from "./observe.ts";
@@ -79,6 +91,8 @@ export interface TickReport {
   executed: ExecutedAction[];
   /** events recorded by this tick (alerts already seen today are not repeated) */
   events: EventRow[];
+  /** the hourly billing reconciliation's part of this tick (absent when it did not run) */
+  billing?: BillingTickReport;
 }
 
 export const DEFAULT_LEASE_MS = 90_000;
@@ -101,7 +115,9 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
 }
 
 export async function runTick(deps: TickDeps): Promise<TickReport> {
-  const { db, now, clock, log } = deps;
+  const { now, clock, log } = deps;
+  // The queries of each step (issued together) go to D1 as one batch: one round trip, not one per query.
+  const db = coalescingDb(deps.db);
   const started = clock();
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   if (!(await takeLease(db, deps.holder, now, leaseMs))) {
@@ -109,6 +125,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     return { ran: false, outcome: "skipped", plan: null, executed: [], events: [] };
   }
   const tickId = await startTick(db, now, started);
+  let released: Promise<void> | undefined;
   const summary = { endpoints: 0, actions: 0, alerts: 0, subrequests: 0 };
   try {
     const issues = [...(deps.problems ?? []), ...(deps.policy.ok ? [] : deps.policy.issues)];
@@ -158,7 +175,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const blind = fleet.failedNamespaces.length === policy.hf.namespaces.length;
     const accruals: EndpointAccrual[] = [];
     const metered = fleet.observations.map((o) => {
-      for (const acc of meter(points.get(o.id), o, now, tz, policy.metering.gap_minutes * 60_000))
+      for (const acc of meter(points.get(o.id), o, now, tz, {
+        gapMs: policy.metering.gap_minutes * 60_000,
+        partialMinute: policy.metering.partial_minute,
+      }))
         accruals.push({ ...acc, endpoint: o.id });
       return { o, billable: billableReplicas(o) };
     });
@@ -167,27 +187,31 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);
     const spent = new Map<string, number>();
     for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
-    const engine = await engineAfter(db, {
-      policy,
-      now,
-      observations: fleet.observations,
-      points,
-      spend: spent,
-      metrics: reading.metrics,
-      failedNamespaces: fleet.failedNamespaces,
-      before,
-    });
-
-    // Reconcile: resolve what earlier ticks, forced and scheduled actions left unknown or failed
-    // against what HF reports now, before planning, so nothing is planned twice or left unrestorable.
-    const routes = await loadRoutes(db);
-    const reconciled = await reconcile(db, {
-      observations: fleet.observations,
-      routes,
-      now,
-      staleBefore: now - leaseMs,
-      sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
-    });
+    // The engine's history and the reconciliation touch different tables, so their queries go together.
+    const [engine, { routes, reconciled }] = await Promise.all([
+      engineAfter(db, {
+        policy,
+        now,
+        observations: fleet.observations,
+        points,
+        spend: spent,
+        metrics: reading.metrics,
+        failedNamespaces: fleet.failedNamespaces,
+        before,
+      }),
+      // Reconcile: resolve what earlier ticks, forced and scheduled actions left unknown or failed
+      // against what HF reports now, before planning, so nothing is planned twice or left unrestorable.
+      loadRoutes(db).then(async (routes) => ({
+        routes,
+        reconciled: await reconcile(db, {
+          observations: fleet.observations,
+          routes,
+          now,
+          staleBefore: now - leaseMs,
+          sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
+        }),
+      })),
+    ]);
     // A change of an earlier day found applied is restorable at once.
     const candidates =
       policy.restore === "next_day" && reconciled.confirmed.some((r) => r.day < day) ? await restoreCandidates(db, day) : before.candidates;
@@ -209,10 +233,16 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       observations: fleet.observations,
       spendMicro: spend.totalMicro,
       gateway: { spendMicro: spend.gateway.totalMicro, unpricedAnswers: spend.gateway.unpricedRequests },
-      // The pause needs the estimate at 200 % without what was metered across observation gaps and
-      // without this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is
-      // what both observations confirm), and this tick's observation still burning (plan.ts, pauseConfirmed).
-      confirmedSpendMicro: spend.totalMicro - spend.dedicated.gapMicro - unconfirmed,
+      // The pause needs the estimate at 200 % without what was metered across observation gaps, without
+      // this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is what both
+      // observations confirm) and less two standard errors of the day's estimate, and this tick's
+      // observation still burning (plan.ts, pauseConfirmed).
+      confirmedSpendMicro: confirmedSpend({
+        totalMicro: spend.totalMicro,
+        gapMicro: spend.dedicated.gapMicro,
+        unconfirmedMicro: unconfirmed,
+        varMicro2: spend.dedicated.varMicro2,
+      }),
       prices: fleet.prices,
       previousLevel,
       routes,
@@ -261,6 +291,19 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       inTime: () => clock() < deadline,
       subrequestsUsed: deps.subrequests?.() ?? 0,
     });
+    // Last: HF's billing usage, hourly, on the subrequests and time the rest of the tick left. Never fatal.
+    const billing = await reconcileBilling({
+      db,
+      provider: deps.provider,
+      policy,
+      now,
+      budget: SUBREQUEST_CEILING - (deps.subrequests?.() ?? 0),
+      leftMs: deadline - clock(),
+    }).catch((err: unknown) => {
+      log({ event: "error", message: `billing reconciliation failed: ${err instanceof Error ? err.message : String(err)}` });
+      return undefined;
+    });
+    if (billing) events.push(...billing.events);
     for (const x of executed) {
       if (x.status !== "skipped") {
         log({
@@ -280,6 +323,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     summary.alerts = events.filter((e) => e.type === "alert").length;
     summary.subrequests = deps.subrequests?.() ?? 0;
     const outcome = blind ? "blind" : fleet.errors.length > 0 || executed.some((x) => x.status === "failed") ? "partial" : "ok";
+    // The tick's row and the lease's release go to D1 together (one round trip).
+    released = releaseLease(db, deps.holder).catch(() => {});
     await finishTick(db, tickId, clock(), {
       outcome,
       day,
@@ -308,7 +353,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       alerts: summary.alerts,
       ms: clock() - started,
     });
-    return { ran: true, outcome, plan: thePlan, executed, events };
+    return { ran: true, outcome, plan: thePlan, executed, events, ...(billing ? { billing } : {}) };
   } catch (err) {
     // A thrown error is a bug or a storage failure: record it, keep the message free of secrets.
     const message = err instanceof Error ? err.message : String(err);
@@ -325,6 +370,6 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     }).catch(() => {});
     throw err;
   } finally {
-    await releaseLease(db, deps.holder).catch(() => {});
+    await (released ?? releaseLease(db, deps.holder).catch(() => {}));
   }
 }

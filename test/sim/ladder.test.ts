@@ -53,7 +53,9 @@ describe("scenario budget-blowout", () => {
 describe("scenario death-spiral", () => {
   it("caps the thrashing endpoint at 120 %: fewer cold starts and a smaller bill than unguarded", async () => {
     const { sim } = await runScenario("death-spiral", { tickMinutes: 7, hours: 12 });
-    expect(sim.coldStartsWithout).toBeGreaterThan(120);
+    // A burst every 5 minutes and a 1-minute idle timeout: about one burst in two finds the endpoint
+    // asleep (whether the timer ran out before the next minute's first request is a coin toss).
+    expect(sim.coldStartsWithout).toBeGreaterThan(40);
     expect(sim.result.crossings[0]?.level).toBe("scale_down");
     expect(sim.result.actions).toContainEqual(
       expect.objectContaining({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { billableReplicas, GAP_MS, meter } from "../../src/core/index.ts";
+import { billableReplicas, confirmedSpend, GAP_MS, meter, replicaStarts } from "../../src/core/index.ts";
 import { endpoint } from "../fixtures/builders.ts";
 
 const MIN = 60_000;
@@ -21,7 +21,7 @@ describe("metering", () => {
     // 3 replicas at $1/h for 1 minute = $0.05 = 50,000 micro-USD; nothing changed, so the bounds are the estimate.
     const o = endpoint({ replicas: 3 });
     expect(meter(point(3), o, T0 + MIN, "UTC")).toEqual([
-      { day: "2026-11-24", micro: 50_000, lowMicro: 50_000, highMicro: 50_000, gapMicro: 0, unpricedReplicaMs: 0 },
+      { day: "2026-11-24", micro: 50_000, lowMicro: 50_000, highMicro: 50_000, gapMicro: 0, unpricedReplicaMs: 0, varMicro2: 0 },
     ]);
   });
 
@@ -40,8 +40,11 @@ describe("metering", () => {
   });
 
   it("a wake from zero is billed from the middle of the interval, not from its start", () => {
-    const t = total(meter(point(0), endpoint({ state: "initializing", readyReplica: 0, targetReplica: 1 }), T0 + MIN, "UTC"));
+    const wake = endpoint({ state: "initializing", readyReplica: 0, targetReplica: 1 });
+    const t = total(meter(point(0), wake, T0 + MIN, "UTC", { partialMinute: "prorated" }));
     expect(t.micro).toBe(Math.round(0.5e6 / 60));
+    // HF may charge the run's last started minute in full: `rounded_up` (the default) adds its expected half.
+    expect(total(meter(point(0), wake, T0 + MIN, "UTC")).micro).toBe(Math.round(1e6 / 60));
     expect(t.low).toBe(0);
     // The whole minute, and one more for the started replica: HF bills per minute and may round a run up.
     expect(t.high).toBe(Math.round(2e6 / 60));
@@ -49,25 +52,62 @@ describe("metering", () => {
 
   it("places the change at updatedAt when the endpoint says it changed inside the interval", () => {
     const o = endpoint({ replicas: 3, updatedAt: new Date(T0 + 15_000).toISOString() });
-    // 1 replica for 15 s, then 3 for 45 s = 2.5 replica-minutes.
-    expect(total(meter(point(1), o, T0 + MIN, "UTC")).micro).toBe(Math.round((1e6 * 15 + 3e6 * 45) / 3600));
+    const prorated = { partialMinute: "prorated" } as const;
+    // 1 replica for 15 s, then 3 for 45 s = 2.5 replica-minutes, and no doubt about the instant.
+    const placed = meter(point(1), o, T0 + MIN, "UTC", prorated);
+    expect(total(placed).micro).toBe(Math.round((1e6 * 15 + 3e6 * 45) / 3600));
+    expect(placed[0]?.varMicro2).toBe(0);
     // An updatedAt outside the interval tells nothing about this change.
     const old = endpoint({ replicas: 3, updatedAt: new Date(T0 - 3_600_000).toISOString() });
-    expect(total(meter(point(1), old, T0 + MIN, "UTC")).micro).toBe(Math.round(2e6 / 60));
+    expect(total(meter(point(1), old, T0 + MIN, "UTC", prorated)).micro).toBe(Math.round(2e6 / 60));
   });
 
   it("meters a long observation gap at the earlier count, with the later count as the high bound, marked estimated", () => {
     const gap = GAP_MS + 60 * MIN;
-    const t = total(meter(point(1), endpoint({ replicas: 8 }), T0 + gap, "UTC"));
+    const t = total(meter(point(1), endpoint({ replicas: 8 }), T0 + gap, "UTC", { partialMinute: "prorated" }));
     const hourly = (n: number) => Math.round((n * 1e6 * gap) / 3_600_000);
     // The high bound: 8 replicas all along, plus a minute for each of the 7 that started.
     expect(t).toEqual({ micro: hourly(1), low: hourly(1), high: Math.round((1e6 * (8 * gap + 7 * MIN)) / 3_600_000), gap: hourly(1) });
   });
 
-  it("counts nothing for the first observation or a repeated tick", () => {
-    const o = endpoint();
-    expect(meter(undefined, o, T0, "UTC")).toEqual([]);
+  it("meters no interval for the first observation or a repeated tick", () => {
+    const o = endpoint({ replicas: 2 });
+    expect(meter(undefined, o, T0, "UTC", { partialMinute: "prorated" })).toEqual([]);
     expect(meter(point(2), o, T0, "UTC")).toEqual([]);
+  });
+
+  it("charges each run seen starting the expected half of a started minute (rounded_up)", () => {
+    // The first observation meters nothing, not even that: the runs it shows may have started days ago,
+    // and their last minute bills on the day they end.
+    expect(meter(undefined, endpoint({ replicas: 2 }), T0, "UTC")).toEqual([]);
+    // 1 -> 3 at an unknown instant: 2 replica-minutes of replica time, plus half a minute for each of the 2 starts.
+    const up = meter(point(1), endpoint({ replicas: 3 }), T0 + MIN, "UTC");
+    expect(total(up).micro).toBe(Math.round(3e6 / 60));
+    // Its variance: the change's instant ((2 x 60 s)^2 / 12) and each start's share of a minute ((60 s)^2 / 12), at $1/h.
+    const perMs = 1e6 / 3_600_000;
+    expect(up[0]?.varMicro2).toBeCloseTo(((2 * MIN) ** 2 / 12 + (2 * MIN ** 2) / 12) * perMs ** 2, 3);
+    // A count that went down starts nothing: no allowance.
+    expect(total(meter(point(3), endpoint({ replicas: 3 }), T0 + MIN, "UTC")).micro).toBe(50_000);
+  });
+
+  it("sees a scale-to-zero and a wake between two observations: the replicas are new starts, the low bound is nothing", () => {
+    // Running with a replica ready, now initializing with none ready: it went to zero and came back.
+    const prev = { ...point(1), initializing: 0 };
+    const woke = endpoint({ state: "initializing", readyReplica: 0, targetReplica: 1 });
+    expect(replicaStarts(prev, woke)).toEqual({ started: 1, wake: true });
+    const [a] = meter(prev, woke, T0 + MIN, "UTC");
+    expect(a?.lowMicro).toBe(0);
+    expect(a?.micro).toBe(Math.round(1.5e6 / 60));
+    // Still initializing since the last tick (nothing was ready then): no new start.
+    expect(replicaStarts({ ...point(1), initializing: 1 }, woke)).toEqual({ started: 0, wake: false });
+    // A plain scale-up and a wake from zero are told apart.
+    expect(replicaStarts(point(1), endpoint({ replicas: 3 }))).toEqual({ started: 2, wake: false });
+    expect(replicaStarts(point(0), woke)).toEqual({ started: 1, wake: true });
+  });
+
+  it("the pause's spend keeps two standard errors below the estimate, besides gaps and this tick's unconfirmed part", () => {
+    expect(confirmedSpend({ totalMicro: 1_000_000, gapMicro: 100_000, unconfirmedMicro: 50_000, varMicro2: 10_000 ** 2 })).toBe(830_000);
+    expect(confirmedSpend({ totalMicro: 1_000_000, gapMicro: 0, unconfirmedMicro: 0, varMicro2: 0 })).toBe(1_000_000);
   });
 
   it("splits an interval that spans midnight between the two budget days", () => {

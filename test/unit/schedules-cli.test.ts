@@ -76,7 +76,7 @@ describe("npm run schedules", () => {
     expect((await schedules(["plan", "--policy", one])).out).toContain("in sync: nothing to do");
   });
 
-  it("explains a missing command, an invalid policy and missing credentials, with exit 1", async () => {
+  it("explains a missing command, an invalid policy and missing credentials, with exit 1", { timeout: 60_000 }, async () => {
     expect((await schedules([])).err).toContain("usage: npm run schedules -- plan | apply | prune");
     const bad = policyFile("bad.yaml", `    - { name: x, endpoint: acme/llm, cron: "0 8 15 * 1", replicas: 3 }\n`);
     const invalid = await schedules(["plan", "--policy", bad]);

@@ -111,10 +111,11 @@ describe("the engine over five simulated days", () => {
     const at = (kind: string, endpoint?: string) => first(events, kind, endpoint)?.at;
     // Every anomaly of the day, each once, on the endpoint that caused it.
     expect(at("spend_spike", id("train"))).toBe(D4 + 9 * HOUR);
-    // The last hour's spend passes budget/24 one tick after train wakes: its replicas bill from 09:00,
-    // and issue 13 meters the 08:55-09:00 interval at the count before their updatedAt (the old rule
-    // charged the larger count, two $20/h replicas for five minutes they did not run).
-    expect(at("hourly_burn")).toBe(D4 + 9 * HOUR + 5 * MIN);
+    // The last hour's spend passes budget/24 in the tick train wakes: the 08:55-09:00 interval is metered
+    // at the count before its replicas' updatedAt (the old rule charged the larger count, two $20/h
+    // replicas for five minutes they did not run), plus half a started minute for each of the two new
+    // replicas (metering.partial_minute: rounded_up), which is what takes the hour over budget/24.
+    expect(at("hourly_burn")).toBe(D4 + 9 * HOUR);
     expect(at("runaway_scaling", id("batch"))).toBe(D4 + 9 * HOUR);
     expect(at("scale_up_held", id("api"))).toBe(D4 + 9 * HOUR);
     expect(at("request_spike", id("api"))).toBe(D4 + 9 * HOUR + 10 * MIN);

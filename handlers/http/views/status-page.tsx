@@ -180,6 +180,11 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
                 <span class="muted small" data-figure="spend-bounds">
                   {` (${usd(json.guard.metering.low_usd)}–${usd(json.guard.metering.high_usd)})`}
                 </span>
+                {json.guard.metering.standard_error_usd > 0 ? (
+                  <span class="muted small" data-figure="spend-standard-error" title="the estimate's standard error">
+                    {` ± ${usd(json.guard.metering.standard_error_usd)}`}
+                  </span>
+                ) : null}
                 <span class="muted small">
                   {" of "}
                   <span data-figure="budget">{usd(b.daily_usd)}</span>
@@ -239,6 +244,7 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
       </div>
       <Budgets json={json} />
       <Endpoints json={json} />
+      <Billing json={json} now={now} tz={tz} />
     </>
   );
 }
@@ -380,6 +386,71 @@ function Endpoints({ json }: { json: ActingStatusJson }) {
           </tbody>
         </table>
       )}
+    </section>
+  );
+}
+
+/** Metered against HF's billing usage over the billing period, per namespace (docs/metering.md). */
+function Billing({ json, now, tz }: { json: ActingStatusJson; now: number; tz: string }) {
+  const b = json.billing;
+  if (b.namespaces.length === 0) return null;
+  const day = (iso: string) => iso.slice(0, 10);
+  return (
+    <section data-section="billing">
+      <h2>Billing reconciliation</h2>
+      <table class="endpoints">
+        <thead>
+          <tr>
+            <th>namespace</th>
+            <th>period</th>
+            <th>billed by HF</th>
+            <th>metered</th>
+            <th>drift</th>
+            <th>read</th>
+          </tr>
+        </thead>
+        <tbody>
+          {b.namespaces.map((n) => (
+            <tr data-billing={n.namespace} data-state={n.state}>
+              <td class="name" data-label="namespace">
+                {n.namespace}
+                <span class="muted small">{` (${n.kind})`}</span>
+              </td>
+              <td data-label="period" data-col="period">
+                {n.period ? `${day(n.period.start)} to ${day(n.period.end)}` : "–"}
+                {n.period && !n.period.aligned && (
+                  <div class="muted small">{`from budget day ${n.period.metered_from_day}, counted whole`}</div>
+                )}
+              </td>
+              <td class="num" data-label="billed by HF" data-col="billed">
+                {n.billed_usd === null ? "–" : usd(n.billed_usd)}
+              </td>
+              <td class="num" data-label="metered" data-col="metered">
+                {n.metered_usd === null ? "–" : usd(n.metered_usd)}
+              </td>
+              <td class="num" data-label="drift" data-col="drift">
+                {n.drift_usd === null ? "–" : `${n.drift_usd >= 0 ? "+" : "−"}${usd(Math.abs(n.drift_usd))}`}
+                {n.drift_pct !== null && <span class="muted small">{` (${n.drift_pct >= 0 ? "+" : ""}${n.drift_pct.toFixed(1)} %)`}</span>}
+              </td>
+              <td data-label="read" data-col="read">
+                {n.error ? (
+                  <span class="flag bad" data-flag="billing_error">
+                    {n.error.code === "unauthorized" ? `token may not read billing (HTTP ${n.error.status ?? "?"})` : words(n.error.code)}
+                  </span>
+                ) : n.fetched_at === null ? (
+                  "not read yet"
+                ) : (
+                  <span
+                    class={n.stale ? "flag warn" : ""}
+                  >{`${clockTime(Date.parse(n.fetched_at), tz)} ${age(Date.parse(n.fetched_at), now)}`}</span>
+                )}
+                {n.error && n.fetched_at !== null && <div class="muted small">{`figures from ${age(Date.parse(n.fetched_at), now)}`}</div>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="muted small">{`Metered minus billed, over the period's budget days up to the read; ${b.per_endpoint}.`}</p>
     </section>
   );
 }

@@ -5,6 +5,8 @@
 import type * as z from "zod";
 import type { MetricNames } from "../../policy/index.ts";
 import type {
+  BillingAccount,
+  BillingUsage,
   ComputePrice,
   EndpointMetrics,
   EndpointProvider,
@@ -15,6 +17,7 @@ import type {
   ProviderErrorCode,
   ProviderResult,
 } from "../types.ts";
+import { billingUsageSchema, toBillingUsage } from "./billing.ts";
 import { parseOpenMetrics, toEndpointMetrics } from "./open-metrics.ts";
 import {
   endpointPageSchema,
@@ -28,6 +31,8 @@ import {
 export interface HfClientOptions {
   /** e.g. https://api.endpoints.huggingface.cloud (no trailing /v2) */
   baseUrl: string;
+  /** the Hub, for billing usage; default https://huggingface.co */
+  hubBaseUrl?: string;
   token: string;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -60,6 +65,10 @@ interface Call {
   endpoint?: string;
   /** Accept header and answer type for a non-JSON route (open-metrics is text) */
   text?: { accept: string };
+  /** a Hub route (hubBaseUrl) rather than an Inference Endpoints one */
+  hub?: boolean;
+  /** retries after the first attempt for this call; default the client's */
+  retries?: number;
 }
 
 type Sent = { ok: true; json: unknown } | { ok: false; error: ProviderError; bodyText: string };
@@ -75,6 +84,7 @@ const MAX_PAGES = 500;
 
 export class HfClient implements EndpointProvider {
   private readonly baseUrl: string;
+  private readonly hubBaseUrl: string;
   private readonly token: string;
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -93,6 +103,7 @@ export class HfClient implements EndpointProvider {
     this.options = options;
     this.deadlineAt = options.deadlineAt ?? null;
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.hubBaseUrl = (options.hubBaseUrl ?? "https://huggingface.co").replace(/\/+$/, "");
     this.token = options.token;
     // Wrapped, not stored bare: workerd throws "Illegal invocation" when fetch is called off its global.
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
@@ -214,6 +225,21 @@ export class HfClient implements EndpointProvider {
     return { ok: true, value: toEndpointMetrics(parsed.value, names) };
   }
 
+  /**
+   * The current billing period's usage of an organisation (`/api/organizations/{name}/billing/usage`) or of
+   * the token's own user (`/api/settings/billing/usage`), from the Hub (billing.ts cites the shape). One
+   * attempt, no retry: the tick reads it once an hour and counts it as one subrequest; a failure waits
+   * for the next hour. 401/403 means the token may not read this account's billing.
+   */
+  async getBillingUsage(account: BillingAccount): Promise<ProviderResult<BillingUsage>> {
+    const path = account.kind === "user" ? "/api/settings/billing/usage" : `/api/organizations/${enc(account.namespace)}/billing/usage`;
+    const sent = await this.send({ method: "GET", path, hub: true, retries: 0 }, { requests: 0 });
+    if (!sent.ok) return fail(sent.error);
+    const parsed = billingUsageSchema.safeParse(sent.json);
+    if (!parsed.success) return fail(this.invalidResponse(`billing usage of ${account.namespace}`, parsed.error));
+    return { ok: true, value: toBillingUsage(parsed.data) };
+  }
+
   private async endpointCall(
     namespace: string,
     name: string,
@@ -264,7 +290,7 @@ export class HfClient implements EndpointProvider {
         return this.failed(call, { ...failure, message }, result);
       }
       const wait = asked ?? this.backoffMs(attempt);
-      if (attempt >= this.maxRetries || wait >= this.leftMs()) {
+      if (attempt >= (call.retries ?? this.maxRetries) || wait >= this.leftMs()) {
         return this.failed(call, { ...failure, message: `${failure.message} (after ${attempt + 1} attempts)` }, result);
       }
       await this.sleep(wait);
@@ -272,7 +298,7 @@ export class HfClient implements EndpointProvider {
   }
 
   private async attempt(call: Call): Promise<Attempt> {
-    const url = new URL(this.baseUrl + call.path);
+    const url = new URL((call.hub ? this.hubBaseUrl : this.baseUrl) + call.path);
     for (const [key, value] of Object.entries(call.query ?? {})) url.searchParams.set(key, value);
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: call.text?.accept ?? "application/json" };
     if (call.body !== undefined) headers["content-type"] = "application/json";

@@ -1,4 +1,5 @@
 // The Hugging Face provider's public surface: the client and the wire schemas other folders need.
+export { type BillingUsageBody, billingUsageSchema, toBillingUsage } from "./billing.ts";
 export { HfClient, type HfClientOptions } from "./client.ts";
 export { type MetricSample, type ParsedMetrics, type ParseResult, parseOpenMetrics, toEndpointMetrics } from "./open-metrics.ts";
 export {

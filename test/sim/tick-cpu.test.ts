@@ -1,0 +1,39 @@
+// The tick isolate's CPU from a V8 CPU profile: the time it ran JavaScript, not the time it waited.
+import { describe, expect, it } from "vitest";
+import { type CpuProfile, isolateCpu } from "../../src/sim/tick-host.ts";
+
+/** A profile from (function, µs since the previous sample) pairs. */
+function profile(samples: Array<[string, number]>): CpuProfile {
+  const names = [...new Set(samples.map(([fn]) => fn))];
+  return {
+    nodes: names.map((functionName, i) => ({ id: i + 1, callFrame: { functionName } })),
+    samples: samples.map(([fn]) => names.indexOf(fn) + 1),
+    timeDeltas: samples.map(([, us]) => us),
+  };
+}
+
+describe("the tick isolate's CPU from a V8 profile", () => {
+  it("counts a wait on I/O (no samples while the isolate is left) as one sampling period, not as the next function's time", () => {
+    // 10 samples of parse at the 100 µs period, a 20 ms wait for D1, then 10 samples of text.
+    const cpu = isolateCpu(profile([...Array(10).fill(["parse", 100]), ["text", 20_000], ...Array(9).fill(["text", 100])]));
+    expect(cpu.cpuMs).toBeCloseTo(2, 5);
+    expect(cpu.selfMs.parse).toBeCloseTo(1, 5);
+    expect(cpu.selfMs.text).toBeCloseTo(1, 5);
+    // What summing the deltas (DevTools' self time) says: the wait counted as text.
+    expect(cpu.sampledMs).toBeCloseTo(21.9, 5);
+  });
+
+  it("leaves idle samples out and keeps deltas near the period as they are", () => {
+    const cpu = isolateCpu(
+      profile([
+        ["(idle)", 5_000],
+        ["plan", 100],
+        ["plan", 150],
+        ["plan", 120],
+        ["(idle)", 100],
+      ]),
+    );
+    expect(cpu.cpuMs).toBeCloseTo(0.37, 5);
+    expect(Object.keys(cpu.selfMs)).toEqual(["plan"]);
+  });
+});
