@@ -99,7 +99,7 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         name: "guardrail_spend_standard_error_usd",
         help: "The standard error of today's metered endpoint spend in USD (changes placed between two ticks, started minutes); the pause waits for spend less two of these at 200 %.",
         type: "gauge",
-        samples: [{ value: Math.round(Math.sqrt(figures.spend.dedicated.varMicro2)) / 1e6 }],
+        samples: [{ value: json.guard.metering.standard_error_usd }],
       },
       {
         name: "guardrail_spend_by_source_usd",

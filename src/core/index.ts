@@ -92,6 +92,7 @@ export {
   type PartialMinute,
   replicaMs,
   replicaStarts,
+  standardError,
 } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
 export { ENDPOINT_STATES, type EndpointMetrics, type EndpointSnapshot, type EndpointState, type EndpointUpdate } from "./observation.ts";

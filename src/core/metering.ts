@@ -3,7 +3,7 @@
 // exactly its share. docs/metering.md explains the estimate, its bias and its bound.
 
 import { budgetDay, startOfDay } from "./budget-day.ts";
-import { costOf, type MicroUsd } from "./money.ts";
+import { costOf, HOUR_MS, type MicroUsd } from "./money.ts";
 import type { EndpointState } from "./observation.ts";
 import type { MeterPoint, Observation } from "./types.ts";
 
@@ -144,7 +144,8 @@ export function meter(prev: MeterPoint | undefined, cur: Observation, now: numbe
           { day: today, f: (now - dayStart) / (now - prev.at) },
         ];
   const cost = (replicaMillis: number, f: number) => (price === null ? 0 : costOf(1, price, replicaMillis * f));
-  const variance = (f: number) => (price === null ? 0 : ((price * Math.sqrt(r.variance) * f) / 3_600_000) ** 2);
+  // The variance in replica-ms^2 priced like a cost, unrounded: (price x sd x f / hour)^2.
+  const variance = (f: number) => (price === null ? 0 : ((price * Math.sqrt(r.variance) * f) / HOUR_MS) ** 2);
   return shares
     .filter((s) => s.f > 0)
     .map((s) => ({
@@ -174,8 +175,11 @@ export const PAUSE_MARGIN_SIGMAS = 2;
  * without this tick's unconfirmed part, and less PAUSE_MARGIN_SIGMAS standard errors of the day.
  */
 export function confirmedSpend(s: { totalMicro: number; gapMicro: number; unconfirmedMicro: number; varMicro2: number }): MicroUsd {
-  return s.totalMicro - s.gapMicro - s.unconfirmedMicro - PAUSE_MARGIN_SIGMAS * Math.sqrt(Math.max(0, s.varMicro2));
+  return s.totalMicro - s.gapMicro - s.unconfirmedMicro - PAUSE_MARGIN_SIGMAS * standardError(s.varMicro2);
 }
+
+/** A summed variance's standard error, micro-USD: what /v1/status, the page and /metrics show. */
+export const standardError = (varMicro2: number): MicroUsd => Math.sqrt(Math.max(0, varMicro2));
 
 /** Current burn rate of an endpoint in micro-USD per hour (0 when unpriced or not billable). */
 export function hourlyBurn(o: Observation): MicroUsd {

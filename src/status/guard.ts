@@ -1,6 +1,6 @@
 // The engine's part of the status (GET /v1/status): blind or not, the end-of-day forecast, pending restores, and
 // the metering's uncertainty (estimate, bounds, what rests on gaps, stale prices; docs/metering.md).
-import { budgetDayBounds, forecastEndOfDay, microToUsd } from "../core/index.ts";
+import { budgetDayBounds, forecastEndOfDay, microToUsd, standardError } from "../core/index.ts";
 import type { Policy } from "../policy/index.ts";
 import { lastObservations, loadCatalogs, loadGuard, loadHistory, pendingRestores, spendBounds } from "../store/index.ts";
 import { PRICES_STALE_MS } from "../tick/index.ts";
@@ -79,7 +79,7 @@ export async function guardStatus(
       low_usd: spend.lowMicro / 1e6,
       high_usd: spend.highMicro / 1e6,
       /** the estimate's standard error: the pause waits for the estimate at 200 % plus two of these */
-      standard_error_usd: Math.round(Math.sqrt(spend.varMicro2)) / 1e6,
+      standard_error_usd: Math.round(standardError(spend.varMicro2)) / 1e6,
       /** the part of the estimate metered across observation gaps (never alone a reason to pause) */
       estimated_gap_usd: spend.gapMicro / 1e6,
       unpriced_replica_hours: Number((spend.unpricedReplicaMs / 3_600_000).toFixed(3)),

@@ -105,6 +105,16 @@ describe("metering", () => {
     expect(replicaStarts(point(0), woke)).toEqual({ started: 1, wake: true });
   });
 
+  it("splits a change's variance across midnight with its cost: each day's share of the error", () => {
+    const midnight = Date.UTC(2026, 10, 25);
+    const acc = meter(point(4, 1_000_000, midnight - 30_000), endpoint({ replicas: 1 }), midnight + 30_000, "UTC", {
+      partialMinute: "prorated",
+    });
+    const whole = meter(point(4, 1_000_000, T0), endpoint({ replicas: 1 }), T0 + MIN, "UTC", { partialMinute: "prorated" });
+    // Half the interval on each day: each share's standard error is half the whole interval's.
+    expect(acc.map((a) => Math.sqrt(a.varMicro2))).toEqual([0, 1].map(() => expect.closeTo(Math.sqrt(whole[0]?.varMicro2 ?? 0) / 2, 6)));
+  });
+
   it("the pause's spend keeps two standard errors below the estimate, besides gaps and this tick's unconfirmed part", () => {
     expect(confirmedSpend({ totalMicro: 1_000_000, gapMicro: 100_000, unconfirmedMicro: 50_000, varMicro2: 10_000 ** 2 })).toBe(830_000);
     expect(confirmedSpend({ totalMicro: 1_000_000, gapMicro: 0, unconfirmedMicro: 0, varMicro2: 0 })).toBe(1_000_000);

@@ -157,6 +157,10 @@ describe("the pause and the estimate's standard error", () => {
           const status = (await (await guardrail(ns).read("/v1/status", T0 + m * MIN)).json()) as {
             guard: { metering: { estimate_usd: number; standard_error_usd: number } };
           };
+          // /metrics shows the same standard error as /v1/status (the one status model).
+          const metrics = await (await guardrail(ns).read("/metrics", T0 + m * MIN)).text();
+          const gauge = /^guardrail_spend_standard_error_usd (\S+)$/m.exec(metrics)?.[1];
+          expect(Number(gauge)).toBe(status.guard.metering.standard_error_usd);
           return { crossed, pausedAt: m, metering: status.guard.metering };
         }
       }
