@@ -69,6 +69,13 @@ interface Row {
   end_of_day_error_pct: number | null;
   /** the same against the replica time charged continuously (without HF's per-minute rounding) */
   worst_error_continuous_pct: number | null;
+  /** the worst error, in dollars, and the standard error the guardrail gave its estimate at that instant */
+  worst_error_usd: number | null;
+  standard_error_at_worst_usd: number | null;
+  /** share of the ticks past $5 whose error lies within two of the guardrail's own standard errors */
+  within_two_se_pct: number | null;
+  /** root mean square of error / standard error past $5: 1 when the stated uncertainty is the true one */
+  rms_error_over_se: number | null;
   end_of_day_error_continuous_pct: number | null;
   /** seconds from the bill crossing a threshold to the guardrail's crossing (negative: it acted before the bill got there) */
   delays_s: Record<string, number | null>;
@@ -92,6 +99,10 @@ async function run(policy: Policy, s: Scenario): Promise<Row> {
   let worst50: number | null = null;
   let worstContinuous: number | null = null;
   let last: { metered: number; bill: number; continuous: number } | null = null;
+  let worstAt: { usd: number; se: number | null } | null = null;
+  let counted = 0;
+  let within = 0;
+  let z2 = 0;
   for (let k = 1; k < sim.records.length; k++) {
     const r = sim.records[k];
     const prev = sim.records[k - 1];
@@ -101,7 +112,16 @@ async function run(policy: Policy, s: Scenario): Promise<Row> {
     last = { metered: r.meteredMicro, bill, continuous };
     if (bill < MIN_BILL_MICRO) continue;
     const err = (r.meteredMicro - bill) / bill;
-    if (worst === null || Math.abs(err) > Math.abs(worst)) worst = err;
+    const se = r.standardErrorMicro;
+    if (worst === null || Math.abs(err) > Math.abs(worst)) {
+      worst = err;
+      worstAt = { usd: (r.meteredMicro - bill) / 1e6, se: se === null ? null : se / 1e6 };
+    }
+    if (se !== null && se > 0) {
+      counted++;
+      if (Math.abs(r.meteredMicro - bill) <= 2 * se) within++;
+      z2 += ((r.meteredMicro - bill) / se) ** 2;
+    }
     if (bill >= QUARTER_BILL_MICRO && (worst50 === null || Math.abs(err) > Math.abs(worst50))) worst50 = err;
     const errC = (r.meteredMicro - continuous) / continuous;
     if (worstContinuous === null || Math.abs(errC) > Math.abs(worstContinuous)) worstContinuous = errC;
@@ -132,6 +152,10 @@ async function run(policy: Policy, s: Scenario): Promise<Row> {
     worst_error_after_50_pct: pct(worst50),
     end_of_day_error_pct: last && last.bill > 0 ? pct((last.metered - last.bill) / last.bill) : null,
     worst_error_continuous_pct: pct(worstContinuous),
+    worst_error_usd: worstAt ? Number(worstAt.usd.toFixed(2)) : null,
+    standard_error_at_worst_usd: worstAt?.se === null || worstAt === null ? null : Number(worstAt.se.toFixed(2)),
+    within_two_se_pct: counted > 0 ? Number(((within / counted) * 100).toFixed(1)) : null,
+    rms_error_over_se: counted > 0 ? Number(Math.sqrt(z2 / counted).toFixed(2)) : null,
     end_of_day_error_continuous_pct: last && last.continuous > 0 ? pct((last.metered - last.continuous) / last.continuous) : null,
     delays_s: delays,
     early_pauses: early,
@@ -163,6 +187,7 @@ export default async function meteringBench() {
       `${row.scenario}: bill $${row.bill_usd}, worst error ${row.worst_error_pct ?? "-"} % (past $50: ${row.worst_error_after_50_pct ?? "-"} %), end of day ${row.end_of_day_error_pct ?? "-"} % ` +
         `(without per-minute rounding ${row.worst_error_continuous_pct ?? "-"} %, ${row.end_of_day_error_continuous_pct ?? "-"} %), ` +
         `delays 120 % ${fmtDelay(row.delays_s["120%"])}, 150 % ${fmtDelay(row.delays_s["150%"])}, 200 % ${fmtDelay(row.delays_s["200%"])}, ` +
+        `worst $${row.worst_error_usd ?? "-"} against a standard error of $${row.standard_error_at_worst_usd ?? "-"}, within 2 SE ${row.within_two_se_pct ?? "-"} % of ticks, rms error/SE ${row.rms_error_over_se ?? "-"}, ` +
         `early pauses ${row.early_pauses}, overshoot ${row.overshoot_usd === null ? "-" : `$${row.overshoot_usd} (one tick $${row.one_tick_of_burn_usd})`} ` +
         `[${((performance.now() - started) / 1000).toFixed(0)} s]`,
     );
@@ -185,6 +210,13 @@ export default async function meteringBench() {
     { metric: "metered vs bill, worst error once the bill passed $50 (a quarter of the budget)", value: `${worst50.toFixed(2)} %` },
     { metric: "metered vs bill, worst end-of-day error (all scenarios)", value: `${endOfDay.toFixed(2)} %` },
     { metric: "metered vs replica time without per-minute rounding, worst error once past $5", value: `${worstContinuous.toFixed(2)} %` },
+    {
+      metric: "the estimate's own uncertainty: rms error / standard error once past $5 (1 = stated right), per fleet that swings",
+      value: rows
+        .filter((r) => r.rms_error_over_se !== null)
+        .map((r) => `${r.scenario} ${r.rms_error_over_se} (${r.within_two_se_pct} % within 2 SE)`)
+        .join("; "),
+    },
     { metric: "pauses before the bill reached 200 % (all scenarios)", value: String(early), target: "0", ok: early === 0 },
     {
       metric: "overshoot past 200 % (one tick of burn)",

@@ -63,6 +63,8 @@ export interface StepRecord {
   with: RunPoint;
   /** the guardrail's own view after its latest tick */
   meteredMicro: number | null;
+  /** the standard error the guardrail gave that figure */
+  standardErrorMicro: number | null;
   /** the budget day's replica time (with the guardrail) charged continuously, without per-minute rounding */
   continuousDayMicro: number;
   level: number;
@@ -283,6 +285,8 @@ class TickLog {
   maxD1Queries = 0;
   /** the guardrail's own figure for today's spend, after its latest tick */
   metered: number | null = null;
+  /** its standard error */
+  standardError: number | null = null;
   /** the level reached today, after the latest tick */
   level = 0;
 
@@ -295,6 +299,7 @@ class TickLog {
     this.maxD1Queries = Math.max(this.maxD1Queries, tick.d1Queries);
     if (tick.outcome !== "ok" && tick.outcome !== "skipped") this.problems.push({ at: now, outcome: tick.outcome });
     this.metered = tick.spendMicro;
+    this.standardError = tick.standardErrorMicro;
     const day = budgetDay(now, this.tz);
     const before = this.dayLevels.get(day) ?? 0;
     if (tick.level !== null && tick.level > before) {
@@ -411,6 +416,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
         without,
         with: pointOf(figures, bill, dayMicro),
         meteredMicro: log.metered,
+        standardErrorMicro: log.standardError,
         continuousDayMicro: continuousDay(run.clock.now, run.continuous()).dayMicro,
         level: log.level,
       });

@@ -57,6 +57,8 @@ export interface SimTick {
   level: number | null;
   ratio: number | null;
   spendMicro: number | null;
+  /** the estimate's standard error today (null when nothing was planned) */
+  standardErrorMicro: number | null;
   budgetMicro: number | null;
   burnMicroPerHour: number | null;
   actions: SimAction[];
@@ -167,6 +169,7 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
     level: plan?.level ?? null,
     ratio: plan?.ratio ?? null,
     spendMicro: plan?.spendMicro ?? null,
+    standardErrorMicro: report.metering?.standardErrorMicro ?? null,
     budgetMicro: plan?.budgetMicro ?? null,
     burnMicroPerHour: plan?.burnMicroPerHour ?? null,
     actions: report.executed

@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { act, actionEvents, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
-import type { Plan } from "../core/index.ts";
+import type { MicroUsd, Plan } from "../core/index.ts";
 import {
   ackedConditions,
   billableReplicas,
@@ -12,6 +12,7 @@ import {
   levelName,
   meter,
   plan,
+  standardError,
 } from "../core/index.ts";
 import { type Notifier, SUBREQUEST_CEILING } from "../notify/index.ts";
 import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
@@ -93,6 +94,8 @@ export interface TickReport {
   events: EventRow[];
   /** the hourly billing reconciliation's part of this tick (absent when it did not run) */
   billing?: BillingTickReport;
+  /** the metered estimate's standard error today and the spend the pause may act on (absent when nothing was planned) */
+  metering?: { standardErrorMicro: MicroUsd; confirmedSpendMicro: MicroUsd };
 }
 
 export const DEFAULT_LEASE_MS = 90_000;
@@ -227,6 +230,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       loadApprovals(db, policy, day),
       active.then((o) => namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history, o)),
     ]);
+    const confirmedSpendMicro = confirmedSpend({
+      totalMicro: spend.totalMicro,
+      gapMicro: spend.dedicated.gapMicro,
+      unconfirmedMicro: unconfirmed,
+      varMicro2: spend.dedicated.varMicro2,
+    });
     const thePlan = plan({
       policy,
       day,
@@ -237,12 +246,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       // this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is what both
       // observations confirm) and less two standard errors of the day's estimate, and this tick's
       // observation still burning (plan.ts, pauseConfirmed).
-      confirmedSpendMicro: confirmedSpend({
-        totalMicro: spend.totalMicro,
-        gapMicro: spend.dedicated.gapMicro,
-        unconfirmedMicro: unconfirmed,
-        varMicro2: spend.dedicated.varMicro2,
-      }),
+      confirmedSpendMicro,
       prices: fleet.prices,
       previousLevel,
       routes,
@@ -353,7 +357,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       alerts: summary.alerts,
       ms: clock() - started,
     });
-    return { ran: true, outcome, plan: thePlan, executed, events, ...(billing ? { billing } : {}) };
+    const metering = { standardErrorMicro: standardError(spend.dedicated.varMicro2), confirmedSpendMicro };
+    return { ran: true, outcome, plan: thePlan, executed, events, metering, ...(billing ? { billing } : {}) };
   } catch (err) {
     // A thrown error is a bug or a storage failure: record it, keep the message free of secrets.
     const message = err instanceof Error ? err.message : String(err);

@@ -75,5 +75,11 @@ describe("scenario death-spiral", () => {
   it("raises a `cold_starts` alert (more than 10 an hour) on the thrashing endpoint", async () => {
     const { sim } = await runScenario("death-spiral", { tickMinutes: 1, hours: 2 });
     expect(sim.result.alerts).toContainEqual(expect.objectContaining({ kind: "cold_starts", endpoint: `${NS}/llm-70b` }));
+    // Each tick's record carries the standard error the guardrail stated (the metering bench divides the
+    // error by it): a day's variances add up, so within the day it never shrinks, and a fleet that swings
+    // every few minutes has one.
+    const ses = sim.records.map((r) => r.standardErrorMicro ?? 0);
+    expect(ses.every((se, i) => i === 0 || se >= (ses[i - 1] ?? 0))).toBe(true);
+    expect(ses.at(-1)).toBeGreaterThan(100_000);
   });
 });
