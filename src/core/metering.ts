@@ -165,17 +165,21 @@ const ROUNDING_SHARE_MS = 30_000;
 const ROUNDING_VARIANCE_MS2 = 60_000 ** 2 / 12;
 
 /**
- * Standard errors the emergency pause keeps between the estimate and 200 %: with two, noise in the
- * estimate alone pauses before the bill gets there about once in 44 crossings (one-sided normal 2.3 %).
+ * Default standard errors the emergency pause keeps between the estimate and 200 % (policy
+ * `metering.pause_margin_sigmas`): with two, noise in the estimate alone pauses before the bill gets
+ * there about once in 44 crossings (one-sided normal 2.3 %).
  */
 export const PAUSE_MARGIN_SIGMAS = 2;
 
 /**
  * The spend the pause may act on: the estimate without what was metered across observation gaps,
- * without this tick's unconfirmed part, and less PAUSE_MARGIN_SIGMAS standard errors of the day.
+ * without this tick's unconfirmed part, and less `sigmas` standard errors of the day.
  */
-export function confirmedSpend(s: { totalMicro: number; gapMicro: number; unconfirmedMicro: number; varMicro2: number }): MicroUsd {
-  return s.totalMicro - s.gapMicro - s.unconfirmedMicro - PAUSE_MARGIN_SIGMAS * standardError(s.varMicro2);
+export function confirmedSpend(
+  s: { totalMicro: number; gapMicro: number; unconfirmedMicro: number; varMicro2: number },
+  sigmas = PAUSE_MARGIN_SIGMAS,
+): MicroUsd {
+  return s.totalMicro - s.gapMicro - s.unconfirmedMicro - sigmas * standardError(s.varMicro2);
 }
 
 /** A summed variance's standard error, micro-USD: what /v1/status, the page and /metrics show. */

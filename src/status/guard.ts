@@ -78,8 +78,9 @@ export async function guardStatus(
       estimate_usd: spend.micro / 1e6,
       low_usd: spend.lowMicro / 1e6,
       high_usd: spend.highMicro / 1e6,
-      /** the estimate's standard error: the pause waits for the estimate at 200 % plus two of these */
+      /** the estimate's standard error: the pause waits for the estimate less `pause_margin_sigmas` of these at 200 % */
       standard_error_usd: Math.round(standardError(spend.varMicro2)) / 1e6,
+      pause_margin_sigmas: policy.metering.pause_margin_sigmas,
       /** the part of the estimate metered across observation gaps (never alone a reason to pause) */
       estimated_gap_usd: spend.gapMicro / 1e6,
       unpriced_replica_hours: Number((spend.unpricedReplicaMs / 3_600_000).toFixed(3)),

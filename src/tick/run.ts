@@ -230,12 +230,15 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       loadApprovals(db, policy, day),
       active.then((o) => namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history, o)),
     ]);
-    const confirmedSpendMicro = confirmedSpend({
-      totalMicro: spend.totalMicro,
-      gapMicro: spend.dedicated.gapMicro,
-      unconfirmedMicro: unconfirmed,
-      varMicro2: spend.dedicated.varMicro2,
-    });
+    const confirmedSpendMicro = confirmedSpend(
+      {
+        totalMicro: spend.totalMicro,
+        gapMicro: spend.dedicated.gapMicro,
+        unconfirmedMicro: unconfirmed,
+        varMicro2: spend.dedicated.varMicro2,
+      },
+      policy.metering.pause_margin_sigmas,
+    );
     const thePlan = plan({
       policy,
       day,
@@ -244,7 +247,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       gateway: { spendMicro: spend.gateway.totalMicro, unpricedAnswers: spend.gateway.unpricedRequests },
       // The pause needs the estimate at 200 % without what was metered across observation gaps, without
       // this tick's unconfirmed part (an interval's change is placed, not seen: its low bound is what both
-      // observations confirm) and less two standard errors of the day's estimate, and this tick's
+      // observations confirm) and less metering.pause_margin_sigmas standard errors of the day's estimate, and this tick's
       // observation still burning (plan.ts, pauseConfirmed).
       confirmedSpendMicro,
       prices: fleet.prices,

@@ -142,9 +142,12 @@ describe("the pause and the estimate's standard error", () => {
   // Issue 13: an estimate placed between two observations is unsure; the pause waits for the estimate at
   // 200 % plus two standard errors, so noise alone does not take production down before the bill is there.
   it("waits past the first tick at 200 % while the estimate is unsure, then pauses; a steady fleet pauses at once", async () => {
-    const run = async (ns: string, swing: boolean, T0: number) => {
+    const run = async (ns: string, swing: boolean, T0: number, margin?: number) => {
       // The cap at 120 % leaves max 8 replicas: the swing goes on until the pause.
-      const { tick, admin } = harness(ns, { actions: { scale_down: { max_replicas: 8 } } } as Partial<PolicyInput>);
+      const { tick, admin } = harness(ns, {
+        actions: { scale_down: { max_replicas: 8 } },
+        ...(margin === undefined ? {} : { metering: { pause_margin_sigmas: margin } }),
+      } as Partial<PolicyInput>);
       await admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 8, replicas: 5 }]);
       let crossed: { at: number; paused: boolean } | null = null;
       for (let m = 0; m <= 150; m++) {
@@ -155,8 +158,10 @@ describe("the pause and the estimate's standard error", () => {
         if (!crossed && (r.plan?.spendMicro ?? 0) >= 20_000_000) crossed = { at: m, paused };
         if (paused) {
           const status = (await (await guardrail(ns).read("/v1/status", T0 + m * MIN)).json()) as {
-            guard: { metering: { estimate_usd: number; standard_error_usd: number } };
+            guard: { metering: { estimate_usd: number; standard_error_usd: number; pause_margin_sigmas: number } };
           };
+          // (/v1/status reads the deployment's policy, which keeps the default.)
+          if (margin === undefined) expect(status.guard.metering.pause_margin_sigmas).toBe(2);
           // /metrics shows the same standard error as /v1/status (the one status model).
           const metrics = await (await guardrail(ns).read("/metrics", T0 + m * MIN)).text();
           const gauge = /^guardrail_spend_standard_error_usd (\S+)$/m.exec(metrics)?.[1];
@@ -179,5 +184,12 @@ describe("the pause and the estimate's standard error", () => {
     expect(m.standard_error_usd).toBeGreaterThan(0.1);
     // Paused once the estimate less two standard errors reached 200 % of $10.
     expect(m.estimate_usd - 2 * m.standard_error_usd).toBeGreaterThanOrEqual(20 - 0.5);
-  }, 60_000);
+
+    // metering.pause_margin_sigmas: 0 trades the margin for speed: the same swing pauses within a tick of
+    // the estimate reading 200 % (the crossing tick's own interval is still unconfirmed), well before the default.
+    const eager = await run("meter-sigma-eager", true, Date.UTC(2026, 2, 12), 0);
+    expect(eager.pausedAt).not.toBeNull();
+    expect((eager.pausedAt as number) - (eager.crossed?.at as number)).toBeLessThanOrEqual(1);
+    expect(eager.pausedAt).toBeLessThan(swing.pausedAt as number);
+  }, 90_000);
 });
