@@ -118,6 +118,10 @@ describe("metering", () => {
   it("the pause's spend keeps two standard errors below the estimate, besides gaps and this tick's unconfirmed part", () => {
     expect(confirmedSpend({ totalMicro: 1_000_000, gapMicro: 100_000, unconfirmedMicro: 50_000, varMicro2: 10_000 ** 2 })).toBe(830_000);
     expect(confirmedSpend({ totalMicro: 1_000_000, gapMicro: 0, unconfirmedMicro: 0, varMicro2: 0 })).toBe(1_000_000);
+    // metering.pause_margin_sigmas: the policy's margin replaces the default two.
+    const day = { totalMicro: 1_000_000, gapMicro: 100_000, unconfirmedMicro: 50_000, varMicro2: 10_000 ** 2 };
+    expect(confirmedSpend(day, 0)).toBe(850_000);
+    expect(confirmedSpend(day, 1)).toBe(840_000);
   });
 
   it("splits an interval that spans midnight between the two budget days", () => {
