@@ -10,14 +10,16 @@ const PATH = /^\/v1\/gateway\/([^/]+)(\/.*)?$/;
 
 export function gatewayRoutes(gateway: Gateway = new Gateway()) {
   return new Hono<AppEnv>().all("/:service/*", async (c) => {
-    const config = c.var.runtime.config;
+    const config = c.get("runtime").config;
     if (!config.policy.ok) return errorResponse(c, 503, "policy_invalid", "the policy is invalid; see GET /v1/status");
-    const match = PATH.exec(new URL(c.req.url).pathname);
+    const url = new URL(c.req.url);
+    const match = PATH.exec(url.pathname);
     const env = c.env as unknown as Record<string, unknown>;
     const outcome = await gateway.handle({
       request: c.req.raw,
       service: match?.[1] ?? "",
       rest: match?.[2] ?? "",
+      search: url.search,
       services: config.policy.policy.services,
       secret: (name) => (typeof env[name] === "string" ? (env[name] as string) : undefined),
       withheld: c.env.READ_TOKEN ? [c.env.READ_TOKEN] : [],
