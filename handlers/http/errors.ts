@@ -4,7 +4,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type * as z from "zod";
 import { formatPath } from "../../src/policy/index.ts";
 
-const body = (code: string, message: string, details?: unknown) => ({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+const body = (code: string, message: string, details?: unknown) => ({
+  error: { code, message, ...(details === undefined ? {} : { details }) },
+});
 
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {
   return c.json(body(code, message, details), status);
