@@ -16,20 +16,12 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** The field names a `Connection` header lists (they are hop-by-hop too). */
-function connectionNames(headers: Headers): Set<string> {
-  const connection = headers.get("connection");
-  if (connection === null) return new Set();
-  return new Set(
-    connection
-      .split(",")
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
-}
-
 function dropHopByHop(headers: Headers): void {
-  for (const name of [...HOP_BY_HOP, ...connectionNames(headers)]) headers.delete(name);
+  const listed = (headers.get("connection") ?? "")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of [...HOP_BY_HOP, ...listed]) headers.delete(name);
 }
 
 /** `base` + the path after /v1/gateway/{service} ("" or starting with "/") + the query, without doubling a slash. */
@@ -49,23 +41,25 @@ function withoutReadCookie(cookie: string): string | null {
   return kept.length > 0 ? kept.join("; ") : null;
 }
 
-/** Dropped from every request sent upstream, besides the hop-by-hop fields. */
-const NOT_FORWARDED = new Set(["host", "authorization", "content-length"]); // content-length: the runtime sets it from the body it sends
-
 /**
  * Headers sent upstream: the caller's, less hop-by-hop fields (and those `Connection` names),
  * Host, Authorization (the caller's key), cf-*, our read cookie and any header whose value carries
  * one of `withheld` (our secrets: the read token, the service's caller keys); with the target's token.
- * One pass over the caller's headers: this runs on every gateway request.
  */
 export function upstreamHeaders(incoming: Headers, token: string | null, withheld: readonly string[] = []): Headers {
-  const listed = connectionNames(incoming);
-  const h = new Headers();
-  for (const [name, raw] of incoming) {
-    if (HOP_BY_HOP.has(name) || NOT_FORWARDED.has(name) || listed.has(name) || name.startsWith("cf-")) continue;
-    const value = name === "cookie" ? withoutReadCookie(raw) : raw;
-    if (value === null || withheld.some((s) => s.length > 0 && value.includes(s))) continue;
-    h.append(name, value);
+  const h = new Headers(incoming);
+  dropHopByHop(h);
+  h.delete("host");
+  h.delete("authorization");
+  h.delete("content-length"); // the runtime sets it from the body it sends
+  const cookie = h.get("cookie");
+  if (cookie !== null) {
+    const kept = withoutReadCookie(cookie);
+    if (kept === null) h.delete("cookie");
+    else h.set("cookie", kept);
+  }
+  for (const [name, value] of [...h]) {
+    if (name.startsWith("cf-") || withheld.some((s) => s.length > 0 && value.includes(s))) h.delete(name);
   }
   if (token !== null) h.set("authorization", `Bearer ${token}`);
   return h;
