@@ -33,6 +33,7 @@ import { Miniflare } from "miniflare";
 import { wranglerEnv } from "../scripts/wrangler-dev.ts";
 import { profilerSession } from "../src/sim/tick-host.ts";
 import { startUpstream } from "../test/fixtures/upstream.ts";
+import type { SummaryRow } from "./run.ts";
 
 const CALLER_KEY = "bench-caller-key";
 const BODY = JSON.stringify({
@@ -71,7 +72,7 @@ interface Series {
 }
 
 /** A difference of two series' p50s, with its 95 % bootstrap interval over rounds. */
-interface Difference {
+export interface Difference {
   p50: number;
   ci95: [number, number];
   p99: number;
@@ -114,6 +115,8 @@ export interface GatewayBenchResult {
   target_p50_added_ms: number;
   met_target: boolean;
   at: string;
+  /** rows of `npm run bench`'s combined table */
+  summary: SummaryRow[];
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -125,7 +128,7 @@ const median = (xs: number[]) =>
   );
 
 /** A small seeded PRNG (mulberry32): the order of each round is random but repeatable. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -136,7 +139,7 @@ function random(seed: number): () => number {
   };
 }
 
-function shuffled<T>(items: readonly T[], rand: () => number): T[] {
+export function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -149,7 +152,7 @@ function shuffled<T>(items: readonly T[], rand: () => number): T[] {
  * p50(b) - p50(a) over the same rounds, and its 95 % interval from 2,000 bootstrap resamples of
  * whole rounds (a resampled round brings both of its requests, as they shared the machine's load).
  */
-function difference(a: number[], b: number[], rand: () => number): Difference {
+export function difference(a: number[], b: number[], rand: () => number): Difference {
   const n = Math.min(a.length, b.length);
   const stats: number[] = [];
   const ra = new Array<number>(n);
@@ -172,7 +175,7 @@ function difference(a: number[], b: number[], rand: () => number): Difference {
   };
 }
 
-interface Target {
+export interface Target {
   port: number;
   path: string;
   headers: Record<string, string>;
@@ -180,7 +183,7 @@ interface Target {
 }
 
 /** One request, body read to the end; resolves with the milliseconds it took. */
-function once(agent: Agent, t: Target): Promise<number> {
+export function once(agent: Agent, t: Target): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = request(
@@ -258,7 +261,7 @@ function cpuBetween(before: Map<string, number> | null, after: Map<string, numbe
 }
 
 /** The compatibility date and flags the Worker deploys with; the bare proxies get the same. */
-function runtimeOf(): { compatibilityDate: string; compatibilityFlags: string[] } {
+export function runtimeOf(): { compatibilityDate: string; compatibilityFlags: string[] } {
   const toml = readFileSync("wrangler.toml", "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
@@ -568,7 +571,9 @@ export default async function run(o: GatewayBenchOptions = {}): Promise<GatewayB
       target_p50_added_ms: 2,
       met_target: added.p50 < 2,
       at: new Date().toISOString(),
+      summary: [],
     };
+    result.summary = summaryOf(result);
     printTable(result);
     return result;
   } finally {
@@ -603,6 +608,36 @@ async function printProfile(inspector: URL, agent: Agent, t: Target, n: number):
   });
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 30);
   for (const [name, ms] of top) console.log(`  ${(ms / n).toFixed(4).padStart(8)} ms  ${name}`);
+}
+
+function summaryOf(r: GatewayBenchResult): SummaryRow[] {
+  const d = (x: Difference) => `${x.p50.toFixed(2)} ms (95 % interval ${x.ci95[0].toFixed(2)} to ${x.ci95[1].toFixed(2)})`;
+  const load = `load ${r.load_average.start.toFixed(1)} -> ${r.load_average.end.toFixed(1)}`;
+  return [
+    {
+      metric: `streamed answer (16 SSE chunks + usage), usage metered: gateway over a bare proxy Worker, p50 (one workerd, ${load})`,
+      value: d(r.metered_stream_over_bare_proxy_ms),
+      target: `< ${r.target_metered_over_bare_p50_ms} ms, the whole interval`,
+      ok: r.met_metered_target,
+    },
+    { metric: "JSON answer: gateway over a bare proxy Worker, p50", value: d(r.added_over_bare_proxy_ms) },
+    {
+      metric: "JSON answer: gateway over calling the upstream directly, p50",
+      value: d(r.added_ms),
+      target: `< ${r.target_p50_added_ms} ms`,
+      ok: r.met_target,
+    },
+    {
+      metric: "A/A control: bare proxy B over bare proxy A, p50 (JSON; stream)",
+      value: `${r.bare_b_over_bare_a_ms.p50.toFixed(3)}; ${r.bare_b_over_bare_a_sse_ms.p50.toFixed(3)} ms`,
+    },
+    {
+      metric: "D1 writes during the latency run; metered answers priced in D1",
+      value: `${r.d1_writes.statements} for ${r.d1_writes.worker_requests.toLocaleString("en-US")} requests (${r.d1_writes.seconds} s); ${r.metered_answers.priced_in_d1} of ${r.metered_answers.sent}`,
+      target: "no write per request",
+      ok: r.d1_writes.statements <= Math.ceil(r.d1_writes.seconds / 10) + 1,
+    },
+  ];
 }
 
 function printTable(r: GatewayBenchResult): void {
