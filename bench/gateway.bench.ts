@@ -31,6 +31,7 @@ import { pathToFileURL } from "node:url";
 import { readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { Miniflare } from "miniflare";
 import { wranglerEnv } from "../scripts/wrangler-dev.ts";
+import { seeded as random } from "../src/sim/scenarios/shapes.ts";
 import { profilerSession } from "../src/sim/tick-host.ts";
 import { startUpstream } from "../test/fixtures/upstream.ts";
 import type { SummaryRow } from "./run.ts";
@@ -126,18 +127,6 @@ const median = (xs: number[]) =>
     [...xs].sort((a, b) => a - b),
     0.5,
   );
-
-/** A small seeded PRNG (mulberry32): the order of each round is random but repeatable. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];

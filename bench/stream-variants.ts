@@ -10,8 +10,9 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { seeded as random } from "../src/sim/scenarios/shapes.ts";
 import { startUpstream } from "../test/fixtures/upstream.ts";
-import { difference, once, random, runtimeOf, shuffled } from "./gateway.bench.ts";
+import { difference, once, runtimeOf, shuffled } from "./gateway.bench.ts";
 
 /** Each variant: what the Worker does with `up`, the upstream's response (`tap` and `ctx` in scope). */
 const VARIANTS: Record<string, string> = {
