@@ -50,16 +50,27 @@ function markdownTable(head: string[], rows: string[][]): string {
   return [line(head), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)].join("\n");
 }
 
-function markdown(rows: Array<SummaryRow & { bench: string }>, m: ReturnType<typeof machine>): string {
+type Machine = ReturnType<typeof machine>;
+
+/** One line per machine the table's rows were measured on: the benches ran at different times, some on other machines. */
+function machineLines(benches: string[], results: Record<string, unknown>, current: Machine): string[] {
+  const lines = new Map<string, string[]>();
+  for (const bench of benches) {
+    const recorded = (results[bench] as { machine?: Partial<Machine> } | undefined)?.machine;
+    const m = recorded?.date && recorded.load_average_at_start ? (recorded as Machine) : current;
+    const where = `${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}`;
+    const when = `${bench} ${m.date.slice(0, 10)} (load average ${m.load_average_at_start.join(" / ")} at start)`;
+    lines.set(where, [...(lines.get(where) ?? []), when]);
+  }
+  return [...lines].map(([where, whens]) => `Machine: ${where}; ${whens.join(", ")}.`);
+}
+
+function markdown(rows: Array<SummaryRow & { bench: string }>, results: Record<string, unknown>, m: Machine): string {
   const table = markdownTable(
     ["bench", "metric", "value", "target"],
     rows.map((r) => [r.bench, r.metric, r.value, r.target ? `${r.target} ${r.ok === false ? "(missed)" : "(met)"}` : ""]),
   );
-  return [
-    table,
-    "",
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.os}, Node ${m.node}; load average ${m.load_average_at_start.join(" / ")} at start; ${m.date.slice(0, 10)}.`,
-  ].join("\n");
+  return [table, "", machineLines([...new Set(rows.map((r) => r.bench))], results, m).join("\n\n")].join("\n");
 }
 
 async function main() {
@@ -104,7 +115,7 @@ async function main() {
     const from = doc.indexOf(START);
     const to = doc.indexOf(END);
     if (from < 0 || to < from) throw new Error(`docs/benchmarks.md has no ${START} ... ${END} block`);
-    writeFileSync(DOC, `${doc.slice(0, from + START.length)}\n${markdown(rows, m)}\n${doc.slice(to)}`);
+    writeFileSync(DOC, `${doc.slice(0, from + START.length)}\n${markdown(rows, results, m)}\n${doc.slice(to)}`);
     console.log("updated the table in docs/benchmarks.md");
   }
   // A missed target is a finding, shown in the table; only a bench that could not run fails the command.

@@ -8,10 +8,19 @@ import { configOf, type Config as RuntimeConfig } from "../src/runtime/index.ts"
 export type Config = RuntimeConfig & { policySource: "bundled guardrail.yaml" | "GUARDRAIL_POLICY variable" };
 
 let cached: { text: string; result: PolicyResult } | undefined;
+/**
+ * The configuration per environment object: workerd hands an isolate's requests the same `env`, so
+ * the secrets' checks run once, not on every request (the gateway's hot path reads this).
+ */
+const configs = new WeakMap<Cloudflare.Env, { result: PolicyResult; config: Config }>();
 
 export function loadConfig(env: Cloudflare.Env): Config {
   const fromVar = Boolean(env.GUARDRAIL_POLICY?.trim());
   const text = fromVar ? (env.GUARDRAIL_POLICY as string) : bundledPolicy;
   if (cached?.text !== text) cached = { text, result: parsePolicy(text) };
-  return configOf(env, cached.result, fromVar ? "GUARDRAIL_POLICY variable" : "bundled guardrail.yaml");
+  const known = configs.get(env);
+  if (known?.result === cached.result) return known.config;
+  const config = configOf(env, cached.result, fromVar ? "GUARDRAIL_POLICY variable" : "bundled guardrail.yaml");
+  configs.set(env, { result: cached.result, config });
+  return config;
 }

@@ -4,9 +4,9 @@ import { HTTPException } from "hono/http-exception";
 import type { Gateway } from "../../src/gateway/index.ts";
 import { type Runtime, runtimeFor } from "../runtime.ts";
 import { requireReader } from "./auth.ts";
-import { errorResponse } from "./errors.ts";
+import { errorJson, errorResponse } from "./errors.ts";
 import { eventsRoutes } from "./events.ts";
-import { gatewayRoutes } from "./gateway.ts";
+import { gatewayFetch, gatewayPath } from "./gateway.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { overridesRoutes } from "./overrides.ts";
 import { pageRoutes } from "./page.tsx";
@@ -41,7 +41,6 @@ export function createApp(deps: AppDeps) {
   app.route("/v1/overrides", overridesRoutes);
   app.route("/metrics", metricsRoutes);
   app.route("/slack", slackRoutes);
-  app.route("/v1/gateway", gatewayRoutes(deps.gateway));
   app.route("/v1/hooks/sns", snsHookRoutes(deps.snsHook));
   app.route("/", pageRoutes);
   app.notFound((c) => errorResponse(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
@@ -50,8 +49,27 @@ export function createApp(deps: AppDeps) {
     if (err instanceof HTTPException && err.status < 500) {
       return errorResponse(c, err.status, HTTP_CODES[err.status] ?? "refused", err.message || "request refused");
     }
-    console.error(JSON.stringify({ event: "http_error", path: new URL(c.req.url).pathname, message: err.message }));
-    return errorResponse(c, 500, "internal", "internal error; see the Worker logs");
+    return internalError(new URL(c.req.url), err);
   });
+  // /v1/gateway/{service}/... goes to the gateway before Hono (gateway.ts says why), on the same
+  // runtime the init middleware builds; everything else, app.request included, goes through Hono.
+  const gateway = gatewayFetch((env) => runtimeFor(env, deps.clock), deps.gateway);
+  const hono = app.fetch;
+  app.fetch = async (request, env, ctx) => {
+    const url = new URL(request.url);
+    const at = gatewayPath(url);
+    if (at === null) return hono(request, env, ctx);
+    try {
+      return await gateway(request, url, at, env as Cloudflare.Env, ctx as ExecutionContext);
+    } catch (err) {
+      return internalError(url, err);
+    }
+  };
   return app;
+}
+
+function internalError(url: URL, err: unknown): Response {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(JSON.stringify({ event: "http_error", path: url.pathname, message }));
+  return errorJson(500, "internal", "internal error; see the Worker logs");
 }

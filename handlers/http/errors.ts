@@ -4,8 +4,17 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type * as z from "zod";
 import { formatPath } from "../../src/policy/index.ts";
 
+const body = (code: string, message: string, details?: unknown) => ({
+  error: { code, message, ...(details === undefined ? {} : { details }) },
+});
+
 export function errorResponse(c: Context, status: ContentfulStatusCode, code: string, message: string, details?: unknown) {
-  return c.json({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
+  return c.json(body(code, message, details), status);
+}
+
+/** The same shape where there is no Hono context (the gateway's requests do not go through Hono). */
+export function errorJson(status: number, code: string, message: string, details?: unknown): Response {
+  return Response.json(body(code, message, details), { status });
 }
 
 export function invalidInput(c: Context, error: z.ZodError) {

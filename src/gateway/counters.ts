@@ -67,29 +67,36 @@ const keyString = (k: CounterKey) => `${k.minute}\u0000${k.service}\u0000${k.tar
 /** Counters of this isolate not yet written to D1. */
 export class MetricsAggregate {
   private pending = new Map<string, { key: CounterKey; counters: Map<string, number> }>();
-  /** a bound on memory if D1 stays unreachable: past this many keys, new counters are dropped (and counted) */
+  /** a bound on memory if D1 stays unreachable: past this many keys, new counters are dropped (counted once per refused add or attempt) */
   dropped = 0;
 
   constructor(private readonly maxKeys = 10_000) {}
 
   add(key: CounterKey, name: string, value: number): void {
     if (value === 0) return;
+    const counters = this.countersAt(key);
+    if (counters) counters.set(name, (counters.get(name) ?? 0) + value);
+  }
+
+  recordAttempt(a: AttemptRecord): void {
+    const counters = this.countersAt({ minute: minuteOf(a.at), service: a.service, target: a.target, endpoint: a.endpoint });
+    if (!counters) return;
+    for (const [name, value] of countersOf(a)) if (value !== 0) counters.set(name, (counters.get(name) ?? 0) + value);
+  }
+
+  /** The pending counters of `key`, created when new; null (and counted as dropped) past maxKeys. */
+  private countersAt(key: CounterKey): Map<string, number> | null {
     const id = keyString(key);
     let entry = this.pending.get(id);
     if (!entry) {
       if (this.pending.size >= this.maxKeys) {
         this.dropped++;
-        return;
+        return null;
       }
       entry = { key, counters: new Map() };
       this.pending.set(id, entry);
     }
-    entry.counters.set(name, (entry.counters.get(name) ?? 0) + value);
-  }
-
-  recordAttempt(a: AttemptRecord): void {
-    const key = { minute: minuteOf(a.at), service: a.service, target: a.target, endpoint: a.endpoint };
-    for (const [name, value] of countersOf(a)) this.add(key, name, value);
+    return entry.counters;
   }
 
   get size(): number {

@@ -39,6 +39,8 @@ export interface GatewayCall {
   service: string;
   /** the path after /v1/gateway/{service}: "" or starting with "/", still percent-encoded */
   rest: string;
+  /** the request's query: "" or starting with "?" */
+  search: string;
   services: Readonly<Record<string, ServiceConfig>>;
   /** a Worker secret or variable by name */
   secret: (name: string) => string | undefined;
@@ -92,6 +94,8 @@ export class Gateway {
   private readonly unflushedSpend = new Map<string, number>();
   /** published token prices of targets whose pricing names a price list */
   private readonly published: PublishedPrices;
+  /** the budget day of the last request, reused while the clock is inside it (Intl is the costly part) */
+  private day: (DayBounds & { timezone: string }) | null = null;
 
   constructor(o: GatewayOptions = {}) {
     this.fetcher = o.fetch ?? ((input, init) => fetch(input, init));
@@ -123,7 +127,7 @@ export class Gateway {
       if (t.token !== null && !call.secret(t.token)) return fail(503, "service_misconfigured", `secret ${t.token} is not set`);
     }
 
-    const bounds = budgetDayBounds(this.clock(), call.timezone ?? "UTC");
+    const bounds = this.dayBounds(this.clock(), call.timezone ?? "UTC");
     const snap = await this.state.get(call.db, call.waitUntil, bounds.start);
     try {
       return await this.route({ ...call, withheld: [...(call.withheld ?? []), ...keys] }, svc, snap, bounds);
@@ -156,7 +160,7 @@ export class Gateway {
       limits,
     });
     const req = call.request;
-    const search = new URL(req.url).search;
+    const search = call.search;
     const declared = req.headers.get("content-length");
 
     if (decision.first === "none") return fail(503, "no_target", decision.message);
@@ -186,6 +190,13 @@ export class Gateway {
     if (reason === null || !body.replayable) return this.finish(call, first, null);
     if (first.ok) await first.response.body?.cancel().catch(() => undefined);
     return this.divert(call, primary, fallback, reason, body.body, size, svc.timeout_ms, search, this.clock());
+  }
+
+  private dayBounds(now: number, timezone: string): DayBounds {
+    const d = this.day;
+    if (d !== null && d.timezone === timezone && now >= d.start && now < d.end) return d;
+    this.day = { ...budgetDayBounds(now, timezone), timezone };
+    return this.day;
   }
 
   /**

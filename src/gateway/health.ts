@@ -8,6 +8,8 @@ export class PrimaryHealth {
   private queue = new Map<string, number>();
   /** per endpoint: second -> [requests, errors], pruned past the longest window */
   private seconds = new Map<string, Map<number, [number, number]>>();
+  /** per endpoint: the latest second recorded */
+  private latest = new Map<string, number>();
 
   queued(endpoint: string): number {
     return this.queue.get(endpoint) ?? 0;
@@ -37,20 +39,39 @@ export class PrimaryHealth {
     cell[0]++;
     if (error) cell[1]++;
     perSecond.set(sec, cell);
+    if (sec > (this.latest.get(endpoint) ?? Number.NEGATIVE_INFINITY)) this.latest.set(endpoint, sec);
     if (perSecond.size > MAX_WINDOW_S) {
       for (const s of perSecond.keys()) if (s <= sec - MAX_WINDOW_S) perSecond.delete(s);
     }
   }
 
-  /** Requests and errors at the primary in the last `windowS` seconds, as this isolate saw them. */
+  /**
+   * Requests and errors at the primary in the last `windowS` seconds, as this isolate saw them.
+   * Asked on every request: it visits the window's seconds or the kept ones, whichever are fewer
+   * (a busy primary keeps up to an hour of seconds; a 60 s window needs 60 of them).
+   */
   recent(endpoint: string, nowMs: number, windowS: number): { requests: number; errors: number } {
+    const perSecond = this.seconds.get(endpoint);
     const from = Math.floor(nowMs / 1000) - windowS;
     let requests = 0;
     let errors = 0;
-    for (const [s, [r, e]] of this.seconds.get(endpoint) ?? []) {
-      if (s > from) {
-        requests += r;
-        errors += e;
+    if (!perSecond) return { requests, errors };
+    // Seconds after now are kept only when the clock stepped back; they count, as every kept second past `from` does.
+    const top = Math.max(from + windowS, this.latest.get(endpoint) ?? from);
+    if (top - from <= perSecond.size) {
+      for (let s = top; s > from; s--) {
+        const cell = perSecond.get(s);
+        if (cell) {
+          requests += cell[0];
+          errors += cell[1];
+        }
+      }
+    } else {
+      for (const [s, [r, e]] of perSecond) {
+        if (s > from) {
+          requests += r;
+          errors += e;
+        }
       }
     }
     return { requests, errors };

@@ -63,7 +63,8 @@ export class UsageReader {
   private total = 0;
 
   constructor(private readonly kind: "json" | "sse") {
-    this.kept = new Uint8Array(kind === "sse" ? SSE_TAIL_BYTES : 0);
+    // Grown as bytes come (a short answer needs a few KiB), up to the JSON or tail bound.
+    this.kept = new Uint8Array(0);
   }
 
   static for(contentType: string | null): UsageReader {
@@ -74,21 +75,19 @@ export class UsageReader {
     this.total += chunk.byteLength;
     if (this.kind === "json") {
       if (this.total > MAX_JSON_BYTES) return;
-      if (this.total > this.kept.byteLength) {
-        const grown = new Uint8Array(Math.min(MAX_JSON_BYTES, Math.max(this.total, this.kept.byteLength * 2, 4096)));
-        grown.set(this.kept.subarray(0, this.length));
-        this.kept = grown;
-      }
+      this.room(this.total, MAX_JSON_BYTES);
       this.kept.set(chunk, this.length);
       this.length += chunk.byteLength;
       return;
     }
     const room = SSE_TAIL_BYTES;
     if (chunk.byteLength >= room) {
+      this.room(room, room);
       this.kept.set(chunk.subarray(chunk.byteLength - room));
       this.length = room;
       return;
     }
+    this.room(this.length + chunk.byteLength, room);
     const drop = Math.max(0, this.length + chunk.byteLength - room);
     if (drop > 0) {
       this.kept.copyWithin(0, drop, this.length);
@@ -96,6 +95,14 @@ export class UsageReader {
     }
     this.kept.set(chunk, this.length);
     this.length += chunk.byteLength;
+  }
+
+  /** Grows the kept bytes to hold `need` (at most `max`), keeping what they hold. */
+  private room(need: number, max: number): void {
+    if (need <= this.kept.byteLength || this.kept.byteLength >= max) return;
+    const grown = new Uint8Array(Math.min(max, Math.max(need, this.kept.byteLength * 2, 4096)));
+    grown.set(this.kept.subarray(0, this.length));
+    this.kept = grown;
   }
 
   finish(): TokenUsage | null {

@@ -74,13 +74,13 @@ export function isolateCpu(profile: CpuProfile): CpuUse {
   return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self), sampledMs };
 }
 
-/** A Chrome DevTools Protocol session on the tick worker's isolate (workerd's inspector). */
-async function profilerSession(inspector: URL) {
+/** A Chrome DevTools Protocol session on one Worker's isolate (workerd's inspector): the tick worker's, or the gateway bench's. */
+export async function profilerSession(inspector: URL, workerName = WORKER_NAME) {
   const { WebSocket } = await import("undici");
-  const ws = new WebSocket(new URL(`/core:user:${WORKER_NAME}`, inspector).href);
+  const ws = new WebSocket(new URL(`/core:user:${workerName}`, inspector).href);
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener("open", () => resolve(), { once: true });
-    ws.addEventListener("error", () => reject(new Error("cannot attach to the tick worker's inspector")), { once: true });
+    ws.addEventListener("error", () => reject(new Error(`cannot attach to the inspector of worker ${workerName}`)), { once: true });
   });
   let next = 0;
   const waiting = new Map<number, (result: unknown) => void>();

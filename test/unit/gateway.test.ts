@@ -282,6 +282,30 @@ describe("primary health", () => {
     expect(errorRate({ requests: 10, errors: 3 }, 10)).toBe(0.3);
     expect(errorRate({ requests: 9, errors: 3 }, 10)).toBeNull();
   });
+
+  it("counts the same over the window whether it walks the window's seconds or the kept ones (seconds ahead of a clock that stepped back count too)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4000 }), fc.boolean()), { maxLength: 300 }),
+        fc.integer({ min: 0, max: 4000 }),
+        fc.integer({ min: 10, max: 3600 }),
+        (records, now, windowS) => {
+          const h = new PrimaryHealth();
+          for (const [sec, error] of records) h.record("a/b", sec * 1000 + 250, error);
+          // What every second past the window's start adds up to (300 seconds at most: none pruned).
+          const kept = records.filter(([sec]) => sec > now - windowS);
+          expect(h.recent("a/b", now * 1000 + 500, windowS)).toEqual({ requests: kept.length, errors: kept.filter(([, e]) => e).length });
+        },
+      ),
+    );
+  });
+
+  it("keeps an hour of seconds and counts a short window of them", () => {
+    const h = new PrimaryHealth();
+    for (let sec = 0; sec < 4000; sec++) h.record("a/b", sec * 1000, sec % 10 === 0);
+    expect(h.recent("a/b", 3_999_000, 60)).toEqual({ requests: 60, errors: 6 });
+    expect(h.recent("a/b", 3_999_000, 3600)).toEqual({ requests: 3600, errors: 360 });
+  });
 });
 
 describe("caller keys", () => {
@@ -298,6 +322,12 @@ describe("caller keys", () => {
     expect(await callerAllowed("k22", ["k1", "k2"])).toBe(false);
     expect(await callerAllowed(null, ["k1"])).toBe(false);
     expect(await callerAllowed("k1", [])).toBe(false);
+  });
+
+  it("refuses a key once its secret is rotated and accepts the new one (secrets' digests are kept per value)", async () => {
+    expect(await callerAllowed("old-key", ["old-key"])).toBe(true);
+    expect(await callerAllowed("old-key", ["new-key"])).toBe(false);
+    expect(await callerAllowed("new-key", ["new-key"])).toBe(true);
   });
 });
 

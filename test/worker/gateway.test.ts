@@ -636,4 +636,17 @@ describe("gateway spend on token-priced targets", () => {
     }
     expect(statuses).toEqual([200, 200, 429]); // $0.002 each: the second takes it to $0.004, past the $0.003 cap
   });
+
+  it("counts a daily cap per budget day: once the day ends, the service's requests pass again", async () => {
+    let now = Date.UTC(2031, 0, 1, 23, 59, 30);
+    const h = harness("gw-cap-day", { fallback: PRICED, budget: { daily_cap_usd: 0.003 } }, { clock: () => now });
+    await h.observe("running");
+    await h.route("fallback");
+    const ask = async () =>
+      (await h.answer("/v1/gateway/chat/x", { method: "POST", body: "{}", upstream: { fallback: "usage=1000:500" } })).res.status;
+    expect([await ask(), await ask(), await ask()]).toEqual([200, 200, 429]);
+    await h.gateway.flush(env.DB); // the day's $0.004 is in D1 now, under 2031-01-01
+    now = Date.UTC(2031, 0, 2, 0, 0, 30);
+    expect(await ask()).toBe(200);
+  });
 });
