@@ -35,8 +35,7 @@ import {
   restoreCandidates,
   saveCatalogs,
   settledToday,
-  startTick,
-  takeLease,
+  startLeasedTick,
 } from "../store/index.ts";
 import { loadApprovals, recordApprovals } from "./approvals.ts";
 import { type BillingTickReport, reconcileBilling } from "./billing.ts";
@@ -120,11 +119,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
   const db = coalescingDb(deps.db);
   const started = clock();
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  if (!(await takeLease(db, deps.holder, now, leaseMs))) {
+  // The lease and the tick's row: one round trip.
+  const tickId = await startLeasedTick(db, { holder: deps.holder, now, ttlMs: leaseMs }, started);
+  if (tickId === null) {
     log({ event: "tick_skipped", reason: "another tick holds the lease" });
     return { ran: false, outcome: "skipped", plan: null, executed: [], events: [] };
   }
-  const tickId = await startTick(db, now, started);
   let released: Promise<void> | undefined;
   const summary = { endpoints: 0, actions: 0, alerts: 0, subrequests: 0 };
   try {
@@ -162,8 +162,13 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const tz = policy.budget.timezone;
     const day = budgetDay(now, tz);
 
-    // Observe and meter.
-    const [before, points, catalogs] = await Promise.all([engineBefore(db, policy, day), loadMeterPoints(db), loadCatalogs(db)]);
+    // Observe and meter. What the tick reads before observing goes to D1 together, the routes included.
+    const [before, points, catalogs, routes] = await Promise.all([
+      engineBefore(db, policy, day),
+      loadMeterPoints(db),
+      loadCatalogs(db),
+      loadRoutes(db),
+    ]);
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces, {
       now,
       catalogs,
@@ -182,13 +187,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         accruals.push({ ...acc, endpoint: o.id });
       return { o, billable: billableReplicas(o) };
     });
-    await Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
+    // The metering's writes, the engine's history (written, then read back) and the reconciliation's read
+    // touch different tables and are issued together: one round trip, in this order.
+    const recorded = Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
     summary.endpoints = fleet.observations.length;
     const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);
     const spent = new Map<string, number>();
     for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
-    // The engine's history and the reconciliation touch different tables, so their queries go together.
-    const [engine, { routes, reconciled }] = await Promise.all([
+    const [engine, reconciled] = await Promise.all([
       engineAfter(db, {
         policy,
         now,
@@ -201,16 +207,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       }),
       // Reconcile: resolve what earlier ticks, forced and scheduled actions left unknown or failed
       // against what HF reports now, before planning, so nothing is planned twice or left unrestorable.
-      loadRoutes(db).then(async (routes) => ({
+      reconcile(db, {
+        observations: fleet.observations,
         routes,
-        reconciled: await reconcile(db, {
-          observations: fleet.observations,
-          routes,
-          now,
-          staleBefore: now - leaseMs,
-          sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
-        }),
-      })),
+        now,
+        staleBefore: now - leaseMs,
+        sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
+      }),
+      recorded,
     ]);
     // A change of an earlier day found applied is restorable at once.
     const candidates =

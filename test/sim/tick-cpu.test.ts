@@ -36,4 +36,13 @@ describe("the tick isolate's CPU from a V8 profile", () => {
     expect(cpu.cpuMs).toBeCloseTo(0.37, 5);
     expect(Object.keys(cpu.selfMs)).toEqual(["plan"]);
   });
+
+  it("takes the sampling period from the consecutive samples when a short tick has as many waits", () => {
+    // Eight runs of two samples, each after a 1 ms wait (20 endpoints: a fetch or D1 answer every run).
+    const cpu = isolateCpu(
+      profile(Array.from({ length: 8 }, () => [["a", 1_000] as [string, number], ["a", 180] as [string, number]]).flat()),
+    );
+    // Each wait counts one period (180 µs), not its 1 ms (what the deltas' median, a wait here, gave).
+    expect(cpu.cpuMs).toBeCloseTo(16 * 0.18, 5);
+  });
 });

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { actionsOfDay, listEvents } from "../../src/store/index.ts";
+import { actionsOfDay, listEvents, recentTicks } from "../../src/store/index.ts";
 import { runTick, type TickLogEntry } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { guardrail, HOUR } from "../fixtures/http.ts";
@@ -136,6 +136,9 @@ describe("the guard tick", () => {
     await tick(T0);
     const [a, b] = await Promise.all([tick(T0 + 2 * 60 * MIN), tick(T0 + 2 * 60 * MIN)]);
     expect([a.ran, b.ran].sort()).toEqual([false, true]);
+    // The tick that found the lease taken left no row behind.
+    const rows = (await recentTicks(env.DB, 100)).filter((t) => t.scheduledAt === T0 + 2 * 60 * MIN);
+    expect(rows.map((t) => t.outcome)).toEqual(["ok"]);
     const paths = (await admin.mutations()).map((m) => m.path);
     expect(paths).toEqual([...new Set(paths)]);
     expect(paths.filter((p) => p.endsWith("/pause"))).toHaveLength(2);
