@@ -19,6 +19,8 @@ const SIZES = process.env.TICK_BENCH_SIZES?.split(",").map(Number) ?? [20, 100, 
 const STEADY_TICKS = Number(process.env.TICK_BENCH_TICKS ?? 10);
 /** `TICK_PROFILE_DIR=dir npm run bench -- tick` also writes each profiled tick's V8 profile there (open in DevTools). */
 const PROFILE_DIR = process.env.TICK_PROFILE_DIR;
+/** The budget day's zone (`TICK_BENCH_TZ=America/New_York`: a zone with an offset, looked up through Intl). */
+const TIMEZONE = process.env.TICK_BENCH_TZ ?? "UTC";
 /** How many functions the per-frame self-time tables list. */
 const TOP = 10;
 const MIN = 60_000;
@@ -149,7 +151,7 @@ async function measureSize(emulator: Emulator, clock: { now: number }, n: number
   const d1Persist = mkdtempSync(join(tmpdir(), `tick-bench-${n}-`));
   const options = { hfBase: emulator.url, hfToken: emulator.token, profile: true, d1Persist };
   let host = await startTickHost(options);
-  const policy = (budget: number) => ({ mode: "enforce", budget: { daily_usd: budget, timezone: "UTC" }, hf: { namespaces: [ns] } });
+  const policy = (budget: number) => ({ mode: "enforce", budget: { daily_usd: budget, timezone: TIMEZONE }, hf: { namespaces: [ns] } });
   try {
     const first = await host.tick(clock.now, policy(1_000_000));
     // The next tick in a fresh isolate on the same D1, as a cron invocation that lands on a new isolate:

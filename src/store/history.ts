@@ -76,7 +76,8 @@ export async function recordAndLoadHistory(
 
 /** This tick's samples and the guard row; on the first tick of an hour, also the roll-up and the pruning. */
 function historyWrites(db: D1Database, w: HistoryWrite): D1PreparedStatement[] {
-  const rows = w.samples.map((s) => ({ ...s, counters: s.counters === null ? null : JSON.stringify(s.counters) }));
+  // Counters as an object in the rows' JSON: json_extract gives it back as its JSON text (see recordMetering).
+  const rows = w.samples;
   const currentHour = Math.floor((w.now - 1) / HOUR_MS) * HOUR_MS;
   const newHour = w.lastSampleAt === null || Math.floor((w.lastSampleAt - 1) / HOUR_MS) * HOUR_MS < currentHour;
   const stmts: D1PreparedStatement[] = [];

@@ -128,7 +128,11 @@ export function fleetHistory(
   metrics: ReadonlyMap<string, EndpointMetrics>,
 ): FleetHistory {
   const byEndpoint = new Map<string, HourBucket[]>();
-  for (const bucket of buckets) byEndpoint.set(bucket.endpoint, [...(byEndpoint.get(bucket.endpoint) ?? []), bucket]);
+  for (const bucket of buckets) {
+    const own = byEndpoint.get(bucket.endpoint);
+    if (own) own.push(bucket);
+    else byEndpoint.set(bucket.endpoint, [bucket]);
+  }
   const coverage = policy.baseline.min_coverage_minutes * 60_000;
   const ids = new Set([...windows.keys(), ...byEndpoint.keys(), ...metrics.keys()]);
   const endpoints = new Map<string, EndpointHistory>();

@@ -12,12 +12,9 @@ import { gatewayEndpointTraffic } from "../store/index.ts";
 /** Workers lets an invocation wait on six connections at once; more would only queue. */
 const CONCURRENCY = 6;
 
-/** localeCompare's order (the same default collator), without building it again per comparison. */
-const byId = new Intl.Collator();
-
 /** The endpoints to read this tick: awake ones, in id order, a window of `cap` rotating with the tick's minute. */
 export function metricsTargets(observations: readonly Observation[], cap: number, now: number): Observation[] {
-  const awake = observations.filter((o) => billableReplicas(o) > 0).sort((a, b) => byId.compare(a.id, b.id));
+  const awake = observations.filter((o) => billableReplicas(o) > 0).sort((a, b) => a.id.localeCompare(b.id));
   if (awake.length <= cap) return awake;
   if (cap <= 0) return [];
   const start = (Math.floor(now / 60_000) * cap) % awake.length;
