@@ -185,7 +185,7 @@ async function measureSize(emulator: Emulator, clock: { now: number }, n: number
       perTick.push(p.cpuMs);
       sampled.push(p.sampledMs);
       for (const [fn, ms] of Object.entries(p.selfMs)) self.set(fn, (self.get(fn) ?? 0) + ms);
-      addSelf(frames, isolateCpu(p.profile, namer).selfMs);
+      addSelf(frames, isolateCpu(p.profile, { keyOf: namer, periodMs: p.periodMs }).selfMs);
       saveProfile(`tick-${n}-normal-${i + 1}`, p.profile);
     }
     // A budget of one cent: the next tick is past 200 %.
@@ -195,7 +195,7 @@ async function measureSize(emulator: Emulator, clock: { now: number }, n: number
     clock.now += MIN;
     const acting = await host.profiledTick(clock.now, policy(0.01));
     saveProfile(`tick-${n}-acting`, acting.profile);
-    const actingFrames = isolateCpu(acting.profile, namer).selfMs;
+    const actingFrames = isolateCpu(acting.profile, { keyOf: namer, periodMs: acting.periodMs }).selfMs;
     const mid = [...normal].sort((a, b) => a.ms - b.ms)[Math.floor(normal.length / 2)] as SimTick;
     return {
       endpoints: n,

@@ -39,6 +39,8 @@ export interface CpuUse {
   selfMs: Record<string, number>;
   /** the profile's time deltas summed, as DevTools shows them: counts every wait on I/O as the next function's time */
   sampledMs: number;
+  /** the sampling period the estimate used (ms) */
+  periodMs: number;
 }
 
 /** The parts of a V8 CPU profile (`Profiler.stop`) the measurement reads. */
@@ -60,14 +62,20 @@ export interface CpuProfile {
  * inside a run (the thread waiting for a CPU on a busy machine) counts one period too, so this also takes
  * out most of the wait for a CPU.
  *
- * The period is the deltas' lower quartile. Not their median: a short tick (20 endpoints: 20 to 40
- * samples, 15 of them after a wait) has as many gaps as consecutive samples, and its median delta was a
- * wait of about 1 ms, which then counted every delta up to 2 ms as running and each wait as 1 ms.
+ * The period is the lower quartile of the time deltas (`samplingPeriod`), and the host takes it over every
+ * profile of its session (`periodMs`): one short tick's own deltas do not tell it. A 20-endpoint tick has
+ * 15 to 50 samples, half or more of them after a wait; their median (what this used before) was often a
+ * wait of about 1 ms, which then counted each wait as 1 ms and every delta up to 2 ms as running, and in
+ * a tick with only 14 samples even their lower quartile was one.
  */
-export function isolateCpu(profile: CpuProfile, keyOf: (node: CpuProfile["nodes"][number]) => string = nameOf): CpuUse {
+export function isolateCpu(
+  profile: CpuProfile,
+  options: { keyOf?: (node: CpuProfile["nodes"][number]) => string; periodMs?: number } = {},
+): CpuUse {
+  const keyOf = options.keyOf ?? nameOf;
   const names = new Map(profile.nodes.map((n) => [n.id, keyOf(n)]));
   const deltas = profile.timeDeltas.map((d) => d / 1000);
-  const period = [...deltas].sort((a, b) => a - b)[Math.floor(deltas.length / 4)] ?? 0;
+  const period = options.periodMs ?? samplingPeriod(deltas);
   const self = new Map<string, number>();
   let sampledMs = 0;
   profile.samples.forEach((id, i) => {
@@ -77,7 +85,12 @@ export function isolateCpu(profile: CpuProfile, keyOf: (node: CpuProfile["nodes"
     sampledMs += dt;
     self.set(name, (self.get(name) ?? 0) + (dt <= 2 * period ? dt : period));
   });
-  return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self), sampledMs };
+  return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self), sampledMs, periodMs: period };
+}
+
+/** The sampling period of profiles from their time deltas (ms): the lower quartile, at least a quarter of the samples being consecutive. */
+export function samplingPeriod(deltasMs: readonly number[]): number {
+  return [...deltasMs].sort((a, b) => a - b)[Math.floor(deltasMs.length / 4)] ?? 0;
 }
 
 const nameOf = (node: CpuProfile["nodes"][number]) => node.callFrame.functionName || "(anonymous)";
@@ -134,12 +147,17 @@ async function profilerSession(inspector: URL) {
     });
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: 100 });
+  const pool: number[] = [];
+  const POOL = 5_000;
   return {
     start: () => call("Profiler.start"),
     /** milliseconds the isolate ran since start, and the functions it ran (self time) */
     stop: async (): Promise<CpuUse & { profile: CpuProfile }> => {
       const { profile } = await call<{ profile: CpuProfile }>("Profiler.stop");
-      return { ...isolateCpu(profile), profile };
+      // The session's deltas (the last few thousand) give the period, not this profile's alone (see isolateCpu).
+      pool.push(...profile.timeDeltas.map((d) => d / 1000));
+      if (pool.length > POOL) pool.splice(0, pool.length - POOL);
+      return { ...isolateCpu(profile, { periodMs: samplingPeriod(pool) }), profile };
     },
     close: () => ws.close(),
   };

@@ -14,7 +14,7 @@ import {
   plan,
 } from "../core/index.ts";
 import { type Notifier, SUBREQUEST_CEILING } from "../notify/index.ts";
-import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
+import type { Policy, PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
   activeOverrides,
@@ -113,23 +113,48 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
   };
 }
 
+/** What the tick reads before observing (one batch through the coalescing db): the engine's state, the meter points, the stored catalogs, the routes. */
+async function readBeforeObserving(db: D1Database, policy: Policy, day: string) {
+  const [before, points, catalogs, routes] = await Promise.all([
+    engineBefore(db, policy, day),
+    loadMeterPoints(db),
+    loadCatalogs(db),
+    loadRoutes(db),
+  ]);
+  return { before, points, catalogs, routes };
+}
+
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { now, clock, log } = deps;
   // The queries of each step (issued together) go to D1 as one batch: one round trip, not one per query.
   const db = coalescingDb(deps.db);
   const started = clock();
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  // The lease and the tick's row: one round trip.
-  const tickId = await startLeasedTick(db, { holder: deps.holder, now, ttlMs: leaseMs }, started);
+  const issues = [...(deps.problems ?? []), ...(deps.policy.ok ? [] : deps.policy.issues)];
+  const valid = deps.policy.ok && issues.length === 0 ? deps.policy.policy : null;
+  const lease = { holder: deps.holder, now, ttlMs: leaseMs };
+  // The lease, the tick's row and what the tick reads before observing: one round trip. The reads are
+  // wasted when another tick holds the lease. If that request fails as a whole, the lease is taken alone
+  // and the reads are sent again inside the tick, so a failing read is recorded on the tick's row as before.
+  const leased = startLeasedTick(db, lease, started);
+  let early = valid ? readBeforeObserving(db, valid, budgetDay(now, valid.budget.timezone)) : undefined;
+  let tickId: number | null;
+  try {
+    tickId = await leased;
+  } catch {
+    early?.catch(() => {});
+    early = undefined;
+    tickId = await startLeasedTick(db, lease, started);
+  }
   if (tickId === null) {
+    early?.catch(() => {});
     log({ event: "tick_skipped", reason: "another tick holds the lease" });
     return { ran: false, outcome: "skipped", plan: null, executed: [], events: [] };
   }
   let released: Promise<void> | undefined;
   const summary = { endpoints: 0, actions: 0, alerts: 0, subrequests: 0 };
   try {
-    const issues = [...(deps.problems ?? []), ...(deps.policy.ok ? [] : deps.policy.issues)];
-    if (!deps.policy.ok || issues.length > 0) {
+    if (!valid) {
       const day = budgetDay(now, "UTC");
       const events = await recordEvents(db, [
         {
@@ -158,17 +183,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       });
       return { ran: true, outcome: "policy_invalid", plan: null, executed: [], events };
     }
-    const policy = deps.policy.policy;
+    const policy = valid;
     const tz = policy.budget.timezone;
     const day = budgetDay(now, tz);
 
-    // Observe and meter. What the tick reads before observing goes to D1 together, the routes included.
-    const [before, points, catalogs, routes] = await Promise.all([
-      engineBefore(db, policy, day),
-      loadMeterPoints(db),
-      loadCatalogs(db),
-      loadRoutes(db),
-    ]);
+    // Observe and meter.
+    const { before, points, catalogs, routes } = await (early ?? readBeforeObserving(db, policy, day));
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces, {
       now,
       catalogs,

@@ -45,4 +45,11 @@ describe("the tick isolate's CPU from a V8 profile", () => {
     // Each wait counts one period (180 µs), not its 1 ms (what the deltas' median, a wait here, gave).
     expect(cpu.cpuMs).toBeCloseTo(16 * 0.18, 5);
   });
+
+  it("uses the period the session gives when a tick has too few samples to show its own", () => {
+    // Eleven samples after a 1 ms wait and three consecutive ones: even the lower quartile is a wait.
+    const few = profile([...Array(11).fill(["a", 1_000]), ...Array(3).fill(["a", 180])]);
+    expect(isolateCpu(few).cpuMs).toBeCloseTo(11 + 3 * 0.18, 5);
+    expect(isolateCpu(few, { periodMs: 0.18 }).cpuMs).toBeCloseTo(14 * 0.18, 5);
+  });
 });
