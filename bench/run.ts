@@ -1,6 +1,7 @@
 // `npm run bench`: runs every bench/*.bench.ts, merges their results into bench/results.json and prints
 // one summary table. `npm run bench -- engine tick` runs only those; `--update-docs` also rewrites the
-// table between the bench markers in docs/benchmarks.md.
+// table between the bench markers in docs/benchmarks.md; `--no-run` runs nothing (with `--update-docs`:
+// the table from bench/results.json as it is, say after a merge).
 //
 // A bench file's default export is an async function returning a JSON-able object; it prints its own
 // table as it goes. Rows it puts in `summary` ({ metric, value, target?, ok? }) make the combined table.
@@ -76,12 +77,15 @@ function markdown(rows: Array<SummaryRow & { bench: string }>, results: Record<s
 async function main() {
   const args = process.argv.slice(2);
   const updateDoc = args.includes("--update-docs");
+  const noRun = args.includes("--no-run");
   const wanted = args.filter((a) => !a.startsWith("--"));
-  const files = readdirSync(DIR)
-    .filter((f) => f.endsWith(".bench.ts"))
-    .sort()
-    .filter((f) => wanted.length === 0 || wanted.includes(basename(f, ".bench.ts")));
-  if (files.length === 0) throw new Error(`no bench matches ${wanted.join(", ")}`);
+  const files = noRun
+    ? []
+    : readdirSync(DIR)
+        .filter((f) => f.endsWith(".bench.ts"))
+        .sort()
+        .filter((f) => wanted.length === 0 || wanted.includes(basename(f, ".bench.ts")));
+  if (files.length === 0 && !noRun) throw new Error(`no bench matches ${wanted.join(", ")}`);
   const m = machine();
   const results: Record<string, unknown> = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, "utf8")) : {};
   let failed = false;
@@ -96,8 +100,10 @@ async function main() {
       console.error(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
   }
-  results.machine = m;
-  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  if (!noRun) {
+    results.machine = m;
+    writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  }
 
   const rows = Object.entries(results)
     .filter(([k]) => k !== "machine")
@@ -109,7 +115,7 @@ async function main() {
     console.log(`${r.bench.padEnd(10)} ${r.metric.padEnd(width)} ${r.value.padEnd(24)} ${target}`);
   }
   console.log(`\nmachine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, Node ${m.node}, load ${m.load_average_at_start.join(" / ")}`);
-  console.log(`wrote ${RESULTS}`);
+  if (!noRun) console.log(`wrote ${RESULTS}`);
   if (updateDoc) {
     const doc = readFileSync(DOC, "utf8");
     const from = doc.indexOf(START);

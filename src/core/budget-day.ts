@@ -21,6 +21,9 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
+const MIN_UTC_FAST = Date.parse("0001-01-01T00:00:00Z");
+const MAX_UTC_FAST = Date.parse("+010000-01-01T00:00:00Z");
+
 export interface LocalParts {
   year: number;
   month: number;
@@ -32,6 +35,18 @@ export interface LocalParts {
 
 /** Wall-clock fields of instant `ms` in `tz`. */
 export function localParts(ms: number, tz: string): LocalParts {
+  // UTC has no offset to look up: Date's own fields, what Intl formats (years 1 to 9999, where it writes no era).
+  if (tz === "UTC" && ms >= MIN_UTC_FAST && ms < MAX_UTC_FAST) {
+    const d = new Date(ms);
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+    };
+  }
   const parts: Record<string, number> = {};
   for (const p of formatter(tz).formatToParts(new Date(ms))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);
@@ -46,17 +61,35 @@ export function localParts(ms: number, tz: string): LocalParts {
   };
 }
 
+/**
+ * Memo of budgetDay, per zone and instant: a tick asks for a few instants (now, the previous
+ * observation, the day's bounds) once per endpoint and more, in turn, and Intl's formatToParts is the
+ * costly part. Bounded: cleared past MEMO_SIZE instants.
+ */
+const days = new Map<string, Map<number, string>>();
+const MEMO_SIZE = 1024;
+let memoised = 0;
+
 /** The budget day containing instant `ms`, as `YYYY-MM-DD` in `tz`. */
 export function budgetDay(ms: number, tz: string): string {
-  // A tick asks for the same instant once per endpoint; Intl's formatToParts is the costly part.
-  if (lastDay.ms === ms && lastDay.tz === tz) return lastDay.day;
+  let zone = days.get(tz);
+  const known = zone?.get(ms);
+  if (known !== undefined) return known;
   const p = localParts(ms, tz);
   const day = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
-  lastDay = { ms, tz, day };
+  if (memoised >= MEMO_SIZE) {
+    days.clear();
+    memoised = 0;
+    zone = undefined;
+  }
+  if (!zone) {
+    zone = new Map();
+    days.set(tz, zone);
+  }
+  zone.set(ms, day);
+  memoised++;
   return day;
 }
-
-let lastDay: { ms: number; tz: string; day: string } = { ms: Number.NaN, tz: "", day: "" };
 
 /** Memo of startOfDay: a pure function of (day, tz), asked for once per endpoint per tick. */
 const dayStarts = new Map<string, number>();

@@ -205,16 +205,21 @@ export function baselineOf(
   rate: (bucket: HourBucket) => number | null,
 ): Baseline | null {
   const hour = hourOf(now);
-  const byHour = new Map(buckets.map((x) => [x.hour, x]));
-  const collect = (hours: number[]) =>
-    hours.flatMap((h) => {
-      const bucket = byHour.get(h);
+  // Called twice per endpoint per tick: no map or hour list unless the endpoint has buckets.
+  const byHour = buckets.length === 0 ? null : new Map(buckets.map((x) => [x.hour, x]));
+  /** The rates of the `count` hours `step` apart before this one, most recent first. */
+  const collect = (count: number, step: number) => {
+    const rates: number[] = [];
+    for (let i = 0; byHour && i < count; i++) {
+      const bucket = byHour.get(hour - (i + 1) * step);
       const r = bucket ? rate(bucket) : null;
-      return r === null ? [] : [r];
-    });
-  const same = collect(Array.from({ length: b.days }, (_, i) => hour - (i + 1) * 24 * HOUR_MS));
+      if (r !== null) rates.push(r);
+    }
+    return rates;
+  };
+  const same = collect(b.days, 24 * HOUR_MS);
   if (same.length >= b.min_days) return { value: median(same), source: "same_hour", hours: same.length };
-  const recent = collect(Array.from({ length: b.fallback_hours }, (_, i) => hour - (i + 1) * HOUR_MS));
+  const recent = collect(b.fallback_hours, HOUR_MS);
   if (recent.length >= b.fallback_min_hours) return { value: median(recent), source: "recent_hours", hours: recent.length };
   return null;
 }

@@ -9,6 +9,7 @@ import type { Alert, Severity } from "../core/index.ts";
 import type { AlertsPolicy } from "../policy/index.ts";
 import {
   type Channel,
+  type ChannelFault,
   type ClaimedDelivery,
   claimDueDeliveries,
   clearChannelFault,
@@ -136,10 +137,9 @@ function budgetActions(alert: EventRow, actions: readonly EventRow[]): EventRow[
   return actions.filter((a) => budgetOf(a) === budgetOf(alert));
 }
 
-/** Step 2: a notice for every alert/error event that has none, and its deliveries. */
-async function enqueue(input: OutboxInput, senders: Senders): Promise<{ enqueued: number; held: number }> {
+/** Step 2: a notice for every alert/error event that has none (`pending`, read by the caller), and its deliveries. */
+async function enqueue(input: OutboxInput, senders: Senders, pending: readonly EventRow[]): Promise<{ enqueued: number; held: number }> {
   const { db, now, policy } = input;
-  const pending = await eventsWithoutNotice(db, now - SWEEP_MS);
   if (pending.length === 0) return { enqueued: 0, held: 0 };
   const hour = hourOf(now);
   // The hour's usage per channel (the rate limit) is read only when a notice is routed to a channel.
@@ -302,9 +302,12 @@ async function deliver(input: OutboxInput, senders: Senders, secrets: readonly s
 }
 
 /** The senders still worth sending to: a channel marked misconfigured for its current target is left out. */
-async function healthySenders(db: D1Database, senders: Senders): Promise<Senders> {
-  if (!senders.slack && !senders.sns) return senders; // no channel: no fault to look up
-  const faults = await loadChannelFaults(db);
+const anyChannel = (senders: Senders) => Boolean(senders.slack || senders.sns);
+
+/** The senders without the channels marked misconfigured for their current target (`faults`: loadChannelFaults). */
+async function healthySenders(db: D1Database, senders: Senders, faults?: readonly ChannelFault[]): Promise<Senders> {
+  if (!anyChannel(senders)) return senders; // no channel: no fault to look up
+  faults ??= await loadChannelFaults(db);
   if (faults.length === 0) return senders;
   const out: Senders = { ...senders };
   for (const f of faults) {
@@ -330,8 +333,15 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
     misconfigured: [],
   };
   const { db, now } = input;
-  if (input.alerts) {
-    const rows = await loadConditions(db);
+  // The reads the steps start from go to D1 together (one round trip): the conditions, the events without
+  // a notice (read again below if step 1 records any) and the channels' faults.
+  const [rows, pendingBefore, faults] = await Promise.all([
+    input.alerts ? loadConditions(db) : null,
+    eventsWithoutNotice(db, now - SWEEP_MS),
+    anyChannel(configured) ? loadChannelFaults(db) : [],
+  ]);
+  let pending = pendingBefore;
+  if (input.alerts && rows) {
     const outcome = trackConditions(rows, {
       now,
       alerts: input.alerts,
@@ -350,16 +360,17 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
     report.again = recorded.length - report.recoveries;
     const forget = rows.some((r) => r.state === "cleared" && (r.clearedAt ?? now) < now - FORGET_CLEARED_MS);
     if (outcome.changed.length > 0 || forget) await saveConditions(db, outcome.changed, forget ? now - FORGET_CLEARED_MS : null);
+    if (recorded.length > 0) pending = await eventsWithoutNotice(db, now - SWEEP_MS);
   }
-  let senders = await healthySenders(db, configured);
-  const queued = await enqueue(input, senders);
+  let senders = await healthySenders(db, configured, faults);
+  const queued = await enqueue(input, senders, pending);
   report.enqueued = queued.enqueued;
   report.held = queued.held;
   const attempted = await deliver(input, senders, secrets, report);
   if (report.misconfigured.length > 0) {
     // Say so on the other channel in this tick, not the next one.
     senders = await healthySenders(db, configured);
-    report.enqueued += (await enqueue(input, senders)).enqueued;
+    report.enqueued += (await enqueue(input, senders, await eventsWithoutNotice(db, now - SWEEP_MS))).enqueued;
     await deliver({ ...input, subrequestsUsed: (input.subrequestsUsed ?? 0) + attempted }, senders, secrets, report);
   }
   return report;

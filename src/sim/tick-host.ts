@@ -14,6 +14,8 @@ export interface TickHostOptions {
   hfToken: string;
   /** attach V8's CPU profiler to the tick worker, so `profiledTick` can measure a tick's CPU time */
   profile?: boolean;
+  /** keep the local D1 in this directory (SIM_PERSIST otherwise), so a later host, a fresh isolate, finds it */
+  d1Persist?: string;
 }
 
 export interface TickHost {
@@ -37,11 +39,13 @@ export interface CpuUse {
   selfMs: Record<string, number>;
   /** the profile's time deltas summed, as DevTools shows them: counts every wait on I/O as the next function's time */
   sampledMs: number;
+  /** the sampling period the estimate used (ms) */
+  periodMs: number;
 }
 
 /** The parts of a V8 CPU profile (`Profiler.stop`) the measurement reads. */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url?: string; lineNumber?: number } }>;
   samples: number[];
   /** µs since the previous sample */
   timeDeltas: number[];
@@ -53,15 +57,25 @@ export interface CpuProfile {
  * run JavaScript: while the tick awaits D1 or a fetch the isolate is left and no sample is taken, so the
  * next sample's time delta spans the whole wait. Summing the deltas (what DevTools' self time does) counts
  * every wait as the function that ran next (`text`, `toJson`, `fetch`). Here a sample stands for its delta
- * while samples come at the sampling period (the median delta, the interval plus the profiler's overhead),
- * and for one period after a longer gap: the isolate had been entered at most about a period before it
- * was sampled. A gap inside a run (the thread waiting for a CPU on a busy machine) counts one period too,
- * so this also takes out most of the wait for a CPU.
+ * while samples come at the sampling period (the interval plus the profiler's overhead), and for one period
+ * after a longer gap: the isolate had been entered at most about a period before it was sampled. A gap
+ * inside a run (the thread waiting for a CPU on a busy machine) counts one period too, so this also takes
+ * out most of the wait for a CPU.
+ *
+ * The period is the lower quartile of the time deltas (`samplingPeriod`), and the host takes it over every
+ * profile of its session (`periodMs`): one short tick's own deltas do not tell it. A 20-endpoint tick has
+ * 15 to 50 samples, half or more of them after a wait; their median (what this used before) was often a
+ * wait of about 1 ms, which then counted each wait as 1 ms and every delta up to 2 ms as running, and in
+ * a tick with only 14 samples even their lower quartile was one.
  */
-export function isolateCpu(profile: CpuProfile): CpuUse {
-  const names = new Map(profile.nodes.map((n) => [n.id, n.callFrame.functionName || "(anonymous)"]));
+export function isolateCpu(
+  profile: CpuProfile,
+  options: { keyOf?: (node: CpuProfile["nodes"][number]) => string; periodMs?: number } = {},
+): CpuUse {
+  const keyOf = options.keyOf ?? nameOf;
+  const names = new Map(profile.nodes.map((n) => [n.id, keyOf(n)]));
   const deltas = profile.timeDeltas.map((d) => d / 1000);
-  const period = [...deltas].sort((a, b) => a - b)[Math.floor(deltas.length / 2)] ?? 0;
+  const period = options.periodMs ?? samplingPeriod(deltas);
   const self = new Map<string, number>();
   let sampledMs = 0;
   profile.samples.forEach((id, i) => {
@@ -71,7 +85,44 @@ export function isolateCpu(profile: CpuProfile): CpuUse {
     sampledMs += dt;
     self.set(name, (self.get(name) ?? 0) + (dt <= 2 * period ? dt : period));
   });
-  return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self), sampledMs };
+  return { cpuMs: [...self.values()].reduce((a, b) => a + b, 0), selfMs: Object.fromEntries(self), sampledMs, periodMs: period };
+}
+
+/** The sampling period of profiles from their time deltas (ms): the lower quartile, at least a quarter of the samples being consecutive. */
+export function samplingPeriod(deltasMs: readonly number[]): number {
+  return [...deltasMs].sort((a, b) => a - b)[Math.floor(deltasMs.length / 4)] ?? 0;
+}
+
+const nameOf = (node: CpuProfile["nodes"][number]) => node.callFrame.functionName || "(anonymous)";
+
+/**
+ * A profile node's function with the source file it comes from in the tick worker's bundle (esbuild
+ * marks each module with a `// path` line), e.g. `parseOpenMetrics (src/providers/hf/open-metrics.ts)`, or
+ * the runtime's module, e.g. `toJson (cloudflare-internal:d1-api)`; V8's own entries (`(garbage collector)`,
+ * `(program)`) and built-ins without a script (`fetch`) keep their name.
+ */
+export async function frameNamer(): Promise<(node: CpuProfile["nodes"][number]) => string> {
+  return namerOf(await bundle());
+}
+
+/** frameNamer over a given bundle (one saved beside its profiles: the worker's code when they were taken). */
+export function namerOf(script: string): (node: CpuProfile["nodes"][number]) => string {
+  const lines = script.split("\n");
+  const fileAt: string[] = [];
+  let file = "";
+  lines.forEach((line, i) => {
+    const mark = /^\/\/ ((?:src|node_modules|handlers)\/\S+)$/.exec(line);
+    if (mark) file = mark[1] as string;
+    fileAt[i] = file;
+  });
+  return (node) => {
+    const name = nameOf(node);
+    const { url, lineNumber } = node.callFrame;
+    if (/^\((root|program|idle|garbage collector)\)$/.test(name) || !url || lineNumber === undefined || lineNumber < 0) return name;
+    // The bundle is the worker's only script (`script-0`); the runtime's own modules are `cloudflare-internal:...`.
+    const source = /^script-\d+$/.test(url) ? fileAt[lineNumber] : undefined;
+    return source ? `${name} (${source.replace(/^node_modules\/(\.pnpm\/)?/, "")})` : `${name} (${url.split("/").pop()})`;
+  };
 }
 
 /** A Chrome DevTools Protocol session on one Worker's isolate (workerd's inspector): the tick worker's, or the gateway bench's. */
@@ -96,12 +147,17 @@ export async function profilerSession(inspector: URL, workerName = WORKER_NAME) 
     });
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: 100 });
+  const pool: number[] = [];
+  const POOL = 5_000;
   return {
     start: () => call("Profiler.start"),
     /** milliseconds the isolate ran since start, and the functions it ran (self time) */
     stop: async (): Promise<CpuUse & { profile: CpuProfile }> => {
       const { profile } = await call<{ profile: CpuProfile }>("Profiler.stop");
-      return { ...isolateCpu(profile), profile };
+      // The session's deltas (the last few thousand) give the period, not this profile's alone (see isolateCpu).
+      pool.push(...profile.timeDeltas.map((d) => d / 1000));
+      if (pool.length > POOL) pool.splice(0, pool.length - POOL);
+      return { ...isolateCpu(profile, { periodMs: samplingPeriod(pool) }), profile };
     },
     close: () => ws.close(),
   };
@@ -119,7 +175,7 @@ function runtimeOf(): { compatibilityDate: string; compatibilityFlags: string[] 
 let bundled: Promise<string> | undefined;
 
 /** The tick worker as one ES module (built once per process). */
-function bundle(): Promise<string> {
+export function bundle(): Promise<string> {
   bundled ??= import("esbuild")
     .then(({ build }) =>
       build({
@@ -148,7 +204,7 @@ export async function startTickHost(options: TickHostOptions): Promise<TickHost>
     script,
     ...runtimeOf(),
     d1Databases: ["DB"],
-    ...(process.env.SIM_PERSIST ? { d1Persist: process.env.SIM_PERSIST } : {}),
+    ...(options.d1Persist || process.env.SIM_PERSIST ? { d1Persist: options.d1Persist ?? process.env.SIM_PERSIST } : {}),
     bindings: { HF_API_BASE: options.hfBase, HF_TOKEN: options.hfToken },
   });
   const post = async <T>(path: string, body: unknown): Promise<T> => {

@@ -67,6 +67,8 @@ export interface SimTick {
   subrequests: number;
   subrequestsByKind: Record<SubrequestKind, number>;
   d1Queries: number;
+  /** the requests to D1 those queries took (a batch is one) */
+  d1RoundTrips: number;
   /** the tick's own duration inside workerd */
   ms: number;
 }
@@ -101,12 +103,16 @@ function policyOf(value: unknown): PolicyResult {
   return policyCache.result;
 }
 
-/** A D1Database that counts the queries made through it (each statement of a batch counts, as D1's limit does). */
-export function countingDb(inner: D1Database, counter: { n: number }): D1Database {
+/**
+ * A D1Database that counts the queries made through it (`n`: each statement of a batch counts, as D1's
+ * limit does) and the requests to D1 they took (`trips`: a batch is one).
+ */
+export function countingDb(inner: D1Database, counter: { n: number; trips: number }): D1Database {
   const innerOf = new WeakMap<object, D1PreparedStatement>();
   const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
     const counted = <T>(f: () => T): T => {
       counter.n++;
+      counter.trips++;
       return f();
     };
     const wrapped = {
@@ -123,10 +129,12 @@ export function countingDb(inner: D1Database, counter: { n: number }): D1Databas
     prepare: (sql: string) => wrap(inner.prepare(sql)),
     batch: (statements: D1PreparedStatement[]) => {
       counter.n += statements.length;
+      counter.trips++;
       return inner.batch(statements.map((s) => innerOf.get(s) ?? s));
     },
     exec: (query: string) => {
       counter.n++;
+      counter.trips++;
       return inner.exec(query);
     },
     dump: () => inner.dump(),
@@ -159,7 +167,7 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
   });
   const startCount = runtime.requests.n;
   const startKinds = { ...hfKinds };
-  const queries = { n: 0 };
+  const queries = { n: 0, trips: 0 };
   const started = Date.now();
   const report = await runGuardTick(runtime, { db: countingDb(env.DB, queries), now: body.now, holder: `sim-${body.now}`, log: () => {} });
   const plan = report.plan;
@@ -194,6 +202,7 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
     subrequests: runtime.requests.n - startCount,
     subrequestsByKind: subrequestsSince(runtime.requests.n - startCount, startKinds),
     d1Queries: queries.n,
+    d1RoundTrips: queries.trips,
     ms: Date.now() - started,
   };
 }
@@ -203,9 +212,17 @@ export default {
     const { pathname } = new URL(request.url);
     const body: unknown = await request.json().catch(() => undefined);
     if (request.method === "POST" && pathname === "/migrate") {
+      // Each migration once per database, so a persisted D1 (a second host on it: a fresh isolate) is kept as it is.
       const migrations = migrationsSchema.parse(body);
-      for (const m of migrations) await env.DB.batch(m.queries.map((q) => env.DB.prepare(q)));
-      return Response.json({ applied: migrations.map((m) => m.name) });
+      await env.DB.prepare("CREATE TABLE IF NOT EXISTS sim_migrations (name TEXT PRIMARY KEY)").run();
+      const { results } = await env.DB.prepare("SELECT name FROM sim_migrations").all<{ name: string }>();
+      const done = new Set(results.map((r) => r.name));
+      const applied = migrations.filter((m) => !done.has(m.name));
+      for (const m of applied) {
+        const record = env.DB.prepare("INSERT INTO sim_migrations (name) VALUES (?1)").bind(m.name);
+        await env.DB.batch([...m.queries.map((q) => env.DB.prepare(q)), record]);
+      }
+      return Response.json({ applied: applied.map((m) => m.name) });
     }
     if (request.method === "POST" && pathname === "/tick") {
       const parsed = tickRequestSchema.safeParse(body);

@@ -1,6 +1,7 @@
 // The engine's memory in D1: per-tick samples (a few hours), hourly rollups (8 days) and the guard
 // row (blind streak). Every statement is set-based (json_each), so a tick's query count does not
-// grow with the fleet: one read before observing, one write batch, one read batch for the windows.
+// grow with the fleet: one read before observing, one batch that writes the tick's samples and reads
+// the windows back.
 import type { BlindState, CounterPoint, Counters, HourBucket, Sample, WindowStats } from "../core/index.ts";
 import { HOUR_MS } from "../core/index.ts";
 
@@ -58,9 +59,25 @@ export interface HistoryWrite {
   lastSampleAt: number | null;
 }
 
-/** Writes this tick's samples and the guard row in one batch; on the first tick of an hour, also rolls up and prunes. */
-export async function recordHistory(db: D1Database, w: HistoryWrite): Promise<void> {
-  const rows = w.samples.map((s) => ({ ...s, counters: s.counters === null ? null : JSON.stringify(s.counters) }));
+/**
+ * Writes this tick's samples and the guard row, then reads the windows and buckets back (`loadHistory`,
+ * this tick's samples included): one batch, one round trip.
+ */
+export async function recordAndLoadHistory(
+  db: D1Database,
+  w: HistoryWrite,
+  windows: readonly number[],
+  hours: readonly number[],
+): Promise<{ windows: Map<string, Map<number, WindowStats>>; buckets: HourBucket[] }> {
+  const writes = historyWrites(db, w);
+  const results = await db.batch<unknown>([...writes, ...historyReads(db, w.now, windows, hours)]);
+  return historyOf(results.slice(writes.length), windows.length > 0);
+}
+
+/** This tick's samples and the guard row; on the first tick of an hour, also the roll-up and the pruning. */
+function historyWrites(db: D1Database, w: HistoryWrite): D1PreparedStatement[] {
+  // Counters as an object in the rows' JSON: json_extract gives it back as its JSON text (see recordMetering).
+  const rows = w.samples;
   const currentHour = Math.floor((w.now - 1) / HOUR_MS) * HOUR_MS;
   const newHour = w.lastSampleAt === null || Math.floor((w.lastSampleAt - 1) / HOUR_MS) * HOUR_MS < currentHour;
   const stmts: D1PreparedStatement[] = [];
@@ -103,7 +120,7 @@ export async function recordHistory(db: D1Database, w: HistoryWrite): Promise<vo
       )
       .bind(w.blind.streak, w.blind.since, JSON.stringify(w.blind.failedNamespaces), rows.length > 0 ? 1 : 0, w.now),
   );
-  await db.batch(stmts);
+  return stmts;
 }
 
 interface RawWindow {
@@ -132,6 +149,10 @@ export async function loadHistory(
   windows: readonly number[],
   hours: readonly number[],
 ): Promise<{ windows: Map<string, Map<number, WindowStats>>; buckets: HourBucket[] }> {
+  return historyOf(await db.batch<unknown>(historyReads(db, now, windows, hours)), windows.length > 0);
+}
+
+function historyReads(db: D1Database, now: number, windows: readonly number[], hours: readonly number[]): D1PreparedStatement[] {
   const stmts: D1PreparedStatement[] = [];
   if (windows.length > 0) {
     const parts = windows.map(
@@ -157,9 +178,16 @@ export async function loadHistory(
       )
       .bind(JSON.stringify(hours)),
   );
-  const results = await db.batch<unknown>(stmts);
+  return stmts;
+}
+
+/** The windows (when read: the first result) and the hourly buckets (the last) of historyReads' results. */
+function historyOf(
+  results: ReadonlyArray<D1Result<unknown>>,
+  withWindows: boolean,
+): { windows: Map<string, Map<number, WindowStats>>; buckets: HourBucket[] } {
   const byEndpoint = new Map<string, Map<number, WindowStats>>();
-  if (windows.length > 0) {
+  if (withWindows) {
     for (const r of (results[0]?.results ?? []) as RawWindow[]) {
       const m = byEndpoint.get(r.endpoint) ?? new Map<number, WindowStats>();
       byEndpoint.set(r.endpoint, m);

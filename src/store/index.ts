@@ -45,9 +45,16 @@ export {
   gatewayStats,
   loadGatewayRouting,
 } from "./gateway.ts";
-export { type GuardRow, type HistoryWrite, loadBeforeObserving, loadGuard, loadHistory, recordHistory } from "./history.ts";
+export {
+  type GuardRow,
+  type HistoryWrite,
+  loadBeforeObserving,
+  loadGuard,
+  loadHistory,
+  recordAndLoadHistory,
+} from "./history.ts";
 export { LATENCY_BOUNDS_MS, type LatencyPercentiles, latencyQuantile, percentiles } from "./latency.ts";
-export { releaseLease, TICK_LEASE, takeLease } from "./lease.ts";
+export { releaseLease, TICK_LEASE } from "./lease.ts";
 export {
   dayLevel,
   type EndpointAccrual,
@@ -109,7 +116,7 @@ export {
   recentTicks,
   type SpendPoint,
   spendSeries,
-  startTick,
+  startLeasedTick,
   type TickOutcome,
   type TickRow,
   type TickSummary,

@@ -54,12 +54,10 @@ export async function recordMetering(
   observations: ReadonlyArray<{ o: Observation; billable: number }>,
   accruals: readonly EndpointAccrual[],
 ): Promise<void> {
-  const rows = observations.map(({ o, billable }) => ({
-    endpoint: o.id,
-    billable,
-    price: o.priceMicroPerHour,
-    snapshot: JSON.stringify(o),
-  }));
+  // The snapshot goes as an object inside the rows' JSON, not as a string of JSON in it: SQLite's
+  // json_extract gives an object back as its JSON text, as written (numbers and strings kept verbatim), so
+  // the column holds JSON.stringify(o) without it being encoded twice (1,000 endpoints: half the request to D1).
+  const rows = observations.map(({ o, billable }) => ({ endpoint: o.id, billable, price: o.priceMicroPerHour, snapshot: o }));
   await db.batch([
     db
       .prepare(

@@ -8,12 +8,26 @@ export interface StoredCatalog {
   fetchedAt: number;
 }
 
+/**
+ * The last stored catalog read per namespace, parsed: it changes at most every 10 minutes and the tick
+ * reads it every minute, so the same text is parsed once per isolate. Callers only read the prices.
+ */
+const parsed = new Map<string, { text: string; prices: ComputePrice[] }>();
+
+function pricesOf(namespace: string, text: string): ComputePrice[] {
+  const known = parsed.get(namespace);
+  if (known?.text === text) return known.prices;
+  const prices = JSON.parse(text) as ComputePrice[];
+  parsed.set(namespace, { text, prices });
+  return prices;
+}
+
 export async function loadCatalogs(db: D1Database): Promise<Map<string, StoredCatalog>> {
   const { results } = await db
     .prepare("SELECT namespace, prices, fetched_at FROM price_catalog")
     .all<{ namespace: string; prices: string; fetched_at: number }>();
   return new Map(
-    results.map((r) => [r.namespace, { namespace: r.namespace, prices: JSON.parse(r.prices) as ComputePrice[], fetchedAt: r.fetched_at }]),
+    results.map((r) => [r.namespace, { namespace: r.namespace, prices: pricesOf(r.namespace, r.prices), fetchedAt: r.fetched_at }]),
   );
 }
 

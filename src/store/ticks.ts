@@ -1,4 +1,6 @@
 // One row per tick that took the lease: when it ran, what it saw and how it ended.
+import { takeLeaseStatement } from "./lease.ts";
+
 export type TickOutcome = "running" | "ok" | "partial" | "blind" | "policy_invalid" | "error";
 
 export interface TickSummary {
@@ -22,13 +24,24 @@ export interface TickRow extends TickSummary {
   finishedAt: number | null;
 }
 
-export async function startTick(db: D1Database, scheduledAt: number, startedAt: number): Promise<number> {
-  const row = await db
-    .prepare("INSERT INTO ticks (scheduled_at, started_at, outcome) VALUES (?1, ?2, 'running') RETURNING id")
-    .bind(scheduledAt, startedAt)
-    .first<{ id: number }>();
-  if (!row) throw new Error("ticks insert returned no id");
-  return row.id;
+/**
+ * Takes the tick lease (lease.ts's conditional UPDATE) and, only if it was taken, inserts the tick's
+ * row, in one batch: one round trip to D1. The tick's id, or null when another tick holds the lease
+ * (no row is written then). `changes()` is the UPDATE's row count: the batch runs its statements in
+ * order on one connection, as one transaction.
+ */
+export async function startLeasedTick(
+  db: D1Database,
+  lease: { holder: string; now: number; ttlMs: number },
+  startedAt: number,
+): Promise<number | null> {
+  const [, row] = await db.batch<{ id: number }>([
+    takeLeaseStatement(db, lease.holder, lease.now, lease.ttlMs),
+    db
+      .prepare("INSERT INTO ticks (scheduled_at, started_at, outcome) SELECT ?1, ?2, 'running' WHERE changes() = 1 RETURNING id")
+      .bind(lease.now, startedAt),
+  ]);
+  return row?.results[0]?.id ?? null;
 }
 
 export async function finishTick(db: D1Database, id: number, finishedAt: number, s: TickSummary): Promise<void> {

@@ -22,9 +22,8 @@ import {
   type GuardRow,
   lastObservations,
   loadBeforeObserving,
-  loadHistory,
   markRestored,
-  recordHistory,
+  recordAndLoadHistory,
   restoreCandidates,
   supersedeFailedRestores,
 } from "../store/index.ts";
@@ -100,15 +99,20 @@ export async function engineAfter(db: D1Database, x: EngineAfterInput): Promise<
   };
   const windows = windowsOf(policy);
   const b = policy.baseline;
-  await recordHistory(db, {
-    now,
-    samples,
-    blind,
-    sampleRetentionMs: (Math.max(60, ...windows) + 60) * 60_000,
-    hourRetentionMs: (b.days + 1) * 24 * 3_600_000,
-    lastSampleAt: before.guard.lastSampleAt,
-  });
-  const loaded = await loadHistory(db, now, windows, baselineHours(now, b));
+  // Written, then read back with this tick's samples in the windows: one batch.
+  const loaded = await recordAndLoadHistory(
+    db,
+    {
+      now,
+      samples,
+      blind,
+      sampleRetentionMs: (Math.max(60, ...windows) + 60) * 60_000,
+      hourRetentionMs: (b.days + 1) * 24 * 3_600_000,
+      lastSampleAt: before.guard.lastSampleAt,
+    },
+    windows,
+    baselineHours(now, b),
+  );
   const stale =
     blind.streak >= policy.blind.after_ticks && policy.blind.on_blind === "fail_safe"
       ? (await lastObservations(db)).map((s) => s.observation).filter((o) => x.failedNamespaces.includes(o.namespace))
@@ -124,7 +128,11 @@ export function fleetHistory(
   metrics: ReadonlyMap<string, EndpointMetrics>,
 ): FleetHistory {
   const byEndpoint = new Map<string, HourBucket[]>();
-  for (const bucket of buckets) byEndpoint.set(bucket.endpoint, [...(byEndpoint.get(bucket.endpoint) ?? []), bucket]);
+  for (const bucket of buckets) {
+    const own = byEndpoint.get(bucket.endpoint);
+    if (own) own.push(bucket);
+    else byEndpoint.set(bucket.endpoint, [bucket]);
+  }
   const coverage = policy.baseline.min_coverage_minutes * 60_000;
   const ids = new Set([...windows.keys(), ...byEndpoint.keys(), ...metrics.keys()]);
   const endpoints = new Map<string, EndpointHistory>();

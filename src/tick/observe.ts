@@ -48,6 +48,17 @@ export function priceOf(e: EndpointSnapshot, index: ReadonlyMap<string, number>)
   );
 }
 
+/** A catalog's JSON, once per array: the client's cached catalog and the stored one are the same arrays tick after tick. */
+const catalogJsons = new WeakMap<readonly ComputePrice[], string>();
+function catalogJson(prices: readonly ComputePrice[]): string {
+  let json = catalogJsons.get(prices);
+  if (json === undefined) {
+    json = JSON.stringify(prices);
+    catalogJsons.set(prices, json);
+  }
+  return json;
+}
+
 export async function observeFleet(
   provider: EndpointProvider,
   namespaces: readonly string[],
@@ -67,7 +78,7 @@ export async function observeFleet(
     if (prices.ok) {
       catalog = prices.value;
       out.prices.push({ namespace: ns, source: "catalog", fetchedAt: now, stale: false, error: null });
-      const changed = !stored || JSON.stringify(stored.prices) !== JSON.stringify(prices.value);
+      const changed = !stored || catalogJson(stored.prices) !== catalogJson(prices.value);
       if (changed || now - stored.fetchedAt >= CATALOG_REFRESH_MS)
         out.catalogsToSave.push({ namespace: ns, prices: prices.value, fetchedAt: now });
     } else {

@@ -15,7 +15,7 @@ import {
   standardError,
 } from "../core/index.ts";
 import { type Notifier, SUBREQUEST_CEILING } from "../notify/index.ts";
-import type { PolicyIssue, PolicyResult } from "../policy/index.ts";
+import type { Policy, PolicyIssue, PolicyResult } from "../policy/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
   activeOverrides,
@@ -36,8 +36,7 @@ import {
   restoreCandidates,
   saveCatalogs,
   settledToday,
-  startTick,
-  takeLease,
+  startLeasedTick,
 } from "../store/index.ts";
 import { loadApprovals, recordApprovals } from "./approvals.ts";
 import { type BillingTickReport, reconcileBilling } from "./billing.ts";
@@ -117,22 +116,48 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
   };
 }
 
+/** What the tick reads before observing (one batch through the coalescing db): the engine's state, the meter points, the stored catalogs, the routes. */
+async function readBeforeObserving(db: D1Database, policy: Policy, day: string) {
+  const [before, points, catalogs, routes] = await Promise.all([
+    engineBefore(db, policy, day),
+    loadMeterPoints(db),
+    loadCatalogs(db),
+    loadRoutes(db),
+  ]);
+  return { before, points, catalogs, routes };
+}
+
 export async function runTick(deps: TickDeps): Promise<TickReport> {
   const { now, clock, log } = deps;
   // The queries of each step (issued together) go to D1 as one batch: one round trip, not one per query.
   const db = coalescingDb(deps.db);
   const started = clock();
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
-  if (!(await takeLease(db, deps.holder, now, leaseMs))) {
+  const issues = [...(deps.problems ?? []), ...(deps.policy.ok ? [] : deps.policy.issues)];
+  const valid = deps.policy.ok && issues.length === 0 ? deps.policy.policy : null;
+  const lease = { holder: deps.holder, now, ttlMs: leaseMs };
+  // The lease, the tick's row and what the tick reads before observing: one round trip. The reads are
+  // wasted when another tick holds the lease. If that request fails as a whole, the lease is taken alone
+  // and the reads are sent again inside the tick, so a failing read is recorded on the tick's row as before.
+  const leased = startLeasedTick(db, lease, started);
+  let early = valid ? readBeforeObserving(db, valid, budgetDay(now, valid.budget.timezone)) : undefined;
+  let tickId: number | null;
+  try {
+    tickId = await leased;
+  } catch {
+    early?.catch(() => {});
+    early = undefined;
+    tickId = await startLeasedTick(db, lease, started);
+  }
+  if (tickId === null) {
+    early?.catch(() => {});
     log({ event: "tick_skipped", reason: "another tick holds the lease" });
     return { ran: false, outcome: "skipped", plan: null, executed: [], events: [] };
   }
-  const tickId = await startTick(db, now, started);
   let released: Promise<void> | undefined;
   const summary = { endpoints: 0, actions: 0, alerts: 0, subrequests: 0 };
   try {
-    const issues = [...(deps.problems ?? []), ...(deps.policy.ok ? [] : deps.policy.issues)];
-    if (!deps.policy.ok || issues.length > 0) {
+    if (!valid) {
       const day = budgetDay(now, "UTC");
       const events = await recordEvents(db, [
         {
@@ -161,12 +186,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       });
       return { ran: true, outcome: "policy_invalid", plan: null, executed: [], events };
     }
-    const policy = deps.policy.policy;
+    const policy = valid;
     const tz = policy.budget.timezone;
     const day = budgetDay(now, tz);
 
     // Observe and meter.
-    const [before, points, catalogs] = await Promise.all([engineBefore(db, policy, day), loadMeterPoints(db), loadCatalogs(db)]);
+    const { before, points, catalogs, routes } = await (early ?? readBeforeObserving(db, policy, day));
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces, {
       now,
       catalogs,
@@ -185,13 +210,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         accruals.push({ ...acc, endpoint: o.id });
       return { o, billable: billableReplicas(o) };
     });
-    await Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
+    // The metering's writes, the engine's history (written, then read back) and the reconciliation's read
+    // touch different tables and are issued together: one round trip, in this order.
+    const recorded = Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
     summary.endpoints = fleet.observations.length;
     const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);
     const spent = new Map<string, number>();
     for (const a of accruals) spent.set(a.endpoint, (spent.get(a.endpoint) ?? 0) + a.micro);
-    // The engine's history and the reconciliation touch different tables, so their queries go together.
-    const [engine, { routes, reconciled }] = await Promise.all([
+    const [engine, reconciled] = await Promise.all([
       engineAfter(db, {
         policy,
         now,
@@ -204,16 +230,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       }),
       // Reconcile: resolve what earlier ticks, forced and scheduled actions left unknown or failed
       // against what HF reports now, before planning, so nothing is planned twice or left unrestorable.
-      loadRoutes(db).then(async (routes) => ({
+      reconcile(db, {
+        observations: fleet.observations,
         routes,
-        reconciled: await reconcile(db, {
-          observations: fleet.observations,
-          routes,
-          now,
-          staleBefore: now - leaseMs,
-          sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
-        }),
-      })),
+        now,
+        staleBefore: now - leaseMs,
+        sinceDay: budgetDay(budgetDayBounds(now, tz).start - RECONCILE_DAYS * 86_400_000, tz),
+      }),
+      recorded,
     ]);
     // A change of an earlier day found applied is restorable at once.
     const candidates =

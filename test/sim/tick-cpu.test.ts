@@ -36,4 +36,20 @@ describe("the tick isolate's CPU from a V8 profile", () => {
     expect(cpu.cpuMs).toBeCloseTo(0.37, 5);
     expect(Object.keys(cpu.selfMs)).toEqual(["plan"]);
   });
+
+  it("takes the sampling period from the consecutive samples when a short tick has as many waits", () => {
+    // Eight runs of two samples, each after a 1 ms wait (20 endpoints: a fetch or D1 answer every run).
+    const cpu = isolateCpu(
+      profile(Array.from({ length: 8 }, () => [["a", 1_000] as [string, number], ["a", 180] as [string, number]]).flat()),
+    );
+    // Each wait counts one period (180 µs), not its 1 ms (what the deltas' median, a wait here, gave).
+    expect(cpu.cpuMs).toBeCloseTo(16 * 0.18, 5);
+  });
+
+  it("uses the period the session gives when a tick has too few samples to show its own", () => {
+    // Eleven samples after a 1 ms wait and three consecutive ones: even the lower quartile is a wait.
+    const few = profile([...Array(11).fill(["a", 1_000]), ...Array(3).fill(["a", 180])]);
+    expect(isolateCpu(few).cpuMs).toBeCloseTo(11 + 3 * 0.18, 5);
+    expect(isolateCpu(few, { periodMs: 0.18 }).cpuMs).toBeCloseTo(14 * 0.18, 5);
+  });
 });

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { budgetDay, budgetDayBounds, startOfDay } from "../../src/core/index.ts";
+import { budgetDay, budgetDayBounds, localParts, startOfDay } from "../../src/core/index.ts";
 
 const H = 3_600_000;
 
@@ -29,5 +30,33 @@ describe("budget day", () => {
   it("is the UTC date in UTC", () => {
     const b = budgetDayBounds(Date.UTC(2026, 0, 1, 23, 59, 59), "UTC");
     expect(b).toEqual({ day: "2026-01-01", start: Date.UTC(2026, 0, 1), end: Date.UTC(2026, 0, 2) });
+  });
+
+  it("reads UTC's wall clock from Date's own fields exactly as Intl formats it (years 1 to 9999)", () => {
+    const intl = new Intl.DateTimeFormat("en-CA", {
+      timeZone: "UTC",
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    const fields = (ms: number) =>
+      Object.fromEntries(
+        intl
+          .formatToParts(new Date(ms))
+          .filter((p) => p.type !== "literal")
+          .map((p) => [p.type, Number(p.value)]),
+      );
+    const first = Date.parse("0001-01-01T00:00:00Z");
+    const end = Date.parse("+010000-01-01T00:00:00Z");
+    fc.assert(
+      fc.property(fc.integer({ min: first, max: end - 1 }), (ms) => {
+        expect(localParts(ms, "UTC")).toEqual(fields(ms));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { actionsOfDay, listEvents } from "../../src/store/index.ts";
+import { actionsOfDay, listEvents, recentTicks } from "../../src/store/index.ts";
 import { runTick, type TickLogEntry } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { guardrail, HOUR } from "../fixtures/http.ts";
@@ -136,9 +136,34 @@ describe("the guard tick", () => {
     await tick(T0);
     const [a, b] = await Promise.all([tick(T0 + 2 * 60 * MIN), tick(T0 + 2 * 60 * MIN)]);
     expect([a.ran, b.ran].sort()).toEqual([false, true]);
+    // The tick that found the lease taken left no row behind.
+    const rows = (await recentTicks(env.DB, 100)).filter((t) => t.scheduledAt === T0 + 2 * 60 * MIN);
+    expect(rows.map((t) => t.outcome)).toEqual(["ok"]);
     const paths = (await admin.mutations()).map((m) => m.path);
     expect(paths).toEqual([...new Set(paths)]);
     expect(paths.filter((p) => p.endsWith("/pause"))).toHaveLength(2);
+  });
+
+  it("records a tick whose first reads fail on its row as an error, and releases the lease", async () => {
+    const ns = "tick-broken-read";
+    const { admin, provider } = harness(ns);
+    await admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 0, 10, 0, 0);
+    // The stored catalogs' read fails (a table D1 does not have): it goes to D1 with the lease, then alone.
+    const broken = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === "prepare")
+          return (sql: string) => target.prepare(sql.includes("FROM price_catalog") ? "SELECT * FROM no_such_table" : sql);
+        const value = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const run = (db: D1Database, now: number) =>
+      runTick({ db, provider, policy: policyFor(ns), now, clock: () => now, holder: crypto.randomUUID(), log: () => {} });
+    await expect(run(broken, T0)).rejects.toThrow(/no_such_table/);
+    const rows = (await recentTicks(env.DB, 100)).filter((t) => t.scheduledAt === T0);
+    expect(rows.map((t) => [t.outcome, t.error?.includes("no_such_table")])).toEqual([["error", true]]);
+    expect((await run(env.DB, T0 + MIN)).ran).toBe(true);
   });
 
   it("never repeats an action when the same tick is delivered twice", async () => {
