@@ -7,7 +7,13 @@ import { configOf, type Config as RuntimeConfig } from "../src/runtime/index.ts"
 
 export type Config = RuntimeConfig & { policySource: "bundled guardrail.yaml" | "GUARDRAIL_POLICY variable" };
 
-let cached: { text: string; result: PolicyResult } | undefined;
+/**
+ * The bundled policy is validated while the isolate starts, in its global scope: Cloudflare gives that
+ * its own limit (a second, "Worker startup time") apart from each invocation's CPU time (10 ms on
+ * Free), so a fresh isolate's first tick does not pay for YAML and zod (docs/benchmarks.md, "Which plan
+ * a fleet needs"). GUARDRAIL_POLICY, read from `env`, is parsed at its first use and kept.
+ */
+let cached: { text: string; result: PolicyResult } = { text: bundledPolicy, result: parsePolicy(bundledPolicy) };
 /**
  * The configuration per environment object: workerd hands an isolate's requests the same `env`, so
  * the secrets' checks run once, not on every request (the gateway's hot path reads this).
@@ -17,7 +23,7 @@ const configs = new WeakMap<Cloudflare.Env, { result: PolicyResult; config: Conf
 export function loadConfig(env: Cloudflare.Env): Config {
   const fromVar = Boolean(env.GUARDRAIL_POLICY?.trim());
   const text = fromVar ? (env.GUARDRAIL_POLICY as string) : bundledPolicy;
-  if (cached?.text !== text) cached = { text, result: parsePolicy(text) };
+  if (cached.text !== text) cached = { text, result: parsePolicy(text) };
   const known = configs.get(env);
   if (known?.result === cached.result) return known.config;
   const config = configOf(env, cached.result, fromVar ? "GUARDRAIL_POLICY variable" : "bundled guardrail.yaml");

@@ -28,6 +28,11 @@ export interface TickHost {
    * Cloudflare, where a cron's CPU limit counts only the Worker's own execution.
    */
   profiledTick(now: number, policy: unknown): Promise<{ tick: SimTick; profile: CpuProfile } & CpuUse>;
+  /**
+   * Validates `policy` in the tick worker's isolate and keeps it, as the Worker does with its bundled
+   * policy while the isolate starts (handlers/config.ts): a tick under the same policy then skips it.
+   */
+  preparePolicy(policy: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -227,6 +232,9 @@ export async function startTickHost(options: TickHostOptions): Promise<TickHost>
       await profiler.start();
       const tick = await post<SimTick>("/tick", { now, policy });
       return { tick, ...(await profiler.stop()) };
+    },
+    preparePolicy: async (policy) => {
+      await post("/policy", policy);
     },
     close: async () => {
       profiler?.close();

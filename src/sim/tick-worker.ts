@@ -224,11 +224,17 @@ export default {
       }
       return Response.json({ applied: applied.map((m) => m.name) });
     }
+    if (request.method === "POST" && pathname === "/policy") {
+      // The Worker validates its bundled policy while its isolate starts (handlers/config.ts), outside any
+      // invocation's CPU time; a host stands in for that here before a fresh isolate's first tick.
+      const result = policyOf(body);
+      return Response.json({ ok: result.ok });
+    }
     if (request.method === "POST" && pathname === "/tick") {
       const parsed = tickRequestSchema.safeParse(body);
       if (!parsed.success) return Response.json({ error: parsed.error.issues }, { status: 400 });
       return Response.json(await tick(env, parsed.data));
     }
-    return Response.json({ error: "POST /migrate or /tick" }, { status: 404 });
+    return Response.json({ error: "POST /migrate, /policy or /tick" }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
