@@ -32,6 +32,7 @@ export {
   type EndpointState,
   type EndpointUpdate,
   type ListResult,
+  type PriceCatalog,
   type ProviderError,
   type ProviderErrorCode,
   type ProviderResult,

@@ -18,6 +18,12 @@ export interface ComputePrice {
   priceMicroPerHour: number;
 }
 
+/** A namespace's catalog and when HF answered it (the cache's time, not the caller's). */
+export interface PriceCatalog {
+  prices: ComputePrice[];
+  fetchedAt: number;
+}
+
 export type ProviderErrorCode =
   | "unauthorized" // 401/403
   | "not_found" // 404
@@ -78,8 +84,11 @@ export interface EndpointProvider {
   /** 400 "already running" counts as success (value is then the endpoint as fetched afterwards) */
   resumeEndpoint(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
   scaleToZero(namespace: string, name: string): Promise<ProviderResult<EndpointSnapshot>>;
-  /** Catalog for a namespace (GET /v2/provider/{ns}), cached by the implementation. */
-  listPrices(namespace: string): Promise<ProviderResult<ComputePrice[]>>;
+  /**
+   * Catalog for a namespace (GET /v2/provider/{ns}), cached by the implementation; `now` (default: the
+   * provider's clock) ages the cache, so a tick fired at a chosen time sees the cache as that time would.
+   */
+  listPrices(namespace: string, now?: number): Promise<ProviderResult<PriceCatalog>>;
   /** The same provider with every call bounded to end within `ms` (what is left of the lease); optional. */
   within?(ms: number): EndpointProvider;
   /** Request metrics (GET /v2/endpoint/{ns}/{name}/open-metrics); optional: providers without it get spend triggers only. */

@@ -132,7 +132,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   let price = stored.find((s) => s.observation.id === c.endpoint)?.observation.priceMicroPerHour ?? null;
   if (price === null) {
     const prices = await provider.listPrices(ns);
-    if (prices.ok) price = priceOf(current.value, priceIndex(prices.value));
+    if (prices.ok) price = priceOf(current.value, priceIndex(prices.value.prices));
   }
   const observation: Observation = { ...current.value, id: c.endpoint, priceMicroPerHour: price };
   const route = routes.get(c.endpoint);

@@ -28,8 +28,6 @@ export interface PriceMemory {
   lastPrice: (id: string) => number | null;
 }
 
-const NO_MEMORY: PriceMemory = { now: 0, catalogs: new Map(), lastPrice: () => null };
-
 const priceKey = (vendor: string | null, region: string | null, type: string | null, size: string | null) =>
   `${vendor}|${region}|${type}|${size}`;
 
@@ -62,11 +60,11 @@ function catalogJson(prices: readonly ComputePrice[]): string {
 export async function observeFleet(
   provider: EndpointProvider,
   namespaces: readonly string[],
-  memory: PriceMemory = NO_MEMORY,
+  memory: PriceMemory,
 ): Promise<FleetObservation> {
   const results = await Promise.all(
     namespaces.map(async (ns) => {
-      const [list, prices] = await Promise.all([provider.listEndpoints(ns), provider.listPrices(ns)]);
+      const [list, prices] = await Promise.all([provider.listEndpoints(ns), provider.listPrices(ns, memory.now)]);
       return { ns, list, prices };
     }),
   );
@@ -76,11 +74,13 @@ export async function observeFleet(
     const stored = memory.catalogs.get(ns);
     let catalog: ComputePrice[] = [];
     if (prices.ok) {
-      catalog = prices.value;
-      out.prices.push({ namespace: ns, source: "catalog", fetchedAt: now, stale: false, error: null });
-      const changed = !stored || catalogJson(stored.prices) !== catalogJson(prices.value);
-      if (changed || now - stored.fetchedAt >= CATALOG_REFRESH_MS)
-        out.catalogsToSave.push({ namespace: ns, prices: prices.value, fetchedAt: now });
+      // When HF answered: a catalog the client's cache served is as old as that answer, not this tick.
+      const { prices: answered, fetchedAt } = prices.value;
+      catalog = answered;
+      out.prices.push({ namespace: ns, source: "catalog", fetchedAt, stale: false, error: null });
+      const changed = !stored || catalogJson(stored.prices) !== catalogJson(answered);
+      if (changed || fetchedAt - stored.fetchedAt >= CATALOG_REFRESH_MS)
+        out.catalogsToSave.push({ namespace: ns, prices: answered, fetchedAt });
     } else {
       out.errors.push({ ...prices.error, message: `price catalog of ${ns}: ${prices.error.message}` });
       catalog = stored?.prices ?? [];

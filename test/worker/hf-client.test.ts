@@ -240,7 +240,7 @@ describe("price catalog", () => {
 
     const result = await hf.listPrices(NS);
 
-    expect(result.ok && result.value).toContainEqual({
+    expect(result.ok && result.value.prices).toContainEqual({
       id: "aws-us-east-1-nvidia-l4-x1",
       vendor: "aws",
       region: "us-east-1",
@@ -249,7 +249,7 @@ describe("price catalog", () => {
       accelerator: "gpu",
       priceMicroPerHour: 800_000,
     });
-    expect(result.ok && result.value.find((p) => p.instanceType === "intel-spr" && p.instanceSize === "x1")?.priceMicroPerHour).toBe(
+    expect(result.ok && result.value.prices.find((p) => p.instanceType === "intel-spr" && p.instanceSize === "x1")?.priceMicroPerHour).toBe(
       33_000,
     );
   });

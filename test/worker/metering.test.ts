@@ -12,7 +12,7 @@ import { FLEET, guardrail } from "../fixtures/http.ts";
 const base = inject("hfBase");
 const MIN = 60_000;
 
-function harness(ns: string, over: Partial<PolicyInput> = {}) {
+function harness(ns: string, over: Partial<PolicyInput> = {}, priceCacheTtlMs = 0) {
   const res = validatePolicy({
     mode: "enforce",
     budget: { daily_usd: 10, timezone: "UTC" },
@@ -21,8 +21,8 @@ function harness(ns: string, over: Partial<PolicyInput> = {}) {
     ...over,
   });
   if (!res.ok) throw new Error(JSON.stringify(res.issues));
-  // No cache, so every tick asks HF for the catalog (the production client keeps it an hour).
-  const provider = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {}, priceCacheTtlMs: 0 });
+  // By default no cache, so every tick asks HF for the catalog (the production client keeps it an hour).
+  const provider = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {}, priceCacheTtlMs });
   const tick = (now: number) =>
     runTick({ db: env.DB, provider, policy: res, now, clock: () => now, holder: crypto.randomUUID(), log: () => {} });
   return { tick, admin: emulatorAdmin(base, ns) };
@@ -71,6 +71,26 @@ describe("metering through a price catalog outage", () => {
     expect(status.budget.burn_usd_per_hour).toBeGreaterThan(0);
     const page = await (await g.read("/", T0 + 120 * MIN)).text();
     expect(page).toContain("prices stale");
+  });
+
+  it("dates the stored catalog from HF's answer, not from a tick the isolate's cache answered", async () => {
+    const ns = "meter-catalog-cache";
+    // The production cache (an hour), aged by the tick's clock: the ticks' times are the only clock here.
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 }, budget: { daily_usd: 1000, timezone: "UTC" } }, 3_600_000);
+    await admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 2, 20, 0, 0);
+    await tick(T0);
+    await admin.faults({ method: "GET", path: `/v2/provider/${ns}`, status: 503, times: 1000 });
+    // 30 and 50 minutes on, the cache still answers (HF is down): the catalog is still the one of T0.
+    const stale: boolean[] = [];
+    for (const t of [30, 50, 70]) {
+      const r = await tick(T0 + t * MIN);
+      stale.push(r.events.some((e) => e.kind === "prices_stale"));
+    }
+    // At 70 minutes the cache has expired, HF does not answer, and what HF last said is 70 minutes old.
+    expect(stale).toEqual([false, false, true]);
+    const row = await env.DB.prepare("SELECT fetched_at FROM price_catalog WHERE namespace = ?1").bind(ns).first<{ fetched_at: number }>();
+    expect(row?.fetched_at).toBe(T0);
   });
 
   it("keeps an endpoint's last metered price when the catalog never answered in this isolate's life", async () => {

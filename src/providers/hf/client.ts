@@ -13,6 +13,7 @@ import type {
   EndpointSnapshot,
   EndpointUpdate,
   ListResult,
+  PriceCatalog,
   ProviderError,
   ProviderErrorCode,
   ProviderResult,
@@ -196,17 +197,19 @@ export class HfClient implements EndpointProvider {
     return this.endpointCall(namespace, name, "POST", "/scale-to-zero");
   }
 
-  async listPrices(namespace: string): Promise<ProviderResult<ComputePrice[]>> {
+  async listPrices(namespace: string, now = this.now()): Promise<ProviderResult<PriceCatalog>> {
     const cached = this.priceCache.get(namespace);
-    if (cached && this.now() - cached.at < this.priceCacheTtlMs) return { ok: true, value: cached.prices };
+    if (cached && now - cached.at < this.priceCacheTtlMs && now >= cached.at) {
+      return { ok: true, value: { prices: cached.prices, fetchedAt: cached.at } };
+    }
 
     const sent = await this.send({ method: "GET", path: `/v2/provider/${enc(namespace)}` }, { requests: 0 });
     if (!sent.ok) return fail(sent.error);
     const parsed = providerCatalogSchema.safeParse(sent.json);
     if (!parsed.success) return fail(this.invalidResponse(`provider catalog of ${namespace}`, parsed.error));
     const prices = toComputePrices(parsed.data);
-    this.priceCache.set(namespace, { at: this.now(), prices });
-    return { ok: true, value: prices };
+    this.priceCache.set(namespace, { at: now, prices });
+    return { ok: true, value: { prices, fetchedAt: now } };
   }
 
   /** One read of the endpoint's open-metrics export (HF Team/Enterprise; 401/403/404 otherwise). */
