@@ -97,7 +97,7 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
       },
       {
         name: "guardrail_spend_standard_error_usd",
-        help: "The standard error of today's metered endpoint spend in USD (changes placed between two ticks, started minutes); the pause waits for spend less two of these at 200 %.",
+        help: "The standard error of today's metered endpoint spend in USD (changes placed between two ticks, started minutes); the pause waits for spend less metering.pause_margin_sigmas (default 2) of these at 200 %.",
         type: "gauge",
         samples: [{ value: json.guard.metering.standard_error_usd }],
       },

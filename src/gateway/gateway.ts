@@ -30,6 +30,13 @@ export interface GatewayOptions {
   maxStaleMs?: number;
   /** counters are written to D1 at most this often (default 10 s) */
   flushIntervalMs?: number;
+  /**
+   * After an answer, counters not yet written wait at most this long for the flush interval to pass,
+   * in the request's waitUntil (Cloudflare keeps it up to 30 s after the response), so the last answers
+   * before a quiet spell reach D1 without another request; 0 turns that off (default 20 s: a flush
+   * interval longer than this waits for the next request, as with the clock of a test)
+   */
+  trailingFlushMaxMs?: number;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -90,6 +97,9 @@ export class Gateway {
   private lastFlush: number;
   private lastCompact = 0;
   private flushing = false;
+  /** a flush is waiting for the interval to pass (one per isolate) */
+  private trailing = false;
+  private readonly trailingFlushMaxMs: number;
   /** per service: token-priced spend of this isolate not yet written to D1, micro-USD */
   private readonly unflushedSpend = new Map<string, number>();
   /** published token prices of targets whose pricing names a price list */
@@ -101,6 +111,7 @@ export class Gateway {
     this.fetcher = o.fetch ?? ((input, init) => fetch(input, init));
     this.clock = o.clock ?? (() => Date.now());
     this.flushIntervalMs = o.flushIntervalMs ?? 10_000;
+    this.trailingFlushMaxMs = o.trailingFlushMaxMs ?? 20_000;
     this.log = o.log ?? ((e) => console.log(JSON.stringify(e)));
     this.lastFlush = this.clock();
     this.published = new PublishedPrices(this.fetcher, this.clock, this.log);
@@ -312,6 +323,7 @@ export class Gateway {
             // The published price list is read here, after the answer ended: never in front of a request.
             const list = found && pricing.published_prices !== null ? await this.published.get(pricing.published_prices) : null;
             this.meter(call.service, key, pricing, found, list);
+            this.maybeFlush(call.db, call.waitUntil);
           },
         },
         call.waitUntil,
@@ -350,12 +362,31 @@ export class Gateway {
     return { minute: minuteOf(at), service, target: t.role, endpoint: t.endpoint };
   }
 
-  /** Writes pending counters to D1 when the flush interval has passed (in the background). */
+  /**
+   * Writes pending counters to D1 when the flush interval has passed (in the background); before that,
+   * leaves one flush waiting for it in `waitUntil`, so spend metered just before the traffic stops is not
+   * held until a next request that may never come (or lost with the isolate).
+   */
   private maybeFlush(db: D1Database, waitUntil: (p: Promise<unknown>) => void): void {
-    const now = this.clock();
-    if (this.flushing || now - this.lastFlush < this.flushIntervalMs || this.metrics.size === 0) return;
-    this.lastFlush = now;
-    waitUntil(this.flush(db));
+    if (this.metrics.size === 0) return;
+    const wait = this.lastFlush + this.flushIntervalMs - this.clock();
+    if (wait <= 0) {
+      if (this.flushing) return;
+      this.lastFlush = this.clock();
+      waitUntil(this.flush(db));
+      return;
+    }
+    if (this.trailing || wait > this.trailingFlushMaxMs) return;
+    this.trailing = true;
+    waitUntil(
+      // The timer measured the wait: flush then, whatever the clock says (no second wait).
+      new Promise((resolve) => setTimeout(resolve, wait)).then(async () => {
+        this.trailing = false;
+        if (this.flushing || this.metrics.size === 0) return;
+        this.lastFlush = this.clock();
+        await this.flush(db);
+      }),
+    );
   }
 
   /**

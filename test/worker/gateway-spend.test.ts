@@ -199,7 +199,14 @@ describe("reroute and spend through the gateway, tick to tick", () => {
     };
     let now = Date.UTC(2026, 4, 12, 1, 0);
     const isolates = [0, 1].map(() => {
-      const gateway = new Gateway({ clock: () => now, stateTtlMs: 5_000, maxStaleMs: 30_000, flushIntervalMs: 10_000 });
+      // A virtual clock: no flush waits in real time for it (trailingFlushMaxMs 0); the loop's requests flush.
+      const gateway = new Gateway({
+        clock: () => now,
+        stateTtlMs: 5_000,
+        maxStaleMs: 30_000,
+        flushIntervalMs: 10_000,
+        trailingFlushMaxMs: 0,
+      });
       return { gateway, app: createApp({ clock: () => now, gateway }) };
     });
     const testEnv = { ...env, GUARDRAIL_POLICY: JSON.stringify(input), CHAT_KEY: CALLER_KEY } as Cloudflare.Env;

@@ -488,6 +488,30 @@ describe("gateway spend on token-priced targets", () => {
     ]);
   });
 
+  it("writes the last answers' spend to D1 once the flush interval passes, without another request", async () => {
+    // Issue 14: spend of answers just before the traffic stops waited for a next request (or was lost with the isolate).
+    const h = harness("gw-spend-trailing", { fallback: PRICED }, { flushIntervalMs: 300 });
+    await h.observe("running");
+    await h.route("fallback");
+    const since = Date.now() - 60_000;
+    const mine = async () =>
+      (await gatewaySpendBetween(env.DB, since, Date.now() + 60_000)).rows.filter(
+        (r) => r.service === "chat" && r.model === "acme/trailing",
+      );
+    for (let i = 0; i < 3; i++) {
+      const { res, settled } = await h.call("/v1/gateway/chat/v1/chat/completions", {
+        method: "POST",
+        body: "{}",
+        upstream: { fallback: "usage=1000:500,model=acme/trailing" },
+      });
+      await res.text();
+      // settled() waits for the request's waitUntil: the trailing flush is in it.
+      await settled();
+    }
+    // No h.gateway.flush() and no further request: the three answers ($0.002 each) are in D1.
+    expect((await mine()).reduce((sum, r) => sum + r.spendMicro, 0)).toBe(6000);
+  });
+
   it("reads a stream's usage from its last event while the first event reaches the caller at once", async () => {
     const h = harness("gw-spend-sse", { fallback: PRICED });
     await h.observe("running");
