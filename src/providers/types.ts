@@ -42,6 +42,8 @@ export interface ProviderError {
   requestId?: string;
   /** the endpoint the error is about, `ns/name`, when there is one */
   endpoint?: string;
+  /** what could not be read when it is not the fleet nor one endpoint, e.g. "the price catalog of acme" (the event's title) */
+  subject?: string;
 }
 
 export type ProviderResult<T> = { ok: true; value: T } | { ok: false; error: ProviderError };

@@ -82,7 +82,11 @@ export async function observeFleet(
       if (changed || fetchedAt - stored.fetchedAt >= CATALOG_REFRESH_MS)
         out.catalogsToSave.push({ namespace: ns, prices: answered, fetchedAt });
     } else {
-      out.errors.push({ ...prices.error, message: `price catalog of ${ns}: ${prices.error.message}` });
+      out.errors.push({
+        ...prices.error,
+        subject: `the price catalog of ${ns}`,
+        message: `price catalog of ${ns}: ${prices.error.message}`,
+      });
       catalog = stored?.prices ?? [];
       out.prices.push({
         namespace: ns,

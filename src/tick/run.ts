@@ -108,7 +108,7 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
     kind: `provider_${e.code}`,
     severity: "warning",
     endpoint: e.endpoint ?? null,
-    title: e.endpoint ? `Could not read ${e.endpoint}` : "Could not observe the fleet",
+    title: e.endpoint ? `Could not read ${e.endpoint}` : e.subject ? `Could not read ${e.subject}` : "Could not observe the fleet",
     message: e.message + (e.requestId ? ` (request id ${e.requestId})` : ""),
     data: { code: e.code, status: e.status ?? null },
     // One per day per problem, so a provider outage does not flood the timeline.

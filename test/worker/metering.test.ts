@@ -83,10 +83,15 @@ describe("metering through a price catalog outage", () => {
     await admin.faults({ method: "GET", path: `/v2/provider/${ns}`, status: 503, times: 1000 });
     // 30 and 50 minutes on, the cache still answers (HF is down): the catalog is still the one of T0.
     const stale: boolean[] = [];
+    const titles: string[] = [];
     for (const t of [30, 50, 70]) {
       const r = await tick(T0 + t * MIN);
       stale.push(r.events.some((e) => e.kind === "prices_stale"));
+      titles.push(...r.events.filter((e) => e.type === "error").map((e) => e.title));
     }
+    // The failing catalog read says what it could not read: the fleet itself was observed.
+    expect(titles).toContain(`Could not read the price catalog of ${ns}`);
+    expect(titles).not.toContain("Could not observe the fleet");
     // At 70 minutes the cache has expired, HF does not answer, and what HF last said is 70 minutes old.
     expect(stale).toEqual([false, false, true]);
     const row = await env.DB.prepare("SELECT fetched_at FROM price_catalog WHERE namespace = ?1").bind(ns).first<{ fetched_at: number }>();
