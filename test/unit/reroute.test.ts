@@ -67,6 +67,7 @@ describe("fallback capacity", () => {
     expect(held).toMatchObject({ endpoint: "acme/llm" });
     expect(held?.message).toContain("acme/llm-cpu");
     expect(held?.message).toContain("capped");
+    expect(held?.message).toContain("mark the fallback critical");
   });
 
   it("holds the reroute when the fallback is paused", () => {
@@ -77,7 +78,11 @@ describe("fallback capacity", () => {
     const doneKeys = new Set([actionKey(DAY, "scale_down", "acme/llm")]);
     const p = plan(planInput({ policy: pol, day: DAY, spendMicro: at(1.6), observations: paused, doneKeys }));
     expect(p.actions.filter((a) => a.kind === "reroute")).toEqual([]);
-    expect(p.alerts.find((a) => a.kind === "reroute_held")?.message).toContain("paused");
+    const message = p.alerts.find((a) => a.kind === "reroute_held")?.message;
+    expect(message).toContain("paused");
+    // Marking a paused fallback critical would not bring it back: the advice is to resume it.
+    expect(message).toContain("resume acme/llm-cpu");
+    expect(message).not.toContain("critical");
   });
 
   it("reroutes to a URL fallback (HF Inference Providers) whatever the fleet", () => {

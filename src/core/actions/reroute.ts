@@ -82,7 +82,9 @@ export function holdReroutesOnSpentFallbacks(
       title: `Not rerouted: the fallback of ${a.endpoint} is ${why}`,
       message:
         `${a.endpoint} would send its overflow to ${fallback}, but ${fallback} is ${why}, so overflow stays on ${a.endpoint}. ` +
-        "Give the service another fallback (for example HF Inference Providers), or mark the fallback critical so the lower rungs spare it.",
+        (why === "capped by the guardrail today"
+          ? "Give the service another fallback (for example HF Inference Providers), or mark the fallback critical so the lower rungs spare it."
+          : `Give the service another fallback (for example HF Inference Providers), or resume ${fallback} if it should take the overflow.`),
       figures: { fallback, fallback_state: why },
     });
   }
