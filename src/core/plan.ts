@@ -137,7 +137,14 @@ function sparedAlert(day: string, o: Observation, level: Exclude<Level, 0>, flee
   };
 }
 
-function unpricedAlert(day: string, o: Observation): Alert {
+function unpricedAlert(day: string, o: Observation, source: PriceSource["source"] | undefined): Alert {
+  // Whose catalog lacks the price: HF's answer this tick, or (HF not answering) the one kept in D1.
+  const catalog =
+    source === "stored"
+      ? "The stored price catalog (HF's catalog did not answer this tick)"
+      : source === "none"
+        ? "No price catalog (HF's did not answer and none is stored)"
+        : "The provider catalog";
   return {
     kind: "unpriced_endpoint",
     severity: "warning",
@@ -145,7 +152,7 @@ function unpricedAlert(day: string, o: Observation): Alert {
     dedupKey: `${day}:unpriced_endpoint:${o.id}`,
     title: `No price for ${o.id}`,
     message:
-      `The provider catalog has no price for ${o.vendor}/${o.region}/${o.instanceType}/${o.instanceSize}, so ${o.id} is not ` +
+      `${catalog} has no price for ${o.vendor}/${o.region}/${o.instanceType}/${o.instanceSize}, so ${o.id} is not ` +
       "metered. Check the hardware is still offered; until then its spend is missing from the budget.",
     figures: { replicas: o.targetReplica },
   };
@@ -217,7 +224,10 @@ export function plan(given: PlanInput): Plan {
   if (input.budgets) alerts.push(...budgetAlerts(input.budgets, day, policy));
   alerts.push(...staleAlerts(day, input.prices ?? []));
   for (const o of observations) {
-    if (o.priceMicroPerHour === null && o.targetReplica > 0) alerts.push(unpricedAlert(day, o));
+    if (o.priceMicroPerHour === null && o.targetReplica > 0) {
+      const ns = o.id.slice(0, o.id.indexOf("/"));
+      alerts.push(unpricedAlert(day, o, input.prices?.find((p) => p.namespace === ns)?.source));
+    }
     const by = byBudget(o.id);
     if (by && by.level > level) ladder(o, by.level, by);
     else ladder(o, level);

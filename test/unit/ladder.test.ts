@@ -98,5 +98,16 @@ describe("the budget ladder", () => {
     const p = plan(planInput({ spendMicro: at(2), observations: [endpoint({ priceMicroPerHour: null })] }));
     expect(p.actions.map((a) => a.kind)).toContain("pause");
     expect(p.alerts.map((a) => a.kind)).toContain("unpriced_endpoint");
+    expect(p.alerts.find((a) => a.kind === "unpriced_endpoint")?.message).toMatch(/^The provider catalog has no price/);
+  });
+
+  it("names the stored catalog as the one without the price while HF's catalog does not answer", () => {
+    const e = endpoint({ priceMicroPerHour: null });
+    const ns = e.id.slice(0, e.id.indexOf("/"));
+    const prices = [{ namespace: ns, source: "stored" as const, fetchedAt: 0, stale: true, error: "503" }];
+    const p = plan(planInput({ spendMicro: at(0.5), observations: [e], prices }));
+    expect(p.alerts.find((a) => a.kind === "unpriced_endpoint")?.message).toMatch(
+      /^The stored price catalog \(HF's catalog did not answer/,
+    );
   });
 });
