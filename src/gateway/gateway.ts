@@ -84,6 +84,10 @@ type DayBounds = { day: string; start: number; end: number };
 /** The longest overflow window the policy allows; the routing state always loads this much. */
 const STATE_WINDOW_MS = 3600_000;
 const HOUR = 3600_000;
+/** the longest a flush waits in a request's waitUntil for the interval to pass (Cloudflare keeps it 30 s) */
+const TRAILING_FLUSH_MAX_MS = 20_000;
+/** a flush in flight for longer went with its request (its waitUntil ended): the next one may start */
+const FLUSH_STUCK_MS = 30_000;
 
 export class Gateway {
   readonly metrics = new MetricsAggregate();
@@ -96,7 +100,9 @@ export class Gateway {
   /** the first flush of a new isolate comes one interval after it starts */
   private lastFlush: number;
   private lastCompact = 0;
-  private flushing = false;
+  /** when the flush in flight started (null: none); one older than FLUSH_STUCK_MS is taken as lost with its request */
+  private flushingSince: number | null = null;
+  private inFlight: Promise<void> | null = null;
   /** a flush is waiting for the interval to pass (one per isolate) */
   private trailing = false;
   private readonly trailingFlushMaxMs: number;
@@ -111,7 +117,8 @@ export class Gateway {
     this.fetcher = o.fetch ?? ((input, init) => fetch(input, init));
     this.clock = o.clock ?? (() => Date.now());
     this.flushIntervalMs = o.flushIntervalMs ?? 10_000;
-    this.trailingFlushMaxMs = o.trailingFlushMaxMs ?? 20_000;
+    // Cloudflare keeps a request's waitUntil up to 30 s after its response: the wait stays well inside it.
+    this.trailingFlushMaxMs = Math.min(o.trailingFlushMaxMs ?? TRAILING_FLUSH_MAX_MS, TRAILING_FLUSH_MAX_MS);
     this.log = o.log ?? ((e) => console.log(JSON.stringify(e)));
     this.lastFlush = this.clock();
     this.published = new PublishedPrices(this.fetcher, this.clock, this.log);
@@ -371,31 +378,47 @@ export class Gateway {
     if (this.metrics.size === 0) return;
     const wait = this.lastFlush + this.flushIntervalMs - this.clock();
     if (wait <= 0) {
-      if (this.flushing) return;
+      if (this.isFlushing()) return;
       this.lastFlush = this.clock();
       waitUntil(this.flush(db));
       return;
     }
     if (this.trailing || wait > this.trailingFlushMaxMs) return;
     this.trailing = true;
+    const from = this.lastFlush;
     waitUntil(
-      // The timer measured the wait: flush then, whatever the clock says (no second wait).
       new Promise((resolve) => setTimeout(resolve, wait)).then(async () => {
         this.trailing = false;
-        if (this.flushing || this.metrics.size === 0) return;
+        if (this.isFlushing()) await this.inFlight;
+        if (this.metrics.size === 0) return;
+        // A flush ran meanwhile: what it did not take waits for the interval from that flush.
+        if (this.lastFlush !== from) return this.maybeFlush(db, waitUntil);
+        // Else the timer measured the wait: flush now, whatever the clock says (no second wait).
         this.lastFlush = this.clock();
         await this.flush(db);
       }),
     );
   }
 
+  private isFlushing(): boolean {
+    return this.flushingSince !== null && this.clock() - this.flushingSince < FLUSH_STUCK_MS;
+  }
+
   /**
    * Writes pending counters now (and folds old minutes at most hourly). Never throws; rows whose
    * write fails go back into the aggregate for the next flush. One flush at a time per isolate.
    */
-  async flush(db: D1Database): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+  flush(db: D1Database): Promise<void> {
+    // One at a time: after the one in flight, what it did not take.
+    if (this.isFlushing() && this.inFlight) return this.inFlight.then(() => this.flush(db));
+    const since = this.clock();
+    this.flushingSince = since;
+    const run = this.write(db, since);
+    this.inFlight = run;
+    return run;
+  }
+
+  private async write(db: D1Database, since: number): Promise<void> {
     const rows = this.metrics.drain();
     const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
     try {
@@ -417,7 +440,11 @@ export class Gateway {
       this.metrics.restore(rows);
       this.log({ event: "gateway_flush_failed", rows: rows.length, message: message(err) });
     } finally {
-      this.flushing = false;
+      // (A flush taken as lost that ends after all leaves the newer one's marks alone.)
+      if (this.flushingSince === since) {
+        this.flushingSince = null;
+        this.inFlight = null;
+      }
     }
   }
 }

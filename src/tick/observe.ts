@@ -75,11 +75,13 @@ export async function observeFleet(
     let catalog: ComputePrice[] = [];
     if (prices.ok) {
       // When HF answered: a catalog the client's cache served is as old as that answer, not this tick.
+      // Another isolate may have stored a newer answer since: that one prices the tick, and nothing is saved.
       const { prices: answered, fetchedAt } = prices.value;
-      catalog = answered;
-      out.prices.push({ namespace: ns, source: "catalog", fetchedAt, stale: false, error: null });
+      const newer = stored !== undefined && stored.fetchedAt > fetchedAt ? stored : null;
+      catalog = newer ? newer.prices : answered;
+      out.prices.push({ namespace: ns, source: "catalog", fetchedAt: newer ? newer.fetchedAt : fetchedAt, stale: false, error: null });
       const changed = !stored || catalogJson(stored.prices) !== catalogJson(answered);
-      if (changed || fetchedAt - stored.fetchedAt >= CATALOG_REFRESH_MS)
+      if (!newer && (changed || fetchedAt - (stored?.fetchedAt ?? 0) >= CATALOG_REFRESH_MS))
         out.catalogsToSave.push({ namespace: ns, prices: answered, fetchedAt });
     } else {
       out.errors.push({

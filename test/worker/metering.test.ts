@@ -98,6 +98,30 @@ describe("metering through a price catalog outage", () => {
     expect(row?.fetched_at).toBe(T0);
   });
 
+  it("prices with a newer catalog another isolate stored, not this isolate's older cached answer", async () => {
+    const ns = "meter-catalog-newer";
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 }, budget: { daily_usd: 1000, timezone: "UTC" } }, 3_600_000);
+    await admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 2, 21, 0, 0);
+    const first = await tick(T0);
+    const burn = first.plan?.burnMicroPerHour ?? 0;
+    expect(burn).toBeGreaterThan(0);
+    // Another isolate's tick stored HF's answer 10 minutes later: every price doubled since.
+    const row = await env.DB.prepare("SELECT prices FROM price_catalog WHERE namespace = ?1").bind(ns).first<{ prices: string }>();
+    const doubled = (JSON.parse(row?.prices ?? "[]") as Array<{ priceMicroPerHour: number }>).map((p) => ({
+      ...p,
+      priceMicroPerHour: p.priceMicroPerHour * 2,
+    }));
+    await env.DB.prepare("UPDATE price_catalog SET prices = ?2, fetched_at = ?3 WHERE namespace = ?1")
+      .bind(ns, JSON.stringify(doubled), T0 + 10 * MIN)
+      .run();
+    // This isolate's cache (an hour) still answers with T0's catalog: the stored, newer one prices the tick.
+    const later = await tick(T0 + 20 * MIN);
+    expect(later.plan?.burnMicroPerHour).toBe(2 * burn);
+    const kept = await env.DB.prepare("SELECT fetched_at FROM price_catalog WHERE namespace = ?1").bind(ns).first<{ fetched_at: number }>();
+    expect(kept?.fetched_at).toBe(T0 + 10 * MIN);
+  });
+
   it("keeps an endpoint's last metered price when the catalog never answered in this isolate's life", async () => {
     const ns = "meter-noprice";
     const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 } });

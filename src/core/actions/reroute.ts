@@ -59,10 +59,10 @@ export function holdReroutesOnSpentFallbacks(
   const state = new Map(observations.map((o) => [o.id, o.state]));
   const planned = new Set(actions.map((a) => `${a.kind}:${a.endpoint}`));
   const did = (kind: "pause" | "scale_down", id: string) => planned.has(`${kind}:${id}`) || doneKeys.has(actionKey(day, kind, id));
-  const spent = (id: string): string | null => {
+  const spent = (id: string): "paused" | "failed" | "capped" | null => {
     const s = state.get(id);
     if (s === "paused" || s === "failed" || did("pause", id)) return s === "failed" ? "failed" : "paused";
-    if (did("scale_down", id)) return "capped by the guardrail today";
+    if (did("scale_down", id)) return "capped";
     return null;
   };
   const kept: PlannedAction[] = [];
@@ -74,18 +74,22 @@ export function holdReroutesOnSpentFallbacks(
       kept.push(a);
       continue;
     }
+    const shown = why === "capped" ? "capped by the guardrail today" : why;
+    const advice = {
+      capped: "or mark the fallback critical so the lower rungs spare it.",
+      paused: `or resume ${fallback} if it should take the overflow.`,
+      failed: `or fix or replace ${fallback}.`,
+    }[why];
     alerts.push({
       kind: "reroute_held",
       severity: "warning",
       endpoint: a.endpoint,
       dedupKey: `${day}:reroute_held:${a.endpoint}`,
-      title: `Not rerouted: the fallback of ${a.endpoint} is ${why}`,
+      title: `Not rerouted: the fallback of ${a.endpoint} is ${shown}`,
       message:
-        `${a.endpoint} would send its overflow to ${fallback}, but ${fallback} is ${why}, so overflow stays on ${a.endpoint}. ` +
-        (why === "capped by the guardrail today"
-          ? "Give the service another fallback (for example HF Inference Providers), or mark the fallback critical so the lower rungs spare it."
-          : `Give the service another fallback (for example HF Inference Providers), or resume ${fallback} if it should take the overflow.`),
-      figures: { fallback, fallback_state: why },
+        `${a.endpoint} would send its overflow to ${fallback}, but ${fallback} is ${shown}, so overflow stays on ${a.endpoint}. ` +
+        `Give the service another fallback (for example HF Inference Providers), ${advice}`,
+      figures: { fallback, fallback_state: shown },
     });
   }
   return { actions: kept, alerts };
