@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Gateway } from "../../src/gateway/index.ts";
+import { loadConfig } from "../config.ts";
 import { type Runtime, runtimeFor } from "../runtime.ts";
 import { requireReader } from "./auth.ts";
 import { errorJson, errorResponse } from "./errors.ts";
@@ -52,8 +53,8 @@ export function createApp(deps: AppDeps) {
     return internalError(new URL(c.req.url), err);
   });
   // /v1/gateway/{service}/... goes to the gateway before Hono (gateway.ts says why), on the same
-  // runtime the init middleware builds; everything else, app.request included, goes through Hono.
-  const gateway = gatewayFetch((env) => runtimeFor(env, deps.clock), deps.gateway);
+  // configuration the init middleware's runtime reads; everything else, app.request included, goes through Hono.
+  const gateway = gatewayFetch(loadConfig, deps.gateway);
   const hono = app.fetch;
   app.fetch = async (request, env, ctx) => {
     const url = new URL(request.url);

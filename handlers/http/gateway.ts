@@ -4,9 +4,10 @@
 //
 // A plain fetch handler, not a Hono route: the app (app.ts) sends these paths here before Hono,
 // whose routing, context and middleware cost about 0.1 ms a request, a tenth of the gateway's
-// budget on a streamed answer (docs/benchmarks.md). The runtime is the one the app's init builds.
+// budget on a streamed answer (docs/benchmarks.md). It needs only the configuration (loadConfig, kept
+// per environment object), not a runtime: no HF client or notifier is built for a proxied request.
 import { Gateway } from "../../src/gateway/index.ts";
-import type { Runtime } from "../runtime.ts";
+import type { Config } from "../config.ts";
 import { errorJson } from "./errors.ts";
 
 const PATH = /^\/v1\/gateway\/([^/]+)(\/.*)?$/;
@@ -18,9 +19,9 @@ export function gatewayPath(url: URL): { service: string; rest: string } | null 
 }
 
 /** The handler of gateway requests (`at`: their gatewayPath), on the isolate's Gateway. */
-export function gatewayFetch(runtimeOf: (env: Cloudflare.Env) => Runtime, gateway: Gateway = new Gateway()) {
+export function gatewayFetch(configOf: (env: Cloudflare.Env) => Config, gateway: Gateway = new Gateway()) {
   return async (request: Request, url: URL, at: { service: string; rest: string }, env: Cloudflare.Env, ctx: ExecutionContext) => {
-    const config = runtimeOf(env).config;
+    const config = configOf(env);
     if (!config.policy.ok) return errorJson(503, "policy_invalid", "the policy is invalid; see GET /v1/status");
     const vars = env as unknown as Record<string, unknown>;
     const outcome = await gateway.handle({
