@@ -211,7 +211,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       return { o, billable: billableReplicas(o) };
     });
     // The metering's writes, the engine's history (written, then read back) and the reconciliation's read
-    // touch different tables and are issued together: one round trip, in this order.
+    // touch different tables and are issued together: one round trip, in this order. One batch is one
+    // transaction: if any of it fails, the tick's ledger rows and meter points roll back with it and the
+    // tick ends in error; the next tick meters from the meter points before, so the whole interval is
+    // charged once, by it (an interval past metering.gap_minutes is a gap, as after any missed tick).
     const recorded = Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
     summary.endpoints = fleet.observations.length;
     const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);
