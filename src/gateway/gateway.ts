@@ -84,7 +84,10 @@ type DayBounds = { day: string; start: number; end: number };
 /** The longest overflow window the policy allows; the routing state always loads this much. */
 const STATE_WINDOW_MS = 3600_000;
 const HOUR = 3600_000;
-/** the longest a flush waits in a request's waitUntil for the interval to pass (Cloudflare keeps it 30 s) */
+/**
+ * The longest a flush waits in a request's waitUntil for the interval to pass: Cloudflare runs waitUntil
+ * work for at most 30 s after the response (https://developers.cloudflare.com/workers/platform/limits/).
+ */
 const TRAILING_FLUSH_MAX_MS = 20_000;
 /** a flush in flight for longer went with its request (its waitUntil ended): the next one may start */
 const FLUSH_STUCK_MS = 30_000;
