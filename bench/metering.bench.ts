@@ -7,7 +7,7 @@
 // Targets (issue 13): worst error <= 3 %, zero early pauses, overshoot <= one tick of burn.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { LEVEL_NAMES } from "../src/core/index.ts";
+import { LEVEL_NAMES, thresholdOf } from "../src/core/index.ts";
 import { type Policy, parsePolicy } from "../src/policy/index.ts";
 import { SCENARIOS, type Scenario, simulate, withScenarioSettings } from "../src/sim/index.ts";
 import { scenario } from "../src/sim/scenarios/kind.ts";
@@ -32,34 +32,39 @@ function spiky(p: number, peak: number, random: () => number): number[] {
   return out;
 }
 
-/** A new user's own trace: two GPU endpoints that wake from zero every few minutes, all day. */
-const wakeFromZero = scenario({
-  name: "spiky-wake-from-zero",
-  summary: "two GPU endpoints with min replicas 0 and a 1-minute scale-to-zero timeout, irregular bursts every few minutes",
-  expected: "metered within a few % of the bill; no pause before the bill reaches 200 %",
-  endpoints: [
-    {
-      name: "llm",
-      hardware: "a100x8",
-      minReplicas: 0,
-      maxReplicas: 4,
-      scaleToZeroMinutes: 1,
-      capacityRps: 1,
-      coldStartMinutes: 2,
-      demand: spiky(0.12, 4, seeded(13)),
-    },
-    {
-      name: "vision",
-      hardware: "l4",
-      minReplicas: 0,
-      maxReplicas: 6,
-      scaleToZeroMinutes: 1,
-      capacityRps: 0.5,
-      coldStartMinutes: 1,
-      demand: spiky(0.2, 3, seeded(29)),
-    },
-  ],
-});
+/**
+ * A new user's own trace: two GPU endpoints that wake from zero every few minutes, all day. `day` 0 is
+ * the table's day; another draws other bursts (the across-days study).
+ */
+const wakeFromZeroOn = (day: number) =>
+  scenario({
+    name: "spiky-wake-from-zero",
+    summary: "two GPU endpoints with min replicas 0 and a 1-minute scale-to-zero timeout, irregular bursts every few minutes",
+    expected: "metered within a few % of the bill; no pause before the bill reaches 200 %",
+    endpoints: [
+      {
+        name: "llm",
+        hardware: "a100x8",
+        minReplicas: 0,
+        maxReplicas: 4,
+        scaleToZeroMinutes: 1,
+        capacityRps: 1,
+        coldStartMinutes: 2,
+        demand: spiky(0.12, 4, seeded(13 + 1000 * day)),
+      },
+      {
+        name: "vision",
+        hardware: "l4",
+        minReplicas: 0,
+        maxReplicas: 6,
+        scaleToZeroMinutes: 1,
+        capacityRps: 0.5,
+        coldStartMinutes: 1,
+        demand: spiky(0.2, 3, seeded(29 + 1000 * day)),
+      },
+    ],
+  });
+const wakeFromZero = wakeFromZeroOn(0);
 
 interface Row {
   scenario: string;
@@ -86,7 +91,7 @@ interface Row {
   one_tick_of_burn_usd: number | null;
 }
 
-async function run(policy: Policy, s: Scenario): Promise<Row> {
+async function simulateScenario(policy: Policy, s: Scenario, reactionSeed?: number) {
   const fleet = s.build({
     namespace: policy.hf.namespaces[0] as string,
     budgetUsd: policy.budget.daily_usd,
@@ -94,7 +99,12 @@ async function run(policy: Policy, s: Scenario): Promise<Row> {
   });
   const merged = withScenarioSettings({ ...policy, mode: "enforce" }, fleet);
   if (!merged.ok) throw new Error(JSON.stringify(merged.issues));
-  const sim = await simulate({ policy: merged.policy, trace: fleet.trace });
+  const sim = await simulate({ policy: merged.policy, trace: fleet.trace, ...(reactionSeed === undefined ? {} : { reactionSeed }) });
+  return { sim, policy: merged.policy };
+}
+
+async function run(policy: Policy, s: Scenario): Promise<Row> {
+  const { sim } = await simulateScenario(policy, s);
   // A record's metered figure is the tick at the start of its step: it meters up to that instant, which
   // is where the previous step's bill stands.
   let worst: number | null = null;
@@ -166,6 +176,73 @@ async function run(policy: Policy, s: Scenario): Promise<Row> {
   };
 }
 
+/** Margins the across-days study reads off each day (metering.pause_margin_sigmas allows 0-4). */
+const STUDY_MARGINS = [0, 0.5, 1, 1.5, 2, 2.5, 3];
+/** The margin each study day runs at: every smaller margin's pause is read off the same run (below). */
+const STUDY_RUN_MARGIN = 4;
+
+interface MarginOutcome {
+  sigmas: number;
+  /** paused more than a step before the bill reached 200 % */
+  early: boolean;
+  /** seconds from the bill's crossing to the pause (negative: before it); null when neither came */
+  delay_s: number | null;
+  /** the bill past 200 % when the pause came, USD */
+  overshoot_usd: number;
+}
+
+/**
+ * One day of a swinging fleet, and where the pause would have come at each margin. A run at the largest
+ * margin is the same world as a run at a smaller one up to the smaller one's pause (nothing before the
+ * pause reads the margin), so each margin's pause is the first tick whose estimate less that many
+ * standard errors (and less the gap and unconfirmed parts, as the tick reported them) reached 200 % with
+ * the fleet burning. The table's day checks this against runs of their own.
+ */
+async function studyDay(
+  policy: Policy,
+  s: Scenario,
+  reactionSeed: number,
+): Promise<{ outcomes: MarginOutcome[]; tickBurnUsd: number | null; atCrossing: { error_usd: number; se_usd: number } | null }> {
+  const atMargin = { ...policy, metering: { ...policy.metering, pause_margin_sigmas: STUDY_RUN_MARGIN } };
+  const { sim, policy: merged } = await simulateScenario(atMargin, s, reactionSeed);
+  const budgetMicro = merged.budget.daily_usd * 1e6;
+  const line = thresholdOf(3, merged.thresholds) * budgetMicro;
+  const crossing = sim.billCrossings.with.find((c) => c.level === 3);
+  const firstDay = sim.records[0]?.day;
+  const outcomes = STUDY_MARGINS.map((sigmas): MarginOutcome => {
+    for (let k = 1; k < sim.records.length; k++) {
+      const r = sim.records[k];
+      const prev = sim.records[k - 1];
+      if (!r || !prev || r.day !== firstDay || r.confirmedSpendMicro === null || r.meteredMicro === null) continue;
+      const confirmed = r.confirmedSpendMicro + (STUDY_RUN_MARGIN - sigmas) * (r.standardErrorMicro ?? 0);
+      if (r.meteredMicro < line || confirmed < line || (r.burnMicroPerHour ?? 0) <= 0) continue;
+      // The tick ran at the start of record k's step, when the bill stood where record k - 1 left it.
+      const at = r.at - sim.stepMs;
+      return {
+        sigmas,
+        early: crossing === undefined || at < crossing.at - sim.stepMs,
+        delay_s: crossing === undefined ? null : Math.round((at - crossing.at) / 1000),
+        overshoot_usd: Math.max(0, prev.with.dayMicro - line) / 1e6,
+      };
+    }
+    return {
+      sigmas,
+      early: false,
+      delay_s: null,
+      overshoot_usd: crossing ? Math.max(0, (sim.records.at(-1)?.with.dayMicro ?? line) - line) / 1e6 : 0,
+    };
+  });
+  // The estimate's error where the bill reached 200 %: what decides how early or late a pause can come.
+  const k = sim.records.findIndex((r, i) => i > 0 && r.day === firstDay && (sim.records[i - 1]?.with.dayMicro ?? 0) >= line);
+  const r = sim.records[k];
+  const prev = sim.records[k - 1];
+  const atCrossing =
+    k > 0 && r && prev && r.meteredMicro !== null
+      ? { error_usd: (r.meteredMicro - prev.with.dayMicro) / 1e6, se_usd: (r.standardErrorMicro ?? 0) / 1e6 }
+      : null;
+  return { outcomes, tickBurnUsd: sim.shutdowns[0]?.tickBurnUsd ?? null, atCrossing };
+}
+
 const fmtDelay = (d: number | null | undefined) =>
   d === null || d === undefined
     ? "-"
@@ -215,6 +292,54 @@ export default async function meteringBench() {
       );
     }
   }
+  // Across days: one day is one draw of the estimate's error; the margin is about many. Each swinging
+  // fleet on METERING_DAYS days (other bursts for the spiky trace, other instants inside each minute for
+  // both), each margin's pause read off one run per day.
+  const days = Number(process.env.METERING_DAYS ?? 10);
+  const study: Array<{
+    scenario: string;
+    day: number;
+    tick_burn_usd: number | null;
+    at_crossing: { error_usd: number; se_usd: number } | null;
+    outcomes: MarginOutcome[];
+  }> = [];
+  for (const name of SWINGING.filter((x) => !only || only.includes(x))) {
+    for (let day = 0; day < days; day++) {
+      const s = name === wakeFromZero.name ? wakeFromZeroOn(day) : SCENARIOS.find((x) => x.name === name);
+      if (!s) throw new Error(`no scenario ${name}`);
+      const started = performance.now();
+      const { outcomes, tickBurnUsd, atCrossing } = await studyDay(parsed.policy, s, 0x5eed + day);
+      study.push({ scenario: name, day, tick_burn_usd: tickBurnUsd, at_crossing: atCrossing, outcomes });
+      console.log(
+        `${name} day ${day}: ${outcomes.map((o) => `σ${o.sigmas} ${o.early ? "EARLY" : `$${o.overshoot_usd.toFixed(2)}`}`).join(", ")} ` +
+          `(one tick $${tickBurnUsd?.toFixed(2) ?? "-"}; at the bill's 200 % the estimate was off $${atCrossing?.error_usd.toFixed(2) ?? "-"}, ` +
+          `standard error $${atCrossing?.se_usd.toFixed(2) ?? "-"}) [${((performance.now() - started) / 1000).toFixed(0)} s]`,
+      );
+    }
+  }
+  const acrossDays = SWINGING.flatMap((name) => {
+    const ofFleet = study.filter((d) => d.scenario === name);
+    if (ofFleet.length === 0) return [];
+    return STUDY_MARGINS.map((sigmas) => {
+      const at = ofFleet.map((d) => ({ o: d.outcomes.find((o) => o.sigmas === sigmas) as MarginOutcome, tick: d.tick_burn_usd ?? 0 }));
+      const late = at.filter((x) => !x.o.early).map((x) => x.o.overshoot_usd);
+      return {
+        scenario: name,
+        sigmas,
+        days: at.length,
+        early_days: at.filter((x) => x.o.early).length,
+        within_one_tick_days: at.filter((x) => !x.o.early && x.o.overshoot_usd <= x.tick + 0.005).length,
+        mean_overshoot_usd: late.length ? Number((late.reduce((a, b) => a + b, 0) / late.length).toFixed(2)) : null,
+        worst_overshoot_usd: late.length ? Number(Math.max(...late).toFixed(2)) : null,
+      };
+    });
+  });
+  for (const a of acrossDays) {
+    console.log(
+      `${a.scenario} margin ${a.sigmas} over ${a.days} days: early pauses on ${a.early_days}, within one tick on ${a.within_one_tick_days}, ` +
+        `overshoot mean $${a.mean_overshoot_usd ?? "-"}, worst $${a.worst_overshoot_usd ?? "-"}`,
+    );
+  }
   const worst = rows.reduce((m, r) => Math.max(m, Math.abs(r.worst_error_pct ?? 0)), 0);
   const early = rows.reduce((n, r) => n + r.early_pauses, 0);
   const overshootOk = rows.every(
@@ -259,5 +384,5 @@ export default async function meteringBench() {
       )
       .join("; "),
   });
-  return { rows, margins, summary };
+  return { rows, margins, study, across_days: acrossDays, summary };
 }

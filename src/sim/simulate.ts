@@ -37,6 +37,11 @@ export interface SimulateOptions {
   tickMinutes?: number;
   /** simulate only the first N steps of the trace */
   steps?: number;
+  /**
+   * seed of the instants inside each step at which the fleet reacts (reactionShares); another seed is
+   * another day of the same traffic, as the bench does to measure across days. Default 0x5eed.
+   */
+  reactionSeed?: number;
   /** called after each step of the run with the guardrail */
   onProgress?: (done: number, total: number) => void;
 }
@@ -65,6 +70,10 @@ export interface StepRecord {
   meteredMicro: number | null;
   /** the standard error the guardrail gave that figure */
   standardErrorMicro: number | null;
+  /** the spend its pause could act on after that tick (metering.pause_margin_sigmas standard errors below the estimate) */
+  confirmedSpendMicro: number | null;
+  /** the burn its latest observation showed, micro-USD per hour (the pause also needs one) */
+  burnMicroPerHour: number | null;
   /** the budget day's replica time (with the guardrail) charged continuously, without per-minute rounding */
   continuousDayMicro: number;
   level: number;
@@ -287,6 +296,9 @@ class TickLog {
   metered: number | null = null;
   /** its standard error */
   standardError: number | null = null;
+  /** the spend its pause could act on, and the burn it saw */
+  confirmed: number | null = null;
+  burn: number | null = null;
   /** the level reached today, after the latest tick */
   level = 0;
 
@@ -300,6 +312,8 @@ class TickLog {
     if (tick.outcome !== "ok" && tick.outcome !== "skipped") this.problems.push({ at: now, outcome: tick.outcome });
     this.metered = tick.spendMicro;
     this.standardError = tick.standardErrorMicro;
+    this.confirmed = tick.confirmedSpendMicro;
+    this.burn = tick.burnMicroPerHour;
     const day = budgetDay(now, this.tz);
     const before = this.dayLevels.get(day) ?? 0;
     if (tick.level !== null && tick.level > before) {
@@ -341,7 +355,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
   const demandAt = (k: number) => new Map(trace.endpoints.map((e) => [endpointId(e), e.demand_rps[k] ?? 0]));
 
   // Without the guardrail: the fleet alone.
-  const reaction = reactionShares(total + 1);
+  const reaction = reactionShares(total + 1, options.reactionSeed);
   const reactAt = (k: number) => start + k * stepMs + Math.floor((reaction[k + 1] ?? 0) * stepMs);
   const lead = Math.max(1, Math.floor((reaction[0] ?? 0) * Math.min(stepMs, 60_000)));
   const bare = await startRun(trace, start, lead);
@@ -417,6 +431,8 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
         with: pointOf(figures, bill, dayMicro),
         meteredMicro: log.metered,
         standardErrorMicro: log.standardError,
+        confirmedSpendMicro: log.confirmed,
+        burnMicroPerHour: log.burn,
         continuousDayMicro: continuousDay(run.clock.now, run.continuous()).dayMicro,
         level: log.level,
       });

@@ -59,6 +59,8 @@ export interface SimTick {
   spendMicro: number | null;
   /** the estimate's standard error today (null when nothing was planned) */
   standardErrorMicro: number | null;
+  /** the spend the pause may act on, at the policy's metering.pause_margin_sigmas (null when nothing was planned) */
+  confirmedSpendMicro: number | null;
   budgetMicro: number | null;
   burnMicroPerHour: number | null;
   actions: SimAction[];
@@ -178,6 +180,7 @@ async function tick(env: Env, body: z.infer<typeof tickRequestSchema>): Promise<
     ratio: plan?.ratio ?? null,
     spendMicro: plan?.spendMicro ?? null,
     standardErrorMicro: report.metering?.standardErrorMicro ?? null,
+    confirmedSpendMicro: report.metering?.confirmedSpendMicro ?? null,
     budgetMicro: plan?.budgetMicro ?? null,
     burnMicroPerHour: plan?.burnMicroPerHour ?? null,
     actions: report.executed
