@@ -3,22 +3,30 @@
 import { type SchedulerApi, schedulerClient, schedulerRegion, syncFromWorker } from "../src/schedule/index.ts";
 import type { Config } from "./config.ts";
 
-export async function syncSchedulesAfterTick(env: Cloudflare.Env, now: number, config: Config): Promise<void> {
+/**
+ * `invocation`: the subrequests the tick made before it; the sync's Scheduler requests share the
+ * invocation's limit (Free: 50), so its log line gives both.
+ */
+export async function syncSchedulesAfterTick(env: Cloudflare.Env, now: number, config: Config, invocation = 0): Promise<void> {
   if (!config.policy.ok || !config.policy.policy.schedules.sync_from_worker) return;
   const policy = config.policy.policy;
   const region = schedulerRegion(policy);
   let client: SchedulerApi | null = null;
+  let requests = 0;
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY && region) {
     client = schedulerClient({
       region,
       credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
       endpoint: env.AWS_ENDPOINT_URL_SCHEDULER,
+      onRequest: () => requests++,
     });
   }
   try {
-    const r = await syncFromWorker({ db: env.DB, policy, now, client });
-    if (r.outcome === "done" || r.outcome === "failed")
-      console.log(JSON.stringify({ event: "schedule_sync", outcome: r.outcome, summary: r.summary }));
+    const r = await syncFromWorker({ db: env.DB, policy, now, client, subrequests: () => requests });
+    if (r.outcome === "done" || r.outcome === "failed") {
+      const counts = { subrequests: r.subrequests, invocation_subrequests: invocation + r.subrequests };
+      console.log(JSON.stringify({ event: "schedule_sync", outcome: r.outcome, summary: r.summary, ...counts }));
+    }
   } catch (err) {
     console.error(JSON.stringify({ event: "schedule_sync", outcome: "error", message: err instanceof Error ? err.message : String(err) }));
   }

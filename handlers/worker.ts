@@ -14,7 +14,8 @@ export default {
     // A failed tick is not retried by the platform: the next minute's tick observes afresh.
     controller.noRetry?.();
     const runtime = runtimeFor(env, clock);
+    const before = runtime.requests.n;
     await scheduledTick(controller, env, runtime);
-    await syncSchedulesAfterTick(env, controller.scheduledTime, runtime.config);
+    await syncSchedulesAfterTick(env, controller.scheduledTime, runtime.config, runtime.requests.n - before);
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

@@ -2,7 +2,8 @@
 // that died or ran out of time) or negative (failed) is resolved against what HF reports now. In
 // the after state: applied, with its before state, so the next budget day restores it. Not: a lost
 // intent becomes failed (the planner retries while attempts remain), and a row out of attempts
-// alerts once. A later tick never re-runs an in-flight call blindly; it reconciles first.
+// alerts once. A dry run's intent (its record lost) is recorded as the dry run it was. A later
+// tick never re-runs an in-flight call blindly; it reconciles first.
 
 import type { Change, Observation } from "../core/index.ts";
 import { configOf, MAX_ATTEMPTS, type RouteState, showsChange } from "../core/index.ts";
@@ -33,6 +34,12 @@ export async function reconcile(db: D1Database, x: ReconcileInput): Promise<Reco
   const confirmed: ActionRow[] = [];
   const events: NewEvent[] = [];
   for (const row of rows) {
+    // A dry run calls nothing: its intent's only missing part is the record (an intent left open would
+    // keep the key from being claimed again, by the day's first enforce tick too).
+    if (row.mode === "dry_run") {
+      results.push({ key: row.key, event: "record_dry_run", after: row.expected, error: null, observed: null });
+      continue;
+    }
     const o = observed.get(row.endpoint);
     if (!o || row.expected === null) continue; // not seen this tick: the next one decides
     const current = configOf(o, x.routes.get(row.endpoint));

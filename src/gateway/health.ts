@@ -3,6 +3,8 @@
 // counters give the same per minute across all isolates; the gateway takes the worse of the two.
 
 const MAX_WINDOW_S = 3600;
+/** How often (in recorded seconds) primaries quiet for longer than the longest window are forgotten. */
+const SWEEP_EVERY_S = 60;
 
 export class PrimaryHealth {
   private queue = new Map<string, number>();
@@ -10,6 +12,13 @@ export class PrimaryHealth {
   private seconds = new Map<string, Map<number, [number, number]>>();
   /** per endpoint: the latest second recorded */
   private latest = new Map<string, number>();
+  /** the second from which the next record forgets the primaries no window reaches any more */
+  private sweepAt = Number.NEGATIVE_INFINITY;
+
+  /** How many primaries this isolate keeps seconds for. */
+  get endpoints(): number {
+    return this.seconds.size;
+  }
 
   queued(endpoint: string): number {
     return this.queue.get(endpoint) ?? 0;
@@ -42,6 +51,16 @@ export class PrimaryHealth {
     if (sec > (this.latest.get(endpoint) ?? Number.NEGATIVE_INFINITY)) this.latest.set(endpoint, sec);
     if (perSecond.size > MAX_WINDOW_S) {
       for (const s of perSecond.keys()) if (s <= sec - MAX_WINDOW_S) perSecond.delete(s);
+    }
+    // An endpoint that went away (renamed, deleted, no longer a primary) would keep its seconds for the
+    // isolate's life; once its last second is behind every window, nothing it kept can count.
+    if (sec >= this.sweepAt) {
+      this.sweepAt = sec + SWEEP_EVERY_S;
+      for (const [e, last] of this.latest) {
+        if (last > sec - MAX_WINDOW_S) continue;
+        this.latest.delete(e);
+        this.seconds.delete(e);
+      }
     }
   }
 

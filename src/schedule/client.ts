@@ -14,14 +14,27 @@ export interface SchedulerClientOptions {
   credentials: AwsCredentials;
   /** AWS_ENDPOINT_URL_SCHEDULER, as the AWS SDKs name it */
   endpoint?: string | undefined;
+  /** called once per HTTP attempt, retries included: each is a subrequest of the Worker's invocation */
+  onRequest?: () => void;
 }
 
 export function schedulerClient(o: SchedulerClientOptions): SchedulerClient {
-  return new SchedulerClient({
+  const client = new SchedulerClient({
     region: o.region,
     credentials: o.credentials,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     // Every attempt is a subrequest in the Worker: the SDK default (3) is the ceiling.
     maxAttempts: 3,
   });
+  const onRequest = o.onRequest;
+  // The deserialize step sits under the retry middleware: it runs once per attempt sent.
+  if (onRequest)
+    client.middlewareStack.add(
+      (next) => (args) => {
+        onRequest();
+        return next(args);
+      },
+      { step: "deserialize", name: "countSubrequests" },
+    );
+  return client;
 }

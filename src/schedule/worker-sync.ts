@@ -15,11 +15,13 @@ export interface WorkerSyncDeps {
   client: SchedulerApi | null;
   /** a sync left running longer than this is taken over; default 10 minutes */
   staleMs?: number;
+  /** the Scheduler requests made so far by this sync (the client's), kept with its event */
+  subrequests?: () => number;
 }
 
 export type WorkerSyncOutcome =
   | { outcome: "disabled" | "unchanged" }
-  | { outcome: "done" | "failed"; hash: string; summary: string; events: EventRow[] };
+  | { outcome: "done" | "failed"; hash: string; summary: string; events: EventRow[]; subrequests: number };
 
 /** Identity of the desired state: what Scheduler should hold, independent of key order in the policy. */
 export async function desiredHash(group: string, desired: readonly DesiredSchedule[]): Promise<string> {
@@ -53,6 +55,7 @@ export async function syncFromWorker(deps: WorkerSyncDeps): Promise<WorkerSyncOu
     error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   }
   const summary = result ? renderResult(result) : `sync failed: ${error}`;
+  const subrequests = deps.subrequests?.() ?? 0;
   await finishScheduleSync(db, hash, error === null ? "done" : "failed", summary, error, now);
   const events: NewEvent[] = [
     {
@@ -63,7 +66,7 @@ export async function syncFromWorker(deps: WorkerSyncDeps): Promise<WorkerSyncOu
       endpoint: null,
       title: error === null ? `Synced the schedules of group ${group}` : `Schedule sync of group ${group} failed`,
       message: summary,
-      data: { hash, group, schedules: desired.length, ...(result ?? {}) },
+      data: { hash, group, schedules: desired.length, subrequests, ...(result ?? {}) },
       dedupKey: null,
     },
   ];
@@ -80,5 +83,5 @@ export async function syncFromWorker(deps: WorkerSyncDeps): Promise<WorkerSyncOu
       dedupKey: `schedule_sync_failed:${hash}`,
     });
   }
-  return { outcome: error === null ? "done" : "failed", hash, summary, events: await recordEvents(db, events) };
+  return { outcome: error === null ? "done" : "failed", hash, summary, events: await recordEvents(db, events), subrequests };
 }

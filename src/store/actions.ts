@@ -212,13 +212,14 @@ export async function actionsOfDay(db: D1Database, day: string): Promise<ActionR
 
 /**
  * Rows whose outcome is not known or not final: intents older than `staleBefore` (their caller
- * died or ran out of time) and failed rows, of the last `days` budget days (from `sinceDay`).
+ * died or ran out of time; a dry run's too, whose record was lost) and failed enforce rows, of the
+ * last `days` budget days (from `sinceDay`).
  */
 export async function unresolvedActions(db: D1Database, sinceDay: string, staleBefore: number): Promise<ActionRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT ${COLUMNS} FROM actions WHERE day >= ?1 AND mode = 'enforce'
-         AND ((status = 'intent' AND updated_at < ?2) OR status = 'failed') ORDER BY id`,
+      `SELECT ${COLUMNS} FROM actions WHERE day >= ?1
+         AND ((status = 'intent' AND updated_at < ?2) OR (status = 'failed' AND mode = 'enforce')) ORDER BY id`,
     )
     .bind(sinceDay, staleBefore)
     .all<RawActionRow>();

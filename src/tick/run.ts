@@ -214,7 +214,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     // touch different tables and are issued together: one round trip, in this order. One batch is one
     // transaction: if any of it fails, the tick's ledger rows and meter points roll back with it and the
     // tick ends in error; the next tick meters from the meter points before, so the whole interval is
-    // charged once, by it (an interval past metering.gap_minutes is a gap, as after any missed tick).
+    // charged once, by it (an interval past metering.gap_minutes is a gap, as after any missed tick). The
+    // lifecycle model test fails D1 requests here (before and after D1 applied them) and checks exactly that.
     const recorded = Promise.all([recordMetering(db, now, metered, accruals), saveCatalogs(db, fleet.catalogsToSave)]);
     summary.endpoints = fleet.observations.length;
     const unconfirmed = accruals.reduce((sum, a) => sum + Math.max(0, a.micro - (a.gapMicro ?? 0) - (a.lowMicro ?? a.micro)), 0);

@@ -306,6 +306,16 @@ describe("primary health", () => {
     expect(h.recent("a/b", 3_999_000, 60)).toEqual({ requests: 60, errors: 6 });
     expect(h.recent("a/b", 3_999_000, 3600)).toEqual({ requests: 3600, errors: 360 });
   });
+  it("forgets a primary that went quiet for longer than the longest window", () => {
+    const h = new PrimaryHealth();
+    h.record("ns/gone", 0, true);
+    h.record("ns/busy", 1_000_000, false);
+    expect(h.endpoints).toBe(2);
+    h.record("ns/busy", 3_601_000, false); // ns/gone's last second is an hour behind: no window reaches it
+    expect(h.endpoints).toBe(1);
+    expect(h.recent("ns/gone", 3_601_000, 3600)).toEqual({ requests: 0, errors: 0 });
+    expect(h.recent("ns/busy", 3_601_000, 3600)).toEqual({ requests: 2, errors: 0 });
+  });
 });
 
 describe("caller keys", () => {

@@ -3,21 +3,25 @@
 // (the middle one 23 hours long: DST starts), mode switches, HF faults (5xx before and after
 // applying, a hang after applying), a crash before and after each HF call, a person changing an
 // endpoint, overrides (force, suspend, raise), approvals (approve, reject, time out), schedule
-// fires and a catalog outage. The issue's five invariants are checked after every step; a failure
-// prints the seed and the shrunk command list (fast-check does both).
+// fires, a catalog outage and D1 faults (one request to the real binding failing before it reaches
+// D1, or after D1 applied it, test/fixtures/d1-faults.ts). The issue's five invariants are checked
+// after every step, with the metering's: the ledger is exactly what the meter gives over the
+// observations D1 kept, whatever failed (nothing lost, nothing counted twice); a failure prints the
+// seed and the shrunk command list (fast-check does both).
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, inject, it } from "vitest";
 import { createOverride, decide } from "../../src/control/index.ts";
-import { budgetDay, configOf, LADDER, showsChange } from "../../src/core/index.ts";
+import { budgetDay, configOf, LADDER, meter, type Observation, showsChange } from "../../src/core/index.ts";
 import type { Change } from "../../src/core/types.ts";
 import type { EndpointSpec } from "../../src/fakes/index.ts";
 import { type Policy, type PolicyInput, settingsFor, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import type { EndpointProvider } from "../../src/providers/types.ts";
+import type { EndpointProvider, EndpointSnapshot } from "../../src/providers/types.ts";
 import { runScheduledCommand } from "../../src/schedule/index.ts";
-import { activeOverrides, approvalsOfDay, loadRoutes, observedEndpoint } from "../../src/store/index.ts";
+import { activeOverrides, approvalsOfDay, loadMeterPoints, loadRoutes, observedEndpoint } from "../../src/store/index.ts";
 import { runTick, type TickReport } from "../../src/tick/index.ts";
+import { type D1Fault, type FaultyD1, faultyD1 } from "../fixtures/d1-faults.ts";
 import { type EmulatorAdmin, emulatorAdmin } from "../fixtures/emulator-admin.ts";
 
 const base = inject("hfBase");
@@ -101,6 +105,19 @@ interface Real {
   /** mutating calls since the crash was armed */
   mutating: number;
   source: Call["source"];
+  /** the D1 binding the ticks use, with one fault armed at a time */
+  d1: FaultyD1;
+  /** the endpoints the running tick listed (what it metered) */
+  listed: Map<string, EndpointSnapshot> | null;
+  /** the ledger the meter gives over the observations D1 kept, per `day|endpoint` */
+  metered: Map<string, Spend>;
+}
+
+interface Spend {
+  micro: number;
+  low: number;
+  high: number;
+  gap: number;
 }
 
 interface Model {
@@ -131,7 +148,11 @@ function watched(real: Real, model: Model, c: HfClient = real.client): EndpointP
       return res;
     };
   return {
-    listEndpoints: (ns) => c.listEndpoints(ns),
+    listEndpoints: async (ns) => {
+      const res = await c.listEndpoints(ns);
+      if (res.ok && real.source === "tick") real.listed = new Map(res.value.endpoints.map((e) => [e.name, e]));
+      return res;
+    },
     getEndpoint: (ns, n) => c.getEndpoint(ns, n),
     updateEndpoint: (ns, n, u) => wrap("updateEndpoint")(ns, n, u),
     pauseEndpoint: wrap("pauseEndpoint"),
@@ -178,6 +199,11 @@ async function checkInvariants(m: Model, r: Real, stepCalls: Call[], tick: TickR
   for (const [endpoint, n] of made)
     expect(n, `HF calls on ${endpoint} vs journaled attempts`).toBeLessThanOrEqual(attempts.get(endpoint) ?? 0);
 
+  // Every action a tick carried out, recorded as a dry run or failed has its row in the journal.
+  const keys = new Set(journal.map((x) => x.key));
+  for (const x of tick?.executed ?? [])
+    if (x.status !== "skipped") expect(keys.has(x.action.key), `${x.action.key} not journaled`).toBe(true);
+
   // 4. Dry run makes no mutating call; critical endpoints are never paused or scaled down by the guardrail.
   if (m.mode === "dry_run") expect(stepCalls, "mutating calls in dry run").toEqual([]);
   for (const c of stepCalls.filter((x) => x.source !== "force" && x.endpoint === `${r.ns}/vip`)) {
@@ -204,8 +230,13 @@ async function checkInvariants(m: Model, r: Real, stepCalls: Call[], tick: TickR
       if (!o) continue;
       const current = configOf({ ...o, id: row.endpoint, priceMicroPerHour: null }, routes.get(row.endpoint));
       const shown = showsChange(current, JSON.parse(row.expected ?? "null"), JSON.parse(row.change) as Change);
-      // A failed row is resolved by the next tick's reconciliation; between ticks only a person can make HF show it.
-      if (tick?.ran) expect(shown, `${row.key} failed although HF shows it`).toBe(false);
+      // A failed row is resolved by the next tick's reconciliation; between ticks only a person can make HF
+      // show it, or this tick's own action of another key on the endpoint (a forced pause that failed, then
+      // the ladder's pause once the force ran out: the failed row reads failed until the next tick confirms it).
+      const changedNow = tick?.executed.some(
+        (x) => x.status === "applied" && x.action.endpoint === row.endpoint && x.action.key !== row.key,
+      );
+      if (tick?.ran && !changedNow) expect(shown, `${row.key} failed although HF shows it`).toBe(false);
     }
   }
 }
@@ -268,19 +299,63 @@ async function checkEverythingRestored(): Promise<void> {
   ).toEqual([]);
 }
 
+/**
+ * 6. The ledger is the meter over the observations D1 kept: each interval between two kept observations
+ * of an endpoint is metered once, by the tick that kept the later one. A tick whose metering did not
+ * land (its batch failed, so its observations were not kept either) leaves its interval to the next
+ * tick, which meters it whole; a write that landed although its call failed is not metered again.
+ * `points` are the meter points before the tick, as the tick read them.
+ */
+async function checkMetering(r: Real, points: Awaited<ReturnType<typeof loadMeterPoints>>): Promise<void> {
+  const metering = policyFor(r.ns, "enforce").metering;
+  const { results: kept } = await env.DB.prepare("SELECT endpoint, observed_at, snapshot FROM endpoint_state WHERE endpoint LIKE ?1")
+    .bind(`${r.ns}/%`)
+    .all<{ endpoint: string; observed_at: number; snapshot: string }>();
+  for (const row of kept) {
+    const prev = points.get(row.endpoint);
+    if (prev && row.observed_at <= prev.at) continue;
+    // Kept by this tick: meter what it listed (the stored snapshot may since show an action's answer).
+    const listed = r.listed?.get(row.endpoint.slice(r.ns.length + 1));
+    if (!listed) throw new Error(`${row.endpoint}: an observation kept that the tick did not list`);
+    const price = (JSON.parse(row.snapshot) as Observation).priceMicroPerHour;
+    const cur: Observation = { ...listed, id: row.endpoint, priceMicroPerHour: price };
+    for (const a of meter(prev, cur, row.observed_at, TZ, { gapMs: metering.gap_minutes * MIN, partialMinute: metering.partial_minute })) {
+      const key = `${a.day}|${row.endpoint}`;
+      const s = r.metered.get(key) ?? { micro: 0, low: 0, high: 0, gap: 0 };
+      r.metered.set(key, { micro: s.micro + a.micro, low: s.low + a.lowMicro, high: s.high + a.highMicro, gap: s.gap + a.gapMicro });
+    }
+  }
+  const { results: ledger } = await env.DB.prepare(
+    "SELECT day, endpoint, spend_micro, low_micro, high_micro, gap_micro FROM ledger WHERE endpoint LIKE ?1",
+  )
+    .bind(`${r.ns}/%`)
+    .all<{ day: string; endpoint: string; spend_micro: number; low_micro: number; high_micro: number; gap_micro: number }>();
+  const nonzero = (entries: Array<[string, Spend]>) =>
+    Object.fromEntries(entries.filter(([, s]) => s.micro !== 0 || s.low !== 0 || s.high !== 0 || s.gap !== 0));
+  expect(
+    nonzero(
+      ledger.map((l) => [`${l.day}|${l.endpoint}`, { micro: l.spend_micro, low: l.low_micro, high: l.high_micro, gap: l.gap_micro }]),
+    ),
+    "the ledger vs the meter over the observations D1 kept",
+  ).toEqual(nonzero([...r.metered]));
+}
+
 type Cmd = fc.AsyncCommand<Model, Real>;
 
-async function doTick(m: Model, r: Real, crash: Real["crash"] = null): Promise<void> {
-  const clean = !m.faulted && crash === null;
+async function doTick(m: Model, r: Real, crash: Real["crash"] = null, d1Fault: D1Fault | null = null): Promise<void> {
+  const clean = !m.faulted && crash === null && d1Fault === null;
   r.crash = crash;
   r.mutating = 0;
   r.source = "tick";
+  r.listed = null;
+  r.d1.arm(d1Fault);
+  const points = await loadMeterPoints(env.DB);
   const before = r.calls.length;
   const policy = policyFor(r.ns, m.mode);
   let report: TickReport | null = null;
   try {
     report = await runTick({
-      db: env.DB,
+      db: r.d1.db,
       provider: watched(r, m),
       policy: { ok: true, policy },
       now: m.now,
@@ -289,17 +364,22 @@ async function doTick(m: Model, r: Real, crash: Real["crash"] = null): Promise<v
       log: () => {},
     });
   } catch (e) {
-    if (crash === null) throw e;
+    // A D1 failure ends the tick in error; what it leaves (its lease included) is the tick's own doing.
+    if (crash === null && !r.d1.fired()) throw e;
     // A crashed isolate never releases its lease: the next tick waits for it to run out.
-    await env.DB.prepare("UPDATE lease SET until_ms = ?1 WHERE name = 'tick'")
-      .bind(m.now + 90_000)
-      .run();
+    if (crash !== null) {
+      await env.DB.prepare("UPDATE lease SET until_ms = ?1 WHERE name = 'tick'")
+        .bind(m.now + 90_000)
+        .run();
+    }
   }
   r.crash = null;
+  r.d1.arm(null);
   // A fault lasts until the end of the next tick (what it did not use up is dropped).
   await r.admin.clearFaults();
   m.faulted = false;
   m.lastTick = report;
+  await checkMetering(r, points);
   await checkInvariants(m, r, r.calls.slice(before), report, clean);
 }
 
@@ -323,6 +403,21 @@ const crashCmd = (at: number, when: "before" | "after") =>
     m.now += 2 * MIN;
     await doTick(m, r, { at, when });
     m.now += 2 * MIN; // the lease of the dead tick runs out
+  });
+
+/** Requests a tick makes to D1, by what they hold: its metering, the journal's claims and results, its record. */
+const D1_TARGETS = {
+  request: undefined,
+  "ledger batch": /INSERT INTO ledger/,
+  "journal write": /(INSERT INTO|UPDATE) actions/,
+  "events write": /INTO events/,
+} as const;
+
+const d1FaultCmd = (target: keyof typeof D1_TARGETS, nth: number, when: D1Fault["when"]) =>
+  cmd(`tick +2 min, D1 fails ${when} ${target} ${nth}`, async (m, r) => {
+    m.now += 2 * MIN;
+    const sql = D1_TARGETS[target];
+    await doTick(m, r, null, { nth, when, ...(sql ? { sql } : {}) });
   });
 
 const nextDayCmd = cmd(
@@ -369,15 +464,22 @@ const personCmd = (name: (typeof NAMES)[number]) =>
     m.faulted = true; // the next tick may legitimately find a part changed
   });
 
-const forceCmd = (action: "pause" | "scale_down" | "restore", name: (typeof NAMES)[number]) =>
-  cmd(`force ${action} ${name}`, async (m, r) => {
+/** A forced action; with `fault`, one of its journal writes fails (the person sees an error; the next tick reconciles). */
+const forceCmd = (action: "pause" | "scale_down" | "restore", name: (typeof NAMES)[number], fault: D1Fault | null = null) =>
+  cmd(`force ${action} ${name}${fault ? `, D1 fails ${fault.when} journal write ${fault.nth}` : ""}`, async (m, r) => {
     r.source = "force";
     const before = r.calls.length;
-    await createOverride(
-      { db: env.DB, policy: policyFor(r.ns, m.mode), provider: watched(r, m), now: m.now + 10_000 },
-      { op: "force", endpoint: `${r.ns}/${name}`, action, duration: "1h", reason: "model", actor: "model" },
-      "webhook",
-    );
+    r.d1.arm(fault);
+    try {
+      await createOverride(
+        { db: r.d1.db, policy: policyFor(r.ns, m.mode), provider: watched(r, m), now: m.now + 10_000 },
+        { op: "force", endpoint: `${r.ns}/${name}`, action, duration: "1h", reason: "model", actor: "model" },
+        "webhook",
+      );
+    } catch (e) {
+      if (!r.d1.fired()) throw e;
+    }
+    r.d1.arm(null);
     await checkInvariants(m, r, r.calls.slice(before), null, false);
   });
 
@@ -437,8 +539,20 @@ const tickArb = fc.constantFrom(1, 5, 30, 60, 90, 180).map(tickCmd);
 const crashArb = fc
   .tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom("before" as const, "after" as const))
   .map(([k, w]) => crashCmd(k, w));
+const d1FaultArb = fc
+  .tuple(
+    fc.constantFrom(...(Object.keys(D1_TARGETS) as Array<keyof typeof D1_TARGETS>)),
+    fc.integer({ min: 1, max: 8 }),
+    fc.constantFrom("before" as const, "after" as const),
+  )
+  // A tick makes about 6 requests to D1, one with its metering, one with its events, two per action in the journal.
+  .map(([target, nth, when]) =>
+    d1FaultCmd(target, target === "request" ? nth : target === "journal write" ? Math.ceil(nth / 2.5) : 1, when),
+  );
 // Ticks (and crashing ticks) weigh more: the other commands only matter between ticks.
 const commands = [
+  d1FaultArb,
+  d1FaultArb,
   tickArb,
   tickArb,
   tickArb,
@@ -460,6 +574,14 @@ const commands = [
   fc.constant(catalogOutageCmd),
   name.map(personCmd),
   fc.tuple(fc.constantFrom("pause" as const, "scale_down" as const, "restore" as const), name).map(([a, n]) => forceCmd(a, n)),
+  fc
+    .tuple(
+      fc.constantFrom("pause" as const, "scale_down" as const),
+      name,
+      fc.integer({ min: 1, max: 2 }),
+      fc.constantFrom("before" as const, "after" as const),
+    )
+    .map(([a, n, nth, when]) => forceCmd(a, n, { nth, when, sql: D1_TARGETS["journal write"] })),
   name.map(suspendCmd),
   fc.constant(raiseCmd),
   fc.constantFrom("approve" as const, "reject" as const).map(decideCmd),
@@ -492,7 +614,18 @@ describe("the action lifecycle, model-based", () => {
           await resetWorld(ns);
           // The client's own timeout is short so an emulated hang costs little wall time; retries do not sleep.
           const client = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {}, timeoutMs: 250 });
-          const real: Real = { ns, admin: emulatorAdmin(base, ns), client, calls: [], crash: null, mutating: 0, source: "tick" };
+          const real: Real = {
+            ns,
+            admin: emulatorAdmin(base, ns),
+            client,
+            calls: [],
+            crash: null,
+            mutating: 0,
+            source: "tick",
+            d1: faultyD1(env.DB),
+            listed: null,
+            metered: new Map(),
+          };
           const model: Model = { step: 0, now: DAY0 + 5 * MIN, dayIndex: 0, mode, faulted: false, lastTick: null };
           await doTick(model, real);
           await fc.asyncModelRun(() => ({ model, real }), cmds);
@@ -534,6 +667,19 @@ describe("the action lifecycle, model-based", () => {
           // (mode dry_run, its enforce attempt no longer counted), so the journal lost the enforce call
           // (invariant 2; a random run found it as "HF calls on model-30/big vs journaled attempts").
           ["enforce", [tickCmd(180), faultCmd("5xx before", "/pause", 12), tickCmd(30), modeCmd("dry_run"), tickCmd(2)]],
+          // D1 faults in the tick's combined write batch (its ledger rows, meter points, history): rolled back
+          // before D1 ran it, the next tick meters the whole interval; applied and its answer lost, not again.
+          ["enforce", [tickCmd(90), d1FaultCmd("ledger batch", 1, "before"), tickCmd(1), tickCmd(30)]],
+          ["enforce", [tickCmd(90), d1FaultCmd("ledger batch", 1, "after"), tickCmd(1), tickCmd(30)]],
+          // The executor's records: the claim lost before or after D1 applied it, the result lost after HF applied the change.
+          ["enforce", [tickCmd(180), d1FaultCmd("journal write", 1, "before"), tickCmd(5), nextDayCmd]],
+          ["enforce", [tickCmd(180), d1FaultCmd("journal write", 1, "after"), tickCmd(5), nextDayCmd]],
+          ["enforce", [tickCmd(180), d1FaultCmd("journal write", 2, "before"), tickCmd(5), nextDayCmd]],
+          ["enforce", [tickCmd(180), d1FaultCmd("journal write", 2, "after"), tickCmd(5), nextDayCmd]],
+          // A dry run's claim landed and its call threw: the intent stayed open for good (reconciliation read
+          // only enforce rows), so the key could not be claimed again ("intents never resolved"; a random run
+          // found it). Reconciliation records it as the dry run it was.
+          ["dry_run", [tickCmd(90), d1FaultCmd("journal write", 1, "after"), tickCmd(5), modeCmd("enforce"), tickCmd(1)]],
         ],
       },
     );

@@ -12,6 +12,7 @@ import type { EndpointProvider } from "../../src/providers/types.ts";
 import { runScheduledCommand } from "../../src/schedule/index.ts";
 import { actionsOfDay, claimAction, raiseDayLevel } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
+import { faultyD1 } from "../fixtures/d1-faults.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 
 const base = inject("hfBase");
@@ -46,9 +47,9 @@ function harness(ns: string, over: Partial<PolicyInput> = {}) {
   const client = new HfClient({ baseUrl: base, token: "hf_test_token", sleep: async () => {} });
   const admin = emulatorAdmin(base, ns);
   let policy = policyFor(ns, over);
-  const tick = (now: number, provider: EndpointProvider = client, leaseMs?: number) =>
+  const tick = (now: number, provider: EndpointProvider = client, leaseMs?: number, db: D1Database = env.DB) =>
     runTick({
-      db: env.DB,
+      db,
       provider,
       policy,
       now,
@@ -107,6 +108,23 @@ describe("actions across days, modes and faults", () => {
     const enforced = await h.tick(T0 + 3 * HOUR + 10 * MIN);
     expect(kinds(enforced)).toEqual([`pause ${h.id("big")} applied`]);
     expect((await h.admin.mutations()).map((m) => m.path)).toEqual([`/v2/endpoint/${h.ns}/big/pause`]);
+  });
+
+  it("records a dry run whose record D1 lost, so the first enforce tick that day still acts", async () => {
+    const h = harness("life-dry-lost", { mode: "dry_run" });
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 20, 0, 0);
+    await h.tick(T0);
+    // The claim lands; the dry run's record (an UPDATE of its row) never reaches D1.
+    const d1 = faultyD1(env.DB);
+    d1.arm({ nth: 1, when: "before", sql: /UPDATE actions/ });
+    await expect(h.tick(T0 + 3 * HOUR + 9 * MIN, h.client, undefined, d1.db)).rejects.toThrow("injected fault");
+    expect((await actionsOfDay(env.DB, "2026-06-20")).map((a) => a.status)).toEqual(["intent"]);
+
+    h.setPolicy({ mode: "enforce" });
+    const enforced = await h.tick(T0 + 3 * HOUR + 11 * MIN); // past the failed tick's claim
+    expect(kinds(enforced)).toEqual([`pause ${h.id("big")} applied`]);
+    expect((await actionsOfDay(env.DB, "2026-06-20")).map((a) => `${a.mode} ${a.status}`)).toEqual(["enforce applied"]);
   });
 
   it("counts a pause HF applied but answered 503 as applied, alerts nothing, and resumes it the next budget day", async () => {

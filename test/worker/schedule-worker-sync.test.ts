@@ -4,7 +4,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { GetScheduleCommand } from "@aws-sdk/client-scheduler";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, vi } from "vitest";
 import worker from "../../handlers/worker.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { syncFromWorker } from "../../src/schedule/index.ts";
@@ -87,8 +87,33 @@ describe("schedule sync from the Worker", () => {
       AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_SCHEDULER: base,
     };
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 2, 9, 7), cron: "* * * * *" }), workerEnv);
+    // The Scheduler's requests, counted where they leave the Worker; and the log lines.
+    const realFetch = globalThis.fetch;
+    let sent = 0;
+    const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (url.startsWith(base)) sent++;
+      return realFetch(input, init);
+    });
+    const logged: unknown[] = [];
+    const logSpy = vi.spyOn(console, "log").mockImplementation((line) => void logged.push(line));
+    try {
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.UTC(2026, 2, 9, 7), cron: "* * * * *" }), workerEnv);
+    } finally {
+      fetchSpy.mockRestore();
+      logSpy.mockRestore();
+    }
     const s = await client.send(new GetScheduleCommand({ Name: "warm", GroupName: group }));
     expect(s).toMatchObject({ ScheduleExpression: "cron(0 8 ? * MON-FRI *)", ScheduleExpressionTimezone: "Europe/Paris" });
+    // Its subrequests count against the invocation's limit with the tick's: both are in its log line and event.
+    const lines = logged.map((l) => JSON.parse(String(l)) as Record<string, unknown>);
+    const tick = lines.find((l) => l.event === "tick");
+    const sync = lines.find((l) => l.event === "schedule_sync");
+    expect(sent).toBeGreaterThan(0);
+    expect(sync).toMatchObject({ outcome: "done", subrequests: sent });
+    expect(sync?.invocation_subrequests).toBeGreaterThan(sent); // the tick listed the namespace first
+    expect(tick).toBeDefined();
+    const [event] = (await listEvents(env.DB, { limit: 50 })).filter((e) => e.kind === "schedule_sync" && e.title.includes(group));
+    expect(event?.data).toMatchObject({ subrequests: sent });
   });
 });
