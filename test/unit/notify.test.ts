@@ -117,6 +117,49 @@ describe("alert conditions", () => {
     expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([[], [], [], ["2026-03-01:budget_level:2:resolved#1"]]);
   });
 
+  it("recovers the highest level reached, shutdown over reroute, though both are critical", () => {
+    const level = (l: number): Alert => ({
+      ...spared(l),
+      kind: "budget_level",
+      endpoint: null,
+      severity: l === 1 ? "warning" : "critical",
+      dedupKey: `2026-03-01:budget_level:${l}`,
+      title: `Spend crossed level ${l}`,
+    });
+    const all = [level(1), level(2), level(3)];
+    const { out } = ticks([{ alerts: all }, { alerts: all }, { alerts: [] }]);
+    expect(out[2]?.events.map((e) => [e.dedupKey, e.title])).toEqual([
+      ["2026-03-01:budget_level:3:resolved#1", "Resolved: Spend crossed level 3"],
+    ]);
+  });
+
+  it("tracks each named budget's conditions apart: one team's recovery while another team's alert holds", () => {
+    const of = (budget: string, l: number): Alert => ({
+      ...spared(l, { severity: "critical" }),
+      kind: "budget_level",
+      endpoint: null,
+      dedupKey: `2026-03-01:budget_level:${l}:${budget}`,
+      title: `Budget "${budget}": level ${l}`,
+      figures: { level: l, budget },
+    });
+    const fleet: Alert = { ...of("x", 2), dedupKey: "2026-03-01:budget_level:2", title: "Fleet level 2", figures: { level: 2 } };
+    const { out, rows } = ticks([
+      { alerts: [fleet, of("search", 3), of("chat", 2)] },
+      { alerts: [fleet, of("chat", 2)] },
+      { alerts: [fleet] },
+    ]);
+    expect(
+      rows()
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual(["budget_level:budget:chat", "budget_level:budget:search", "budget_level:fleet"]);
+    expect(out.map((o) => o.events.map((e) => e.title))).toEqual([
+      [],
+      ['Resolved: Budget "search": level 3'],
+      ['Resolved: Budget "chat": level 2'],
+    ]);
+  });
+
   it("says nothing about an endpoint the tick could not read, nor about the fleet when a read failed", () => {
     const fleetWide: Alert = { ...spared(1), kind: "hourly_burn", endpoint: null, dedupKey: "2026-03-01:hourly_burn" };
     const { out } = ticks([
