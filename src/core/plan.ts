@@ -5,7 +5,7 @@ import { type ActionContext, holdReroutesOnSpentFallbacks, LADDER, rerouteWithou
 import { type ApprovalRecord, gateActions } from "./approvals.ts";
 import { applyBlastRadius, onePerEndpoint } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
-import { budgetActionReason, budgetAlerts, heldScaleUps, LEVEL_SEVERITY, levelEffect } from "./budget-alerts.ts";
+import { budgetActionReason, budgetAlerts, effectNote, heldScaleUps, LEVEL_SEVERITY, levelEffect } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
 import type { BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { forecastEndOfDay } from "./forecast.ts";
@@ -91,7 +91,7 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
     title: `Spend crossed ${(threshold * 100).toFixed(0)}% of the daily budget (${levelName(level)})`,
     message:
       `Today's spend ${formatUsd(spendMicro)}${sourcesText(input)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
-      `burning ${formatUsd(burn)}/h. ${what}${policy.mode === "dry_run" ? " (dry run: recorded, nothing changed)" : ""}.`,
+      `burning ${formatUsd(burn)}/h. ${what}${effectNote(policy, level)}.`,
     figures: {
       spend_usd: microToUsd(spendMicro),
       budget_usd: microToUsd(budgetMicro),
