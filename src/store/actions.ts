@@ -102,6 +102,8 @@ export interface EndpointAfter {
   minReplica: number;
   maxReplica: number;
   scaleToZeroTimeout: number | null;
+  /** who HF says made the change (the guardrail's own HF identity): a later "last updated by" naming it is not a person */
+  updatedBy?: string | null;
 }
 
 const observedJson = (o: EndpointAfter | null) =>
@@ -115,6 +117,7 @@ const observedJson = (o: EndpointAfter | null) =>
         minReplica: o.minReplica,
         maxReplica: o.maxReplica,
         scaleToZeroTimeout: o.scaleToZeroTimeout,
+        updatedBy: o.updatedBy ?? null,
       });
 
 /** The outcome of an intent: the event (succeed, fail, record_dry_run, confirm, lose) the lifecycle allows from its state. */

@@ -373,4 +373,20 @@ describe("actions across days, modes and faults", () => {
     const run = await runScheduledCommand({ db: env.DB, provider: h.client, policy, now: fired + 5_000 }, command(3, fired));
     expect(run.outcome, run.reason).toBe("executed");
   });
+
+  it("does not name the guardrail as the person who changed a part, when its own later change is HF's last update", async () => {
+    const h = harness("life-who-changed");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 20, 0, 0);
+    await h.tick(T0);
+    expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]); // $13.33: 133 %
+    // A person widens the cap in the HF UI (HF stamps them), then the guardrail pauses (HF stamps the guardrail).
+    await h.admin.patch("big", { compute: { scaling: { minReplica: 1, maxReplica: 3 } } });
+    expect(kinds(await h.tick(T0 + 3 * HOUR))).toEqual([`pause ${h.id("big")} applied`]);
+    const next = await h.tick(T0 + 24 * HOUR + MIN);
+    expect(kinds(next)).toEqual([`restore ${h.id("big")} applied`]);
+    const skipped = next.events.find((e) => e.kind === "restore_skipped");
+    expect(skipped?.message).toContain("who changed it is not known");
+    expect(skipped?.message).not.toContain("guardrail-bot");
+  });
 });
