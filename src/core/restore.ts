@@ -140,6 +140,7 @@ export function splitParts(current: EndpointConfig, target: RestoreTarget) {
 
 export function planRestores(input: RestoreInput): RestorePlan {
   const { day, candidates, policy } = input;
+  const dryRun = policy.mode === "dry_run";
   const out: RestorePlan = { actions: [], alerts: [], settled: [], settles: {} };
   const byEndpoint = new Map<string, DoneAction[]>();
   for (const a of candidates) byEndpoint.set(a.endpoint, [...(byEndpoint.get(a.endpoint) ?? []), a]);
@@ -228,8 +229,10 @@ export function planRestores(input: RestoreInput): RestorePlan {
       severity: "info",
       endpoint: id,
       dedupKey: `${day}:restore:${id}`,
-      title: `Restoring ${id} after the budget day ended`,
-      message: `${action.reason}. Nobody changed ${describe(current, toRestore)} since the guardrail did, so its earlier configuration comes back.`,
+      title: dryRun ? `Would restore ${id} after the budget day ended (dry run)` : `Restoring ${id} after the budget day ended`,
+      message:
+        `${action.reason}. Nobody changed ${describe(current, toRestore)} since the guardrail did, so its earlier configuration comes back` +
+        (dryRun ? " once you enforce again (dry run: recorded, nothing changed)." : "."),
       figures: { since: target.since, actions: restoring.size },
     });
   }
