@@ -248,7 +248,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 
     // Decide.
     // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
-    const active = activeOverrides(db, now);
+    // In force at the tick's time, counting those a person made since: the cron's scheduledTime is the
+    // minute, the tick reads this seconds later, and a suspend or forced restore made in between is a
+    // decision the tick must not undo (bounded by the lease, so a simulator's virtual `now` ignores the wall clock).
+    const active = activeOverrides(db, now, Math.min(clock(), now + leaseMs));
     const [spend, previousLevel, settled, overrides, approvalRecords, budgets] = await Promise.all([
       daySpend(db, day, budgetDayBounds(now, tz)),
       dayLevel(db, day),
