@@ -389,4 +389,43 @@ describe("actions across days, modes and faults", () => {
     expect(skipped?.message).toContain("who changed it is not known");
     expect(skipped?.message).not.toContain("guardrail-bot");
   });
+
+  it("leaves an endpoint a person suspends while the tick carries out its plan, HF answering slowly", async () => {
+    const h = harness("life-late-hold");
+    await h.admin.reset([FLEET[0] as EndpointSpec, FLEET[1] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 21, 0, 0);
+    await h.tick(T0);
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    const at = T0 + 3 * HOUR; // $36: 360 %, both pauses due, big first (the bigger burn)
+    let wall = at;
+    // HF takes 3 s to pause big; meanwhile alice suspends the summarizer.
+    const slow: EndpointProvider = Object.assign(Object.create(h.client) as HfClient, {
+      within: () => slow,
+      pauseEndpoint: async (ns: string, name: string) => {
+        const res = await h.client.pauseEndpoint(ns, name);
+        if (name === "big") {
+          const made = await createOverride(
+            { db: env.DB, policy, provider: h.client, now: wall + 1_000 },
+            { op: "suspend", endpoint: h.id("summarizer"), duration: "1h", reason: "launch demo", actor: "alice" },
+            "webhook",
+          );
+          expect(made.ok).toBe(true);
+          wall += 3_000;
+        }
+        return res;
+      },
+    });
+    const t = await runTick({
+      db: env.DB,
+      provider: slow,
+      policy: policyFor(h.ns),
+      now: at,
+      clock: () => wall,
+      holder: crypto.randomUUID(),
+      log: () => {},
+    });
+    expect(kinds(t)).toEqual([`pause ${h.id("big")} applied`]);
+    expect((await h.admin.mutations()).map((m) => m.path)).toEqual([`/v2/endpoint/${h.ns}/big/pause`]);
+  });
 });
