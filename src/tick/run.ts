@@ -306,6 +306,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       previousLevel,
       routes,
       doneKeys: settled.keys,
+      exhaustedKeys: settled.exhausted,
       now,
       history: engine.history,
       blind: engine.blind,

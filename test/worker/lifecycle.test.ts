@@ -428,4 +428,15 @@ describe("actions across days, modes and faults", () => {
     expect(kinds(t)).toEqual([`pause ${h.id("big")} applied`]);
     expect((await h.admin.mutations()).map((m) => m.path)).toEqual([`/v2/endpoint/${h.ns}/big/pause`]);
   });
+
+  it("caps an endpoint whose pause failed its last attempt, instead of leaving it uncapped all day", async () => {
+    const h = harness("life-cap-after-failed-pause");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 22, 0, 0);
+    await h.tick(T0);
+    await h.admin.faults({ method: "POST", path: "/pause", status: 503, times: 100 }); // HF's pause is broken; PUT works
+    for (const m of [180, 190, 200]) expect(kinds(await h.tick(T0 + m * MIN))).toEqual([`pause ${h.id("big")} failed`]);
+    const next = await h.tick(T0 + 210 * MIN);
+    expect(kinds(next)).toEqual([`scale_down ${h.id("big")} applied`]);
+  });
 });
