@@ -107,6 +107,7 @@ function forecastAlerts(s: BudgetState, day: string, triggers: Policy["triggers"
           `${Math.round(s.forecast.ratio * 100)}% of its ${formatUsd(s.amountMicro)} (spent so far ${formatUsd(s.spendMicro)}).`,
         figures: {
           budget: s.name,
+          period: s.bounds.period,
           forecast_usd: s.forecast.endMicro / 1e6,
           forecast_ratio: Number(s.forecast.ratio.toFixed(4)),
           threshold: r,

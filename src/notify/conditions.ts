@@ -83,10 +83,12 @@ function cameTrue(row: ConditionRow, input: ConditionInput): boolean {
 function recoveryEvent(row: ConditionRow, now: number): NewEvent {
   const minutes = Math.max(0, Math.round((now - row.since) / 60_000));
   const since = new Date(row.since).toISOString();
+  const budget = /^[^:]+:budget:(.+)$/.exec(row.key)?.[1];
   const data: RecoveryData = {
     notice: "recovery",
     resolves: { dedup_key: row.dedupKey, severity: row.severity, since },
     active_minutes: minutes,
+    ...(budget ? { budget } : {}),
   };
   return {
     at: now,

@@ -228,6 +228,8 @@ describe("named budgets' alerts", () => {
       todayByEndpoint: new Map(),
       earlierDays: new Map([["chat", new Map([["2026-11-01", usd(2500)]])]]),
     });
+    // Its figures say the period, so a notice labels them month-to-date and to the month's end.
+    expect(budgetAlerts(forecast, "2026-11-24", p).find((a) => a.kind === "forecast")?.figures.period).toBe("2026-11");
     // $2,500 + $20/h x 156 h = $5,620: 187 % of $3,000 by the month's end.
     expect(budgetAlerts(forecast, "2026-11-24", p).map((a) => [a.kind, a.title])).toEqual(
       expect.arrayContaining([

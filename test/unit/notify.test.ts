@@ -8,8 +8,10 @@ import { type ConditionInput, trackConditions } from "../../src/notify/condition
 import {
   ACTION_IDS,
   backoffMs,
+  emailText,
   isGuardrailAction,
   type NoticeBody,
+  noticeFromEvent,
   redact,
   renderSlack,
   renderSns,
@@ -389,6 +391,36 @@ describe("rendering", () => {
     const b = fc.sample(arbBody, 1)[0] as NoticeBody;
     const m = renderSlack({ ...b, notice: "alert", message: "a <!channel> & <https://evil|click>", figures: {}, actions: [] });
     expect(JSON.stringify(m.blocks[1])).toContain("a &lt;!channel&gt; &amp; &lt;https://evil|click&gt;");
+  });
+
+  it("gives a named budget's recovery its `budget` SNS attribute, so a filter policy on it gets the recovery too", () => {
+    const alert: Alert = {
+      kind: "budget_level",
+      severity: "critical",
+      endpoint: null,
+      dedupKey: "2026-03-01:budget_level:3:search",
+      title: 'Budget "search": level 3',
+      message: "m",
+      figures: { level: 3, budget: "search" },
+    };
+    const { out } = ticks([{ alerts: [alert] }, { alerts: [] }]);
+    const [event] = out[1]?.events ?? [];
+    if (!event) throw new Error("no recovery");
+    const input = renderSns(noticeFromEvent({ ...event, id: 7 }, [], null), "arn:aws:sns:eu-west-1:123456789012:alerts", "event:7");
+    expect(input.MessageAttributes?.budget).toEqual({ DataType: "String", StringValue: "search" });
+  });
+
+  it("labels a month budget's forecast as month-to-date spend and a forecast to the month's end", () => {
+    const b = fc.sample(arbBody, 1)[0] as NoticeBody;
+    const text = emailText({
+      ...b,
+      notice: "alert",
+      kind: "forecast",
+      figures: { budget: "search", period: "2026-12", forecast_usd: 1440, forecast_ratio: 24, threshold: 2, spend_usd: 6.53 },
+    });
+    expect(text).toContain("Spend this month: $6.53");
+    expect(text).toContain("Forecast (end of month): $1,440.00");
+    expect(text).not.toContain("end of day");
   });
 
   it("labels the SNS subject and SMS by what the notice is", () => {
