@@ -36,6 +36,8 @@ export interface ActDeps {
   deadline: number;
   /** how long an intent holds its endpoint; an older one was left by a caller that died (reconciliation resolves it) */
   claimMs: number;
+  /** why an action may no longer run (an override a person made since it was planned), or null */
+  heldOff?: (a: PlannedAction) => Promise<string | null>;
 }
 
 /** Default for callers without a tick lease (forced and scheduled actions): as long as a tick's. */
@@ -56,6 +58,8 @@ async function readBack(provider: EndpointProvider, a: PlannedAction): Promise<{
 async function actOne(deps: ActDeps, a: PlannedAction): Promise<ExecutedAction> {
   const skipped = (error: string): ExecutedAction => ({ action: a, status: "skipped", after: null, error });
   if (deps.clock() >= deps.deadline) return skipped("deadline reached; left for the next tick");
+  const held = await deps.heldOff?.(a);
+  if (held) return skipped(held);
   const attempt = await claimAction(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs);
   if (attempt === null) return skipped("already recorded, or another change to this endpoint is in flight");
   if (deps.mode === "dry_run") {

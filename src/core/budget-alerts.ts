@@ -20,9 +20,23 @@ const EFFECT: Record<Exclude<Level, 0>, string> = {
 export const levelEffect = (level: Exclude<Level, 0>, ofNamedBudget: boolean): string =>
   ofNamedBudget ? `Its ${EFFECT[level]}` : `${EFFECT[level].charAt(0).toUpperCase()}${EFFECT[level].slice(1)}`;
 
+/**
+ * What the level's effect waits on, as the alert says it: nothing in dry run (" (dry run: recorded,
+ * nothing changed)"), or a person when the policy's `approvals` names the level — the actions are
+ * requested, not carried out, so "endpoints are paused" alone would say what did not happen.
+ */
+export function effectNote(policy: Pick<Policy, "mode" | "approvals">, level: Exclude<Level, 0>): string {
+  const name = levelName(level) as keyof Policy["approvals"];
+  const rule = policy.approvals[name];
+  const approval = rule
+    ? ` once a person approves each (approvals.${name}; if nobody answers within ${rule.wait_minutes} min: ${rule.on_timeout === "run" ? "carried out" : "held for the day"})`
+    : "";
+  return `${approval}${policy.mode === "dry_run" ? " (dry run: recorded, nothing changed)" : ""}`;
+}
+
 const finite = (r: number | null) => (r !== null && Number.isFinite(r) ? Number(r.toFixed(4)) : null);
 
-function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, dryRun: boolean): Alert {
+function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, note: string): Alert {
   const threshold = thresholdOf(level, s.thresholds);
   const byPace = s.ladderLevel < level;
   const pct = `${(threshold * 100).toFixed(0)}%`;
@@ -36,8 +50,7 @@ function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, dryRu
     dedupKey: `${day}:budget_level:${level}:${s.name}`,
     title,
     message:
-      `${s.reason}; burning ${formatUsd(s.burnMicroPerHour)}/h. ${levelEffect(level, true)} (${s.members.length} endpoint(s) in "${s.name}")` +
-      `${dryRun ? " (dry run: recorded, nothing changed)" : ""}.`,
+      `${s.reason}; burning ${formatUsd(s.burnMicroPerHour)}/h. ${levelEffect(level, true)} (${s.members.length} endpoint(s) in "${s.name}")${note}.`,
     figures: {
       budget: s.name,
       period: s.bounds.period,
@@ -94,6 +107,7 @@ function forecastAlerts(s: BudgetState, day: string, triggers: Policy["triggers"
           `${Math.round(s.forecast.ratio * 100)}% of its ${formatUsd(s.amountMicro)} (spent so far ${formatUsd(s.spendMicro)}).`,
         figures: {
           budget: s.name,
+          period: s.bounds.period,
           forecast_usd: s.forecast.endMicro / 1e6,
           forecast_ratio: Number(s.forecast.ratio.toFixed(4)),
           threshold: r,
@@ -109,11 +123,10 @@ function forecastAlerts(s: BudgetState, day: string, triggers: Policy["triggers"
  * The alerts of the named budgets: every level each reached (an active condition all day, like the
  * fleet budget's), an hourly burn over its limit, and forecast crossings to the end of its period.
  */
-export function budgetAlerts(result: BudgetsResult, day: string, policy: Pick<Policy, "mode" | "triggers">): Alert[] {
+export function budgetAlerts(result: BudgetsResult, day: string, policy: Pick<Policy, "mode" | "triggers" | "approvals">): Alert[] {
   const out: Alert[] = [];
-  const dryRun = policy.mode === "dry_run";
   for (const s of result.budgets) {
-    for (let l = 1; l <= s.level; l++) out.push(levelAlert(s, l as Exclude<Level, 0>, day, dryRun));
+    for (let l = 1; l <= s.level; l++) out.push(levelAlert(s, l as Exclude<Level, 0>, day, effectNote(policy, l as Exclude<Level, 0>)));
     const burn = policy.triggers.hourly_burn.enabled ? hourlyBurnAlert(s, day, policy.triggers.hourly_burn.window_minutes) : null;
     if (burn) out.push(burn);
     out.push(...forecastAlerts(s, day, policy.triggers));

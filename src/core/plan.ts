@@ -5,7 +5,7 @@ import { type ActionContext, holdReroutesOnSpentFallbacks, LADDER, rerouteWithou
 import { type ApprovalRecord, gateActions } from "./approvals.ts";
 import { applyBlastRadius, onePerEndpoint } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
-import { budgetActionReason, budgetAlerts, heldScaleUps, LEVEL_SEVERITY, levelEffect } from "./budget-alerts.ts";
+import { budgetActionReason, budgetAlerts, effectNote, heldScaleUps, LEVEL_SEVERITY, levelEffect } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
 import type { BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { forecastEndOfDay } from "./forecast.ts";
@@ -47,6 +47,8 @@ export interface PlanInput {
   routes: ReadonlyMap<string, RouteState>;
   /** idempotency keys of actions already carried out (or recorded in dry run) today */
   doneKeys: ReadonlySet<string>;
+  /** of doneKeys, the actions that failed their last attempt today: not planned again, but in effect they did nothing */
+  exhaustedKeys?: ReadonlySet<string>;
   /** overrides active at the tick's time (suspend, raise_budget, force, ack) */
   overrides?: readonly Override[];
   /** the tick's time: enables the forecast (without it, and without history, only the ladder runs) */
@@ -91,7 +93,7 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
     title: `Spend crossed ${(threshold * 100).toFixed(0)}% of the daily budget (${levelName(level)})`,
     message:
       `Today's spend ${formatUsd(spendMicro)}${sourcesText(input)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
-      `burning ${formatUsd(burn)}/h. ${what}${policy.mode === "dry_run" ? " (dry run: recorded, nothing changed)" : ""}.`,
+      `burning ${formatUsd(burn)}/h. ${what}${effectNote(policy, level)}.`,
     figures: {
       spend_usd: microToUsd(spendMicro),
       budget_usd: microToUsd(budgetMicro),
@@ -175,6 +177,10 @@ function pauseConfirmed(input: PlanInput, budgetMicro: MicroUsd, reached: Level)
 export function plan(given: PlanInput): Plan {
   const input = withOverrides(given);
   const { policy, day, observations, spendMicro, previousLevel, routes, doneKeys } = input;
+  // What today's journal changed: a pause out of attempts paused nothing, so the cap it would
+  // supersede is still due, and a fallback it did not pause can still take overflow.
+  const exhausted = input.exhaustedKeys;
+  const inEffect: ReadonlySet<string> = exhausted?.size ? new Set([...doneKeys].filter((k) => !exhausted.has(k))) : doneKeys;
   const budgetMicro = usdToMicro(policy.budget.daily_usd);
   const ratio = spendMicro / budgetMicro;
   const burn = observations.reduce((sum, o) => sum + hourlyBurn(o), 0);
@@ -216,7 +222,7 @@ export function plan(given: PlanInput): Plan {
     // A pause done earlier today supersedes a cap (if a person resumed the endpoint since, their
     // decision stands). A pause planned in this tick wins only once it may run (onePerEndpoint,
     // after approvals): a pause waiting for a person must not hold the cap back.
-    const pausing = doneKeys.has(actionKey(day, "pause", o.id));
+    const pausing = inEffect.has(actionKey(day, "pause", o.id));
     actions.push(...forEndpoint.filter((a) => !(pausing && a.kind === "scale_down")));
   };
 
@@ -241,7 +247,7 @@ export function plan(given: PlanInput): Plan {
   }
 
   // Overflow never lands on a fallback the guardrail capped or paused.
-  const held = holdReroutesOnSpentFallbacks(day, actions, observations, doneKeys);
+  const held = holdReroutesOnSpentFallbacks(day, actions, observations, inEffect);
   actions.splice(0, actions.length, ...held.actions);
   alerts.push(...held.alerts);
 

@@ -19,6 +19,8 @@ export interface DoneAction {
   change: Change;
   before: EndpointConfig;
   after: EndpointConfig | null;
+  /** who HF said made the change when it answered (the guardrail's own HF identity); null when unknown */
+  appliedBy?: string | null;
 }
 
 /** Where settled journal rows go (lifecycle events restore, leave, supersede). */
@@ -138,6 +140,7 @@ export function splitParts(current: EndpointConfig, target: RestoreTarget) {
 
 export function planRestores(input: RestoreInput): RestorePlan {
   const { day, candidates, policy } = input;
+  const dryRun = policy.mode === "dry_run";
   const out: RestorePlan = { actions: [], alerts: [], settled: [], settles: {} };
   const byEndpoint = new Map<string, DoneAction[]>();
   for (const a of candidates) byEndpoint.set(a.endpoint, [...(byEndpoint.get(a.endpoint) ?? []), a]);
@@ -176,6 +179,15 @@ export function planRestores(input: RestoreInput): RestorePlan {
       "restored",
     );
     if (changed.length > 0) {
+      // HF keeps only the last updater: when that is the guardrail's own identity (a later change of
+      // its own), HF no longer says which person changed the part, so the alert must not name anyone.
+      const own = new Set(actions.map((a) => a.appliedBy).filter((n): n is string => typeof n === "string" && n !== ""));
+      const who =
+        o.updatedBy === null
+          ? ""
+          : own.has(o.updatedBy)
+            ? ` (HF names the guardrail's own later change as the last update, so who changed it is not known)`
+            : ` (last updated by ${o.updatedBy})`;
       const left = keysOfParts(changed).filter((k) => !restoring.has(k) && !keysOfParts(back).includes(k));
       settle(left, "left_by_person");
       out.alerts.push({
@@ -186,7 +198,7 @@ export function planRestores(input: RestoreInput): RestorePlan {
         title: `Did not restore ${describe(current, changed)} on ${id}: it was changed since the guardrail acted`,
         message:
           `The guardrail left ${id} at "${describe(target.expected, changed)}" on ${target.since}, but it is now ` +
-          `"${describe(current, changed)}"${o.updatedBy ? ` (last updated by ${o.updatedBy})` : ""}. A person's change stands: ` +
+          `"${describe(current, changed)}"${who}. A person's change stands: ` +
           `the guardrail did not put back "${describe(target.to, changed)}"` +
           (toRestore.length > 0 ? `; it does put back ${describe(target.to, toRestore)}` : "") +
           ". Check the endpoint is configured as intended.",
@@ -217,8 +229,10 @@ export function planRestores(input: RestoreInput): RestorePlan {
       severity: "info",
       endpoint: id,
       dedupKey: `${day}:restore:${id}`,
-      title: `Restoring ${id} after the budget day ended`,
-      message: `${action.reason}. Nobody changed ${describe(current, toRestore)} since the guardrail did, so its earlier configuration comes back.`,
+      title: dryRun ? `Would restore ${id} after the budget day ended (dry run)` : `Restoring ${id} after the budget day ended`,
+      message:
+        `${action.reason}. Nobody changed ${describe(current, toRestore)} since the guardrail did, so its earlier configuration comes back` +
+        (dryRun ? " once you enforce again (dry run: recorded, nothing changed)." : "."),
       figures: { since: target.since, actions: restoring.size },
     });
   }

@@ -47,9 +47,22 @@ export interface ConditionOutcome {
   events: NewEvent[];
 }
 
-export const conditionKey = (kind: string, endpoint: string | null) => `${kind}:${endpoint ?? "fleet"}`;
+/**
+ * A condition is one kind about one endpoint, or about one budget: each named budget's fleet-wide
+ * conditions (budget_level, hourly_burn, forecast; `figures.budget`) are their own, so one team's
+ * recovery is not swallowed by another's alert. The fleet budget's key stays `<kind>:fleet`.
+ */
+export const conditionKey = (kind: string, endpoint: string | null, budget?: unknown) =>
+  endpoint === null && typeof budget === "string" && budget !== "" ? `${kind}:budget:${budget}` : `${kind}:${endpoint ?? "fleet"}`;
 
 const RANK: Record<Severity, number> = { critical: 2, warning: 1, info: 0 };
+
+/** The alert a condition is tracked as: the most severe, and of those the highest ladder level (shutdown over reroute, both critical). */
+function outranks(a: Alert, seen: Alert): boolean {
+  if (RANK[a.severity] !== RANK[seen.severity]) return RANK[a.severity] > RANK[seen.severity];
+  const level = (x: Alert) => (typeof x.figures.level === "number" ? x.figures.level : 0);
+  return level(a) > level(seen);
+}
 
 function canTellCleared(row: ConditionRow, input: ConditionInput): boolean {
   // A condition about an endpoint this tick could not read may still hold: say nothing.
@@ -70,10 +83,12 @@ function cameTrue(row: ConditionRow, input: ConditionInput): boolean {
 function recoveryEvent(row: ConditionRow, now: number): NewEvent {
   const minutes = Math.max(0, Math.round((now - row.since) / 60_000));
   const since = new Date(row.since).toISOString();
+  const budget = /^[^:]+:budget:(.+)$/.exec(row.key)?.[1];
   const data: RecoveryData = {
     notice: "recovery",
     resolves: { dedup_key: row.dedupKey, severity: row.severity, since },
     active_minutes: minutes,
+    ...(budget ? { budget } : {}),
   };
   return {
     at: now,
@@ -109,9 +124,9 @@ export function trackConditions(rows: readonly ConditionRow[], input: ConditionI
   const silenced = new Set((input.acked ?? []).map((a) => a.dedupKey));
   for (const a of [...input.alerts, ...(input.acked ?? [])]) {
     if (!isCondition(a.kind)) continue;
-    const key = conditionKey(a.kind, a.endpoint);
+    const key = conditionKey(a.kind, a.endpoint, a.figures.budget);
     const seen = current.get(key);
-    if (!seen || RANK[a.severity] > RANK[seen.severity]) current.set(key, a);
+    if (!seen || outranks(a, seen)) current.set(key, a);
   }
   const changed: ConditionRow[] = [];
   const events: NewEvent[] = [];

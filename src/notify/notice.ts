@@ -42,6 +42,8 @@ export interface RecoveryData {
   notice: "recovery";
   resolves: { dedup_key: string; severity: Severity; since: string };
   active_minutes: number;
+  /** the named budget the resolved condition was about, so SNS filter policies on `budget` get its recovery too */
+  budget?: string;
 }
 
 const isRecovery = (data: Record<string, unknown>): boolean => data.notice === "recovery";
@@ -125,7 +127,8 @@ const FIGURES: Record<string, { label: string; format: (v: number) => string }> 
 
 /**
  * The figures as [label, text] pairs, for Slack fields and email text: the budget first, then the known
- * ones in a fixed order, then the rest. A named month budget's `spend_usd` is month-to-date.
+ * ones in a fixed order, then the rest. A named month budget's `spend_usd` is month-to-date and its
+ * `forecast_usd` is to the month's end.
  */
 export function figureLines(figures: NoticeBody["figures"]): Array<[string, string]> {
   const first = "budget" in figures ? ["budget"] : [];
@@ -137,6 +140,7 @@ export function figureLines(figures: NoticeBody["figures"]): Array<[string, stri
     if (v === null || v === undefined) return [];
     const f = FIGURES[k];
     if (k === "spend_usd" && monthToDate && typeof v === "number") return [["Spend this month", usd(v)]];
+    if (k === "forecast_usd" && monthToDate && typeof v === "number") return [["Forecast (end of month)", usd(v)]];
     if (f && typeof v === "number") return [[f.label, f.format(v)]];
     const label = k.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
     return [[label, typeof v === "number" && k.endsWith("_usd") ? usd(v) : String(v)]];

@@ -13,6 +13,8 @@ const list = (states: readonly string[]) => states.map((s) => `'${s}'`).join(", 
 export interface Settled {
   /** keys the planner must not plan again today in this mode: settled, or out of attempts (a dry-run record settles only dry run) */
   keys: Set<string>;
+  /** of those, the ones out of attempts: never planned again today, but they changed nothing */
+  exhausted: Set<string>;
   /** when each endpoint's latest scale-up of the day was applied (the scale-up cooldown) */
   lastScaleUpAt: Map<string, number>;
   /** per endpoint: minReplica before its first scale-up of the day (what a release puts back) and what the last one pinned */
@@ -44,7 +46,8 @@ export async function settledToday(db: D1Database, day: string, mode: "enforce" 
     lastScaleUpAt.set(r.endpoint, Math.max(r.updated_at, lastScaleUpAt.get(r.endpoint) ?? 0));
     scaleUpFloor.set(r.endpoint, { floor: scaleUpFloor.get(r.endpoint)?.floor ?? r.floor, pinned: r.pinned });
   }
-  return { keys: new Set(results.map((r) => r.key)), lastScaleUpAt, scaleUpFloor };
+  const exhausted = new Set(results.filter((r) => r.status === "failed").map((r) => r.key));
+  return { keys: new Set(results.map((r) => r.key)), exhausted, lastScaleUpAt, scaleUpFloor };
 }
 
 /**
@@ -102,6 +105,8 @@ export interface EndpointAfter {
   minReplica: number;
   maxReplica: number;
   scaleToZeroTimeout: number | null;
+  /** who HF says made the change (the guardrail's own HF identity): a later "last updated by" naming it is not a person */
+  updatedBy?: string | null;
 }
 
 const observedJson = (o: EndpointAfter | null) =>
@@ -115,6 +120,7 @@ const observedJson = (o: EndpointAfter | null) =>
         minReplica: o.minReplica,
         maxReplica: o.maxReplica,
         scaleToZeroTimeout: o.scaleToZeroTimeout,
+        updatedBy: o.updatedBy ?? null,
       });
 
 /** The outcome of an intent: the event (succeed, fail, record_dry_run, confirm, lose) the lifecycle allows from its state. */

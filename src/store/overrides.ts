@@ -98,11 +98,11 @@ export async function createOverride(db: D1Database, o: Override, event: NewEven
   ]);
 }
 
-/** Overrides in force at `now`, oldest first. */
-export async function activeOverrides(db: D1Database, now: number): Promise<Override[]> {
+/** Overrides in force at `now`, oldest first; with `madeBy` (later than `now`), also those made by then. */
+export async function activeOverrides(db: D1Database, now: number, madeBy = now): Promise<Override[]> {
   const { results } = await db
-    .prepare("SELECT * FROM overrides WHERE ended_at IS NULL AND created_at <= ?1 AND until > ?1 ORDER BY created_at, id")
-    .bind(now)
+    .prepare("SELECT * FROM overrides WHERE ended_at IS NULL AND created_at <= ?2 AND until > ?1 ORDER BY created_at, id")
+    .bind(now, Math.max(now, madeBy))
     .all<RawOverride>();
   return results.map((r) => fromRaw(r).override);
 }

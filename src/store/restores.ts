@@ -11,6 +11,7 @@ interface DoneRow {
   change: string;
   before: string;
   after: string | null;
+  applied_by: string | null;
 }
 
 const doneAction = (r: DoneRow): DoneAction => ({
@@ -21,6 +22,7 @@ const doneAction = (r: DoneRow): DoneAction => ({
   change: JSON.parse(r.change) as Change,
   before: JSON.parse(r.before) as EndpointConfig,
   after: r.after === null ? null : (JSON.parse(r.after) as EndpointConfig),
+  appliedBy: r.applied_by,
 });
 
 /**
@@ -32,7 +34,7 @@ function ownedSql(guardrailWhere: string): string {
   return `WITH owned AS (
       SELECT id, endpoint FROM actions WHERE status = 'applied' AND kind NOT IN ('restore', 'schedule_scale') AND ${guardrailWhere}
     )
-    SELECT key, day, kind, endpoint, change, before, after FROM actions WHERE id IN (SELECT id FROM owned)
+    SELECT key, day, kind, endpoint, change, before, after, json_extract(observed, '$.updatedBy') AS applied_by FROM actions WHERE id IN (SELECT id FROM owned)
        OR (kind = 'schedule_scale' AND status = 'applied' AND id > (SELECT MIN(o.id) FROM owned o WHERE o.endpoint = actions.endpoint))
     ORDER BY id`;
 }

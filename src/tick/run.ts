@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { act, actionEvents, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
-import type { MicroUsd, Plan } from "../core/index.ts";
+import type { MicroUsd, Override, Plan } from "../core/index.ts";
 import {
   ackedConditions,
   billableReplicas,
@@ -9,6 +9,7 @@ import {
   budgetDayBounds,
   confirmedSpend,
   formatUsd,
+  holdOn,
   levelName,
   meter,
   plan,
@@ -113,6 +114,27 @@ function providerErrorEvent(now: number, day: string, e: ProviderError): NewEven
     data: { code: e.code, status: e.status ?? null },
     // One per day per problem, so a provider outage does not flood the timeline.
     dedupKey: `${day}:error:${e.code}:${e.endpoint ?? e.message}`,
+  };
+}
+
+/** Re-read the overrides before an action once this long has passed since they were last read. */
+const OVERRIDES_FRESH_MS = 1_000;
+
+/**
+ * A person may suspend or force an endpoint while the tick carries out its plan (slow HF calls take
+ * seconds each): before an action, the overrides are read again when a second has passed since the
+ * last read, and an endpoint they now hold is left alone. A quick tick reads them no extra time.
+ */
+function heldOffSince(db: D1Database, now: number, leaseMs: number, clock: () => number) {
+  let readAt = clock();
+  let overrides: Override[] | null = null;
+  return async (a: { endpoint: string }): Promise<string | null> => {
+    if (clock() - readAt >= OVERRIDES_FRESH_MS) {
+      readAt = clock();
+      overrides = await activeOverrides(db, now, Math.min(readAt, now + leaseMs));
+    }
+    const hold = overrides ? holdOn(overrides, a.endpoint) : null;
+    return hold ? `held off by an override made while this tick ran (${hold.op} by ${hold.actor})` : null;
   };
 }
 
@@ -249,7 +271,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 
     // Decide.
     // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
-    const active = activeOverrides(db, now);
+    // In force at the tick's time, counting those a person made since: the cron's scheduledTime is the
+    // minute, the tick reads this seconds later, and a suspend or forced restore made in between is a
+    // decision the tick must not undo (bounded by the lease, so a simulator's virtual `now` ignores the wall clock).
+    const active = activeOverrides(db, now, Math.min(clock(), now + leaseMs));
     const [spend, previousLevel, settled, overrides, approvalRecords, budgets] = await Promise.all([
       daySpend(db, day, budgetDayBounds(now, tz)),
       dayLevel(db, day),
@@ -282,6 +307,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       previousLevel,
       routes,
       doneKeys: settled.keys,
+      exhaustedKeys: settled.exhausted,
       now,
       history: engine.history,
       blind: engine.blind,
@@ -299,7 +325,17 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const deadline = started + leaseMs - RECORD_MARGIN_MS;
     const approvalAlerts = thePlan.approval ? await recordApprovals(db, day, thePlan.approval, now) : [];
     const executed = await act(
-      { db, provider: deps.provider, mode: policy.mode, day, now, clock, deadline, claimMs: leaseMs },
+      {
+        db,
+        provider: deps.provider,
+        mode: policy.mode,
+        day,
+        now,
+        clock,
+        deadline,
+        claimMs: leaseMs,
+        heldOff: heldOffSince(db, now, leaseMs, clock),
+      },
       thePlan.actions,
     );
     if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now, day);

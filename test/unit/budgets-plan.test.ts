@@ -199,6 +199,15 @@ describe("the planner with named budgets", () => {
 });
 
 describe("named budgets' alerts", () => {
+  it("says a named budget's level waits for a person when the policy asks for approval", () => {
+    const p = teams({ approvals: { scale_down: null, reroute: { wait_minutes: 5, on_timeout: "run" }, shutdown: null } });
+    const levels = budgetAlerts(named(p, { "acme/search-a": 160 }), "2026-11-24", p).filter((a) => a.kind === "budget_level");
+    expect(levels.map((a) => a.message.slice(a.message.indexOf("Its ")))).toEqual([
+      'Its non-critical endpoints are capped and may scale to zero (1 endpoint(s) in "search").',
+      'Its non-critical overflow is rerouted to fallbacks (1 endpoint(s) in "search") once a person approves each (approvals.reroute; if nobody answers within 5 min: carried out).',
+    ]);
+  });
+
   it("says a month budget's level came from its pacing, and gives its hourly burn and forecast", () => {
     const p = teams();
     // chat: $3,000 in November (30 days); $300 spent on the 1st; by noon on the 24th, $400 today.
@@ -219,6 +228,8 @@ describe("named budgets' alerts", () => {
       todayByEndpoint: new Map(),
       earlierDays: new Map([["chat", new Map([["2026-11-01", usd(2500)]])]]),
     });
+    // Its figures say the period, so a notice labels them month-to-date and to the month's end.
+    expect(budgetAlerts(forecast, "2026-11-24", p).find((a) => a.kind === "forecast")?.figures.period).toBe("2026-11");
     // $2,500 + $20/h x 156 h = $5,620: 187 % of $3,000 by the month's end.
     expect(budgetAlerts(forecast, "2026-11-24", p).map((a) => [a.kind, a.title])).toEqual(
       expect.arrayContaining([

@@ -80,6 +80,16 @@ describe("the budget ladder", () => {
     expect(p.alerts.filter((a) => a.kind === "budget_level").map((a) => a.figures.level)).toEqual([1, 2, 3]);
   });
 
+  it("says a level's actions wait for a person when the policy asks for approval, instead of claiming they are done", () => {
+    const pol = policy({ approvals: { shutdown: { wait_minutes: 15, on_timeout: "hold" } } });
+    const p = plan(planInput({ policy: pol, spendMicro: at(2.1), now: 0, approvals: new Map() }));
+    const message = (l: number) => p.alerts.find((a) => a.kind === "budget_level" && a.figures.level === l)?.message ?? "";
+    expect(message(3)).toContain(
+      "Expensive non-critical endpoints are paused once a person approves each (approvals.shutdown; if nobody answers within 15 min: held for the day).",
+    );
+    expect(message(1)).toMatch(/may scale to zero\.$/);
+  });
+
   it("does not plan an action whose key is already settled today", () => {
     const doneKeys = new Set([actionKey("2026-11-24", "pause", "acme/llm")]);
     expect(plan(planInput({ spendMicro: at(2.5), doneKeys })).actions).toEqual([]);

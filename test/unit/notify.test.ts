@@ -8,8 +8,10 @@ import { type ConditionInput, trackConditions } from "../../src/notify/condition
 import {
   ACTION_IDS,
   backoffMs,
+  emailText,
   isGuardrailAction,
   type NoticeBody,
+  noticeFromEvent,
   redact,
   renderSlack,
   renderSns,
@@ -115,6 +117,49 @@ describe("alert conditions", () => {
     });
     const { out } = ticks([{ alerts: [level(1)] }, { alerts: [level(1), level(2)] }, { alerts: [level(1), level(2)] }, { alerts: [] }]);
     expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([[], [], [], ["2026-03-01:budget_level:2:resolved#1"]]);
+  });
+
+  it("recovers the highest level reached, shutdown over reroute, though both are critical", () => {
+    const level = (l: number): Alert => ({
+      ...spared(l),
+      kind: "budget_level",
+      endpoint: null,
+      severity: l === 1 ? "warning" : "critical",
+      dedupKey: `2026-03-01:budget_level:${l}`,
+      title: `Spend crossed level ${l}`,
+    });
+    const all = [level(1), level(2), level(3)];
+    const { out } = ticks([{ alerts: all }, { alerts: all }, { alerts: [] }]);
+    expect(out[2]?.events.map((e) => [e.dedupKey, e.title])).toEqual([
+      ["2026-03-01:budget_level:3:resolved#1", "Resolved: Spend crossed level 3"],
+    ]);
+  });
+
+  it("tracks each named budget's conditions apart: one team's recovery while another team's alert holds", () => {
+    const of = (budget: string, l: number): Alert => ({
+      ...spared(l, { severity: "critical" }),
+      kind: "budget_level",
+      endpoint: null,
+      dedupKey: `2026-03-01:budget_level:${l}:${budget}`,
+      title: `Budget "${budget}": level ${l}`,
+      figures: { level: l, budget },
+    });
+    const fleet: Alert = { ...of("x", 2), dedupKey: "2026-03-01:budget_level:2", title: "Fleet level 2", figures: { level: 2 } };
+    const { out, rows } = ticks([
+      { alerts: [fleet, of("search", 3), of("chat", 2)] },
+      { alerts: [fleet, of("chat", 2)] },
+      { alerts: [fleet] },
+    ]);
+    expect(
+      rows()
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual(["budget_level:budget:chat", "budget_level:budget:search", "budget_level:fleet"]);
+    expect(out.map((o) => o.events.map((e) => e.title))).toEqual([
+      [],
+      ['Resolved: Budget "search": level 3'],
+      ['Resolved: Budget "chat": level 2'],
+    ]);
   });
 
   it("says nothing about an endpoint the tick could not read, nor about the fleet when a read failed", () => {
@@ -346,6 +391,36 @@ describe("rendering", () => {
     const b = fc.sample(arbBody, 1)[0] as NoticeBody;
     const m = renderSlack({ ...b, notice: "alert", message: "a <!channel> & <https://evil|click>", figures: {}, actions: [] });
     expect(JSON.stringify(m.blocks[1])).toContain("a &lt;!channel&gt; &amp; &lt;https://evil|click&gt;");
+  });
+
+  it("gives a named budget's recovery its `budget` SNS attribute, so a filter policy on it gets the recovery too", () => {
+    const alert: Alert = {
+      kind: "budget_level",
+      severity: "critical",
+      endpoint: null,
+      dedupKey: "2026-03-01:budget_level:3:search",
+      title: 'Budget "search": level 3',
+      message: "m",
+      figures: { level: 3, budget: "search" },
+    };
+    const { out } = ticks([{ alerts: [alert] }, { alerts: [] }]);
+    const [event] = out[1]?.events ?? [];
+    if (!event) throw new Error("no recovery");
+    const input = renderSns(noticeFromEvent({ ...event, id: 7 }, [], null), "arn:aws:sns:eu-west-1:123456789012:alerts", "event:7");
+    expect(input.MessageAttributes?.budget).toEqual({ DataType: "String", StringValue: "search" });
+  });
+
+  it("labels a month budget's forecast as month-to-date spend and a forecast to the month's end", () => {
+    const b = fc.sample(arbBody, 1)[0] as NoticeBody;
+    const text = emailText({
+      ...b,
+      notice: "alert",
+      kind: "forecast",
+      figures: { budget: "search", period: "2026-12", forecast_usd: 1440, forecast_ratio: 24, threshold: 2, spend_usd: 6.53 },
+    });
+    expect(text).toContain("Spend this month: $6.53");
+    expect(text).toContain("Forecast (end of month): $1,440.00");
+    expect(text).not.toContain("end of day");
   });
 
   it("labels the SNS subject and SMS by what the notice is", () => {

@@ -82,6 +82,22 @@ describe("restore at the next budget day", () => {
     expect(r.alerts.map((x) => x.kind)).toEqual(["restore"]);
   });
 
+  it("says in dry run that the restore is only recorded, not that the configuration comes back", () => {
+    const dry = policy({ mode: "dry_run" });
+    const r = planRestores({
+      policy: dry,
+      day: "2026-11-24",
+      candidates: [cap],
+      observations: [endpoint({ minReplica: 0, maxReplica: 1, scaleToZeroTimeout: 15 })],
+      configOf: (x) => configOf(x, undefined),
+      settingsOf: (id) => settingsFor(dry, id),
+      failedNamespaces: [],
+    });
+    const [alert] = r.alerts;
+    expect(alert?.title).toBe("Would restore acme/llm after the budget day ended (dry run)");
+    expect(alert?.message).toMatch(/comes back once you enforce again \(dry run: recorded, nothing changed\)\.$/);
+  });
+
   it("needs nothing for a part a person already put back, and puts back the others", () => {
     const resumedByHand = endpoint({
       state: "running",

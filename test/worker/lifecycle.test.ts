@@ -391,4 +391,70 @@ describe("actions across days, modes and faults", () => {
     const run = await runScheduledCommand({ db: env.DB, provider: h.client, policy, now: fired + 5_000 }, command(3, fired));
     expect(run.outcome, run.reason).toBe("executed");
   });
+
+  it("does not name the guardrail as the person who changed a part, when its own later change is HF's last update", async () => {
+    const h = harness("life-who-changed");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 20, 0, 0);
+    await h.tick(T0);
+    expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]); // $13.33: 133 %
+    // A person widens the cap in the HF UI (HF stamps them), then the guardrail pauses (HF stamps the guardrail).
+    await h.admin.patch("big", { compute: { scaling: { minReplica: 1, maxReplica: 3 } } });
+    expect(kinds(await h.tick(T0 + 3 * HOUR))).toEqual([`pause ${h.id("big")} applied`]);
+    const next = await h.tick(T0 + 24 * HOUR + MIN);
+    expect(kinds(next)).toEqual([`restore ${h.id("big")} applied`]);
+    const skipped = next.events.find((e) => e.kind === "restore_skipped");
+    expect(skipped?.message).toContain("who changed it is not known");
+    expect(skipped?.message).not.toContain("guardrail-bot");
+  });
+
+  it("leaves an endpoint a person suspends while the tick carries out its plan, HF answering slowly", async () => {
+    const h = harness("life-late-hold");
+    await h.admin.reset([FLEET[0] as EndpointSpec, FLEET[1] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 21, 0, 0);
+    await h.tick(T0);
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    const at = T0 + 3 * HOUR; // $36: 360 %, both pauses due, big first (the bigger burn)
+    let wall = at;
+    // HF takes 3 s to pause big; meanwhile alice suspends the summarizer.
+    const slow: EndpointProvider = Object.assign(Object.create(h.client) as HfClient, {
+      within: () => slow,
+      pauseEndpoint: async (ns: string, name: string) => {
+        const res = await h.client.pauseEndpoint(ns, name);
+        if (name === "big") {
+          const made = await createOverride(
+            { db: env.DB, policy, provider: h.client, now: wall + 1_000 },
+            { op: "suspend", endpoint: h.id("summarizer"), duration: "1h", reason: "launch demo", actor: "alice" },
+            "webhook",
+          );
+          expect(made.ok).toBe(true);
+          wall += 3_000;
+        }
+        return res;
+      },
+    });
+    const t = await runTick({
+      db: env.DB,
+      provider: slow,
+      policy: policyFor(h.ns),
+      now: at,
+      clock: () => wall,
+      holder: crypto.randomUUID(),
+      log: () => {},
+    });
+    expect(kinds(t)).toEqual([`pause ${h.id("big")} applied`]);
+    expect((await h.admin.mutations()).map((m) => m.path)).toEqual([`/v2/endpoint/${h.ns}/big/pause`]);
+  });
+
+  it("caps an endpoint whose pause failed its last attempt, instead of leaving it uncapped all day", async () => {
+    const h = harness("life-cap-after-failed-pause");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 22, 0, 0);
+    await h.tick(T0);
+    await h.admin.faults({ method: "POST", path: "/pause", status: 503, times: 100 }); // HF's pause is broken; PUT works
+    for (const m of [180, 190, 200]) expect(kinds(await h.tick(T0 + m * MIN))).toEqual([`pause ${h.id("big")} failed`]);
+    const next = await h.tick(T0 + 210 * MIN);
+    expect(kinds(next)).toEqual([`scale_down ${h.id("big")} applied`]);
+  });
 });

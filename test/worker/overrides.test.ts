@@ -47,6 +47,19 @@ describe("POST /v1/overrides", () => {
     expect(after.executed.map((x) => [x.action.kind, x.action.endpoint])).toContainEqual(["pause", "ovr-suspend/big"]);
   });
 
+  it("holds off an endpoint suspended after the tick's scheduled time but before the tick read the overrides", async () => {
+    // The cron's scheduledTime is the minute; the tick runs (and reads the overrides) seconds later.
+    const g = guardrail("ovr-late");
+    const T0 = day(27);
+    await g.admin.reset(FLEET);
+    await g.tick(T0);
+    expect((await g.post(suspend("ovr-late/big"), T0 + HOUR + 2_000)).status).toBe(201);
+    const t = await g.tick(T0 + HOUR, undefined, undefined, T0 + HOUR + 5_000); // 220 %
+    expect(t.plan?.level).toBe(3);
+    expect(t.executed.map((x) => x.action.endpoint)).not.toContain("ovr-late/big");
+    expect((await g.admin.mutations()).some((m) => m.path.includes("/big"))).toBe(false);
+  });
+
   it("raises today's budget (absolute or percent, newest wins), never past the end of the budget day", async () => {
     const g = guardrail("ovr-raise");
     const T0 = day(2);
