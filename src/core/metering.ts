@@ -85,7 +85,8 @@ export interface Accrual {
  *   `updatedAt` equal to t0 is the guardrail's own change made right after the observation at t0);
  * - a change at an unknown instant: the mean of the two ends, so the error of each change is at most
  *   half an interval x |b - a| and changes up and down do not add up in one direction;
- * - a gap (longer than GAP_MS): the earlier count, the later one as the high bound.
+ * - a gap (longer than GAP_MS): the earlier count (until `updatedAt` when that falls inside it and the
+ *   count changed), the later one as the high bound.
  */
 export function replicaMs(
   a: number,
@@ -98,10 +99,14 @@ export function replicaMs(
   const dt = t1 - t0;
   const low = Math.min(a, b) * dt;
   const high = Math.max(a, b) * dt;
-  if (dt > gapMs) return { est: a * dt, low, high, gap: true, variance: 0 };
-  if (a === b) return { est: a * dt, low, high, gap: false, variance: 0 };
   const changed = updatedAt === null ? Number.NaN : Date.parse(updatedAt);
-  if (changed >= t0 && changed <= t1) return { est: a * (changed - t0) + b * (t1 - changed), low, high, gap: false, variance: 0 };
+  const placed = a !== b && changed >= t0 && changed <= t1;
+  // Across a gap too, a change HF dates inside it (the guardrail's own action right after the observation
+  // at t0, a person's) is where the count changed: a pause at t0 followed by a night unseen is not
+  // charged the replicas it stopped. Still a gap: what the autoscaler did unseen is not known.
+  if (dt > gapMs) return { est: placed ? a * (changed - t0) + b * (t1 - changed) : a * dt, low, high, gap: true, variance: 0 };
+  if (a === b) return { est: a * dt, low, high, gap: false, variance: 0 };
+  if (placed) return { est: a * (changed - t0) + b * (t1 - changed), low, high, gap: false, variance: 0 };
   // A change at an instant equally likely anywhere in the interval: the mean's error is uniform over
   // +-half the interval x |b - a|, whose variance is (|b - a| x dt)^2 / 12.
   return { est: ((a + b) / 2) * dt, low, high, gap: false, variance: ((b - a) * dt) ** 2 / 12 };

@@ -70,6 +70,20 @@ describe("metering", () => {
     expect(t).toEqual({ micro: hourly(1), low: hourly(1), high: Math.round((1e6 * (8 * gap + 7 * MIN)) / 3_600_000), gap: hourly(1) });
   });
 
+  it("across a gap, a change HF dates inside it is placed there: a pause right after a tick, then a night unseen, is not charged", () => {
+    const night = 9 * 60 * MIN;
+    // The guardrail paused the endpoint (3 replicas) right after the observation at T0; the next tick came at 9 hours.
+    const paused = endpoint({ state: "paused", replicas: 0, updatedAt: new Date(T0 + 2_000).toISOString() });
+    const t = total(meter(point(3), paused, T0 + night, "UTC", { partialMinute: "prorated" }));
+    // 3 replicas for the 2 s before the pause, nothing after; still marked as metered across a gap.
+    expect(t.micro).toBe(Math.round((3e6 * 2) / 3600));
+    expect(t.gap).toBe(t.micro);
+    expect(t.high).toBe(Math.round((3e6 * night) / 3_600_000));
+    // A cap from 7 to 6 replicas at T0, an hour unseen: 6 replicas all along, not 7.
+    const capped = endpoint({ replicas: 6, updatedAt: new Date(T0).toISOString() });
+    expect(total(meter(point(7), capped, T0 + 60 * MIN, "UTC", { partialMinute: "prorated" })).micro).toBe(6_000_000);
+  });
+
   it("meters no interval for the first observation or a repeated tick", () => {
     const o = endpoint({ replicas: 2 });
     expect(meter(undefined, o, T0, "UTC", { partialMinute: "prorated" })).toEqual([]);
