@@ -64,14 +64,23 @@ function problemOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message
   return first ? `${formatPath(first.path)}: ${first.message}` : "invalid request";
 }
 
-async function create(deps: ControlDeps, body: Record<string, unknown>): Promise<string> {
+/** What a command or a press did; only a change (done) is shown to the channel, a refusal only to the one who asked. */
+interface Answer {
+  text: string;
+  done: boolean;
+}
+
+const notDone = (text: string): Answer => ({ text: `Not done: ${text}`, done: false });
+
+async function create(deps: ControlDeps, body: Record<string, unknown>): Promise<Answer> {
   const parsed = overrideRequestSchema.safeParse(body);
-  if (!parsed.success) return `Not done: ${problemOf(parsed.error)}`;
+  if (!parsed.success) return notDone(problemOf(parsed.error));
   const res = await createOverride(deps, parsed.data as CreateRequest, "slack");
-  if (!res.ok) return `Not done: ${res.error.message}`;
+  if (!res.ok) return notDone(res.error.message);
   const failed = res.value.executed.filter((x) => x.status === "failed");
   const tail = failed.length ? ` (failed: ${failed.map((x) => x.error).join("; ")})` : "";
-  return `<@${body.actor?.toString().replace("slack:", "")}>: ${describeOverride(res.value.override)} (${res.value.override.id}).${tail}`;
+  const who = body.actor?.toString().replace("slack:", "");
+  return { text: `<@${who}>: ${describeOverride(res.value.override)} (${res.value.override.id}).${tail}`, done: true };
 }
 
 /** `/guardrail status`: the status model's day (the one /v1/status shows), a line per budget, overrides and approvals. */
@@ -115,19 +124,21 @@ async function runCommand(c: Context<AppEnv>, v: Extract<Verified, { ok: true }>
   if (!v.policy.overrides.slack_users.includes(userId)) return reply(c, notAllowed(userId));
   const actor = `slack:${userId}`;
   switch (cmd.kind) {
-    case "suspend":
-      return reply(
-        c,
-        await create(v.deps, { op: "suspend", endpoint: cmd.endpoint, duration: cmd.duration, reason: cmd.reason, actor }),
-        true,
-      );
+    case "suspend": {
+      const a = await create(v.deps, { op: "suspend", endpoint: cmd.endpoint, duration: cmd.duration, reason: cmd.reason, actor });
+      return reply(c, a.text, a.done);
+    }
     case "raise": {
       const amount = cmd.percent === undefined ? { budget_usd: cmd.budgetUsd } : { percent: cmd.percent };
-      return reply(
-        c,
-        await create(v.deps, { op: "raise_budget", ...amount, budget: cmd.budget, duration: cmd.duration, reason: cmd.reason, actor }),
-        true,
-      );
+      const a = await create(v.deps, {
+        op: "raise_budget",
+        ...amount,
+        budget: cmd.budget,
+        duration: cmd.duration,
+        reason: cmd.reason,
+        actor,
+      });
+      return reply(c, a.text, a.done);
     }
     case "resume": {
       const ended = await resumeEndpoint(v.deps, cmd.endpoint, actor);
@@ -137,45 +148,49 @@ async function runCommand(c: Context<AppEnv>, v: Extract<Verified, { ok: true }>
   }
 }
 
-async function press(deps: ControlDeps, actor: string, action: { action_id: string; value?: string | undefined }): Promise<string> {
+async function press(deps: ControlDeps, actor: string, action: { action_id: string; value?: string | undefined }): Promise<Answer> {
   const value = action.value ?? "";
   switch (action.action_id) {
     case ACTION_IDS.approve:
     case ACTION_IDS.reject: {
       const op = action.action_id === ACTION_IDS.approve ? "approve" : "reject";
       const res = await decide(deps, { op, key: value, actor, reason: "from Slack" });
-      if (!res.ok) return `Not done: ${res.error.message}`;
+      if (!res.ok) return notDone(res.error.message);
       const a = res.value;
-      return `<@${actor.replace("slack:", "")}> ${a.status} ${a.kind.replace("_", " ")} of ${a.endpoint}${a.status === "approved" ? ": it runs on the next tick" : ""}.`;
+      const then = a.status === "approved" ? ": it runs on the next tick" : "";
+      return { text: `<@${actor.replace("slack:", "")}> ${a.status} ${a.kind.replace("_", " ")} of ${a.endpoint}${then}.`, done: true };
     }
     case ACTION_IDS.snooze: {
       let target: { endpoint: string | null; dedup_key: string | null };
       try {
         target = snoozeValue.parse(JSON.parse(value));
       } catch {
-        return "Not done: this button's value is not one the guardrail made.";
+        return notDone("this button's value is not one the guardrail made.");
       }
-      const lines = [
+      const answers = [
         await create(deps, { op: "suspend", endpoint: target.endpoint ?? "*", duration: "1h", reason: "snoozed from Slack", actor }),
       ];
       if (target.dedup_key)
-        lines.push(await create(deps, { op: "ack", dedup_key: target.dedup_key, duration: "1h", reason: "snoozed from Slack", actor }));
-      return lines.join("\n");
+        answers.push(await create(deps, { op: "ack", dedup_key: target.dedup_key, duration: "1h", reason: "snoozed from Slack", actor }));
+      return joined(answers);
     }
     case ACTION_IDS.restore:
       return create(deps, { op: "force", action: "restore", endpoint: value, duration: "1h", reason: "restore pressed in Slack", actor });
     default:
-      return `Unknown button ${action.action_id}.`;
+      return { text: `Unknown button ${action.action_id}.`, done: false };
   }
 }
 
-/** Posts the outcome to the message's response_url (visible to the channel, under the alert). */
-async function respond(responseUrl: string | undefined, text: string): Promise<void> {
+/** Several answers as one: shown to the channel when any of them changed something. */
+const joined = (answers: Answer[]): Answer => ({ text: answers.map((a) => a.text).join("\n"), done: answers.some((a) => a.done) });
+
+/** Posts the outcome to the message's response_url: a change under the alert for the channel, a refusal to the presser only. */
+async function respond(responseUrl: string | undefined, answer: Answer): Promise<void> {
   if (!responseUrl) return;
   const res = await fetch(responseUrl, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ response_type: "in_channel", replace_original: false, text }),
+    body: JSON.stringify({ response_type: answer.done ? "in_channel" : "ephemeral", replace_original: false, text: answer.text }),
   });
   await res.body?.cancel();
 }
@@ -207,11 +222,12 @@ export const slackRoutes = new Hono<AppEnv>()
     if (p.type !== "block_actions" || actions.length === 0) return c.body(null, 200);
     const { deps, policy } = v;
     const work = async () => {
-      if (!deps || !policy) return respond(p.response_url, "The guardrail's policy is invalid, so it is not acting; see /v1/status.");
-      if (!policy.overrides.slack_users.includes(p.user.id)) return respond(p.response_url, notAllowed(p.user.id));
-      const lines: string[] = [];
-      for (const action of actions) lines.push(await press(deps, `slack:${p.user.id}`, action));
-      await respond(p.response_url, lines.join("\n"));
+      if (!deps || !policy)
+        return respond(p.response_url, { text: "The guardrail's policy is invalid, so it is not acting; see /v1/status.", done: false });
+      if (!policy.overrides.slack_users.includes(p.user.id)) return respond(p.response_url, { text: notAllowed(p.user.id), done: false });
+      const answers: Answer[] = [];
+      for (const action of actions) answers.push(await press(deps, `slack:${p.user.id}`, action));
+      await respond(p.response_url, joined(answers));
     };
     c.executionCtx.waitUntil(
       work().catch((err) =>

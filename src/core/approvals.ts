@@ -58,29 +58,39 @@ export function gateActions(
   return gate;
 }
 
-export function approvalRequestedAlert(day: string, a: PlannedAction, rule: ApprovalRule): Alert {
+/** In dry run a person is still asked (a rehearsal), and told that the answer changes nothing. */
+const DRY_RUN_TITLE = "[dry run] ";
+const DRY_RUN_NOTE = " (dry run: approved or not, nothing changes; the journal records what it would do)";
+
+export function approvalRequestedAlert(day: string, a: PlannedAction, rule: ApprovalRule, dryRun = false): Alert {
   const then = rule.on_timeout === "run" ? "it runs anyway" : "it is held for the rest of the day";
   return {
     kind: "approval_requested",
     severity: a.level >= 3 ? "critical" : "warning",
     endpoint: a.endpoint,
     dedupKey: `${day}:approval_requested:${a.key}`,
-    title: `Approve ${a.kind.replace("_", " ")} of ${a.endpoint}?`,
+    title: `${dryRun ? DRY_RUN_TITLE : ""}Approve ${a.kind.replace("_", " ")} of ${a.endpoint}?`,
     message:
       `The guardrail wants to ${a.kind.replace("_", " ")} ${a.endpoint} (${a.reason}; ${formatUsd(a.hourlyMicro)}/h). ` +
-      `The policy asks a person first: approve or reject within ${rule.wait_minutes} min, otherwise ${then}.`,
+      `The policy asks a person first: approve or reject within ${rule.wait_minutes} min, otherwise ${then}${dryRun ? DRY_RUN_NOTE : ""}.`,
     figures: { action: a.kind, key: a.key, level: a.level, wait_minutes: rule.wait_minutes, on_timeout: rule.on_timeout },
   };
 }
 
-export function approvalExpiredAlert(day: string, a: PlannedAction, rule: ApprovalRule, outcome: "expired_run" | "expired_hold"): Alert {
+export function approvalExpiredAlert(
+  day: string,
+  a: PlannedAction,
+  rule: ApprovalRule,
+  outcome: "expired_run" | "expired_hold",
+  dryRun = false,
+): Alert {
   const ran = outcome === "expired_run";
   return {
     kind: "approval_expired",
     severity: "warning",
     endpoint: a.endpoint,
     dedupKey: `${day}:approval_expired:${a.key}`,
-    title: `No answer in ${rule.wait_minutes} min: ${ran ? "running" : "holding"} ${a.kind.replace("_", " ")} of ${a.endpoint}`,
+    title: `${dryRun ? DRY_RUN_TITLE : ""}No answer in ${rule.wait_minutes} min: ${ran ? "running" : "holding"} ${a.kind.replace("_", " ")} of ${a.endpoint}`,
     message: ran
       ? `Nobody approved or rejected it, and the policy says run on timeout. ${a.reason}.`
       : `Nobody approved or rejected it, and the policy says hold on timeout: it will not run today unless approved.`,

@@ -14,7 +14,7 @@ export async function loadApprovals(db: D1Database, policy: Policy, day: string)
   return new Map((await approvalsOfDay(db, day)).map((r) => [r.key, r]));
 }
 
-export async function recordApprovals(db: D1Database, day: string, gate: ApprovalGate, now: number): Promise<Alert[]> {
+export async function recordApprovals(db: D1Database, day: string, gate: ApprovalGate, now: number, dryRun: boolean): Promise<Alert[]> {
   if (gate.request.length === 0 && gate.expired.length === 0) return [];
   const fresh = await recordApprovalChanges(
     db,
@@ -24,7 +24,7 @@ export async function recordApprovals(db: D1Database, day: string, gate: Approva
     gate.expired.map((e) => ({ key: e.action.key, status: e.outcome })),
   );
   return [
-    ...gate.request.filter((r) => fresh.has(r.action.key)).map((r) => approvalRequestedAlert(day, r.action, r.rule)),
-    ...gate.expired.map((e) => approvalExpiredAlert(day, e.action, e.rule, e.outcome)),
+    ...gate.request.filter((r) => fresh.has(r.action.key)).map((r) => approvalRequestedAlert(day, r.action, r.rule, dryRun)),
+    ...gate.expired.map((e) => approvalExpiredAlert(day, e.action, e.rule, e.outcome, dryRun)),
   ];
 }

@@ -323,7 +323,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 
     // Act: each call ends before the lease does, so an overlapping tick can never act at the same time.
     const deadline = started + leaseMs - RECORD_MARGIN_MS;
-    const approvalAlerts = thePlan.approval ? await recordApprovals(db, day, thePlan.approval, now) : [];
+    const approvalAlerts = thePlan.approval ? await recordApprovals(db, day, thePlan.approval, now, policy.mode === "dry_run") : [];
     const executed = await act(
       {
         db,

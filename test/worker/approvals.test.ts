@@ -79,4 +79,18 @@ describe("approval mode", () => {
     expect(paused(t)).toEqual(["appr-run/big"]);
     expect(t.events.map((e) => e.kind)).toContain("approval_expired");
   });
+
+  it("says, when it asks in dry run, that an approval only records what would be done", async () => {
+    const g = guardrail("appr-dry", "approvals: { shutdown: { wait_minutes: 10, on_timeout: run } }", "dry_run");
+    await g.admin.reset([FLEET[0] as (typeof FLEET)[number]]);
+    const T0 = day(4);
+    await g.tick(T0);
+    const asked = (await g.tick(T0 + 3 * HOUR)).events.filter((e) => e.kind === "approval_requested");
+    expect(asked.map((e) => e.endpoint)).toEqual(["appr-dry/big"]);
+    expect(asked[0]?.title).toBe("[dry run] Approve pause of appr-dry/big?");
+    expect(asked[0]?.message).toContain("dry run: approved or not, nothing changes");
+    const expired = (await g.tick(T0 + 3 * HOUR + 10 * MIN)).events.filter((e) => e.kind === "approval_expired");
+    expect(expired[0]?.title).toBe("[dry run] No answer in 10 min: running pause of appr-dry/big");
+    expect(await g.admin.mutations()).toEqual([]);
+  });
 });

@@ -127,7 +127,10 @@ describe("POST /slack/commands", () => {
     const denied = await run("suspend * 1h", "U0STRANGER");
     expect(denied.body).toMatchObject({ response_type: "ephemeral" });
     expect(denied.body.text).toContain("may not steer");
-    expect((await run("suspend slack-cmd/big 99h")).body.text).toContain("duration: 99h is over the maximum");
+    const tooLong = await run("suspend slack-cmd/big 99h");
+    expect(tooLong.body.text).toContain("duration: 99h is over the maximum");
+    expect(tooLong.body.response_type).toBe("ephemeral"); // a refusal is for the one who typed it, not the channel
+    expect((await run("raise 5 1h")).body.response_type).toBe("ephemeral");
     expect((await run("suspend slack-cmd/nope 1h")).body.text).toContain("endpoint: slack-cmd/nope is not an endpoint");
     expect((await run("raise 5 1h")).body.text).toContain("budget_usd: must raise the budget");
     expect((await run("explode")).body.text).toContain('unknown subcommand "explode"');
@@ -194,7 +197,10 @@ describe("POST /slack/interactions", () => {
   it("tells an unlisted user no, ignores what is not a button press, and refuses bad payloads and signatures", async () => {
     const before = await stateCounts();
     await click(press(ACTION_IDS.restore, "slack-btn/big", "/r/stranger", "U0STRANGER"), T0 + 5 * HOUR);
-    expect((await responses("/r/stranger"))[0]?.text).toContain("may not steer");
+    expect((await responses("/r/stranger"))[0]).toMatchObject({
+      response_type: "ephemeral",
+      text: expect.stringContaining("may not steer"),
+    });
     const shortcut = new URLSearchParams({ payload: JSON.stringify({ type: "shortcut", user: { id: "U0ALLOWED" } }) }).toString();
     expect((await click(shortcut, T0 + 5 * HOUR)).status).toBe(200);
     const broken = await click(new URLSearchParams({ payload: "{" }).toString(), T0 + 5 * HOUR);
