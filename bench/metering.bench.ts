@@ -232,14 +232,19 @@ async function studyDay(
       overshoot_usd: crossing ? Math.max(0, (sim.records.at(-1)?.with.dayMicro ?? line) - line) / 1e6 : 0,
     };
   });
-  // The estimate's error where the bill reached 200 %: what decides how early or late a pause can come.
-  const k = sim.records.findIndex((r, i) => i > 0 && r.day === firstDay && (sim.records[i - 1]?.with.dayMicro ?? 0) >= line);
-  const r = sim.records[k];
-  const prev = sim.records[k - 1];
-  const atCrossing =
-    k > 0 && r && prev && r.meteredMicro !== null
+  // The estimate's error where the bill reached a line: at 200 % it decides how early or late a pause can
+  // come; at 120 % nothing has acted yet (the guardrail's own actions cannot be its cause).
+  const errorAt = (lineMicro: number) => {
+    const k = sim.records.findIndex((r, i) => i > 0 && r.day === firstDay && (sim.records[i - 1]?.with.dayMicro ?? 0) >= lineMicro);
+    const r = sim.records[k];
+    const prev = sim.records[k - 1];
+    return k > 0 && r && prev && r.meteredMicro !== null
       ? { error_usd: (r.meteredMicro - prev.with.dayMicro) / 1e6, se_usd: (r.standardErrorMicro ?? 0) / 1e6 }
       : null;
+  };
+  const atCrossing = errorAt(line);
+  const at120 = errorAt(thresholdOf(1, merged.thresholds) * budgetMicro);
+  console.log(`  at the bill's 120 %: off $${at120?.error_usd.toFixed(2) ?? "-"}, standard error $${at120?.se_usd.toFixed(2) ?? "-"}`);
   return { outcomes, tickBurnUsd: sim.shutdowns[0]?.tickBurnUsd ?? null, atCrossing };
 }
 
@@ -384,5 +389,13 @@ export default async function meteringBench() {
       )
       .join("; "),
   });
+  if (acrossDays.length > 0)
+    summary.push({
+      metric: `the pause's margin across ${days} days (METERING_DAYS): early pauses, mean overshoot, per margin`,
+      value: acrossDays
+        .filter((a) => [0, 1, 2].includes(a.sigmas))
+        .map((a) => `${a.scenario} σ${a.sigmas}: ${a.early_days}/${a.days} early, $${a.mean_overshoot_usd ?? "-"}`)
+        .join("; "),
+    });
   return { rows, margins, study, across_days: acrossDays, summary };
 }

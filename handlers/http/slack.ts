@@ -157,7 +157,9 @@ async function press(deps: ControlDeps, actor: string, action: { action_id: stri
       const res = await decide(deps, { op, key: value, actor, reason: "from Slack" });
       if (!res.ok) return notDone(res.error.message);
       const a = res.value;
-      const then = a.status === "approved" ? ": it runs on the next tick" : "";
+      // In dry run an approved action is only recorded: saying it runs would mislead the person who approved.
+      const then =
+        a.status !== "approved" ? "" : deps.policy.mode === "dry_run" ? ": dry run, nothing changes" : ": it runs on the next tick";
       return { text: `<@${actor.replace("slack:", "")}> ${a.status} ${a.kind.replace("_", " ")} of ${a.endpoint}${then}.`, done: true };
     }
     case ACTION_IDS.snooze: {

@@ -49,8 +49,7 @@ function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, note:
     endpoint: null,
     dedupKey: `${day}:budget_level:${level}:${s.name}`,
     title,
-    message:
-      `${s.reason}; burning ${formatUsd(s.burnMicroPerHour)}/h. ${levelEffect(level, true)} (${s.members.length} endpoint(s) in "${s.name}")${note}.`,
+    message: `${s.reason}; burning ${formatUsd(s.burnMicroPerHour)}/h. ${levelEffect(level, true)} (${s.members.length} endpoint(s) in "${s.name}")${note}.`,
     figures: {
       budget: s.name,
       period: s.bounds.period,

@@ -395,7 +395,7 @@ describe("actions across days, modes and faults", () => {
   it("does not name the guardrail as the person who changed a part, when its own later change is HF's last update", async () => {
     const h = harness("life-who-changed");
     await h.admin.reset([FLEET[0] as EndpointSpec]);
-    const T0 = Date.UTC(2026, 5, 20, 0, 0);
+    const T0 = Date.UTC(2026, 5, 24, 0, 0);
     await h.tick(T0);
     expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]); // $13.33: 133 %
     // A person widens the cap in the HF UI (HF stamps them), then the guardrail pauses (HF stamps the guardrail).

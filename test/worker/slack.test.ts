@@ -178,6 +178,21 @@ describe("POST /slack/interactions", () => {
     expect(late.executed.some((x) => x.action.endpoint === "slack-btn/summarizer" && x.action.kind === "pause")).toBe(false);
   });
 
+  it("in dry run an approval from the button says nothing changes, not that the pause runs", async () => {
+    const dry = guardrail("slack-dry", "approvals: { shutdown: { wait_minutes: 30, on_timeout: hold } }", "dry_run");
+    await dry.admin.reset(FLEET);
+    await dry.tick(T0);
+    await dry.tick(T0 + HOUR); // 220 %: the pauses wait for approval, in dry run
+    const at = T0 + HOUR + MIN;
+    const res = await send(
+      await slackRequest("/slack/interactions", press(ACTION_IDS.approve, "2026-04-02:pause:slack-dry/big", "/r/dry"), at),
+      at,
+      dry.env,
+    );
+    expect(res.status).toBe(200);
+    expect((await responses("/r/dry"))[0]?.text).toBe("<@U0ALLOWED> approved pause of slack-dry/big: dry run, nothing changes.");
+  });
+
   it("snoozes an alert for an hour: suspends its endpoint and silences its condition", async () => {
     const value = JSON.stringify({ endpoint: "slack-btn/cpu", dedup_key: "2026-04-02:budget_level:3" });
     await click(press(ACTION_IDS.snooze, value, "/r/snooze"), T0 + 3 * HOUR);
