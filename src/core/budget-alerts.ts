@@ -2,6 +2,7 @@
 // forecast to the end of its period, each with its name in the title and in `figures.budget` (for SNS
 // filter policies), and action reasons that name it. Pure.
 import type { Policy } from "../policy/index.ts";
+import { ruleFor } from "./approvals.ts";
 import type { BudgetState, BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { hoursUntil } from "./forecast.ts";
 import { levelName, thresholdOf } from "./ladder.ts";
@@ -26,8 +27,8 @@ export const levelEffect = (level: Exclude<Level, 0>, ofNamedBudget: boolean): s
  * requested, not carried out, so "endpoints are paused" alone would say what did not happen.
  */
 export function effectNote(policy: Pick<Policy, "mode" | "approvals">, level: Exclude<Level, 0>): string {
-  const name = levelName(level) as keyof Policy["approvals"];
-  const rule = policy.approvals[name];
+  const name = levelName(level);
+  const rule = ruleFor(policy.approvals, level);
   const approval = rule
     ? ` once a person approves each (approvals.${name}; if nobody answers within ${rule.wait_minutes} min: ${rule.on_timeout === "run" ? "carried out" : "held for the day"})`
     : "";

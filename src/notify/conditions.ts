@@ -38,6 +38,8 @@ export interface ConditionInput {
   acks?: ReadonlyMap<string, number>;
   /** today's spend / budget this tick: a forecast whose threshold spend reached came true, it did not recover */
   spendRatio?: number;
+  /** the same per named budget (BudgetState.ratio, spend in its period / its amount), by name */
+  budgetRatios?: ReadonlyMap<string, number>;
 }
 
 export interface ConditionOutcome {
@@ -71,13 +73,16 @@ function canTellCleared(row: ConditionRow, input: ConditionInput): boolean {
 }
 
 /**
- * A forecast condition (dedup key `<day>:forecast:<threshold>`) ends when spend reaches its threshold:
- * what it warned of happened (the budget_level alert says so), so a "Resolved" would read as good news.
+ * A forecast condition (dedup key `<day>:forecast:<threshold>`, or `<day>:forecast:<threshold>:<budget>`
+ * for a named budget) ends when spend reaches its threshold: what it warned of happened (the
+ * budget_level alert says so), so a "Resolved" would read as good news. A named budget's forecast is
+ * compared with that budget's ratio, not the fleet's.
  */
 function cameTrue(row: ConditionRow, input: ConditionInput): boolean {
-  if (row.kind !== "forecast" || input.spendRatio === undefined) return false;
-  const threshold = Number(row.dedupKey.split(":").at(-1));
-  return Number.isFinite(threshold) && input.spendRatio >= threshold;
+  if (row.kind !== "forecast") return false;
+  const [, threshold, budget] = /^[^:]+:forecast:([^:]+)(?::(.+))?$/.exec(row.dedupKey) ?? [];
+  const ratio = budget === undefined ? input.spendRatio : input.budgetRatios?.get(budget);
+  return ratio !== undefined && Number.isFinite(Number(threshold)) && ratio >= Number(threshold);
 }
 
 function recoveryEvent(row: ConditionRow, now: number): NewEvent {

@@ -69,6 +69,8 @@ export interface OutboxInput {
   observed?: readonly string[];
   /** today's spend / budget (Plan.ratio): a forecast that came true gets no recovery */
   spendRatio?: number;
+  /** each named budget's ratio (BudgetState.ratio), by name: the same for its forecasts */
+  budgetRatios?: ReadonlyMap<string, number>;
   /** every namespace listed and every endpoint read without error */
   complete?: boolean;
   /** the events this tick recorded (new ones only) */
@@ -352,6 +354,7 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
       acked: input.acked,
       acks: input.acks,
       ...(input.spendRatio === undefined ? {} : { spendRatio: input.spendRatio }),
+      ...(input.budgetRatios === undefined ? {} : { budgetRatios: input.budgetRatios }),
     });
     // Events first: if the tick dies before the rows are saved, the next tick finds the same transitions
     // and the events' dedup keys keep them from being recorded twice.

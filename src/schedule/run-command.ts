@@ -123,7 +123,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     lastObservations(db),
     daySpend(db, day, budgetDayBounds(now, policy.budget.timezone)).then((s) => s.totalMicro),
     dayLevel(db, day),
-    settledToday(db, day, policy.mode).then((s) => s.keys),
+    settledToday(db, day, policy.mode),
     loadRoutes(db),
     activeOverrides(db, now),
   ]);
@@ -140,7 +140,8 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
 
   // A redelivered firing that was already carried out (or recorded in dry run): nothing to decide.
   const key = scheduleActionKey(c.schedule, c.firedAt);
-  if (done.has(key)) return { outcome: "duplicate", reason: `${key} was already carried out`, before: config, after: null, events: [] };
+  if (done.keys.has(key))
+    return { outcome: "duplicate", reason: `${key} was already carried out`, before: config, after: null, events: [] };
 
   const budgetMicro = effectiveBudgetMicro(policy, overrides, day);
   // The endpoint's named budgets: a schedule does not scale up an endpoint one of its budgets holds above normal.
@@ -161,7 +162,8 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
     level: activeRaise(overrides, day) ? levelFor(spendMicro / budgetMicro, policy.thresholds) : level,
     ...(byBudget ? { budget: byBudget } : {}),
     fleetBurnMicro: fleet.reduce((sum, x) => sum + hourlyBurn(x), 0) + hourlyBurn(observation),
-    pausedToday: done.has(actionKey(day, "pause", c.endpoint)),
+    // A pause that failed its last attempt is settled but never paused anything (as the tick's plan reads it).
+    pausedToday: done.keys.has(actionKey(day, "pause", c.endpoint)) && !done.exhausted.has(actionKey(day, "pause", c.endpoint)),
   });
 
   if (decision.kind === "hold") {

@@ -357,6 +357,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       observed: fleet.observations.map((o) => o.id),
       complete: fleet.errors.length === 0,
       spendRatio: thePlan.ratio,
+      ...(budgets ? { budgetRatios: new Map(budgets.budgets.map((b) => [b.name, b.ratio])) } : {}),
       events,
       policy: policy.alerts,
       inTime: () => clock() < deadline,

@@ -48,6 +48,7 @@ function ticks(
     acked?: Alert[];
     acks?: Map<string, number>;
     ratio?: number;
+    budgetRatios?: Map<string, number>;
   }>,
   recovery = true,
 ) {
@@ -63,6 +64,7 @@ function ticks(
       ...(s.acked ? { acked: s.acked } : {}),
       ...(s.acks ? { acks: s.acks } : {}),
       ...(s.ratio !== undefined ? { spendRatio: s.ratio } : {}),
+      ...(s.budgetRatios ? { budgetRatios: s.budgetRatios } : {}),
     };
     const res = trackConditions(rows, input);
     const byKey = new Map(rows.map((r) => [r.key, r]));
@@ -265,6 +267,30 @@ describe("alert conditions", () => {
       { alerts: [], ratio: 0.92 },
     ]);
     expect(receded.out[1]?.events.map((e) => e.title)).toEqual(["Resolved: Forecast: 120% of the budget reached in about 1 h"]);
+  });
+
+  it("a named budget's forecast that came true sends no recovery either: its own ratio decides, not the fleet's", () => {
+    const searchForecast: Alert = {
+      kind: "forecast",
+      severity: "warning",
+      endpoint: null,
+      dedupKey: "2026-03-01:forecast:1.2:search",
+      title: 'Forecast: budget "search" reaches 120% in about 1 h',
+      message: "At the current burn ...",
+      figures: { budget: "search" },
+    };
+    // The fleet is at 50 %; search reached its 120 %.
+    const cameTrue = ticks([
+      { alerts: [searchForecast], ratio: 0.5, budgetRatios: new Map([["search", 1.1]]) },
+      { alerts: [], ratio: 0.5, budgetRatios: new Map([["search", 1.21]]) },
+    ]);
+    expect(cameTrue.out[1]?.events).toEqual([]);
+    // Search's burn went down before it got there: a real recovery, for search.
+    const receded = ticks([
+      { alerts: [searchForecast], ratio: 0.5, budgetRatios: new Map([["search", 1.1]]) },
+      { alerts: [], ratio: 0.5, budgetRatios: new Map([["search", 1.12]]) },
+    ]);
+    expect(receded.out[1]?.events.map((e) => e.title)).toEqual(['Resolved: Forecast: budget "search" reaches 120% in about 1 h']);
   });
 
   it("records the clearing but sends no recovery when alerts.recovery is off", () => {

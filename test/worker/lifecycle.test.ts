@@ -457,4 +457,49 @@ describe("actions across days, modes and faults", () => {
     const next = await h.tick(T0 + 210 * MIN);
     expect(kinds(next)).toEqual([`scale_down ${h.id("big")} applied`]);
   });
+
+  // Ticks share one lease and fleet-wide day levels in this file's D1: each test takes a later day than the one before.
+  it("lets a scheduled scale-up run after a pause that failed its last attempt and a raise: that pause paused nothing", async () => {
+    const ns = "life-sched-failed-pause";
+    const h = harness(ns, {
+      schedules: {
+        group: "life3",
+        commands_topic_arn: "arn:aws:sns:us-east-1:123456789012:guardrail-commands",
+        role_arn: "arn:aws:iam::123456789012:role/guardrail-scheduler",
+        timezone: "UTC",
+        entries: [{ name: "life-prewarm-big", endpoint: `${ns}/big`, cron: "0 8 * * *", replicas: 5 }],
+      },
+    });
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 25, 0, 0);
+    await h.tick(T0);
+    await h.admin.faults({ method: "POST", path: "/pause", status: 503, times: 100 });
+    for (const m of [180, 190, 200]) expect(kinds(await h.tick(T0 + m * MIN))).toEqual([`pause ${h.id("big")} failed`]);
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    const fired = T0 + 8 * HOUR;
+    const made = await createOverride(
+      { db: env.DB, policy, provider: h.client, now: fired - HOUR },
+      { op: "raise_budget", budget_usd: 5000, duration: "6h", reason: "launch day", actor: "dana" },
+      "webhook",
+    );
+    expect(made.ok).toBe(true);
+    const run = await runScheduledCommand(
+      { db: env.DB, provider: h.client, policy, now: fired + 5_000 },
+      {
+        kind: "budget-guardrail/schedule_scale",
+        version: 1,
+        group: "life3",
+        schedule: "life-prewarm-big",
+        endpoint: `${ns}/big`,
+        replicas: 5,
+        max_replicas: null,
+        scale_to_zero_timeout_minutes: 15,
+        cron: "0 8 * * *",
+        timezone: "UTC",
+        scheduled_time: new Date(fired).toISOString(),
+      },
+    );
+    expect(run.outcome, run.reason).toBe("executed");
+  });
 });
