@@ -112,6 +112,7 @@ export {
   SYNC_MAX_ATTEMPTS,
 } from "./schedule-syncs.ts";
 export {
+  failTick,
   finishTick,
   recentTicks,
   type SpendPoint,

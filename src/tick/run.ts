@@ -24,6 +24,7 @@ import {
   daySpend,
   type EndpointAccrual,
   type EventRow,
+  failTick,
   finishTick,
   loadCatalogs,
   loadMeterPoints,
@@ -391,10 +392,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const metering = { standardErrorMicro: standardError(spend.dedicated.varMicro2), confirmedSpendMicro };
     return { ran: true, outcome, plan: thePlan, executed, events, metering, ...(billing ? { billing } : {}) };
   } catch (err) {
-    // A thrown error is a bug or a storage failure: record it, keep the message free of secrets.
+    // A thrown error is a bug or a storage failure: record it, keep the message free of secrets. Only on
+    // a row still running: if the tick's last write landed and only D1's answer was lost, the tick did
+    // its work and its row says so (docs/architecture.md, step 7).
     const message = err instanceof Error ? err.message : String(err);
     log({ event: "error", message: `tick failed: ${message}` });
-    await finishTick(db, tickId, clock(), {
+    await failTick(db, tickId, clock(), {
       outcome: "error",
       day: null,
       spendMicro: null,

@@ -373,6 +373,13 @@ async function doTick(m: Model, r: Real, crash: Real["crash"] = null, d1Fault: D
         .run();
     }
   }
+  // The tick's row says what happened: a tick whose last write (its row and the lease's release) landed
+  // did its work, whether or not D1's answer came back; it is not recorded as an error.
+  const lost = r.d1.firedOn();
+  if (lost?.when === "after" && lost.sqls.some((s) => s.includes("UPDATE ticks SET finished_at"))) {
+    const last = await env.DB.prepare("SELECT outcome FROM ticks ORDER BY id DESC LIMIT 1").first<{ outcome: string }>();
+    expect(last?.outcome, "a tick whose last write landed is recorded as an error").not.toBe("error");
+  }
   r.crash = null;
   r.d1.arm(null);
   // A fault lasts until the end of the next tick (what it did not use up is dropped).
@@ -405,12 +412,13 @@ const crashCmd = (at: number, when: "before" | "after") =>
     m.now += 2 * MIN; // the lease of the dead tick runs out
   });
 
-/** Requests a tick makes to D1, by what they hold: its metering, the journal's claims and results, its record. */
+/** Requests a tick makes to D1, by what they hold: its metering, the journal's claims and results, its record, its row. */
 const D1_TARGETS = {
   request: undefined,
   "ledger batch": /INSERT INTO ledger/,
   "journal write": /(INSERT INTO|UPDATE) actions/,
   "events write": /INTO events/,
+  "tick's last write": /UPDATE ticks SET finished_at/,
 } as const;
 
 const d1FaultCmd = (target: keyof typeof D1_TARGETS, nth: number, when: D1Fault["when"]) =>
@@ -680,6 +688,9 @@ describe("the action lifecycle, model-based", () => {
           // only enforce rows), so the key could not be claimed again ("intents never resolved"; a random run
           // found it). Reconciliation records it as the dry run it was.
           ["dry_run", [tickCmd(90), d1FaultCmd("journal write", 1, "after"), tickCmd(5), modeCmd("enforce"), tickCmd(1)]],
+          // The tick's last write (its row, the lease's release) landed and its answer was lost: the catch path
+          // wrote outcome `error` over the row of a tick that had done its work.
+          ["enforce", [tickCmd(90), d1FaultCmd("tick's last write", 1, "after"), tickCmd(1)]],
         ],
       },
     );

@@ -10,7 +10,7 @@ import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import type { EndpointProvider } from "../../src/providers/types.ts";
 import { runScheduledCommand } from "../../src/schedule/index.ts";
-import { actionsOfDay, claimAction, raiseDayLevel } from "../../src/store/index.ts";
+import { actionsOfDay, claimAction, raiseDayLevel, recentTicks } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { faultyD1 } from "../fixtures/d1-faults.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
@@ -125,6 +125,19 @@ describe("actions across days, modes and faults", () => {
     const enforced = await h.tick(T0 + 3 * HOUR + 11 * MIN); // past the failed tick's claim
     expect(kinds(enforced)).toEqual([`pause ${h.id("big")} applied`]);
     expect((await actionsOfDay(env.DB, "2026-06-20")).map((a) => `${a.mode} ${a.status}`)).toEqual(["enforce applied"]);
+  });
+
+  it("keeps a finished tick's row when D1 applied its last write but lost the answer", async () => {
+    const h = harness("life-finish-lost");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 21, 0, 0);
+    await h.tick(T0);
+    // The tick's row and the lease's release land together; the answer to that batch is lost.
+    const d1 = faultyD1(env.DB);
+    d1.arm({ nth: 1, when: "after", sql: /UPDATE ticks SET finished_at/ });
+    await expect(h.tick(T0 + 3 * HOUR, h.client, undefined, d1.db)).rejects.toThrow("injected fault");
+    const [last] = await recentTicks(env.DB, 1);
+    expect(last).toMatchObject({ outcome: "ok", level: 3, actions: 1, error: null });
   });
 
   it("counts a pause HF applied but answered 503 as applied, alerts nothing, and resumes it the next budget day", async () => {
