@@ -1,6 +1,6 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
-import { act, actionEvents, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
+import { act, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
 import type { MicroUsd, Plan } from "../core/index.ts";
 import {
   ackedConditions,
@@ -305,14 +305,17 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     );
     if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now, day);
 
-    // Record.
-    const events = await recordEvents(db, [
-      ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
+    // Record. The actions' events (and reconciliation's) were written with their journal results; the rest now.
+    const events = [
       ...reconciled.events,
-      ...actionEvents(now, day, executed),
-      ...thePlan.alerts.map((a) => alertEvent(now, a)),
-      ...approvalAlerts.map((a) => alertEvent(now, a)),
-    ]);
+      ...executed.flatMap((x) => x.events),
+      ...(await recordEvents(db, [
+        ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
+        ...reconciled.alerts,
+        ...thePlan.alerts.map((a) => alertEvent(now, a)),
+        ...approvalAlerts.map((a) => alertEvent(now, a)),
+      ])),
+    ].sort((a, b) => a.id - b.id);
     await deps.notifier?.afterTick({
       db,
       now,
