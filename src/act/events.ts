@@ -3,7 +3,7 @@
 // any alert as its timeline event (the tick's and a scheduled command's).
 import type { Alert, PlannedAction } from "../core/index.ts";
 import type { NewEvent } from "../store/index.ts";
-import type { ExecutedAction } from "./execute.ts";
+import type { Outcome } from "./execute.ts";
 
 const DONE_VERB: Record<PlannedAction["kind"], string> = {
   scale_down: "Capped",
@@ -33,7 +33,8 @@ export function failedAlert(now: number, key: string, kind: string, endpoint: st
   };
 }
 
-export function actionEvents(now: number, day: string, executed: readonly ExecutedAction[]): NewEvent[] {
+/** The timeline events of carried-out actions: the executor writes them with each result. */
+export function actionEvents(now: number, day: string, executed: readonly Outcome[]): NewEvent[] {
   const out: NewEvent[] = [];
   for (const x of executed) {
     if (x.status === "skipped") continue;

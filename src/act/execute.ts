@@ -2,13 +2,15 @@
 // scheduled commands, restores). Journal the intent (which is also the endpoint's claim), then in
 // dry run record it, else call the provider within what is left of the deadline; after a 5xx or a
 // timeout read the endpoint back, since HF may have applied a change it did not acknowledge; then
-// record the result with before and after. States change only as core/lifecycle.ts allows.
+// record the result with before and after, and its timeline events with it (one transaction). States
+// change only as core/lifecycle.ts allows.
 
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { MAX_ATTEMPTS, showsChange } from "../core/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
-import { claimAction, type EndpointAfter, finishAction } from "../store/index.ts";
+import { type ActionResult, claimAction, type EndpointAfter, type EventRow, finishAction, type NewEvent } from "../store/index.ts";
 import { apply, callsProvider, configAfter, splitId } from "./apply.ts";
+import { actionEvents } from "./events.ts";
 
 export type ExecutionStatus = "applied" | "dry_run" | "failed" | "skipped";
 
@@ -21,6 +23,8 @@ export interface ExecutedAction {
   confirmed?: boolean;
   /** failed on its last allowed attempt: alert a person */
   final?: boolean;
+  /** the timeline events recorded with its result (none when skipped) */
+  events: EventRow[];
 }
 
 export interface ActDeps {
@@ -38,7 +42,12 @@ export interface ActDeps {
   claimMs: number;
   /** why an action may no longer run (an override a person made since it was planned), or null */
   heldOff?: (a: PlannedAction) => Promise<string | null>;
+  /** the timeline events of a result (default: actionEvents); written with it */
+  describe?: (x: Outcome) => NewEvent[];
 }
+
+/** What an action came to, before its record. */
+export type Outcome = Omit<ExecutedAction, "events">;
 
 /** Default for callers without a tick lease (forced and scheduled actions): as long as a tick's. */
 export const CLAIM_MS = 90_000;
@@ -55,35 +64,54 @@ async function readBack(provider: EndpointProvider, a: PlannedAction): Promise<{
   return showsChange(config, a.after, a.change) ? { config, observed: { ...res.value, endpoint: a.endpoint } } : null;
 }
 
+/** Records the result and its events in one transaction. */
+async function record(deps: ActDeps, x: Outcome, result: Omit<ActionResult, "key">): Promise<ExecutedAction> {
+  const events = deps.describe?.(x) ?? actionEvents(deps.now, deps.day, [x]);
+  const recorded = await finishAction(deps.db, { key: x.action.key, ...result }, deps.now, events);
+  return { ...x, events: recorded.events };
+}
+
 async function actOne(deps: ActDeps, a: PlannedAction): Promise<ExecutedAction> {
-  const skipped = (error: string): ExecutedAction => ({ action: a, status: "skipped", after: null, error });
+  const skipped = (error: string): ExecutedAction => ({ action: a, status: "skipped", after: null, error, events: [] });
   if (deps.clock() >= deps.deadline) return skipped("deadline reached; left for the next tick");
   const held = await deps.heldOff?.(a);
   if (held) return skipped(held);
   const attempt = await claimAction(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs);
   if (attempt === null) return skipped("already recorded, or another change to this endpoint is in flight");
   if (deps.mode === "dry_run") {
-    await finishAction(deps.db, { key: a.key, event: "record_dry_run", after: a.after, error: null }, deps.now);
-    return { action: a, status: "dry_run", after: a.after, error: null };
+    return record(
+      deps,
+      { action: a, status: "dry_run", after: a.after, error: null },
+      { event: "record_dry_run", after: a.after, error: null },
+    );
   }
   const provider = deps.provider.within?.(deps.deadline - deps.clock()) ?? deps.provider;
   const res = await apply(provider, deps.db, a, deps.now);
   if (res.ok) {
     const { config, snapshot } = res.value;
     const observed = snapshot && { ...snapshot, endpoint: a.endpoint };
-    await finishAction(deps.db, { key: a.key, event: "succeed", after: config, error: null, observed }, deps.now);
-    return { action: a, status: "applied", after: config, error: null };
+    return record(
+      deps,
+      { action: a, status: "applied", after: config, error: null },
+      { event: "succeed", after: config, error: null, observed },
+    );
   }
   const error = `${res.error.code}: ${res.error.message}`;
   // HF may have applied a change whose answer was a 5xx or never came: what it shows decides.
   const back = RETRYABLE.has(res.error.code) && callsProvider(a.change) ? await readBack(provider, a) : null;
   if (back) {
     const note = `HF answered ${error}, but reading ${a.endpoint} back shows the change`;
-    await finishAction(deps.db, { key: a.key, event: "succeed", after: back.config, error: note, observed: back.observed }, deps.now);
-    return { action: a, status: "applied", after: back.config, error: note, confirmed: true };
+    return record(
+      deps,
+      { action: a, status: "applied", after: back.config, error: note, confirmed: true },
+      { event: "succeed", after: back.config, error: note, observed: back.observed },
+    );
   }
-  await finishAction(deps.db, { key: a.key, event: "fail", after: null, error }, deps.now);
-  return { action: a, status: "failed", after: null, error, final: attempt >= MAX_ATTEMPTS };
+  return record(
+    deps,
+    { action: a, status: "failed", after: null, error, final: attempt >= MAX_ATTEMPTS },
+    { event: "fail", after: null, error },
+  );
 }
 
 /** Carries the actions out in order, each at most once, each recorded. */

@@ -3,11 +3,22 @@
 // the after state: applied, with its before state, so the next budget day restores it. Not: a lost
 // intent becomes failed (the planner retries while attempts remain), and a row out of attempts
 // alerts once. A dry run's intent (its record lost) is recorded as the dry run it was. A later
-// tick never re-runs an in-flight call blindly; it reconciles first.
+// tick never re-runs an in-flight call blindly; it reconciles first. Each result is written with its
+// timeline event, in one batch.
 
 import type { Change, Observation } from "../core/index.ts";
 import { configOf, MAX_ATTEMPTS, type RouteState, showsChange } from "../core/index.ts";
-import { type ActionResult, type ActionRow, finishActionsStatements, type NewEvent, unresolvedActions } from "../store/index.ts";
+import {
+  type ActionResult,
+  type ActionRow,
+  type EventRow,
+  eventsStatement,
+  finishActionsStatements,
+  fromRawEvent,
+  type NewEvent,
+  type RawEvent,
+  unresolvedActions,
+} from "../store/index.ts";
 import { failedAlert } from "./events.ts";
 
 export interface ReconcileInput {
@@ -23,21 +34,49 @@ export interface ReconcileInput {
 export interface Reconciled {
   /** rows now applied (HF shows the change) */
   confirmed: ActionRow[];
-  events: NewEvent[];
+  /** the timeline events recorded with the results (new ones only) */
+  events: EventRow[];
+  /** action_failed alerts of rows out of attempts, for the caller to record: raised again every tick the row stays failed */
+  alerts: NewEvent[];
+}
+
+/** A result reconciliation recorded without HF showing the change: a lost intent, or a dry run's record. */
+function resolvedEvent(now: number, row: ActionRow, status: "failed" | "dry_run", title: string, message: string): NewEvent {
+  return {
+    at: now,
+    type: "action",
+    kind: row.kind,
+    severity: null,
+    endpoint: row.endpoint,
+    title,
+    message: `${row.reason}. ${message}`,
+    data: {
+      key: row.key,
+      status,
+      level: row.level,
+      change: row.change,
+      before: row.before,
+      after: status === "dry_run" ? row.expected : null,
+    },
+    dedupKey: `${row.key}:${status}:${row.attempts}`,
+  };
 }
 
 export async function reconcile(db: D1Database, x: ReconcileInput): Promise<Reconciled> {
   const rows = await unresolvedActions(db, x.sinceDay, x.staleBefore);
-  if (rows.length === 0) return { confirmed: [], events: [] };
+  if (rows.length === 0) return { confirmed: [], events: [], alerts: [] };
   const observed = new Map(x.observations.map((o) => [o.id, o]));
   const results: ActionResult[] = [];
   const confirmed: ActionRow[] = [];
   const events: NewEvent[] = [];
+  const alerts: NewEvent[] = [];
   for (const row of rows) {
     // A dry run calls nothing: its intent's only missing part is the record (an intent left open would
     // keep the key from being claimed again, by the day's first enforce tick too).
     if (row.mode === "dry_run") {
       results.push({ key: row.key, event: "record_dry_run", after: row.expected, error: null, observed: null });
+      const what = `[dry run] would ${row.kind.replace("_", " ")} ${row.endpoint}`;
+      events.push(resolvedEvent(x.now, row, "dry_run", what, "Recorded late: the tick that decided it did not record it."));
       continue;
     }
     const o = observed.get(row.endpoint);
@@ -75,9 +114,16 @@ export async function reconcile(db: D1Database, x: ReconcileInput): Promise<Reco
         error: "no result was recorded and HF does not show the change",
         observed: null,
       });
+      const what = `Failed to ${row.kind.replace("_", " ")} ${row.endpoint}`;
+      events.push(resolvedEvent(x.now, row, "failed", what, "No result was recorded and HF does not show the change."));
     }
-    if (row.attempts >= MAX_ATTEMPTS) events.push(failedAlert(x.now, row.key, row.kind, row.endpoint, row.day, row.error));
+    if (row.attempts >= MAX_ATTEMPTS) alerts.push(failedAlert(x.now, row.key, row.kind, row.endpoint, row.day, row.error));
   }
-  if (results.length > 0) await db.batch(finishActionsStatements(db, results, x.now));
-  return { confirmed, events };
+  if (results.length === 0) return { confirmed, events: [], alerts };
+  const written = await db.batch<RawEvent>([
+    ...finishActionsStatements(db, results, x.now),
+    ...(events.length > 0 ? [eventsStatement(db, events)] : []),
+  ]);
+  const recorded = events.length > 0 ? (written.at(-1)?.results ?? []).map(fromRawEvent).sort((a, b) => a.id - b.id) : [];
+  return { confirmed, events: recorded, alerts };
 }

@@ -2,7 +2,7 @@
 // an approval decision, or a forced action, checked against the policy and the fleet. Bad requests
 // are values naming the field; nothing is stored unless everything checks out.
 
-import { act, actionEvents, CLAIM_MS, type ExecutedAction, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
+import { act, CLAIM_MS, type ExecutedAction, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
 import type { PlannedAction } from "../core/index.ts";
 import { alertCondition, budgetDayBounds, checkRaise, type Override, parseDuration, planForced } from "../core/index.ts";
 import type { Policy } from "../policy/index.ts";
@@ -17,7 +17,6 @@ import {
   loadRoutes,
   markRestored,
   observedEndpoint,
-  recordEvents,
   createOverride as storeOverride,
   unrestoredActions,
 } from "../store/index.ts";
@@ -161,7 +160,6 @@ export async function createOverride(deps: ControlDeps, req: CreateRequest, sour
       // A restore that ran settles the journal entries it put back, so the next day's restore skips them.
       const settled = planned.value.filter((p, i) => executed[i]?.status === "applied" && p.settles.length > 0);
       await markRestored(deps.db, [{ keys: settled.flatMap((p) => p.settles), status: "restored" }], deps.now);
-      await recordEvents(deps.db, actionEvents(deps.now, day, executed));
       return { ok: true, value: { override, executed } };
     }
   }

@@ -2,7 +2,7 @@
 // level and fleet burn from D1 and the endpoint from the provider, let the core decide, then
 // execute through the action journal (once per schedule and fire time) or hold and alert.
 
-import { act, alertEvent, CLAIM_MS, failedAlert, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
+import { act, alertEvent, CLAIM_MS, failedAlert, type Outcome, RECORD_MARGIN_MS, splitId } from "../act/index.ts";
 import type { EndpointConfig, Observation } from "../core/index.ts";
 import {
   actionKey,
@@ -178,8 +178,9 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
   }
 
   const a = decision.action;
-  // The same executor and per-endpoint claim as the tick. Intents older than the claim were left by
-  // a request that died: reconciliation (the next tick) resolves them, SNS redelivers meanwhile.
+  // The same executor and per-endpoint claim as the tick; the schedule's events are written with the
+  // result. Intents older than the claim were left by a request that died: reconciliation (the next
+  // tick) resolves them, SNS redelivers meanwhile.
   const [x] = await act(
     {
       db,
@@ -190,6 +191,7 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
       clock: deps.clock ?? (() => now),
       deadline: (deps.clock?.() ?? now) + CLAIM_MS - RECORD_MARGIN_MS,
       claimMs: CLAIM_MS,
+      describe: (o) => scheduleEvents(now, c, day, o),
     },
     [a],
   );
@@ -202,26 +204,36 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
       events: [],
     };
   }
+  const { events } = x;
+  if (x.status === "dry_run") return { outcome: "dry_run", reason: a.reason, before: config, after: a.after, events };
+  if (x.status === "failed")
+    return { outcome: x.final ? "failed" : "retry", reason: x.error ?? "failed", before: config, after: null, events };
+  return { outcome: "executed", reason: a.reason, before: config, after: x.after ?? a.after, events };
+}
+
+/** A scheduled scale's timeline events for what the executor made of it. */
+function scheduleEvents(now: number, c: ScheduledScale, day: string, x: Outcome): NewEvent[] {
+  const a = x.action;
   if (x.status === "dry_run") {
-    const events = await recordEvents(db, [
+    return [
       actionEvent(now, c, "dry_run", `[dry run] schedule ${c.schedule} would scale ${c.endpoint}`, a.reason, {
+        key: a.key,
         before: a.before,
         after: a.after,
       }),
-    ]);
-    return { outcome: "dry_run", reason: a.reason, before: config, after: a.after, events };
+    ];
   }
   if (x.status === "failed") {
     const error = x.error ?? "failed";
-    const events = await recordEvents(db, [
-      actionEvent(now, c, "failed", `Schedule ${c.schedule} failed to scale ${c.endpoint}`, a.reason, { before: a.before, error }),
+    return [
+      actionEvent(now, c, "failed", `Schedule ${c.schedule} failed to scale ${c.endpoint}`, a.reason, {
+        key: a.key,
+        before: a.before,
+        error,
+      }),
       ...(x.final ? [failedAlert(now, a.key, a.kind, c.endpoint, day, `${error}. ${a.reason}`)] : []),
-    ]);
-    return { outcome: x.final ? "failed" : "retry", reason: error, before: config, after: null, events };
+    ];
   }
   const after = x.after ?? a.after;
-  const events = await recordEvents(db, [
-    actionEvent(now, c, "applied", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { before: a.before, after }),
-  ]);
-  return { outcome: "executed", reason: a.reason, before: config, after, events };
+  return [actionEvent(now, c, "applied", `Schedule ${c.schedule} scaled ${c.endpoint}`, a.reason, { key: a.key, before: a.before, after })];
 }

@@ -4,6 +4,7 @@
 
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { type ActionEvent, claimSources, type JournalState, MAX_ATTEMPTS, settledStates, sourcesOf, targetOf } from "../core/index.ts";
+import { actionEventsStatement, type EventRow, fromRawEvent, type NewEvent, type RawEvent } from "./events.ts";
 
 export { MAX_ATTEMPTS };
 export type ActionStatus = JournalState;
@@ -134,18 +135,28 @@ export interface ActionResult {
 }
 
 /**
- * Records an action's result in one statement, only from a state the lifecycle allows for the
- * event (a late answer never overwrites a row reconciliation already resolved).
+ * Records an action's result and its timeline events in one batch (one transaction): the result only
+ * from a state the lifecycle allows for the event (a late answer never overwrites a row reconciliation
+ * already resolved), the events only with it. So a result is never in the journal without its events.
+ * Returns whether the row moved, and the events recorded.
  */
-export async function finishAction(db: D1Database, r: ActionResult, now: number): Promise<boolean> {
-  const res = await db
+export async function finishAction(
+  db: D1Database,
+  r: ActionResult,
+  now: number,
+  events: readonly NewEvent[] = [],
+): Promise<{ changed: boolean; events: EventRow[] }> {
+  const result = db
     .prepare(
       `UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5, observed = ?6
        WHERE key = ?1 AND status IN (${list(sourcesOf(r.event))})`,
     )
-    .bind(r.key, targetOf(r.event), r.after === null ? null : JSON.stringify(r.after), r.error, now, observedJson(r.observed ?? null))
-    .run();
-  return res.meta.changes === 1;
+    .bind(r.key, targetOf(r.event), r.after === null ? null : JSON.stringify(r.after), r.error, now, observedJson(r.observed ?? null));
+  const [res, recorded] = await db.batch<RawEvent>([
+    result,
+    ...(events.length > 0 ? [actionEventsStatement(db, events, { key: r.key, status: targetOf(r.event), at: now })] : []),
+  ]);
+  return { changed: res?.meta.changes === 1, events: (recorded?.results ?? []).map(fromRawEvent).sort((a, b) => a.id - b.id) };
 }
 
 /** One statement per result, for a batch (reconciliation). */

@@ -29,18 +29,31 @@ export async function recordEvents(db: D1Database, events: readonly NewEvent[]):
 
 /** The insert of `recordEvents` as a statement, to batch it with another write (one transaction). */
 export function eventsStatement(db: D1Database, events: readonly NewEvent[]): D1PreparedStatement {
-  const rows = events.map((e) => ({ ...e, data: JSON.stringify(e.data) }));
-  return db
-    .prepare(
-      `INSERT OR IGNORE INTO events (at, type, kind, severity, endpoint, title, message, data, dedup_key)
-       SELECT json_extract(value, '$.at'), json_extract(value, '$.type'), json_extract(value, '$.kind'),
-              json_extract(value, '$.severity'), json_extract(value, '$.endpoint'), json_extract(value, '$.title'),
-              json_extract(value, '$.message'), json_extract(value, '$.data'), json_extract(value, '$.dedupKey')
-       FROM json_each(?1)
-       RETURNING id, at, type, kind, severity, endpoint, title, message, data, dedup_key`,
-    )
-    .bind(JSON.stringify(rows));
+  return db.prepare(`${INSERT_EVENTS} ${RETURNING_EVENTS}`).bind(eventsJson(events));
 }
+
+/**
+ * The insert of `recordEvents`, written only if the journal row `key` is in `status` as of `at`: batched
+ * after the row's result, so an action's event lands with its result or not at all (a late answer the
+ * journal refused records nothing).
+ */
+export function actionEventsStatement(
+  db: D1Database,
+  events: readonly NewEvent[],
+  row: { key: string; status: string; at: number },
+): D1PreparedStatement {
+  return db
+    .prepare(`${INSERT_EVENTS} WHERE EXISTS (SELECT 1 FROM actions WHERE key = ?2 AND status = ?3 AND updated_at = ?4) ${RETURNING_EVENTS}`)
+    .bind(eventsJson(events), row.key, row.status, row.at);
+}
+
+const INSERT_EVENTS = `INSERT OR IGNORE INTO events (at, type, kind, severity, endpoint, title, message, data, dedup_key)
+  SELECT json_extract(value, '$.at'), json_extract(value, '$.type'), json_extract(value, '$.kind'),
+         json_extract(value, '$.severity'), json_extract(value, '$.endpoint'), json_extract(value, '$.title'),
+         json_extract(value, '$.message'), json_extract(value, '$.data'), json_extract(value, '$.dedupKey')
+  FROM json_each(?1)`;
+const RETURNING_EVENTS = "RETURNING id, at, type, kind, severity, endpoint, title, message, data, dedup_key";
+const eventsJson = (events: readonly NewEvent[]) => JSON.stringify(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })));
 
 export interface RawEvent {
   id: number;

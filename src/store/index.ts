@@ -28,7 +28,17 @@ export { type EndpointDaySpend, spendByEndpointDays } from "./budget-spend.ts";
 export { type ChannelFault, clearChannelFault, loadChannelFaults, markChannelFault } from "./channel-faults.ts";
 export { coalescingDb } from "./coalesce.ts";
 export { type DaySpend, daySpend } from "./day-spend.ts";
-export { type EventFilter, type EventRow, type EventType, eventsStatement, listEvents, type NewEvent, recordEvents } from "./events.ts";
+export {
+  type EventFilter,
+  type EventRow,
+  type EventType,
+  eventsStatement,
+  fromRawEvent,
+  listEvents,
+  type NewEvent,
+  type RawEvent,
+  recordEvents,
+} from "./events.ts";
 export {
   addGatewayCounters,
   compactGatewayCounters,
@@ -112,6 +122,7 @@ export {
   SYNC_MAX_ATTEMPTS,
 } from "./schedule-syncs.ts";
 export {
+  failTick,
   finishTick,
   recentTicks,
   type SpendPoint,

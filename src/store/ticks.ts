@@ -44,11 +44,24 @@ export async function startLeasedTick(
   return row?.results[0]?.id ?? null;
 }
 
+/** Writes the tick's outcome. */
 export async function finishTick(db: D1Database, id: number, finishedAt: number, s: TickSummary): Promise<void> {
-  await db
+  await tickSummaryStatement(db, id, finishedAt, s, "").run();
+}
+
+/**
+ * Writes a failed tick's outcome, only while its row still says `running`: when the tick's own
+ * finishTick landed and only D1's answer was lost, the row keeps what the tick did.
+ */
+export async function failTick(db: D1Database, id: number, finishedAt: number, s: TickSummary): Promise<void> {
+  await tickSummaryStatement(db, id, finishedAt, s, " AND outcome = 'running'").run();
+}
+
+function tickSummaryStatement(db: D1Database, id: number, finishedAt: number, s: TickSummary, onlyIf: string): D1PreparedStatement {
+  return db
     .prepare(
       `UPDATE ticks SET finished_at = ?2, outcome = ?3, day = ?4, spend_micro = ?5, budget_micro = ?6, ratio = ?7, level = ?8,
-         endpoints = ?9, actions = ?10, alerts = ?11, subrequests = ?12, error = ?13 WHERE id = ?1`,
+         endpoints = ?9, actions = ?10, alerts = ?11, subrequests = ?12, error = ?13 WHERE id = ?1${onlyIf}`,
     )
     .bind(
       id,
@@ -64,8 +77,7 @@ export async function finishTick(db: D1Database, id: number, finishedAt: number,
       s.alerts,
       s.subrequests,
       s.error,
-    )
-    .run();
+    );
 }
 
 interface RawTick {

@@ -1,6 +1,6 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
-import { act, actionEvents, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
+import { act, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
 import type { MicroUsd, Override, Plan } from "../core/index.ts";
 import {
   ackedConditions,
@@ -25,6 +25,7 @@ import {
   daySpend,
   type EndpointAccrual,
   type EventRow,
+  failTick,
   finishTick,
   loadCatalogs,
   loadMeterPoints,
@@ -340,14 +341,17 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     );
     if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now, day);
 
-    // Record.
-    const events = await recordEvents(db, [
-      ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
+    // Record. The actions' events (and reconciliation's) were written with their journal results; the rest now.
+    const events = [
       ...reconciled.events,
-      ...actionEvents(now, day, executed),
-      ...thePlan.alerts.map((a) => alertEvent(now, a)),
-      ...approvalAlerts.map((a) => alertEvent(now, a)),
-    ]);
+      ...executed.flatMap((x) => x.events),
+      ...(await recordEvents(db, [
+        ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
+        ...reconciled.alerts,
+        ...thePlan.alerts.map((a) => alertEvent(now, a)),
+        ...approvalAlerts.map((a) => alertEvent(now, a)),
+      ])),
+    ].sort((a, b) => a.id - b.id);
     await deps.notifier?.afterTick({
       db,
       now,
@@ -428,10 +432,12 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const metering = { standardErrorMicro: standardError(spend.dedicated.varMicro2), confirmedSpendMicro };
     return { ran: true, outcome, plan: thePlan, executed, events, metering, ...(billing ? { billing } : {}) };
   } catch (err) {
-    // A thrown error is a bug or a storage failure: record it, keep the message free of secrets.
+    // A thrown error is a bug or a storage failure: record it, keep the message free of secrets. Only on
+    // a row still running: if the tick's last write landed and only D1's answer was lost, the tick did
+    // its work and its row says so (docs/architecture.md, step 7).
     const message = err instanceof Error ? err.message : String(err);
     log({ event: "error", message: `tick failed: ${message}` });
-    await finishTick(db, tickId, clock(), {
+    await failTick(db, tickId, clock(), {
       outcome: "error",
       day: null,
       spendMicro: null,

@@ -15,6 +15,7 @@ import { createOverride, decide } from "../../src/control/index.ts";
 import { budgetDay, configOf, LADDER, meter, type Observation, showsChange } from "../../src/core/index.ts";
 import type { Change } from "../../src/core/types.ts";
 import type { EndpointSpec } from "../../src/fakes/index.ts";
+import { createNotifier, SWEEP_MS } from "../../src/notify/index.ts";
 import { type Policy, type PolicyInput, settingsFor, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import type { EndpointProvider, EndpointSnapshot } from "../../src/providers/types.ts";
@@ -107,6 +108,8 @@ interface Real {
   source: Call["source"];
   /** the D1 binding the ticks use, with one fault armed at a time */
   d1: FaultyD1;
+  /** a D1 fault fired in the last tick */
+  d1Failed: boolean;
   /** the endpoints the running tick listed (what it metered) */
   listed: Map<string, EndpointSnapshot> | null;
   /** the ledger the meter gives over the observations D1 kept, per `day|endpoint` */
@@ -186,9 +189,32 @@ async function rows(): Promise<Row[]> {
   return results;
 }
 
-/** The five invariants of issue 12, after every step. */
+/** The five invariants of issue 12, after every step, with the timeline's and the outbox's. */
 async function checkInvariants(m: Model, r: Real, stepCalls: Call[], tick: TickReport | null, clean: boolean): Promise<void> {
   const journal = await rows();
+  // Every result in the journal is explained in the timeline: an action event names its key.
+  const { results: unexplained } = await env.DB.prepare(
+    `SELECT key, status FROM actions a WHERE status != 'intent'
+       AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'action' AND json_extract(e.data, '$.key') = a.key)`,
+  ).all();
+  expect(unexplained, "journal results without their timeline event").toEqual([]);
+  // After a tick that ran its outbox with D1 answering, every alert of the last hour has its one notice (a
+  // tick that died after writing its alerts, or whose outbox failed, leaves them to the next one; the outbox
+  // sweeps an hour back, SWEEP_MS, and ticks come every minute): none lost, none announced twice.
+  if (tick?.ran && !r.d1Failed) {
+    const { results: unnoticed } = await env.DB.prepare(
+      `SELECT e.kind, e.dedup_key FROM events e LEFT JOIN notices n ON n.event_id = e.id
+         WHERE e.type IN ('alert', 'error') AND e.at >= ?1 AND n.key IS NULL`,
+    )
+      .bind(m.now - SWEEP_MS)
+      .all();
+    expect(unnoticed, "alerts the outbox never queued").toEqual([]);
+    const { results: twice } = await env.DB.prepare(
+      `SELECT e.dedup_key, COUNT(*) AS n FROM notices n JOIN events e ON e.id = n.event_id
+         WHERE e.dedup_key IS NOT NULL GROUP BY e.dedup_key HAVING COUNT(*) > 1`,
+    ).all();
+    expect(twice, "alerts queued twice").toEqual([]);
+  }
   // 2. No intent produces two mutating calls: the guardrail's HF calls never outnumber its attempts.
   const attempts = new Map<string, number>();
   for (const row of journal.filter((x) => x.mode === "enforce")) {
@@ -362,6 +388,8 @@ async function doTick(m: Model, r: Real, crash: Real["crash"] = null, d1Fault: D
       clock: () => m.now,
       holder: crypto.randomUUID(),
       log: () => {},
+      // No channel is configured: the outbox still queues a notice for every alert (what is checked).
+      notifier: createNotifier({ secrets: {} }),
     });
   } catch (e) {
     // A D1 failure ends the tick in error; what it leaves (its lease included) is the tick's own doing.
@@ -373,7 +401,15 @@ async function doTick(m: Model, r: Real, crash: Real["crash"] = null, d1Fault: D
         .run();
     }
   }
+  // The tick's row says what happened: a tick whose last write (its row and the lease's release) landed
+  // did its work, whether or not D1's answer came back; it is not recorded as an error.
+  const lost = r.d1.firedOn();
+  if (lost?.when === "after" && lost.sqls.some((s) => s.includes("UPDATE ticks SET finished_at"))) {
+    const last = await env.DB.prepare("SELECT outcome FROM ticks ORDER BY id DESC LIMIT 1").first<{ outcome: string }>();
+    expect(last?.outcome, "a tick whose last write landed is recorded as an error").not.toBe("error");
+  }
   r.crash = null;
+  r.d1Failed = r.d1.fired();
   r.d1.arm(null);
   // A fault lasts until the end of the next tick (what it did not use up is dropped).
   await r.admin.clearFaults();
@@ -405,12 +441,15 @@ const crashCmd = (at: number, when: "before" | "after") =>
     m.now += 2 * MIN; // the lease of the dead tick runs out
   });
 
-/** Requests a tick makes to D1, by what they hold: its metering, the journal's claims and results, its record. */
+/** Requests a tick makes to D1, by what they hold: its metering, the journal's claims and results, its record, its row. */
 const D1_TARGETS = {
   request: undefined,
   "ledger batch": /INSERT INTO ledger/,
   "journal write": /(INSERT INTO|UPDATE) actions/,
   "events write": /INTO events/,
+  // the tick's own write of its alerts (and, before they were written with their results, its actions' events)
+  "tick's events write": /INTO events[\s\S]*FROM json_each\(\?1\)\s*RETURNING/,
+  "tick's last write": /UPDATE ticks SET finished_at/,
 } as const;
 
 const d1FaultCmd = (target: keyof typeof D1_TARGETS, nth: number, when: D1Fault["when"]) =>
@@ -623,6 +662,7 @@ describe("the action lifecycle, model-based", () => {
             mutating: 0,
             source: "tick",
             d1: faultyD1(env.DB),
+            d1Failed: false,
             listed: null,
             metered: new Map(),
           };
@@ -680,6 +720,14 @@ describe("the action lifecycle, model-based", () => {
           // only enforce rows), so the key could not be claimed again ("intents never resolved"; a random run
           // found it). Reconciliation records it as the dry run it was.
           ["dry_run", [tickCmd(90), d1FaultCmd("journal write", 1, "after"), tickCmd(5), modeCmd("enforce"), tickCmd(1)]],
+          // The tick's events write lost (before or after D1 ran it) once its actions were in the journal: the
+          // actions' events ("Capped X", with before, after and reason) were never written. They are written
+          // with each result now; the alerts are queued by the next tick (re-raised, or swept when written).
+          ["enforce", [tickCmd(60), d1FaultCmd("tick's events write", 1, "before"), tickCmd(1)]],
+          ["enforce", [tickCmd(60), d1FaultCmd("tick's events write", 1, "after"), tickCmd(1)]],
+          // The tick's last write (its row, the lease's release) landed and its answer was lost: the catch path
+          // wrote outcome `error` over the row of a tick that had done its work.
+          ["enforce", [tickCmd(90), d1FaultCmd("tick's last write", 1, "after"), tickCmd(1)]],
         ],
       },
     );

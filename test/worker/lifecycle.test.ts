@@ -6,11 +6,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { createOverride, decide } from "../../src/control/index.ts";
 import type { EndpointSpec } from "../../src/fakes/index.ts";
+import { createNotifier } from "../../src/notify/index.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import type { EndpointProvider } from "../../src/providers/types.ts";
 import { runScheduledCommand } from "../../src/schedule/index.ts";
-import { actionsOfDay, claimAction, raiseDayLevel } from "../../src/store/index.ts";
+import { actionsOfDay, claimAction, listEvents, raiseDayLevel, recentTicks } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { faultyD1 } from "../fixtures/d1-faults.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
@@ -125,6 +126,55 @@ describe("actions across days, modes and faults", () => {
     const enforced = await h.tick(T0 + 3 * HOUR + 11 * MIN); // past the failed tick's claim
     expect(kinds(enforced)).toEqual([`pause ${h.id("big")} applied`]);
     expect((await actionsOfDay(env.DB, "2026-06-20")).map((a) => `${a.mode} ${a.status}`)).toEqual(["enforce applied"]);
+  });
+
+  it("keeps a pause's timeline event when the tick's events write fails, and queues its alerts once on the next tick", async () => {
+    const h = harness("life-events-lost");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 22, 0, 0);
+    await h.tick(T0);
+    // The pause is applied and journaled; the tick's own write of its alerts never reaches D1.
+    const d1 = faultyD1(env.DB);
+    d1.arm({ nth: 1, when: "before", sql: /INTO events[\s\S]*FROM json_each\(\?1\)\s*RETURNING/ });
+    await expect(h.tick(T0 + 3 * HOUR, h.client, undefined, d1.db)).rejects.toThrow("injected fault");
+    const [paused] = await listEvents(env.DB, { type: "action", endpoint: h.id("big"), limit: 10 });
+    expect(paused).toMatchObject({
+      title: `Paused ${h.id("big")}`,
+      data: { status: "applied", before: { state: "running" }, after: { state: "paused" } },
+    });
+
+    const notifier = createNotifier({ secrets: {} });
+    const policy = h.policy();
+    if (!policy) throw new Error("policy");
+    const next = T0 + 3 * HOUR + MIN;
+    await runTick({
+      db: env.DB,
+      provider: h.client,
+      policy: { ok: true, policy },
+      now: next,
+      clock: () => next,
+      holder: "t",
+      log: () => {},
+      notifier,
+    });
+    const { results } = await env.DB.prepare(
+      `SELECT e.dedup_key AS key, COUNT(n.key) AS notices FROM events e LEFT JOIN notices n ON n.event_id = e.id
+       WHERE e.kind = 'budget_level' AND e.dedup_key LIKE '2026-06-22:%' GROUP BY e.dedup_key ORDER BY e.dedup_key`,
+    ).all<{ key: string; notices: number }>();
+    expect(results).toEqual([1, 2, 3].map((l) => ({ key: `2026-06-22:budget_level:${l}`, notices: 1 })));
+  });
+
+  it("keeps a finished tick's row when D1 applied its last write but lost the answer", async () => {
+    const h = harness("life-finish-lost");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 21, 0, 0);
+    await h.tick(T0);
+    // The tick's row and the lease's release land together; the answer to that batch is lost.
+    const d1 = faultyD1(env.DB);
+    d1.arm({ nth: 1, when: "after", sql: /UPDATE ticks SET finished_at/ });
+    await expect(h.tick(T0 + 3 * HOUR, h.client, undefined, d1.db)).rejects.toThrow("injected fault");
+    const [last] = await recentTicks(env.DB, 1);
+    expect(last).toMatchObject({ outcome: "ok", level: 3, actions: 1, error: null });
   });
 
   it("counts a pause HF applied but answered 503 as applied, alerts nothing, and resumes it the next budget day", async () => {
