@@ -131,7 +131,7 @@ describe("actions across days, modes and faults", () => {
   it("keeps a pause's timeline event when the tick's events write fails, and queues its alerts once on the next tick", async () => {
     const h = harness("life-events-lost");
     await h.admin.reset([FLEET[0] as EndpointSpec]);
-    const T0 = Date.UTC(2026, 5, 22, 0, 0);
+    const T0 = Date.UTC(2026, 5, 14, 0, 0);
     await h.tick(T0);
     // The pause is applied and journaled; the tick's own write of its alerts never reaches D1.
     const d1 = faultyD1(env.DB);
@@ -159,15 +159,15 @@ describe("actions across days, modes and faults", () => {
     });
     const { results } = await env.DB.prepare(
       `SELECT e.dedup_key AS key, COUNT(n.key) AS notices FROM events e LEFT JOIN notices n ON n.event_id = e.id
-       WHERE e.kind = 'budget_level' AND e.dedup_key LIKE '2026-06-22:%' GROUP BY e.dedup_key ORDER BY e.dedup_key`,
+       WHERE e.kind = 'budget_level' AND e.dedup_key LIKE '2026-06-14:%' GROUP BY e.dedup_key ORDER BY e.dedup_key`,
     ).all<{ key: string; notices: number }>();
-    expect(results).toEqual([1, 2, 3].map((l) => ({ key: `2026-06-22:budget_level:${l}`, notices: 1 })));
+    expect(results).toEqual([1, 2, 3].map((l) => ({ key: `2026-06-14:budget_level:${l}`, notices: 1 })));
   });
 
   it("keeps a finished tick's row when D1 applied its last write but lost the answer", async () => {
     const h = harness("life-finish-lost");
     await h.admin.reset([FLEET[0] as EndpointSpec]);
-    const T0 = Date.UTC(2026, 5, 21, 0, 0);
+    const T0 = Date.UTC(2026, 5, 15, 0, 0);
     await h.tick(T0);
     // The tick's row and the lease's release land together; the answer to that batch is lost.
     const d1 = faultyD1(env.DB);
@@ -442,22 +442,6 @@ describe("actions across days, modes and faults", () => {
     expect(run.outcome, run.reason).toBe("executed");
   });
 
-  it("does not name the guardrail as the person who changed a part, when its own later change is HF's last update", async () => {
-    const h = harness("life-who-changed");
-    await h.admin.reset([FLEET[0] as EndpointSpec]);
-    const T0 = Date.UTC(2026, 5, 24, 0, 0);
-    await h.tick(T0);
-    expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]); // $13.33: 133 %
-    // A person widens the cap in the HF UI (HF stamps them), then the guardrail pauses (HF stamps the guardrail).
-    await h.admin.patch("big", { compute: { scaling: { minReplica: 1, maxReplica: 3 } } });
-    expect(kinds(await h.tick(T0 + 3 * HOUR))).toEqual([`pause ${h.id("big")} applied`]);
-    const next = await h.tick(T0 + 24 * HOUR + MIN);
-    expect(kinds(next)).toEqual([`restore ${h.id("big")} applied`]);
-    const skipped = next.events.find((e) => e.kind === "restore_skipped");
-    expect(skipped?.message).toContain("who changed it is not known");
-    expect(skipped?.message).not.toContain("guardrail-bot");
-  });
-
   it("leaves an endpoint a person suspends while the tick carries out its plan, HF answering slowly", async () => {
     const h = harness("life-late-hold");
     await h.admin.reset([FLEET[0] as EndpointSpec, FLEET[1] as EndpointSpec]);
@@ -508,7 +492,23 @@ describe("actions across days, modes and faults", () => {
     expect(kinds(next)).toEqual([`scale_down ${h.id("big")} applied`]);
   });
 
-  // Ticks share one lease and fleet-wide day levels in this file's D1: each test takes a later day than the one before.
+  it("does not name the guardrail as the person who changed a part, when its own later change is HF's last update", async () => {
+    const h = harness("life-who-changed");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 5, 24, 0, 0);
+    await h.tick(T0);
+    expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]); // $13.33: 133 %
+    // A person widens the cap in the HF UI (HF stamps them), then the guardrail pauses (HF stamps the guardrail).
+    await h.admin.patch("big", { compute: { scaling: { minReplica: 1, maxReplica: 3 } } });
+    expect(kinds(await h.tick(T0 + 3 * HOUR))).toEqual([`pause ${h.id("big")} applied`]);
+    const next = await h.tick(T0 + 24 * HOUR + MIN);
+    expect(kinds(next)).toEqual([`restore ${h.id("big")} applied`]);
+    const skipped = next.events.find((e) => e.kind === "restore_skipped");
+    expect(skipped?.message).toContain("who changed it is not known");
+    expect(skipped?.message).not.toContain("guardrail-bot");
+  });
+
+  // Tests share this file's D1 and its fleet-wide day levels: each takes a budget day of its own.
   it("lets a scheduled scale-up run after a pause that failed its last attempt and a raise: that pause paused nothing", async () => {
     const ns = "life-sched-failed-pause";
     const h = harness(ns, {
