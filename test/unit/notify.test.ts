@@ -75,6 +75,15 @@ function ticks(
   return { out, rows: () => rows };
 }
 
+/** The fleet's budget_level alert at ladder level `l`. */
+const budgetLevel = (l: number): Alert => ({
+  ...spared(l),
+  kind: "budget_level",
+  endpoint: null,
+  severity: l === 1 ? "warning" : "critical",
+  dedupKey: `2026-03-01:budget_level:${l}`,
+});
+
 describe("alert conditions", () => {
   it("sends one recovery when a condition raised on the last tick is gone, and nothing more after", () => {
     const { out } = ticks([{ alerts: [spared(1)] }, { alerts: [spared(1)] }, { alerts: [] }, { alerts: [] }]);
@@ -110,26 +119,13 @@ describe("alert conditions", () => {
   });
 
   it("tracks every level of the budget ladder as one condition, recovered once when the new day resets it", () => {
-    const level = (l: number): Alert => ({
-      ...spared(l),
-      kind: "budget_level",
-      endpoint: null,
-      severity: l === 1 ? "warning" : "critical",
-      dedupKey: `2026-03-01:budget_level:${l}`,
-    });
+    const level = budgetLevel;
     const { out } = ticks([{ alerts: [level(1)] }, { alerts: [level(1), level(2)] }, { alerts: [level(1), level(2)] }, { alerts: [] }]);
     expect(out.map((o) => o.events.map((e) => e.dedupKey))).toEqual([[], [], [], ["2026-03-01:budget_level:2:resolved#1"]]);
   });
 
   it("recovers the highest level reached, shutdown over reroute, though both are critical", () => {
-    const level = (l: number): Alert => ({
-      ...spared(l),
-      kind: "budget_level",
-      endpoint: null,
-      severity: l === 1 ? "warning" : "critical",
-      dedupKey: `2026-03-01:budget_level:${l}`,
-      title: `Spend crossed level ${l}`,
-    });
+    const level = (l: number): Alert => ({ ...budgetLevel(l), title: `Spend crossed level ${l}` });
     const all = [level(1), level(2), level(3)];
     const { out } = ticks([{ alerts: all }, { alerts: all }, { alerts: [] }]);
     expect(out[2]?.events.map((e) => [e.dedupKey, e.title])).toEqual([

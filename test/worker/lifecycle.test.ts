@@ -72,6 +72,21 @@ function harness(ns: string, over: Partial<PolicyInput> = {}) {
   };
 }
 
+/** The command a predictive schedule's firing delivers through SNS (src/schedule), for `entry` of the policy's `group`. */
+const scaleCommand = (group: string, entry: { name: string; endpoint: string; cron: string; replicas: number }, firedAt: number) => ({
+  kind: "budget-guardrail/schedule_scale" as const,
+  version: 1 as const,
+  group,
+  schedule: entry.name,
+  endpoint: entry.endpoint,
+  replicas: entry.replicas,
+  max_replicas: null,
+  scale_to_zero_timeout_minutes: 15,
+  cron: entry.cron,
+  timezone: "UTC",
+  scheduled_time: new Date(firedAt).toISOString(),
+});
+
 const kinds = (t: Awaited<ReturnType<ReturnType<typeof harness>["tick"]>>) =>
   t.executed.filter((x) => x.status !== "skipped").map((x) => `${x.action.kind} ${x.action.endpoint} ${x.status}`);
 
@@ -247,19 +262,7 @@ describe("actions across days, modes and faults", () => {
     if (!policy) throw new Error("policy");
     const report = await runScheduledCommand(
       { db: env.DB, provider: h.client, policy, now: friday + 5_000 },
-      {
-        kind: "budget-guardrail/schedule_scale",
-        version: 1,
-        group: "life",
-        schedule: "life-evening",
-        endpoint: `${ns}/summarizer`,
-        replicas: 0,
-        max_replicas: null,
-        scale_to_zero_timeout_minutes: 15,
-        cron: "0 18 * * 5",
-        timezone: "UTC",
-        scheduled_time: new Date(friday).toISOString(),
-      },
+      scaleCommand("life", { name: "life-evening", endpoint: `${ns}/summarizer`, cron: "0 18 * * 5", replicas: 0 }, friday),
     );
     expect(report.outcome).toBe("executed");
     const before = (await h.admin.mutations()).length;
@@ -425,20 +428,11 @@ describe("actions across days, modes and faults", () => {
       "webhook",
     );
     expect(made.ok).toBe(true);
-    const command = (replicas: number, at: number) => ({
-      kind: "budget-guardrail/schedule_scale" as const,
-      version: 1 as const,
-      group: "life2",
-      schedule: "life-prewarm",
-      endpoint: `${ns}/summarizer`,
-      replicas,
-      max_replicas: null,
-      scale_to_zero_timeout_minutes: 15,
-      cron: "0 8 * * *",
-      timezone: "UTC",
-      scheduled_time: new Date(at).toISOString(),
-    });
-    const run = await runScheduledCommand({ db: env.DB, provider: h.client, policy, now: fired + 5_000 }, command(3, fired));
+    const entry = { name: "life-prewarm", endpoint: `${ns}/summarizer`, cron: "0 8 * * *", replicas: 3 };
+    const run = await runScheduledCommand(
+      { db: env.DB, provider: h.client, policy, now: fired + 5_000 },
+      scaleCommand("life2", entry, fired),
+    );
     expect(run.outcome, run.reason).toBe("executed");
   });
 
@@ -536,19 +530,7 @@ describe("actions across days, modes and faults", () => {
     expect(made.ok).toBe(true);
     const run = await runScheduledCommand(
       { db: env.DB, provider: h.client, policy, now: fired + 5_000 },
-      {
-        kind: "budget-guardrail/schedule_scale",
-        version: 1,
-        group: "life3",
-        schedule: "life-prewarm-big",
-        endpoint: `${ns}/big`,
-        replicas: 5,
-        max_replicas: null,
-        scale_to_zero_timeout_minutes: 15,
-        cron: "0 8 * * *",
-        timezone: "UTC",
-        scheduled_time: new Date(fired).toISOString(),
-      },
+      scaleCommand("life3", { name: "life-prewarm-big", endpoint: `${ns}/big`, cron: "0 8 * * *", replicas: 5 }, fired),
     );
     expect(run.outcome, run.reason).toBe("executed");
   });
