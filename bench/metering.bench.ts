@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { LEVEL_NAMES, thresholdOf } from "../src/core/index.ts";
 import { type Policy, parsePolicy } from "../src/policy/index.ts";
 import { SCENARIOS, type Scenario, simulate, withScenarioSettings } from "../src/sim/index.ts";
+import { type RunSample, runSamples, summarisePhases } from "../src/sim/run-phases.ts";
 import { scenario } from "../src/sim/scenarios/kind.ts";
 import { DAY_MINUTES, seeded } from "../src/sim/scenarios/shapes.ts";
 import type { SummaryRow } from "./run.ts";
@@ -36,7 +37,7 @@ function spiky(p: number, peak: number, random: () => number): number[] {
  * A new user's own trace: two GPU endpoints that wake from zero every few minutes, all day. `day` 0 is
  * the table's day; another draws other bursts (the across-days study).
  */
-const wakeFromZeroOn = (day: number) =>
+export const wakeFromZeroOn = (day: number) =>
   scenario({
     name: "spiky-wake-from-zero",
     summary: "two GPU endpoints with min replicas 0 and a 1-minute scale-to-zero timeout, irregular bursts every few minutes",
@@ -91,7 +92,20 @@ interface Row {
   one_tick_of_burn_usd: number | null;
 }
 
-async function simulateScenario(policy: Policy, s: Scenario, reactionSeed?: number) {
+/**
+ * The world the runs assume, for a measurement outside the table (docs/metering.md, "The world the
+ * simulator assumes"): `METERING_PHASE=fixed` makes the fleet react at one instant of the minute all
+ * day, `METERING_PARTIAL_MINUTE=prorated` the estimate's reading of the last minute. The table in
+ * docs/benchmarks.md is always the default world; `--update-docs` refuses another.
+ */
+const PHASE = process.env.METERING_PHASE === "fixed" ? "fixed" : "per_step";
+const PARTIAL_MINUTE: "prorated" | undefined = process.env.METERING_PARTIAL_MINUTE === "prorated" ? "prorated" : undefined;
+if (process.argv.includes("--update-docs") && (PHASE !== "per_step" || PARTIAL_MINUTE !== undefined)) {
+  throw new Error("METERING_PHASE / METERING_PARTIAL_MINUTE measure another world: run them without --update-docs");
+}
+
+async function simulateScenario(base: Policy, s: Scenario, reactionSeed?: number) {
+  const policy = PARTIAL_MINUTE ? { ...base, metering: { ...base.metering, partial_minute: PARTIAL_MINUTE } } : base;
   const fleet = s.build({
     namespace: policy.hf.namespaces[0] as string,
     budgetUsd: policy.budget.daily_usd,
@@ -99,8 +113,13 @@ async function simulateScenario(policy: Policy, s: Scenario, reactionSeed?: numb
   });
   const merged = withScenarioSettings({ ...policy, mode: "enforce" }, fleet);
   if (!merged.ok) throw new Error(JSON.stringify(merged.issues));
-  const sim = await simulate({ policy: merged.policy, trace: fleet.trace, ...(reactionSeed === undefined ? {} : { reactionSeed }) });
-  return { sim, policy: merged.policy };
+  const sim = await simulate({
+    policy: merged.policy,
+    trace: fleet.trace,
+    reactionPhase: PHASE,
+    ...(reactionSeed === undefined ? {} : { reactionSeed }),
+  });
+  return { sim, policy: merged.policy, trace: fleet.trace };
 }
 
 async function run(policy: Policy, s: Scenario): Promise<Row> {
@@ -202,9 +221,19 @@ async function studyDay(
   policy: Policy,
   s: Scenario,
   reactionSeed: number,
-): Promise<{ outcomes: MarginOutcome[]; tickBurnUsd: number | null; atCrossing: { error_usd: number; se_usd: number } | null }> {
+): Promise<{
+  outcomes: MarginOutcome[];
+  tickBurnUsd: number | null;
+  atCrossing: { error_usd: number; se_usd: number } | null;
+  samples: RunSample[];
+  leanUsd: number;
+}> {
   const atMargin = { ...policy, metering: { ...policy.metering, pause_margin_sigmas: STUDY_RUN_MARGIN } };
-  const { sim, policy: merged } = await simulateScenario(atMargin, s, reactionSeed);
+  const { sim, policy: merged, trace } = await simulateScenario(atMargin, s, reactionSeed);
+  // The fleet's own runs (the run without the guardrail): where in the minute they start and stop.
+  const samples = runSamples(sim.runsWithout, sim.start, sim.tickMs);
+  const pricePerMs = new Map(trace.endpoints.map((e) => [`${e.namespace}/${e.name}`, e.price_per_hour / 3_600_000]));
+  const leanUsd = samples.reduce((sum, x) => sum + x.lean * sim.tickMs * (pricePerMs.get(x.endpoint) ?? 0), 0);
   const budgetMicro = merged.budget.daily_usd * 1e6;
   const line = thresholdOf(3, merged.thresholds) * budgetMicro;
   const crossing = sim.billCrossings.with.find((c) => c.level === 3);
@@ -245,7 +274,7 @@ async function studyDay(
   const atCrossing = errorAt(line);
   const at120 = errorAt(thresholdOf(1, merged.thresholds) * budgetMicro);
   console.log(`  at the bill's 120 %: off $${at120?.error_usd.toFixed(2) ?? "-"}, standard error $${at120?.se_usd.toFixed(2) ?? "-"}`);
-  return { outcomes, tickBurnUsd: sim.shutdowns[0]?.tickBurnUsd ?? null, atCrossing };
+  return { outcomes, tickBurnUsd: sim.shutdowns[0]?.tickBurnUsd ?? null, atCrossing, samples, leanUsd };
 }
 
 const fmtDelay = (d: number | null | undefined) =>
@@ -308,12 +337,16 @@ export default async function meteringBench() {
     at_crossing: { error_usd: number; se_usd: number } | null;
     outcomes: MarginOutcome[];
   }> = [];
+  const phases = new Map<string, RunSample[]>();
+  const leans = new Map<string, number>();
   for (const name of SWINGING.filter((x) => !only || only.includes(x))) {
     for (let day = 0; day < days; day++) {
       const s = name === wakeFromZero.name ? wakeFromZeroOn(day) : SCENARIOS.find((x) => x.name === name);
       if (!s) throw new Error(`no scenario ${name}`);
       const started = performance.now();
-      const { outcomes, tickBurnUsd, atCrossing } = await studyDay(parsed.policy, s, 0x5eed + day);
+      const { outcomes, tickBurnUsd, atCrossing, samples, leanUsd } = await studyDay(parsed.policy, s, 0x5eed + day);
+      phases.set(name, [...(phases.get(name) ?? []), ...samples]);
+      leans.set(name, (leans.get(name) ?? 0) + leanUsd);
       study.push({ scenario: name, day, tick_burn_usd: tickBurnUsd, at_crossing: atCrossing, outcomes });
       console.log(
         `${name} day ${day}: ${outcomes.map((o) => `σ${o.sigmas} ${o.early ? "EARLY" : `$${o.overshoot_usd.toFixed(2)}`}`).join(", ")} ` +
@@ -343,6 +376,33 @@ export default async function meteringBench() {
     console.log(
       `${a.scenario} margin ${a.sigmas} over ${a.days} days: early pauses on ${a.early_days}, within one tick on ${a.within_one_tick_days}, ` +
         `overshoot mean $${a.mean_overshoot_usd ?? "-"}, worst $${a.worst_overshoot_usd ?? "-"}`,
+    );
+  }
+  const STUDY_TICK_MS = 60_000; // the bench ticks every minute, as the cron does
+  // The world's own lean: a mean end phase above the start phase is replica time the estimate does not
+  // charge, whatever estimator places changes it did not see at the middle of their interval.
+  const runPhases = [...phases].map(([scenario, samples]) => {
+    const p = summarisePhases(samples);
+    const r3 = (x: number | null) => (x === null ? null : Number(x.toFixed(3)));
+    return {
+      scenario,
+      days,
+      runs: p.runs,
+      start_phase: r3(p.startPhase),
+      end_phase_scale_down: r3(p.endPhaseScaleDown),
+      end_phase_to_zero: r3(p.endPhaseToZero),
+      phase_se: r3(p.phaseSe),
+      lean_minutes_per_run: r3((p.lean * STUDY_TICK_MS) / 60_000),
+      lean_se_minutes: r3((p.leanSe * STUDY_TICK_MS) / 60_000),
+      lean_usd_per_day: Number(((leans.get(scenario) ?? 0) / days).toFixed(2)),
+      rounding_minutes_per_run: r3(p.roundingMinutes),
+    };
+  });
+  for (const p of runPhases) {
+    console.log(
+      `${p.scenario}, the fleet's own ${p.runs} runs over ${p.days} days: start phase ${p.start_phase}, end phase ${p.end_phase_scale_down} (scale-downs) / ` +
+        `${p.end_phase_to_zero} (to zero), each +-${p.phase_se}; lean ${p.lean_minutes_per_run} +- ${p.lean_se_minutes} replica-minutes per run ` +
+        `($${p.lean_usd_per_day} a day); started minute billed in full adds ${p.rounding_minutes_per_run} min per run`,
     );
   }
   const worst = rows.reduce((m, r) => Math.max(m, Math.abs(r.worst_error_pct ?? 0)), 0);
@@ -397,5 +457,15 @@ export default async function meteringBench() {
         .map((a) => `${a.scenario} σ${a.sigmas}: ${a.early_days}/${a.days} early, $${a.mean_overshoot_usd ?? "-"}`)
         .join("; "),
     });
-  return { rows, margins, study, across_days: acrossDays, summary };
+  if (runPhases.length > 0)
+    summary.push({
+      metric: `the fleet's own runs across ${days} days: mean phase in the minute of starts / scale-down ends (uniform 0.5), the estimate's lean per run`,
+      value: runPhases
+        .map(
+          (p) =>
+            `${p.scenario}: ${p.start_phase} / ${p.end_phase_scale_down} (±${p.phase_se}), ${p.lean_minutes_per_run} ± ${p.lean_se_minutes} min/run, $${p.lean_usd_per_day}/day`,
+        )
+        .join("; "),
+    });
+  return { rows, margins, study, across_days: acrossDays, run_phases: runPhases, summary };
 }

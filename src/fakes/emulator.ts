@@ -132,6 +132,18 @@ export interface EmulatorOptions {
   token?: string;
   /** time a resumed or woken endpoint spends initializing; 0 (default) = running at once */
   startupMs?: number;
+  /** keep every replica run that ended (`closedRuns`), for the simulator's analysis; off by default (it grows) */
+  recordRuns?: boolean;
+}
+
+/** One replica's run, from the instant it was billed to the instant it stopped. */
+export interface ClosedRun {
+  namespace: string;
+  name: string;
+  start: number;
+  end: number;
+  /** the endpoint's billable replicas right after: 0 when the run ended with the endpoint at zero */
+  replicasAfter: number;
 }
 
 export interface NamespaceSetup {
@@ -152,6 +164,8 @@ export interface Emulator {
   addFaults(namespace: string, faults: Fault[]): void;
   calls(namespace: string): RecordedCall[];
   cost(namespace: string): CostReport;
+  /** the replica runs that ended so far, in order (only with `recordRuns`) */
+  closedRuns(): readonly ClosedRun[];
   endpoint(namespace: string, name: string): RawEndpoint | undefined;
   advance(namespace: string, ms: number): number;
   setBilling(namespace: string, input: { periodStart?: string; periodEnd?: string; user?: boolean }): unknown;
@@ -301,6 +315,7 @@ class Fleet {
   constructor(
     private readonly clock: () => number,
     private readonly startupMs: number,
+    readonly runLog?: ClosedRun[],
   ) {}
 
   ns(name: string): Namespace {
@@ -743,6 +758,7 @@ class Fleet {
     while (stored.runs.length > replicas) {
       const run = stored.runs.pop() as { start: number; microPerHour: number };
       stored.closedMicro += minuteCost(stored.billedUntil - run.start, run.microPerHour);
+      this.runLog?.push({ namespace: ns.name, name: raw.name, start: run.start, end: stored.billedUntil, replicasAfter: replicas });
     }
     stored.billedUntil = until;
     this.serve(stored, elapsed);
@@ -753,7 +769,7 @@ class Fleet {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const clock = options.now ?? Date.now;
   const token = options.token ?? DEFAULT_TOKEN;
-  const fleet = new Fleet(clock, options.startupMs ?? 0);
+  const fleet = new Fleet(clock, options.startupMs ?? 0, options.recordRuns ? [] : undefined);
   const pending = new Set<ReturnType<typeof setTimeout>>();
   let requestCounter = 0;
   /** the namespace GET /api/settings/billing/usage answers for (the token's own user account) */
@@ -962,6 +978,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       fleet.settle(ns);
       return fleet.cost(ns);
     },
+    closedRuns: () => fleet.runLog ?? [],
     endpoint: (namespace: string, name: string) => {
       const ns = fleet.ns(namespace);
       fleet.settle(ns);

@@ -4,6 +4,7 @@
 // imports them, so they never reach the Worker's bundle.
 export { DEMO_FLEET, DEMO_NAMESPACE } from "./demo-fleet.ts";
 export {
+  type ClosedRun,
   type CostReport,
   DEFAULT_PRICES,
   type Emulator,

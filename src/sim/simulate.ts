@@ -4,7 +4,7 @@
 
 import type { Level } from "../core/index.ts";
 import { budgetDay, LEVEL_NAMES, microToUsd, thresholdOf, usdToMicro } from "../core/index.ts";
-import { type EndpointSpec, type PriceSpec, startEmulator } from "../fakes/index.ts";
+import { type ClosedRun, type EndpointSpec, type PriceSpec, startEmulator } from "../fakes/index.ts";
 import { type Policy, serviceFollowing } from "../policy/index.ts";
 import { BudgetTracker } from "./budgets.ts";
 import { endpointId, FleetModel, type RouteState, steadyReplicas, type TrafficFigures } from "./fleet-model.ts";
@@ -42,6 +42,14 @@ export interface SimulateOptions {
    * another day of the same traffic, as the bench does to measure across days. Default 0x5eed.
    */
   reactionSeed?: number;
+  /**
+   * When inside each step the fleet reacts. `per_step` (default): at an instant drawn anew for every
+   * step. `fixed`: at one instant of the minute all day (drawn from `reactionSeed`), as a control loop
+   * that runs "every minute" (HF's autoscaling guide) keeps its phase. In `fixed`, every replica run
+   * lasts whole minutes, so per-minute rounding adds nothing; docs/metering.md, "The world the
+   * simulator assumes", measures the estimate in both.
+   */
+  reactionPhase?: "per_step" | "fixed";
   /** called after each step of the run with the guardrail */
   onProgress?: (done: number, total: number) => void;
 }
@@ -107,6 +115,8 @@ export interface Simulation {
   billCrossings: { without: BillCrossing[]; with: BillCrossing[] };
   shutdowns: ShutdownResponse[];
   coldStartsWithout: number;
+  /** every replica run of the fleet alone (the run without the guardrail) that ended: when it started and stopped */
+  runsWithout: readonly ClosedRun[];
   /** ticks whose outcome was not ok (policy invalid, blind, partial, error), with the first such outcome */
   tickProblems: Array<{ at: number; outcome: string }>;
   tickStats: { maxSubrequests: number; maxD1Queries: number; medianMs: number };
@@ -133,11 +143,11 @@ function specOf(e: TraceEndpoint): EndpointSpec {
 }
 
 /** One run: an emulator on its own virtual clock, the fleet model, and (with the guardrail) the tick host. */
-async function startRun(trace: Trace, start: number, lead: number) {
+async function startRun(trace: Trace, start: number, lead: number, recordRuns = false) {
   // The fleet is up a moment (`lead` ms, less than a minute) before the first tick, so its replicas'
   // minutes do not start exactly on the guardrail's cron either; the bill counts from `start`.
   const clock = { now: start - lead };
-  const emulator = await startEmulator({ now: () => clock.now, token: SIM_TOKEN });
+  const emulator = await startEmulator({ now: () => clock.now, token: SIM_TOKEN, recordRuns });
   const namespaces = [...new Set(trace.endpoints.map((e) => e.namespace))];
   const prices: PriceSpec[] = trace.endpoints.map((e) => ({
     instanceType: e.instance_type,
@@ -356,9 +366,15 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
 
   // Without the guardrail: the fleet alone.
   const reaction = reactionShares(total + 1, options.reactionSeed);
-  const reactAt = (k: number) => start + k * stepMs + Math.floor((reaction[k + 1] ?? 0) * stepMs);
-  const lead = Math.max(1, Math.floor((reaction[0] ?? 0) * Math.min(stepMs, 60_000)));
-  const bare = await startRun(trace, start, lead);
+  const shareOf = (k: number) => reaction[options.reactionPhase === "fixed" ? 1 : k + 1] ?? 0;
+  const reactAt = (k: number) => start + k * stepMs + Math.floor(shareOf(k) * stepMs);
+  // In the `fixed` world the fleet came up at the same instant of its minute as everything it does after.
+  const leadStep = Math.min(stepMs, 60_000);
+  const lead =
+    options.reactionPhase === "fixed"
+      ? Math.max(1, leadStep - Math.floor(shareOf(0) * leadStep))
+      : Math.max(1, Math.floor((reaction[0] ?? 0) * leadStep));
+  const bare = await startRun(trace, start, lead, true);
   const bareDay = dayMeter(tz, start);
   const withoutPoints: RunPoint[] = [];
   const withoutBills: Array<Map<string, number>> = [];
@@ -471,6 +487,7 @@ export async function simulate(options: SimulateOptions): Promise<Simulation> {
     billCrossings,
     shutdowns,
     coldStartsWithout: bare.model.coldStarts(),
+    runsWithout: bare.emulator.closedRuns(),
     tickProblems: log.problems,
     tickStats: { maxSubrequests: log.maxSubrequests, maxD1Queries: log.maxD1Queries, medianMs: log.medianMs() },
   };

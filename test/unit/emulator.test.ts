@@ -44,6 +44,30 @@ describe("the HF emulator", () => {
     expect(cost?.replicaMinutes).toBeCloseTo(1.5 + (3 * 10) / 60, 6);
   });
 
+  it("keeps the replica runs that ended, with their instants, only when asked to (recordRuns)", async () => {
+    let now = T0;
+    const recording = await startEmulator({ now: () => now, recordRuns: true });
+    try {
+      recording.reset(NS, {
+        endpoints: [{ name: "a", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 4, replicas: 1 }],
+      });
+      now += 30_000;
+      recording.setReplicas(NS, "a", 3);
+      now += 90_000;
+      recording.setReplicas(NS, "a", 1);
+      now += 1_000; // a run is closed when the emulator next bills the endpoint
+      recording.cost(NS);
+      // The last replica in is the first out: the two added at 0:30 stop at 2:00.
+      expect(recording.closedRuns()).toEqual([
+        { namespace: NS, name: "a", start: T0 + 30_000, end: T0 + 120_000, replicasAfter: 1 },
+        { namespace: NS, name: "a", start: T0 + 30_000, end: T0 + 120_000, replicasAfter: 1 },
+      ]);
+    } finally {
+      await recording.close();
+    }
+    expect(emu.closedRuns()).toEqual([]);
+  });
+
   it("stops billing a paused endpoint and answers 400 'already running' to a second resume", async () => {
     emu.reset(NS, { endpoints: [{ name: "a", instanceType: "nvidia-l4", instanceSize: "x1", minReplica: 1, maxReplica: 2, replicas: 1 }] });
     expect((await (await hf("/a/pause", "POST")).json()) as { status: { state: string } }).toMatchObject({ status: { state: "paused" } });
