@@ -23,20 +23,42 @@ export interface NewNotice {
 export interface NewDelivery {
   noticeKey: string;
   channel: Channel;
-  status: "pending" | "held";
+  /** failed: an alert found too late to send (expired), with its reason in `error` */
+  status: "pending" | "held" | "failed";
   hour: number;
+  error?: string;
 }
 
-/** Alert and error events of the timeline (since `since`) that have no notice yet. */
-export async function eventsWithoutNotice(db: D1Database, since: number): Promise<EventRow[]> {
+/** What the outbox's sweep found: the alert and error events without a notice, and how far it looked. */
+export interface Unnoticed {
+  events: EventRow[];
+  /** the newest event id when read: once these are queued, every event up to it has its notice */
+  top: number;
+  /** the sweep's mark before (outbox_sweep.event_id) */
+  swept: number;
+}
+
+/**
+ * Alert and error events above the sweep's mark (migration 0015) that have no notice yet, of any age, in
+ * one statement: the events read are only those since the last tick that queued some (by id).
+ */
+export async function eventsWithoutNotice(db: D1Database): Promise<Unnoticed> {
   const { results } = await db
     .prepare(
-      `SELECT e.* FROM events e LEFT JOIN notices n ON n.event_id = e.id
-       WHERE e.at >= ?1 AND e.type IN ('alert', 'error') AND n.key IS NULL ORDER BY e.id`,
+      `WITH mark AS (SELECT COALESCE((SELECT event_id FROM outbox_sweep WHERE id = 1), 0) AS swept,
+                            COALESCE((SELECT MAX(id) FROM events), 0) AS top)
+       SELECT mark.top AS sweep_top, mark.swept AS sweep_mark, p.* FROM mark LEFT JOIN (
+         SELECT e.* FROM events e LEFT JOIN notices n ON n.event_id = e.id
+         WHERE e.id > (SELECT swept FROM mark) AND e.type IN ('alert', 'error') AND n.key IS NULL
+       ) p ON true ORDER BY p.id`,
     )
-    .bind(since)
-    .all<RawEvent>();
-  return results.map(fromRawEvent);
+    .all<Partial<RawEvent> & { sweep_top: number; sweep_mark: number }>();
+  const first = results[0];
+  return {
+    events: results.filter((r): r is RawEvent & { sweep_top: number; sweep_mark: number } => r.id != null).map(fromRawEvent),
+    top: first?.sweep_top ?? 0,
+    swept: first?.sweep_mark ?? 0,
+  };
 }
 
 export interface HourUsage {
@@ -59,9 +81,19 @@ export async function hourUsage(db: D1Database, hour: number): Promise<Map<Chann
   return new Map(results.map((r) => [r.channel, { counted: r.counted, summary: r.summary === 1 }]));
 }
 
-/** Stores notices and their deliveries together (one batch, one transaction); existing keys are left alone. */
-export async function enqueueNotices(db: D1Database, notices: readonly NewNotice[], deliveries: readonly NewDelivery[], now: number) {
-  if (notices.length === 0 && deliveries.length === 0) return;
+/**
+ * Stores notices and their deliveries together (one batch, one transaction); existing keys are left alone.
+ * `sweptTo`: the sweep's new mark (Unnoticed.top of the read these notices answer), moved up in the same
+ * batch, so an event is passed over only once its notice is stored.
+ */
+export async function enqueueNotices(
+  db: D1Database,
+  notices: readonly NewNotice[],
+  deliveries: readonly NewDelivery[],
+  now: number,
+  sweptTo: number | null = null,
+) {
+  if (notices.length === 0 && deliveries.length === 0 && sweptTo === null) return;
   // Only the statements with rows to write: each statement counts against the invocation's D1 limit.
   await db.batch([
     ...(notices.length === 0
@@ -81,11 +113,22 @@ export async function enqueueNotices(db: D1Database, notices: readonly NewNotice
       : [
           db
             .prepare(
-              `INSERT OR IGNORE INTO deliveries (notice_key, channel, status, attempts, next_at, hour, created_at, updated_at)
-               SELECT value ->> '$.noticeKey', value ->> '$.channel', value ->> '$.status', 0, ?2, value ->> '$.hour', ?2, ?2
+              `INSERT OR IGNORE INTO deliveries (notice_key, channel, status, attempts, next_at, hour, error, created_at, updated_at)
+               SELECT value ->> '$.noticeKey', value ->> '$.channel', value ->> '$.status', 0, ?2, value ->> '$.hour',
+                      value ->> '$.error', ?2, ?2
                FROM json_each(?1)`,
             )
             .bind(JSON.stringify(deliveries), now),
+        ]),
+    ...(sweptTo === null
+      ? []
+      : [
+          db
+            .prepare(
+              `INSERT INTO outbox_sweep (id, event_id) VALUES (1, ?1)
+               ON CONFLICT (id) DO UPDATE SET event_id = max(event_id, excluded.event_id)`,
+            )
+            .bind(sweptTo),
         ]),
   ]);
 }
