@@ -770,10 +770,13 @@ describe("the action lifecycle, model-based", () => {
             [tickCmd(90), tickCmd(30), personCmd("big"), tickCmd(1440), d1FaultCmd("tick's events write", 1, "before"), nextDayCmd],
           ],
           ["enforce", [tickCmd(90), tickCmd(30), personCmd("big"), tickCmd(1440), d1FaultCmd("restore settling", 1, "after"), nextDayCmd]],
-          // An alert left without a notice by a tick that died, the next tick hours later: the outbox swept only
-          // the last hour. It sweeps by event id now, so a later tick queues it whatever its age.
-          ["enforce", [tickCmd(30), d1FaultCmd("request", 5, "before"), tickCmd(90), tickCmd(1)]],
-          ["enforce", [tickCmd(60), d1FaultCmd("tick's events write", 1, "after"), tickCmd(180), tickCmd(1)]],
+          // Alerts left without a notice by ticks that died after writing them (from 200 %, one asks for an
+          // approval), the next tick three hours later: the outbox swept only the last hour, so they were never
+          // sent. It sweeps by event id now: a later tick queues them whatever their age.
+          [
+            "enforce",
+            [tickCmd(60), ...Array.from({ length: 20 }, () => d1FaultCmd("tick's events write", 1, "after")), tickCmd(180), tickCmd(1)],
+          ],
         ],
       },
     );
