@@ -27,7 +27,6 @@ import {
   type NewNotice,
   recordEvents,
   saveConditions,
-  type Unnoticed,
 } from "../store/index.ts";
 import { FORGET_CLEARED_MS, trackConditions } from "./conditions.ts";
 import { links, type NoticeBody, noticeFromEvent, redact, redactDeep, routingSeverity } from "./notice.ts";
@@ -44,8 +43,6 @@ export const HOUR_MS = 3_600_000;
  * deliveries failed ("expired", shown in /v1/status), since a day-old alert would mislead more than inform.
  */
 export const QUEUE_WITHIN_MS = 24 * HOUR_MS;
-/** The sweep's mark moves with the notices it queues; past this many other events (actions) alone, it moves by itself. */
-const SWEEP_SLACK = 100;
 /** Subrequests one invocation may make on the Free plan is 50; leave room for the rest of the tick. */
 export const SUBREQUEST_CEILING = 45;
 
@@ -149,20 +146,14 @@ function budgetActions(alert: EventRow, actions: readonly EventRow[]): EventRow[
   return actions.filter((a) => budgetOf(a) === budgetOf(alert));
 }
 
-/** Step 2: a notice for every alert/error event that has none (`found`, read by the caller), and its deliveries. */
+/** Step 2: a notice for every alert/error event that has none (`pending`, read by the caller), and its deliveries. */
 async function enqueue(
   input: OutboxInput,
   senders: Senders,
-  found: Unnoticed,
+  pending: readonly EventRow[],
 ): Promise<{ enqueued: number; held: number; expired: number }> {
   const { db, now, policy } = input;
-  const pending = found.events;
-  // The mark moves with the notices (same batch); with none to store, only once the events passed over add up.
-  const sweptTo = found.top > found.swept && (pending.length > 0 || found.top - found.swept >= SWEEP_SLACK) ? found.top : null;
-  if (pending.length === 0) {
-    if (sweptTo !== null) await enqueueNotices(db, [], [], now, sweptTo);
-    return { enqueued: 0, held: 0, expired: 0 };
-  }
+  if (pending.length === 0) return { enqueued: 0, held: 0, expired: 0 };
   const hour = hourOf(now);
   // The hour's usage per channel (the rate limit) is read only when a notice is routed to a channel.
   const routed = pending.some((e) =>
@@ -220,7 +211,7 @@ async function enqueue(
       deliveries.push({ noticeKey: notice.key, channel, status: "pending", hour });
     }
   }
-  await enqueueNotices(db, notices, deliveries, now, sweptTo);
+  await enqueueNotices(db, notices, deliveries, now);
   return { enqueued: pending.length, held, expired };
 }
 

@@ -109,7 +109,6 @@ export {
   type NoticeType,
   type StoredNotice,
   saveConditions,
-  type Unnoticed,
 } from "./outbox.ts";
 export {
   activeOverrides,

@@ -29,36 +29,19 @@ export interface NewDelivery {
   error?: string;
 }
 
-/** What the outbox's sweep found: the alert and error events without a notice, and how far it looked. */
-export interface Unnoticed {
-  events: EventRow[];
-  /** the newest event id when read: once these are queued, every event up to it has its notice */
-  top: number;
-  /** the sweep's mark before (outbox_sweep.event_id) */
-  swept: number;
-}
-
 /**
- * Alert and error events above the sweep's mark (migration 0015) that have no notice yet, of any age, in
- * one statement: the events read are only those since the last tick that queued some (by id).
+ * Alert and error events above the sweep's mark (migration 0015) that have no notice yet, of any age. The
+ * mark follows the notices stored (a trigger), so this reads only the alerts waiting for one.
  */
-export async function eventsWithoutNotice(db: D1Database): Promise<Unnoticed> {
+export async function eventsWithoutNotice(db: D1Database): Promise<EventRow[]> {
   const { results } = await db
     .prepare(
-      `WITH mark AS (SELECT COALESCE((SELECT event_id FROM outbox_sweep WHERE id = 1), 0) AS swept,
-                            COALESCE((SELECT MAX(id) FROM events), 0) AS top)
-       SELECT mark.top AS sweep_top, mark.swept AS sweep_mark, p.* FROM mark LEFT JOIN (
-         SELECT e.* FROM events e LEFT JOIN notices n ON n.event_id = e.id
-         WHERE e.id > (SELECT swept FROM mark) AND e.type IN ('alert', 'error') AND n.key IS NULL
-       ) p ON true ORDER BY p.id`,
+      `SELECT e.* FROM events e LEFT JOIN notices n ON n.event_id = e.id
+       WHERE e.id > coalesce((SELECT event_id FROM outbox_sweep WHERE id = 1), 0) AND e.type IN ('alert', 'error') AND n.key IS NULL
+       ORDER BY e.id`,
     )
-    .all<Partial<RawEvent> & { sweep_top: number; sweep_mark: number }>();
-  const first = results[0];
-  return {
-    events: results.filter((r): r is RawEvent & { sweep_top: number; sweep_mark: number } => r.id != null).map(fromRawEvent),
-    top: first?.sweep_top ?? 0,
-    swept: first?.sweep_mark ?? 0,
-  };
+    .all<RawEvent>();
+  return results.map(fromRawEvent);
 }
 
 export interface HourUsage {
@@ -81,19 +64,9 @@ export async function hourUsage(db: D1Database, hour: number): Promise<Map<Chann
   return new Map(results.map((r) => [r.channel, { counted: r.counted, summary: r.summary === 1 }]));
 }
 
-/**
- * Stores notices and their deliveries together (one batch, one transaction); existing keys are left alone.
- * `sweptTo`: the sweep's new mark (Unnoticed.top of the read these notices answer), moved up in the same
- * batch, so an event is passed over only once its notice is stored.
- */
-export async function enqueueNotices(
-  db: D1Database,
-  notices: readonly NewNotice[],
-  deliveries: readonly NewDelivery[],
-  now: number,
-  sweptTo: number | null = null,
-) {
-  if (notices.length === 0 && deliveries.length === 0 && sweptTo === null) return;
+/** Stores notices and their deliveries together (one batch, one transaction); existing keys are left alone. */
+export async function enqueueNotices(db: D1Database, notices: readonly NewNotice[], deliveries: readonly NewDelivery[], now: number) {
+  if (notices.length === 0 && deliveries.length === 0) return;
   // Only the statements with rows to write: each statement counts against the invocation's D1 limit.
   await db.batch([
     ...(notices.length === 0
@@ -119,16 +92,6 @@ export async function enqueueNotices(
                FROM json_each(?1)`,
             )
             .bind(JSON.stringify(deliveries), now),
-        ]),
-    ...(sweptTo === null
-      ? []
-      : [
-          db
-            .prepare(
-              `INSERT INTO outbox_sweep (id, event_id) VALUES (1, ?1)
-               ON CONFLICT (id) DO UPDATE SET event_id = max(event_id, excluded.event_id)`,
-            )
-            .bind(sweptTo),
         ]),
   ]);
 }

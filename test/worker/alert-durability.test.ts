@@ -10,7 +10,7 @@ import { createNotifier, QUEUE_WITHIN_MS, trackConditions } from "../../src/noti
 import { runOutbox } from "../../src/notify/outbox.ts";
 import { validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { approvalsOfDay, listEvents, loadConditions, type NewEvent, recordEvents } from "../../src/store/index.ts";
+import { approvalsOfDay, eventsWithoutNotice, listEvents, loadConditions, type NewEvent, recordEvents } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { faultyD1 } from "../fixtures/d1-faults.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
@@ -142,6 +142,49 @@ describe("the outbox's sweep", () => {
         error: "expired: recorded 2026-07-04T00:00:00.000Z, not queued within 24 h (no tick ran the outbox since)",
       },
     ]);
+  });
+});
+
+/** The D1 binding with the rows each statement read (D1 bills rows read), for `.all()`. */
+function countingRows(real: D1Database) {
+  const reads: number[] = [];
+  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    ({
+      bind: (...values: unknown[]) => wrap(stmt.bind(...values)),
+      all: async () => {
+        const res = await stmt.all();
+        reads.push(res.meta.rows_read);
+        return res;
+      },
+    }) as unknown as D1PreparedStatement;
+  return { db: { prepare: (sql: string) => wrap(real.prepare(sql)) } as unknown as D1Database, reads };
+}
+
+describe("the sweep's cost", () => {
+  it("reads the alerts waiting for a notice, not the timeline, however long it is", async () => {
+    const h = harness("cost");
+    const T0 = Date.UTC(2026, 6, 6, 0, 0);
+    const action = (i: number): NewEvent => ({
+      ...alert(T0, `Capped ${i}`, `unused-${i}`),
+      type: "action",
+      kind: "scale_down",
+      dedupKey: null,
+    });
+    await recordEvents(
+      env.DB,
+      Array.from({ length: 500 }, (_, i) => action(i)),
+    );
+    await recordEvents(env.DB, [alert(T0, "Runaway scaling among 500 actions", "2026-07-06:durable:cost")]);
+    const counted = countingRows(env.DB);
+    expect((await eventsWithoutNotice(counted.db)).map((e) => e.title)).toEqual(["Runaway scaling among 500 actions"]);
+    await h.notifier.afterTick({ db: env.DB, now: T0 + MIN, alerts: null, events: [], policy: h.policy.alerts });
+    await recordEvents(
+      env.DB,
+      Array.from({ length: 500 }, (_, i) => action(500 + i)),
+    );
+    expect(await eventsWithoutNotice(counted.db)).toEqual([]);
+    // The mark, the alert and its (missing) notice: a handful of rows each time, not the thousand events.
+    expect(counted.reads.every((n) => n <= 5)).toBe(true);
   });
 });
 
