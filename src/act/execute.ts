@@ -8,7 +8,15 @@
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { MAX_ATTEMPTS, showsChange } from "../core/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
-import { type ActionResult, claimAction, type EndpointAfter, type EventRow, finishAction, type NewEvent } from "../store/index.ts";
+import {
+  type ActionResult,
+  claimAction,
+  claimAnnounced,
+  type EndpointAfter,
+  type EventRow,
+  finishAction,
+  type NewEvent,
+} from "../store/index.ts";
 import { apply, callsProvider, configAfter, splitId } from "./apply.ts";
 import { actionEvents } from "./events.ts";
 
@@ -44,6 +52,8 @@ export interface ActDeps {
   heldOff?: (a: PlannedAction) => Promise<string | null>;
   /** the timeline events of a result (default: actionEvents); written with it */
   describe?: (x: Outcome) => NewEvent[];
+  /** the one-shot alerts announcing an action (a restore's): written with its claim, so never lost nor sent for a claim not taken */
+  announce?: (a: PlannedAction) => NewEvent[];
 }
 
 /** What an action came to, before its record. */
@@ -72,11 +82,23 @@ async function record(deps: ActDeps, x: Outcome, result: Omit<ActionResult, "key
 }
 
 async function actOne(deps: ActDeps, a: PlannedAction): Promise<ExecutedAction> {
+  const announced: EventRow[] = [];
+  const x = await claimAndCarryOut(deps, a, announced);
+  return announced.length > 0 ? { ...x, events: [...announced, ...x.events] } : x;
+}
+
+async function claimAndCarryOut(deps: ActDeps, a: PlannedAction, announced: EventRow[]): Promise<ExecutedAction> {
   const skipped = (error: string): ExecutedAction => ({ action: a, status: "skipped", after: null, error, events: [] });
   if (deps.clock() >= deps.deadline) return skipped("deadline reached; left for the next tick");
   const held = await deps.heldOff?.(a);
   if (held) return skipped(held);
-  const attempt = await claimAction(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs);
+  const announce = deps.announce?.(a) ?? [];
+  const claim =
+    announce.length > 0
+      ? await claimAnnounced(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs, announce)
+      : { attempt: await claimAction(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs), events: [] };
+  const { attempt } = claim;
+  announced.push(...claim.events);
   if (attempt === null) return skipped("already recorded, or another change to this endpoint is in flight");
   if (deps.mode === "dry_run") {
     return record(

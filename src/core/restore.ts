@@ -228,7 +228,8 @@ export function planRestores(input: RestoreInput): RestorePlan {
       kind: "restore",
       severity: "info",
       endpoint: id,
-      dedupKey: `${day}:restore:${id}`,
+      // The action's own key: the alert announces it, and is written with its claim (Plan.announces).
+      dedupKey: action.key,
       title: dryRun ? `Would restore ${id} after the budget day ended (dry run)` : `Restoring ${id} after the budget day ended`,
       message:
         `${action.reason}. Nobody changed ${describe(current, toRestore)} since the guardrail did, so its earlier configuration comes back` +

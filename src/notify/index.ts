@@ -9,7 +9,7 @@ import { publishToSns, renderSns } from "./sns.ts";
 
 export { isCondition, trackConditions } from "./conditions.ts";
 export { type NoticeBody, noticeFromEvent, redact } from "./notice.ts";
-export { backoffMs, type OutboxReport, routesFor, SUBREQUEST_CEILING, SWEEP_MS } from "./outbox.ts";
+export { backoffMs, type OutboxReport, QUEUE_WITHIN_MS, routesFor, SUBREQUEST_CEILING } from "./outbox.ts";
 export { postToSlack, renderSlack, type SlackMessage } from "./slack.ts";
 export {
   ACTION_IDS,

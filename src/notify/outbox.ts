@@ -36,8 +36,13 @@ import type { SendOutcome } from "./slack.ts";
 const CHANNELS: readonly Channel[] = ["slack", "sns"];
 
 export const HOUR_MS = 3_600_000;
-/** Alert events this recent without a notice are picked up (a tick that died between recording and enqueueing). */
-export const SWEEP_MS = HOUR_MS;
+/**
+ * An alert event without a notice is picked up by the next tick's outbox whatever its age (the sweep goes
+ * by event id, store/outbox.ts): a tick that died between recording and queueing it, or hours with no
+ * tick. Found within this long of being recorded it is sent; later, its notice is stored with its
+ * deliveries failed ("expired", shown in /v1/status), since a day-old alert would mislead more than inform.
+ */
+export const QUEUE_WITHIN_MS = 24 * HOUR_MS;
 /** Subrequests one invocation may make on the Free plan is 50; leave room for the rest of the tick. */
 export const SUBREQUEST_CEILING = 45;
 
@@ -87,6 +92,8 @@ export interface OutboxReport {
   again: number;
   enqueued: number;
   held: number;
+  /** alerts found more than QUEUE_WITHIN_MS after they were recorded: stored, their deliveries failed */
+  expired: number;
   sent: number;
   retrying: number;
   failed: number;
@@ -140,9 +147,13 @@ function budgetActions(alert: EventRow, actions: readonly EventRow[]): EventRow[
 }
 
 /** Step 2: a notice for every alert/error event that has none (`pending`, read by the caller), and its deliveries. */
-async function enqueue(input: OutboxInput, senders: Senders, pending: readonly EventRow[]): Promise<{ enqueued: number; held: number }> {
+async function enqueue(
+  input: OutboxInput,
+  senders: Senders,
+  pending: readonly EventRow[],
+): Promise<{ enqueued: number; held: number; expired: number }> {
   const { db, now, policy } = input;
-  if (pending.length === 0) return { enqueued: 0, held: 0 };
+  if (pending.length === 0) return { enqueued: 0, held: 0, expired: 0 };
   const hour = hourOf(now);
   // The hour's usage per channel (the rate limit) is read only when a notice is routed to a channel.
   const routed = pending.some((e) =>
@@ -157,6 +168,7 @@ async function enqueue(input: OutboxInput, senders: Senders, pending: readonly E
   const deliveries: NewDelivery[] = [];
   const ordered = [...pending].sort((a, b) => RANK[routingSeverity(a)] - RANK[routingSeverity(b)] || a.id - b.id);
   let held = 0;
+  let expired = 0;
   for (const e of ordered) {
     const body = noticeFromEvent(e, e.kind === "budget_level" ? budgetActions(e, actionsByTick.get(e.at) ?? []) : [], policy.public_url);
     const notice: NewNotice = {
@@ -175,6 +187,12 @@ async function enqueue(input: OutboxInput, senders: Senders, pending: readonly E
       e.kind === "channel_misconfigured"
         ? CHANNELS.filter((c) => senders[c] && c !== e.data.channel)
         : routesFor(routingSeverity(e), policy, senders);
+    if (e.at < now - QUEUE_WITHIN_MS) {
+      const error = `expired: recorded ${new Date(e.at).toISOString()}, not queued within ${QUEUE_WITHIN_MS / HOUR_MS} h (no tick ran the outbox since)`;
+      for (const channel of channels) deliveries.push({ noticeKey: notice.key, channel, status: "failed", hour, error });
+      expired++;
+      continue;
+    }
     for (const channel of channels) {
       const used = usage.get(channel) ?? { counted: 0, summary: false };
       usage.set(channel, used);
@@ -194,7 +212,7 @@ async function enqueue(input: OutboxInput, senders: Senders, pending: readonly E
     }
   }
   await enqueueNotices(db, notices, deliveries, now);
-  return { enqueued: pending.length, held };
+  return { enqueued: pending.length, held, expired };
 }
 
 async function summaryBody(db: D1Database, d: ClaimedDelivery, policy: AlertsPolicy): Promise<NoticeBody> {
@@ -237,21 +255,17 @@ const CHANNEL_FIX: Record<Channel, string> = {
 async function channelFailed(input: OutboxInput, channel: Channel, sender: ChannelSender, error: string): Promise<boolean> {
   const { db, now } = input;
   const hash = await targetHash(sender.target ?? channel);
-  if (!(await markChannelFault(db, { channel, targetHash: hash, error, since: now }, now))) return false;
-  await recordEvents(db, [
-    {
-      at: now,
-      type: "alert",
-      kind: "channel_misconfigured",
-      severity: "critical",
-      endpoint: null,
-      title: `${CHANNEL_NAME[channel]} alerts are not delivered: the channel is misconfigured`,
-      message: `${error}. The guardrail stopped sending to ${CHANNEL_NAME[channel]} until its configuration changes. ${CHANNEL_FIX[channel]}`,
-      data: { channel, error },
-      dedupKey: `channel_misconfigured:${channel}:${hash.slice(0, 16)}:${now}`,
-    },
-  ]);
-  return true;
+  return markChannelFault(db, { channel, targetHash: hash, error, since: now }, now, {
+    at: now,
+    type: "alert",
+    kind: "channel_misconfigured",
+    severity: "critical",
+    endpoint: null,
+    title: `${CHANNEL_NAME[channel]} alerts are not delivered: the channel is misconfigured`,
+    message: `${error}. The guardrail stopped sending to ${CHANNEL_NAME[channel]} until its configuration changes. ${CHANNEL_FIX[channel]}`,
+    data: { channel, error },
+    dedupKey: `channel_misconfigured:${channel}:${hash.slice(0, 16)}:${now}`,
+  });
 }
 
 /** Step 3: send what is due, record each result. Returns the sends attempted. */
@@ -328,6 +342,7 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
     again: 0,
     enqueued: 0,
     held: 0,
+    expired: 0,
     sent: 0,
     retrying: 0,
     failed: 0,
@@ -339,7 +354,7 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
   // a notice (read again below if step 1 records any) and the channels' faults.
   const [rows, pendingBefore, faults] = await Promise.all([
     input.alerts ? loadConditions(db) : null,
-    eventsWithoutNotice(db, now - SWEEP_MS),
+    eventsWithoutNotice(db),
     anyChannel(configured) ? loadChannelFaults(db) : [],
   ]);
   let pending = pendingBefore;
@@ -363,17 +378,20 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
     report.again = recorded.length - report.recoveries;
     const forget = rows.some((r) => r.state === "cleared" && (r.clearedAt ?? now) < now - FORGET_CLEARED_MS);
     if (outcome.changed.length > 0 || forget) await saveConditions(db, outcome.changed, forget ? now - FORGET_CLEARED_MS : null);
-    if (recorded.length > 0) pending = await eventsWithoutNotice(db, now - SWEEP_MS);
+    if (recorded.length > 0) pending = await eventsWithoutNotice(db);
   }
   let senders = await healthySenders(db, configured, faults);
   const queued = await enqueue(input, senders, pending);
   report.enqueued = queued.enqueued;
   report.held = queued.held;
+  report.expired = queued.expired;
   const attempted = await deliver(input, senders, secrets, report);
   if (report.misconfigured.length > 0) {
     // Say so on the other channel in this tick, not the next one.
     senders = await healthySenders(db, configured);
-    report.enqueued += (await enqueue(input, senders, await eventsWithoutNotice(db, now - SWEEP_MS))).enqueued;
+    const again = await enqueue(input, senders, await eventsWithoutNotice(db));
+    report.enqueued += again.enqueued;
+    report.expired += again.expired;
     await deliver({ ...input, subrequestsUsed: (input.subrequestsUsed ?? 0) + attempted }, senders, secrets, report);
   }
   return report;

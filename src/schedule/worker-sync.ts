@@ -2,7 +2,7 @@
 // of desired schedules (a deploy or a GUARDRAIL_POLICY change) applies and prunes them, once;
 // a failed sync is retried by later ticks (a few attempts) and alerted.
 import type { Policy } from "../policy/index.ts";
-import { claimScheduleSync, type EventRow, finishScheduleSync, type NewEvent, recordEvents } from "../store/index.ts";
+import { claimScheduleSync, type EventRow, finishScheduleSync, type NewEvent } from "../store/index.ts";
 import { type DesiredSchedule, desiredSchedules } from "./desired.ts";
 import { renderResult } from "./render.ts";
 import { applySync, planSync, pruneSync, type SchedulerApi, type SyncResult } from "./sync.ts";
@@ -56,7 +56,6 @@ export async function syncFromWorker(deps: WorkerSyncDeps): Promise<WorkerSyncOu
   }
   const summary = result ? renderResult(result) : `sync failed: ${error}`;
   const subrequests = deps.subrequests?.() ?? 0;
-  await finishScheduleSync(db, hash, error === null ? "done" : "failed", summary, error, now);
   const events: NewEvent[] = [
     {
       at: now,
@@ -83,5 +82,6 @@ export async function syncFromWorker(deps: WorkerSyncDeps): Promise<WorkerSyncOu
       dedupKey: `schedule_sync_failed:${hash}`,
     });
   }
-  return { outcome: error === null ? "done" : "failed", hash, summary, events: await recordEvents(db, events), subrequests };
+  const recorded = await finishScheduleSync(db, hash, error === null ? "done" : "failed", summary, error, now, events);
+  return { outcome: error === null ? "done" : "failed", hash, summary, events: recorded, subrequests };
 }

@@ -4,7 +4,7 @@
 
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { type ActionEvent, claimSources, type JournalState, MAX_ATTEMPTS, settledStates, sourcesOf, targetOf } from "../core/index.ts";
-import { actionEventsStatement, type EventRow, fromRawEvent, type NewEvent, type RawEvent } from "./events.ts";
+import { actionEventsStatement, type EventRow, fromRawEvent, insertedEvents, type NewEvent, type RawEvent } from "./events.ts";
 
 export { MAX_ATTEMPTS };
 export type ActionStatus = JournalState;
@@ -67,7 +67,39 @@ export async function claimAction(
   now: number,
   staleBefore: number,
 ): Promise<number | null> {
-  const row = await db
+  return (await claimStatement(db, a, day, mode, now, staleBefore).first<{ attempts: number }>())?.attempts ?? null;
+}
+
+/**
+ * `claimAction` with the one-shot alerts that say the action begins (a restore's), written with the claim
+ * in one batch and only when the claim was taken: an action under way has its announcement, and a claim
+ * not taken announces nothing. Returns the attempt (as claimAction) and the events recorded.
+ */
+export async function claimAnnounced(
+  db: D1Database,
+  a: PlannedAction,
+  day: string,
+  mode: "enforce" | "dry_run",
+  now: number,
+  staleBefore: number,
+  announce: readonly NewEvent[],
+): Promise<{ attempt: number | null; events: EventRow[] }> {
+  const [claimed, recorded] = await db.batch([
+    claimStatement(db, a, day, mode, now, staleBefore),
+    actionEventsStatement(db, announce, { key: a.key, status: "intent", at: now }),
+  ]);
+  return { attempt: (claimed?.results[0] as { attempts: number } | undefined)?.attempts ?? null, events: insertedEvents(recorded) };
+}
+
+function claimStatement(
+  db: D1Database,
+  a: PlannedAction,
+  day: string,
+  mode: "enforce" | "dry_run",
+  now: number,
+  staleBefore: number,
+): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO actions (key, day, kind, endpoint, level, mode, status, reason, change, before, expected, created_at, updated_at)
        SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'intent', ?7, ?8, ?9, ?10, ?11, ?11
@@ -92,9 +124,7 @@ export async function claimAction(
       now,
       MAX_ATTEMPTS,
       staleBefore,
-    )
-    .first<{ attempts: number }>();
-  return row?.attempts ?? null;
+    );
 }
 
 /** What the provider answered an action with: the endpoint's state and scaling right after it. */

@@ -1,5 +1,6 @@
 // Approvals of actions that wait for a person (policy `approvals`), one row per action key.
 import type { ApprovalRecord, ApprovalStatus, PlannedAction } from "../core/index.ts";
+import { type EventRow, guardedEventsStatement, insertedEvents, type NewEvent } from "./events.ts";
 
 export interface ApprovalRow extends ApprovalRecord {
   day: string;
@@ -55,20 +56,32 @@ export interface NewApproval {
   action: PlannedAction;
   deadline: number;
   onTimeout: "run" | "hold";
+  /** its approval_requested alert: written with the row, only when the row is new */
+  event: NewEvent;
+}
+
+export interface ApprovalTimeout {
+  key: string;
+  status: "expired_run" | "expired_hold";
+  /** its approval_expired alert: written with the timeout, only when this tick moved the row */
+  event: NewEvent;
 }
 
 /**
- * Stores new requests (a key already asked about is left as it is) and this tick's timeouts, in
- * one batch. Returns the keys that were new, so the request is alerted once.
+ * Stores new requests (a key already asked about is left as it is) and this tick's timeouts, with their
+ * alerts, in one batch (one transaction): an approval row waits with its request alert or not at all, so
+ * a lost write never leaves a pause waiting for a person nobody asked. An alert is written only for a row
+ * this batch moved (a new request; a pending row that timed out, not one a person answered meanwhile).
+ * Returns the alerts' events that were new.
  */
 export async function recordApprovalChanges(
   db: D1Database,
   day: string,
   now: number,
   requests: readonly NewApproval[],
-  timeouts: ReadonlyArray<{ key: string; status: "expired_run" | "expired_hold" }>,
-): Promise<Set<string>> {
-  if (requests.length === 0 && timeouts.length === 0) return new Set();
+  timeouts: readonly ApprovalTimeout[],
+): Promise<EventRow[]> {
+  if (requests.length === 0 && timeouts.length === 0) return [];
   const rows = requests.map((r) => ({
     key: r.action.key,
     kind: r.action.kind,
@@ -78,15 +91,18 @@ export async function recordApprovalChanges(
     deadline: r.deadline,
     on_timeout: r.onTimeout,
   }));
-  const [inserted] = await db.batch<{ key: string }>([
+  const events = [
+    ...requests.map((r) => ({ ...r.event, approvalKey: r.action.key, transition: "request" })),
+    ...timeouts.map((t) => ({ ...t.event, approvalKey: t.key, transition: "timeout", outcome: t.status })),
+  ];
+  const [, , recorded] = await db.batch([
     db
       .prepare(
         `INSERT OR IGNORE INTO approvals (key, day, kind, endpoint, level, reason, requested_at, deadline, on_timeout, status)
          SELECT json_extract(value, '$.key'), ?2, json_extract(value, '$.kind'), json_extract(value, '$.endpoint'),
                 json_extract(value, '$.level'), json_extract(value, '$.reason'), ?3, json_extract(value, '$.deadline'),
                 json_extract(value, '$.on_timeout'), 'pending'
-         FROM json_each(?1) WHERE true
-         RETURNING key`,
+         FROM json_each(?1) WHERE true`,
       )
       .bind(JSON.stringify(rows), day, now),
     db
@@ -94,9 +110,18 @@ export async function recordApprovalChanges(
         `UPDATE approvals SET status = json_extract(t.value, '$.status'), decided_by = 'timeout', decided_at = ?2
          FROM json_each(?1) AS t WHERE approvals.key = json_extract(t.value, '$.key') AND approvals.status = 'pending'`,
       )
-      .bind(JSON.stringify(timeouts), now),
+      .bind(JSON.stringify(timeouts.map(({ key, status }) => ({ key, status }))), now),
+    // A request's row was inserted by this tick (still pending, asked now); a timeout's was moved by it.
+    guardedEventsStatement(
+      db,
+      events,
+      `EXISTS (SELECT 1 FROM approvals a WHERE a.key = value ->> '$.approvalKey' AND CASE value ->> '$.transition'
+         WHEN 'request' THEN a.status = 'pending' AND a.requested_at = ?2
+         ELSE a.decided_by = 'timeout' AND a.decided_at = ?2 AND a.status = value ->> '$.outcome' END)`,
+      [now],
+    ),
   ]);
-  return new Set((inserted?.results ?? []).map((r) => r.key));
+  return insertedEvents(recorded);
 }
 
 /**

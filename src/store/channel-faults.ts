@@ -1,6 +1,7 @@
 // Channels found misconfigured: a permanent failure (Slack 403/404/410, an SNS sender fault) stops
 // sends to that target until its configuration changes. The target is kept only as a hash (a Slack
 // webhook URL is a secret).
+import { guardedEventsStatement, type NewEvent } from "./events.ts";
 import type { Channel } from "./outbox.ts";
 
 export interface ChannelFault {
@@ -18,10 +19,12 @@ export async function loadChannelFaults(db: D1Database): Promise<ChannelFault[]>
 }
 
 /**
- * Marks the channel misconfigured and fails its pending deliveries at once (they cannot succeed), in one
- * batch. Returns false when the channel was already marked for this target (nothing new to announce).
+ * Marks the channel misconfigured, fails its pending deliveries at once (they cannot succeed) and records
+ * `alert` (channel_misconfigured), in one batch: the alert lands with the mark or neither does (a channel
+ * marked is never tried again, so nothing would raise it later). Returns false when the channel was
+ * already marked for this target (nothing new to announce, no alert written).
  */
-export async function markChannelFault(db: D1Database, f: ChannelFault, now: number): Promise<boolean> {
+export async function markChannelFault(db: D1Database, f: ChannelFault, now: number, alert: NewEvent): Promise<boolean> {
   const [inserted] = await db.batch([
     db
       .prepare(
@@ -33,6 +36,12 @@ export async function markChannelFault(db: D1Database, f: ChannelFault, now: num
     db
       .prepare(`UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3 WHERE channel = ?1 AND status IN ('pending', 'held')`)
       .bind(f.channel, `not sent: ${f.error}`, now),
+    // Only for a mark this batch made (a fault already marked for this target keeps its own `since`).
+    guardedEventsStatement(db, [alert], "EXISTS (SELECT 1 FROM channel_faults WHERE channel = ?2 AND target_hash = ?3 AND since = ?4)", [
+      f.channel,
+      f.targetHash,
+      f.since,
+    ]),
   ]);
   return (inserted?.meta.changes ?? 0) > 0;
 }

@@ -42,10 +42,31 @@ export function actionEventsStatement(
   events: readonly NewEvent[],
   row: { key: string; status: string; at: number },
 ): D1PreparedStatement {
-  return db
-    .prepare(`${INSERT_EVENTS} WHERE EXISTS (SELECT 1 FROM actions WHERE key = ?2 AND status = ?3 AND updated_at = ?4) ${RETURNING_EVENTS}`)
-    .bind(eventsJson(events), row.key, row.status, row.at);
+  return guardedEventsStatement(db, events, "EXISTS (SELECT 1 FROM actions WHERE key = ?2 AND status = ?3 AND updated_at = ?4)", [
+    row.key,
+    row.status,
+    row.at,
+  ]);
 }
+
+/**
+ * The insert of `recordEvents`, each event written only where `where` holds: batched after the state
+ * change that raises them (an approval row, a channel's fault), so a one-shot alert lands with its cause
+ * or not at all. `where` reads the event's JSON as `value` (extra fields beside a NewEvent's are kept
+ * there for it) and its parameters from ?2.
+ */
+export function guardedEventsStatement(
+  db: D1Database,
+  events: readonly NewEvent[],
+  where: string,
+  params: readonly unknown[],
+): D1PreparedStatement {
+  return db.prepare(`${INSERT_EVENTS} WHERE ${where} ${RETURNING_EVENTS}`).bind(eventsJson(events), ...params);
+}
+
+/** The rows a batched events statement returned, oldest first. */
+export const insertedEvents = (result: D1Result<unknown> | undefined): EventRow[] =>
+  ((result?.results ?? []) as RawEvent[]).map(fromRawEvent).sort((a, b) => a.id - b.id);
 
 const INSERT_EVENTS = `INSERT OR IGNORE INTO events (at, type, kind, severity, endpoint, title, message, data, dedup_key)
   SELECT json_extract(value, '$.at'), json_extract(value, '$.type'), json_extract(value, '$.kind'),

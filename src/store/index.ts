@@ -7,6 +7,7 @@ export {
   actionAttempts,
   actionsOfDay,
   claimAction,
+  claimAnnounced,
   type EndpointAfter,
   finishAction,
   finishActionsStatements,
@@ -15,7 +16,14 @@ export {
   settledToday,
   unresolvedActions,
 } from "./actions.ts";
-export { type ApprovalRow, approvalsOfDay, decideApproval, type NewApproval, recordApprovalChanges } from "./approvals.ts";
+export {
+  type ApprovalRow,
+  type ApprovalTimeout,
+  approvalsOfDay,
+  decideApproval,
+  type NewApproval,
+  recordApprovalChanges,
+} from "./approvals.ts";
 export {
   type BillingRead,
   type BillingRow,
@@ -112,7 +120,7 @@ export {
   type StoredOverride,
 } from "./overrides.ts";
 export { loadCatalogs, type StoredCatalog, saveCatalogs } from "./prices.ts";
-export { markRestored, pendingRestores, restoreCandidates, supersedeFailedRestores, unrestoredActions } from "./restores.ts";
+export { markRestored, pendingRestores, restoreCandidates, settleRestoreRows, unrestoredActions } from "./restores.ts";
 export { loadRoutes, setRoute } from "./routes.ts";
 export {
   claimScheduleSync,

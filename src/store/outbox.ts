@@ -23,18 +23,23 @@ export interface NewNotice {
 export interface NewDelivery {
   noticeKey: string;
   channel: Channel;
-  status: "pending" | "held";
+  /** failed: an alert found too late to send (expired), with its reason in `error` */
+  status: "pending" | "held" | "failed";
   hour: number;
+  error?: string;
 }
 
-/** Alert and error events of the timeline (since `since`) that have no notice yet. */
-export async function eventsWithoutNotice(db: D1Database, since: number): Promise<EventRow[]> {
+/**
+ * Alert and error events above the sweep's mark (migration 0015) that have no notice yet, of any age. The
+ * mark follows the notices stored (a trigger), so this reads only the alerts waiting for one.
+ */
+export async function eventsWithoutNotice(db: D1Database): Promise<EventRow[]> {
   const { results } = await db
     .prepare(
       `SELECT e.* FROM events e LEFT JOIN notices n ON n.event_id = e.id
-       WHERE e.at >= ?1 AND e.type IN ('alert', 'error') AND n.key IS NULL ORDER BY e.id`,
+       WHERE e.id > coalesce((SELECT event_id FROM outbox_sweep WHERE id = 1), 0) AND e.type IN ('alert', 'error') AND n.key IS NULL
+       ORDER BY e.id`,
     )
-    .bind(since)
     .all<RawEvent>();
   return results.map(fromRawEvent);
 }
@@ -81,8 +86,9 @@ export async function enqueueNotices(db: D1Database, notices: readonly NewNotice
       : [
           db
             .prepare(
-              `INSERT OR IGNORE INTO deliveries (notice_key, channel, status, attempts, next_at, hour, created_at, updated_at)
-               SELECT value ->> '$.noticeKey', value ->> '$.channel', value ->> '$.status', 0, ?2, value ->> '$.hour', ?2, ?2
+              `INSERT OR IGNORE INTO deliveries (notice_key, channel, status, attempts, next_at, hour, error, created_at, updated_at)
+               SELECT value ->> '$.noticeKey', value ->> '$.channel', value ->> '$.status', 0, ?2, value ->> '$.hour',
+                      value ->> '$.error', ?2, ?2
                FROM json_each(?1)`,
             )
             .bind(JSON.stringify(deliveries), now),

@@ -2,6 +2,7 @@
 // back yet (with the schedule commands that took over a part since), and moving them to restored,
 // left_by_person or superseded once a restore ran or was settled without one.
 import type { Change, DoneAction, EndpointConfig, RestoreMark } from "../core/index.ts";
+import { type EventRow, eventsStatement, insertedEvents, type NewEvent } from "./events.ts";
 
 interface DoneRow {
   key: string;
@@ -53,16 +54,40 @@ export async function unrestoredActions(db: D1Database): Promise<DoneAction[]> {
 
 /** Moves applied journal rows to restored, left_by_person or superseded, in one statement. */
 export async function markRestored(db: D1Database, marks: readonly RestoreMark[], now: number): Promise<void> {
+  await markStatement(db, marks, now)?.run();
+}
+
+function markStatement(db: D1Database, marks: readonly RestoreMark[], now: number): D1PreparedStatement | null {
   const rows = marks.flatMap((m) => m.keys.map((key) => ({ key, status: m.status })));
-  if (rows.length === 0) return;
-  await db
+  if (rows.length === 0) return null;
+  return db
     .prepare(
       `UPDATE actions SET status = (SELECT json_extract(value, '$.status') FROM json_each(?1) WHERE json_extract(value, '$.key') = actions.key),
          restored_at = ?2, updated_at = ?2
        WHERE key IN (SELECT json_extract(value, '$.key') FROM json_each(?1)) AND status = 'applied'`,
     )
-    .bind(JSON.stringify(rows), now)
-    .run();
+    .bind(JSON.stringify(rows), now);
+}
+
+/**
+ * After a tick's restores: its marks (markRestored), the failed restores its applied ones superseded, and
+ * the alerts saying what it left as a person set it (restore_skipped), in one batch (one transaction). An
+ * alert about a row settled without a restore lands with the settling, or neither does and the next tick
+ * plans both again (a settled row is never a candidate again, so an alert written after it could be lost).
+ */
+export async function settleRestoreRows(
+  db: D1Database,
+  s: { marks: readonly RestoreMark[]; restoredEndpoints: readonly string[]; day: string; now: number; alerts: readonly NewEvent[] },
+): Promise<EventRow[]> {
+  const statements = [
+    markStatement(db, s.marks, s.now),
+    supersedeStatement(db, s.restoredEndpoints, s.day, s.now),
+    s.alerts.length > 0 ? eventsStatement(db, s.alerts) : null,
+  ];
+  const batch = statements.filter((x): x is D1PreparedStatement => x !== null);
+  if (batch.length === 0) return [];
+  const results = await db.batch(batch);
+  return s.alerts.length > 0 ? insertedEvents(results[batch.length - 1]) : [];
 }
 
 /**
@@ -71,16 +96,15 @@ export async function markRestored(db: D1Database, marks: readonly RestoreMark[]
  * so the failed row would otherwise read `failed` for an endpoint HF shows restored (state machine:
  * supersede, failed -> superseded).
  */
-export async function supersedeFailedRestores(db: D1Database, endpoints: readonly string[], day: string, now: number): Promise<void> {
-  if (endpoints.length === 0) return;
-  await db
+function supersedeStatement(db: D1Database, endpoints: readonly string[], day: string, now: number): D1PreparedStatement | null {
+  if (endpoints.length === 0) return null;
+  return db
     .prepare(
       `UPDATE actions SET status = 'superseded', updated_at = ?3
        WHERE kind = 'restore' AND status = 'failed' AND mode = 'enforce' AND day < ?2
          AND endpoint IN (SELECT value FROM json_each(?1))`,
     )
-    .bind(JSON.stringify([...new Set(endpoints)]), day, now)
-    .run();
+    .bind(JSON.stringify([...new Set(endpoints)]), day, now);
 }
 
 /** How many earlier days' changes wait for a restore (for /v1/status). */

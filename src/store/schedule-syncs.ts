@@ -1,5 +1,7 @@
 // The Worker-side schedule sync journal: one row per desired state (hash), so a policy change is
 // synced once by the first tick that sees it, and a failed sync is retried with a limit.
+import { type EventRow, eventsStatement, insertedEvents, type NewEvent } from "./events.ts";
+
 export const SYNC_MAX_ATTEMPTS = 5;
 
 /**
@@ -20,6 +22,11 @@ export async function claimScheduleSync(db: D1Database, hash: string, now: numbe
   return res.meta.changes === 1;
 }
 
+/**
+ * Records the sync's outcome with its timeline events (schedule_sync and, failed, its alert) in one batch:
+ * a sync out of attempts is never tried again, so its alert must land with its row or not at all.
+ * Returns the events that were new.
+ */
 export async function finishScheduleSync(
   db: D1Database,
   hash: string,
@@ -27,11 +34,17 @@ export async function finishScheduleSync(
   summary: string,
   error: string | null,
   now: number,
-): Promise<void> {
-  await db
+  events: readonly NewEvent[] = [],
+): Promise<EventRow[]> {
+  const finish = db
     .prepare("UPDATE schedule_syncs SET status = ?2, summary = ?3, error = ?4, finished_at = ?5 WHERE hash = ?1")
-    .bind(hash, status, summary, error, now)
-    .run();
+    .bind(hash, status, summary, error, now);
+  if (events.length === 0) {
+    await finish.run();
+    return [];
+  }
+  const [, recorded] = await db.batch([finish, eventsStatement(db, events)]);
+  return insertedEvents(recorded);
 }
 
 export interface ScheduleSyncRow {

@@ -19,13 +19,14 @@ import {
 import type { Policy } from "../policy/index.ts";
 import type { EndpointMetrics } from "../providers/index.ts";
 import {
+  type EventRow,
   type GuardRow,
   lastObservations,
   loadBeforeObserving,
-  markRestored,
+  type NewEvent,
   recordAndLoadHistory,
   restoreCandidates,
-  supersedeFailedRestores,
+  settleRestoreRows,
 } from "../store/index.ts";
 
 export interface EngineBefore {
@@ -148,15 +149,25 @@ export function fleetHistory(
   return { endpoints };
 }
 
-/** After acting: settle the journal rows each applied restore put back, and those the plan settled without one. */
-export async function settleRestores(db: D1Database, plan: Plan, executed: readonly ExecutedAction[], now: number, day: string) {
+/**
+ * After acting: settle the journal rows each applied restore put back, and those the plan settled without
+ * one, with the restore_skipped alerts (`alerts`, as events) that say why, in one transaction.
+ */
+export async function settleRestores(
+  db: D1Database,
+  plan: Plan,
+  executed: readonly ExecutedAction[],
+  now: number,
+  day: string,
+  alerts: readonly NewEvent[],
+): Promise<EventRow[]> {
   const applied = executed.filter((x) => x.action.kind === "restore" && x.status === "applied");
   const restored = applied.flatMap((x) => plan.restoreSettles?.[x.action.key] ?? []);
-  await markRestored(db, [...(plan.restoreSettled ?? []), { keys: restored, status: "restored" }], now);
-  await supersedeFailedRestores(
-    db,
-    applied.map((x) => x.action.endpoint),
+  return settleRestoreRows(db, {
+    marks: [...(plan.restoreSettled ?? []), { keys: restored, status: "restored" }],
+    restoredEndpoints: applied.map((x) => x.action.endpoint),
     day,
     now,
-  );
+    alerts,
+  });
 }

@@ -3,6 +3,7 @@
 import { act, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
 import type { MicroUsd, Override, Plan } from "../core/index.ts";
 import {
+  ALERT_KINDS,
   ackedConditions,
   billableReplicas,
   budgetDay,
@@ -324,7 +325,18 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
 
     // Act: each call ends before the lease does, so an overlapping tick can never act at the same time.
     const deadline = started + leaseMs - RECORD_MARGIN_MS;
-    const approvalAlerts = thePlan.approval ? await recordApprovals(db, day, thePlan.approval, now, policy.mode === "dry_run") : [];
+    // One-shot alerts are written with the state change that raises them, never after it (a lost write
+    // would lose them: nothing raises them again): approvals' with their rows, a restore's with its claim,
+    // restore_skipped with the rows it settles. Conditions are raised again each tick and go last.
+    const approvalEvents = thePlan.approval ? await recordApprovals(db, day, thePlan.approval, now, policy.mode === "dry_run") : [];
+    const actionKeys = new Set(thePlan.actions.map((a) => a.key));
+    // An event alert keyed as an action (a restore's) announces that action.
+    const announcing = new Map(
+      thePlan.alerts
+        .filter((a) => ALERT_KINDS[a.kind] === "event" && actionKeys.has(a.dedupKey))
+        .map((a) => [a.dedupKey, alertEvent(now, a)]),
+    );
+    const settling = thePlan.alerts.filter((a) => a.kind === "restore_skipped");
     const executed = await act(
       {
         db,
@@ -336,20 +348,36 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         deadline,
         claimMs: leaseMs,
         heldOff: heldOffSince(db, now, leaseMs, clock),
+        announce: (a) => {
+          const e = announcing.get(a.key);
+          return e ? [e] : [];
+        },
       },
       thePlan.actions,
     );
-    if (candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0) await settleRestores(db, thePlan, executed, now, day);
+    const settledEvents =
+      candidates.length > 0 || (thePlan.restoreSettled?.length ?? 0) > 0
+        ? await settleRestores(
+            db,
+            thePlan,
+            executed,
+            now,
+            day,
+            settling.map((a) => alertEvent(now, a)),
+          )
+        : [];
 
-    // Record. The actions' events (and reconciliation's) were written with their journal results; the rest now.
+    // Record. The actions' events (and reconciliation's) were written with their journal results, the
+    // one-shot alerts with their causes; the rest (conditions, raised again next tick) now.
     const events = [
       ...reconciled.events,
       ...executed.flatMap((x) => x.events),
+      ...approvalEvents,
+      ...settledEvents,
       ...(await recordEvents(db, [
         ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
         ...reconciled.alerts,
-        ...thePlan.alerts.map((a) => alertEvent(now, a)),
-        ...approvalAlerts.map((a) => alertEvent(now, a)),
+        ...thePlan.alerts.filter((a) => !announcing.has(a.dedupKey) && a.kind !== "restore_skipped").map((a) => alertEvent(now, a)),
       ])),
     ].sort((a, b) => a.id - b.id);
     await deps.notifier?.afterTick({

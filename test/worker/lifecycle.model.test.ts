@@ -15,7 +15,7 @@ import { createOverride, decide } from "../../src/control/index.ts";
 import { budgetDay, configOf, LADDER, meter, type Observation, showsChange } from "../../src/core/index.ts";
 import type { Change } from "../../src/core/types.ts";
 import type { EndpointSpec } from "../../src/fakes/index.ts";
-import { createNotifier, SWEEP_MS } from "../../src/notify/index.ts";
+import { createNotifier } from "../../src/notify/index.ts";
 import { type Policy, type PolicyInput, settingsFor, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
 import type { EndpointProvider, EndpointSnapshot } from "../../src/providers/types.ts";
@@ -198,16 +198,39 @@ async function checkInvariants(m: Model, r: Real, stepCalls: Call[], tick: TickR
        AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'action' AND json_extract(e.data, '$.key') = a.key)`,
   ).all();
   expect(unexplained, "journal results without their timeline event").toEqual([]);
-  // After a tick that ran its outbox with D1 answering, every alert of the last hour has its one notice (a
+  // One-shot alerts are written with the state change that raises them, so whatever failed (a D1 request
+  // before or after D1 ran it, a crash), they hold at every step: every approval row has its request alert,
+  // a timeout its expiry alert; every restore the tick journaled, its announcement; every part left as a
+  // person set it, its restore_skipped. (Before, they were written after, with the tick's other alerts: that
+  // write lost, nothing raised them again, and a pause waited for an approval nobody was asked for.)
+  const { results: unasked } = await env.DB.prepare(
+    `SELECT a.key, a.status FROM approvals a WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'alert'
+       AND e.kind = 'approval_requested' AND e.dedup_key = a.day || ':approval_requested:' || a.key)`,
+  ).all();
+  expect(unasked, "approval rows without their approval_requested alert").toEqual([]);
+  const { results: untold } = await env.DB.prepare(
+    `SELECT a.key, a.status FROM approvals a WHERE a.decided_by = 'timeout' AND NOT EXISTS (SELECT 1 FROM events e
+       WHERE e.type = 'alert' AND e.kind = 'approval_expired' AND e.dedup_key = a.day || ':approval_expired:' || a.key)`,
+  ).all();
+  expect(untold, "timed-out approvals without their approval_expired alert").toEqual([]);
+  const { results: unannounced } = await env.DB.prepare(
+    `SELECT a.key, a.status FROM actions a WHERE a.kind = 'restore' AND a.key = a.day || ':restore:' || a.endpoint
+       AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type = 'alert' AND e.kind = 'restore' AND e.dedup_key = a.key)`,
+  ).all();
+  expect(unannounced, "the tick's restores without their restore alert").toEqual([]);
+  const { results: unexplainedLeft } = await env.DB.prepare(
+    `SELECT a.key FROM actions a WHERE a.status = 'left_by_person' AND NOT EXISTS (SELECT 1 FROM events e
+       WHERE e.type = 'alert' AND e.kind = 'restore_skipped' AND e.endpoint = a.endpoint AND e.at <= a.restored_at)`,
+  ).all();
+  expect(unexplainedLeft, "parts left as a person set them without their restore_skipped alert").toEqual([]);
+  // After a tick that ran its outbox with D1 answering, every alert has its one notice, whatever its age (a
   // tick that died after writing its alerts, or whose outbox failed, leaves them to the next one; the outbox
-  // sweeps an hour back, SWEEP_MS, and ticks come every minute): none lost, none announced twice.
+  // sweeps by event id, not by time): none lost, none announced twice.
   if (tick?.ran && !r.d1Failed) {
     const { results: unnoticed } = await env.DB.prepare(
       `SELECT e.kind, e.dedup_key FROM events e LEFT JOIN notices n ON n.event_id = e.id
-         WHERE e.type IN ('alert', 'error') AND e.at >= ?1 AND n.key IS NULL`,
-    )
-      .bind(m.now - SWEEP_MS)
-      .all();
+         WHERE e.type IN ('alert', 'error') AND n.key IS NULL`,
+    ).all();
     expect(unnoticed, "alerts the outbox never queued").toEqual([]);
     const { results: twice } = await env.DB.prepare(
       `SELECT e.dedup_key, COUNT(*) AS n FROM notices n JOIN events e ON e.id = n.event_id
@@ -450,6 +473,10 @@ const D1_TARGETS = {
   // the tick's own write of its alerts (and, before they were written with their results, its actions' events)
   "tick's events write": /INTO events[\s\S]*FROM json_each\(\?1\)\s*RETURNING/,
   "tick's last write": /UPDATE ticks SET finished_at/,
+  // new approval requests and timeouts (and, with them now, their alerts)
+  "approvals write": /INTO approvals/,
+  // the journal rows a tick's restores settle (and, with them now, restore_skipped)
+  "restore settling": /UPDATE actions SET status = \(SELECT json_extract/,
 } as const;
 
 const d1FaultCmd = (target: keyof typeof D1_TARGETS, nth: number, when: D1Fault["when"]) =>
@@ -728,6 +755,28 @@ describe("the action lifecycle, model-based", () => {
           // The tick's last write (its row, the lease's release) landed and its answer was lost: the catch path
           // wrote outcome `error` over the row of a tick that had done its work.
           ["enforce", [tickCmd(90), d1FaultCmd("tick's last write", 1, "after"), tickCmd(1)]],
+          // One-shot alerts whose write was lost while their cause landed: nothing raised them again. The tick's
+          // events write lost before D1 ran it (every two minutes from 200 %, so one of them is the tick that asks
+          // for the pause's approval), or the approval rows' write applied and its answer lost: the pause waited
+          // for an approval nobody was asked for. They are written with the approval rows now.
+          ["enforce", [tickCmd(60), ...Array.from({ length: 20 }, () => d1FaultCmd("tick's events write", 1, "before")), tickCmd(1)]],
+          ["enforce", [tickCmd(60), ...Array.from({ length: 20 }, () => d1FaultCmd("approvals write", 1, "after")), tickCmd(1)]],
+          // The next day's first tick restores what the guardrail changed ("Restoring X") and leaves what a person
+          // changed since (restore_skipped), its events write lost: both alerts were gone for good. They are
+          // written with the restore's claim and with the rows the tick settles now.
+          ["enforce", [tickCmd(90), tickCmd(30), tickCmd(1440), d1FaultCmd("tick's events write", 1, "before"), nextDayCmd]],
+          [
+            "enforce",
+            [tickCmd(90), tickCmd(30), personCmd("big"), tickCmd(1440), d1FaultCmd("tick's events write", 1, "before"), nextDayCmd],
+          ],
+          ["enforce", [tickCmd(90), tickCmd(30), personCmd("big"), tickCmd(1440), d1FaultCmd("restore settling", 1, "after"), nextDayCmd]],
+          // Alerts left without a notice by ticks that died after writing them (from 200 %, one asks for an
+          // approval), the next tick three hours later: the outbox swept only the last hour, so they were never
+          // sent. It sweeps by event id now: a later tick queues them whatever their age.
+          [
+            "enforce",
+            [tickCmd(60), ...Array.from({ length: 20 }, () => d1FaultCmd("tick's events write", 1, "after")), tickCmd(180), tickCmd(1)],
+          ],
         ],
       },
     );

@@ -64,15 +64,16 @@ function harness(id: string, alerts: AlertsInput = {}, over: Partial<PolicyInput
 const slackTitles = (messages: ReceivedSlackMessage[]) => messages.map((m) => m.payload.text);
 const snsBody = (m: PublishedMessage): NoticeBody => JSON.parse((JSON.parse(m.message) as { default: string }).default) as NoticeBody;
 
-/** Alert events recorded by a list of tick reports, as Slack's fallback text would show them. */
+/** Alert events recorded from `at` through that budget day (each test has its own day), oldest first. */
 async function alertTitlesSince(at: number) {
   const events = await listEvents(env.DB, { type: "alert", limit: 500 });
-  return events.filter((e) => e.at >= at).reverse();
+  return events.filter((e) => e.at >= at && e.at < at + 86_400_000).reverse();
 }
 
 // Tests share this file's D1; the fleet and channels are per test, and so must be the outbox's memory of
 // which conditions hold (else one test's fleet would "recover" in the next). Test-only cleanup. Each
-// test's days come after the previous test's: the outbox picks up recent alerts that have no notice.
+// test has a budget day of its own (deleting the notices here does not make the outbox send earlier tests'
+// alerts again: its sweep goes by event id, src/store/outbox.ts).
 beforeEach(async () => {
   await env.DB.batch([
     env.DB.prepare("DELETE FROM alert_conditions"),
@@ -287,20 +288,21 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
       },
     );
     await h.admin.reset(FLEET);
-    const T0 = Date.UTC(2026, 1, 8, 0, 0);
+    // A day of its own: it shared 2026-02-08 (and its fleet-wide level) with the retry-limit test below.
+    const T0 = Date.UTC(2026, 1, 15, 0, 0);
     await h.tick(T0);
     await h.tick(T0 + 60 * MIN);
     const published = await h.topic.messages();
     const named = published.filter((m) => typeof snsBody(m).figures.budget === "string");
     expect(named.map((m) => snsBody(m).dedup_key)).toEqual(
-      expect.arrayContaining(["2026-02-08:budget_level:1:search", "2026-02-08:budget_level:3:chat"]),
+      expect.arrayContaining(["2026-02-15:budget_level:1:search", "2026-02-15:budget_level:3:chat"]),
     );
     for (const m of published) {
       const budget = snsBody(m).figures.budget;
       expect(m.attributes.budget).toEqual(typeof budget === "string" ? { type: "String", value: budget } : undefined);
     }
     const levelOf = (name: string, level: number) =>
-      published.find((m) => snsBody(m).dedup_key === `2026-02-08:budget_level:${level}:${name}`);
+      published.find((m) => snsBody(m).dedup_key === `2026-02-15:budget_level:${level}:${name}`);
     expect(levelOf("search", 1)?.attributes).toEqual({
       severity: { type: "String", value: "warning" },
       kind: { type: "String", value: "budget_level" },

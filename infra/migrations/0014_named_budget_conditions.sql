@@ -1,0 +1,32 @@
+-- budget-guardrail: alert conditions of named budgets under their own keys. Before, a named budget's
+-- fleet-wide conditions (budget_level, hourly_burn, forecast) shared the fleet's key `<kind>:fleet`;
+-- the code now keys them `<kind>:budget:<name>` (src/notify/conditions.ts, conditionKey). A row left under
+-- the old key by a named budget's alert would read as cleared on the first tick after the upgrade and
+-- send a spurious "Resolved". Each such row (its dedup key names a budget) moves to its budget's key,
+-- where the tick finds it holding, or clears it with the right recovery; a row whose new key is already
+-- taken is dropped silently.
+--   budget_level: <day>:budget_level:<level>:<name>   (the fleet's: <day>:budget_level:<level>)
+--   forecast:     <day>:forecast:<ratio>:<name>       (the fleet's: <day>:forecast:<ratio>)
+--   hourly_burn:  <day>:hourly_burn:budget:<name>     (the fleet's: <day>:hourly_burn:fleet)
+
+WITH shared AS (
+  SELECT key, kind, substr(dedup_key, instr(dedup_key, ':' || kind || ':') + length(kind) + 2) AS rest
+  FROM alert_conditions
+  WHERE endpoint IS NULL AND key = kind || ':fleet' AND kind IN ('budget_level', 'hourly_burn', 'forecast')
+),
+named AS (
+  SELECT key, kind || ':budget:' || CASE
+      WHEN kind = 'hourly_burn' THEN CASE WHEN rest LIKE 'budget:%' THEN substr(rest, 8) END
+      ELSE CASE WHEN instr(rest, ':') > 0 THEN substr(rest, instr(rest, ':') + 1) END
+    END AS new_key
+  FROM shared
+)
+UPDATE OR IGNORE alert_conditions SET key = (SELECT new_key FROM named WHERE named.key = alert_conditions.key)
+WHERE key IN (SELECT key FROM named WHERE new_key IS NOT NULL AND new_key NOT LIKE '%:budget:');
+
+-- Left under the old key with a budget's dedup key: its new key was taken by a row of its own.
+DELETE FROM alert_conditions
+WHERE endpoint IS NULL AND key = kind || ':fleet' AND (
+  (kind = 'hourly_burn' AND dedup_key LIKE '%:hourly_burn:budget:%')
+  OR (kind IN ('budget_level', 'forecast')
+      AND instr(substr(dedup_key, instr(dedup_key, ':' || kind || ':') + length(kind) + 2), ':') > 0));
