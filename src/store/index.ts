@@ -29,6 +29,7 @@ export { type ChannelFault, clearChannelFault, loadChannelFaults, markChannelFau
 export { coalescingDb } from "./coalesce.ts";
 export { type DaySpend, daySpend } from "./day-spend.ts";
 export {
+  alertKeyKnown,
   type EventFilter,
   type EventRow,
   type EventType,
