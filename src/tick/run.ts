@@ -197,6 +197,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ]);
       log({ event: "error", message: "configuration invalid: the guardrail refuses to act", issues });
       await deps.notifier?.afterTick({ db, now, alerts: null, events, policy: deps.policy.ok ? deps.policy.policy.alerts : null });
+      // Counted as a tick that acts counts them: the alerts it recorded (once a day) and its sends.
+      summary.alerts = events.filter((e) => e.type === "alert").length;
+      summary.subrequests = deps.subrequests?.() ?? 0;
       await finishTick(db, tickId, clock(), {
         outcome: "policy_invalid",
         day,
