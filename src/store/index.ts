@@ -123,6 +123,7 @@ export {
   SYNC_MAX_ATTEMPTS,
 } from "./schedule-syncs.ts";
 export {
+  addTickSubrequests,
   failTick,
   finishTick,
   recentTicks,

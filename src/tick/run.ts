@@ -88,6 +88,8 @@ export type TickLogEntry =
 
 export interface TickReport {
   ran: boolean;
+  /** the tick's row (when it ran): work done after it in the same invocation (the schedule sync) adds its subrequests there */
+  tickId?: number;
   outcome: "skipped" | "ok" | "partial" | "blind" | "policy_invalid" | "error";
   plan: Plan | null;
   executed: ExecutedAction[];
@@ -210,7 +212,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         ...summary,
         error: "configuration invalid",
       });
-      return { ran: true, outcome: "policy_invalid", plan: null, executed: [], events };
+      return { ran: true, tickId, outcome: "policy_invalid", plan: null, executed: [], events };
     }
     const policy = valid;
     const tz = policy.budget.timezone;
@@ -433,7 +435,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ms: clock() - started,
     });
     const metering = { standardErrorMicro: standardError(spend.dedicated.varMicro2), confirmedSpendMicro };
-    return { ran: true, outcome, plan: thePlan, executed, events, metering, ...(billing ? { billing } : {}) };
+    return { ran: true, tickId, outcome, plan: thePlan, executed, events, metering, ...(billing ? { billing } : {}) };
   } catch (err) {
     // A thrown error is a bug or a storage failure: record it, keep the message free of secrets. Only on
     // a row still running: if the tick's last write landed and only D1's answer was lost, the tick did
