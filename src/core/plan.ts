@@ -299,8 +299,10 @@ export function plan(given: PlanInput): Plan {
     // An endpoint one of its budgets still holds above normal keeps yesterday's changes too.
     const restores = r.actions.filter((a) => !doneKeys.has(a.key) && !touched.has(a.endpoint) && !byBudget(a.endpoint)?.level);
     actions.push(...restores);
+    // A restore alert goes with its action; one with no action (already back as before: its rows settle now) stands alone.
     const planned = new Set(restores.map((a) => a.endpoint));
-    alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || planned.has(a.endpoint ?? "")));
+    const dropped = new Set(r.actions.filter((a) => !planned.has(a.endpoint)).map((a) => a.endpoint));
+    alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || !dropped.has(a.endpoint ?? "")));
     restoreSettled = r.settled;
     restoreSettles = Object.fromEntries(restores.map((a) => [a.key, r.settles[a.key] ?? []]));
   }

@@ -502,6 +502,31 @@ describe("actions across days, modes and faults", () => {
     expect(skipped?.message).not.toContain("guardrail-bot");
   });
 
+  it("records a restore event naming who, when a person already put the endpoint back as it was before", async () => {
+    const h = harness("life-back-by-hand");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 7, 3, 0, 0); // a budget day no other test here uses
+    await h.tick(T0);
+    expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]); // 133 %
+    // A person puts the scaling back exactly as it was (1-6) in the HF UI; HF stamps them.
+    await h.admin.patch("big", { compute: { scaling: { minReplica: 1, maxReplica: 6 } } });
+    const next = await h.tick(T0 + 24 * HOUR + MIN);
+    expect(kinds(next)).toEqual([]); // nothing to put back
+    expect((await actionsOfDay(env.DB, "2026-08-03")).map((a) => `${a.kind} ${a.status}`)).toEqual(["scale_down restored"]);
+    const restore = next.events.filter((e) => e.kind === "restore");
+    expect(restore).toHaveLength(1);
+    expect(restore[0]).toMatchObject({
+      type: "alert",
+      endpoint: h.id("big"),
+      title: `Nothing to restore on ${h.id("big")}: it is already back as before the guardrail's change`,
+      data: { since: "2026-08-03", already_back: "scaling", left: "replicas 0-1, scale to zero after 15 min" },
+    });
+    expect(restore[0]?.message).toMatch(
+      /is now "replicas 1-6, scale to zero after 15 min" again, as before its change \(last updated by [^)]+\)/,
+    );
+    expect(restore[0]?.message).not.toContain("guardrail-bot");
+  });
+
   // Tests share this file's D1 and its fleet-wide day levels: each takes a budget day of its own.
   it("lets a scheduled scale-up run after a pause that failed its last attempt and a raise: that pause paused nothing", async () => {
     const ns = "life-sched-failed-pause";
