@@ -364,6 +364,22 @@ describe("named budgets everywhere a budget shows", () => {
     expect(textOf(html, 'data-figure="budget-pace"')).toContain(`of ${dollars(chat.allowance?.usd ?? 0)}`);
   });
 
+  it("says, for a day gone by, that named budgets are read with today's members (no record of that day's)", async () => {
+    await driveTeams();
+    const get = worker({}, teams());
+    const today = (await (await get("/v1/status", bearer)).json()) as { budgets: Array<{ name: string; note: string | null }> };
+    expect(today.budgets.map((b) => b.note)).toEqual([null, null, null]);
+    const past = (await (await get("/v1/status?day=2026-02-02", bearer)).json()) as {
+      budget: { day: string };
+      budgets: Array<{ name: string; note: string | null; members: string[] }>;
+    };
+    expect(past.budget.day).toBe("2026-02-02");
+    const [fleet, ...named] = past.budgets;
+    expect(fleet?.note).toBeNull();
+    expect(named.map((b) => b.name)).toEqual(["search", "chat"]);
+    for (const b of named) expect(b.note).toContain("members are today's, not that day's");
+  });
+
   it("labels /metrics by budget and gives Slack /guardrail status a line per budget", async () => {
     await driveTeams();
     const get = worker({ SLACK_SIGNING_SECRET: SECRET }, teams());
