@@ -15,7 +15,10 @@ export default {
     controller.noRetry?.();
     const runtime = runtimeFor(env, clock);
     const before = runtime.requests.n;
-    await scheduledTick(controller, env, runtime);
-    await syncSchedulesAfterTick(env, controller.scheduledTime, runtime.config, runtime.requests.n - before);
+    const tick = await scheduledTick(controller, env, runtime);
+    await syncSchedulesAfterTick(env, controller.scheduledTime, runtime.config, {
+      id: tick.tickId ?? null,
+      subrequests: runtime.requests.n - before,
+    });
   },
 } satisfies ExportedHandler<Cloudflare.Env>;

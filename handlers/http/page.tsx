@@ -30,6 +30,26 @@ const pageQuery = z
 
 const loginBody = z.object({ token: z.string().min(1, "paste the read token").max(1024) });
 
+/**
+ * Where to go after signing in: the path and query of a page on this origin, else "/". Anything that
+ * could leave the origin (an absolute URL, `//host`, a backslash or control character a browser
+ * would read as one) falls back to "/", so the login form is never an open redirect.
+ */
+export function returnPath(raw: string | undefined, origin: string): string {
+  if (!raw || raw.length > 2048 || !raw.startsWith("/") || raw.startsWith("//")) return "/";
+  let url: URL;
+  try {
+    url = new URL(raw, origin);
+  } catch {
+    return "/";
+  }
+  const path = `${url.pathname}${url.search}`;
+  return url.origin === origin && !path.startsWith("//") ? path : "/";
+}
+
+/** The login form's address that comes back to `path` (a page's path and query) once signed in. */
+const loginFor = (path: string): string => (path === "/" ? "/login" : `/login?next=${encodeURIComponent(path)}`);
+
 /** Headers of every HTML answer: never cached (it shows live figures), scripts only with the nonce. */
 function htmlHeaders(c: Context, nonce: string) {
   c.header("Cache-Control", "no-store");
@@ -45,7 +65,10 @@ function htmlHeaders(c: Context, nonce: string) {
 /** A browser without a valid token is sent to the login form; the refresh script gets the 401 itself. */
 const loginWhenRefused: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (c.res.status === 401 && c.req.query("part") === undefined) c.res = c.redirect("/login");
+  if (c.res.status === 401 && c.req.query("part") === undefined) {
+    const url = new URL(c.req.url);
+    c.res = c.redirect(loginFor(`${url.pathname}${url.search}`));
+  }
 };
 
 async function pageData(c: Context<AppEnv>): Promise<StatusPageData> {
@@ -92,17 +115,20 @@ export const pageRoutes = new Hono<AppEnv>()
     );
   })
   .get("/login", (c) => {
-    if (statusIsPublic(c.var.runtime.config)) return c.redirect("/");
+    const next = returnPath(c.req.query("next"), new URL(c.req.url).origin);
+    if (statusIsPublic(c.var.runtime.config)) return c.redirect(next);
     const nonce = crypto.randomUUID();
     htmlHeaders(c, nonce);
     return c.html(
       <Layout title="budget-guardrail: sign in" nonce={nonce}>
-        <LoginForm error={null} unconfigured={!c.env.READ_TOKEN} />
+        <LoginForm error={null} unconfigured={!c.env.READ_TOKEN} next={next} />
       </Layout>,
     );
   })
   .post("/login", csrf(), bodyLimit({ maxSize: 4096 }), async (c) => {
-    const parsed = loginBody.safeParse(await c.req.parseBody());
+    const body = await c.req.parseBody();
+    const parsed = loginBody.safeParse(body);
+    const next = returnPath(typeof body.next === "string" ? body.next : undefined, new URL(c.req.url).origin);
     const ok = parsed.success && (await isReadToken(c.env, parsed.data.token));
     if (parsed.success && ok) {
       setCookie(c, READ_COOKIE, parsed.data.token, {
@@ -112,14 +138,14 @@ export const pageRoutes = new Hono<AppEnv>()
         path: "/",
         maxAge: COOKIE_DAYS * 86_400,
       });
-      return c.redirect("/", 303);
+      return c.redirect(next, 303);
     }
     const nonce = crypto.randomUUID();
     htmlHeaders(c, nonce);
     const error = parsed.success ? "That is not the read token." : (parsed.error.issues[0]?.message ?? "paste the read token");
     return c.html(
       <Layout title="budget-guardrail: sign in" nonce={nonce}>
-        <LoginForm error={error} unconfigured={!c.env.READ_TOKEN} />
+        <LoginForm error={error} unconfigured={!c.env.READ_TOKEN} next={next} />
       </Layout>,
       parsed.success ? 401 : 400,
     );

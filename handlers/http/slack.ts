@@ -169,12 +169,19 @@ async function press(deps: ControlDeps, actor: string, action: { action_id: stri
       } catch {
         return notDone("this button's value is not one the guardrail made.");
       }
-      const answers = [
-        await create(deps, { op: "suspend", endpoint: target.endpoint ?? "*", duration: "1h", reason: "snoozed from Slack", actor }),
-      ];
-      if (target.dedup_key)
-        answers.push(await create(deps, { op: "ack", dedup_key: target.dedup_key, duration: "1h", reason: "snoozed from Slack", actor }));
-      return joined(answers);
+      // The ack first: a key no alert had (or any refusal) is told to the presser alone, and nothing is suspended.
+      const ack = target.dedup_key
+        ? await create(deps, { op: "ack", dedup_key: target.dedup_key, duration: "1h", reason: "snoozed from Slack", actor })
+        : null;
+      if (ack && !ack.done) return ack;
+      const suspend = await create(deps, {
+        op: "suspend",
+        endpoint: target.endpoint ?? "*",
+        duration: "1h",
+        reason: "snoozed from Slack",
+        actor,
+      });
+      return joined(ack ? [suspend, ack] : [suspend]);
     }
     case ACTION_IDS.restore:
       return create(deps, { op: "force", action: "restore", endpoint: value, duration: "1h", reason: "restore pressed in Slack", actor });

@@ -10,6 +10,7 @@ import type { EndpointProvider } from "../providers/index.ts";
 import {
   type ApprovalRow,
   activeOverrides,
+  alertKeyKnown,
   decideApproval,
   endOverrides,
   eventsStatement,
@@ -115,9 +116,19 @@ export async function createOverride(deps: ControlDeps, req: CreateRequest, sour
       override = { ...base, op: "suspend", endpoint: req.endpoint };
       break;
     }
-    case "ack":
-      override = { ...base, op: "ack", endpoint: null, condition: alertCondition(req.dedup_key) };
+    case "ack": {
+      const condition = alertCondition(req.dedup_key);
+      // An ack of a key no alert ever had would silence nothing: say so rather than store it.
+      if (!(await alertKeyKnown(deps.db, req.dedup_key, condition)))
+        return refuse(
+          404,
+          "not_found",
+          "dedup_key",
+          `no alert with key ${req.dedup_key} (on any budget day): copy the key from /v1/events (dedupKey) or the alert's SNS message (dedup_key)`,
+        );
+      override = { ...base, op: "ack", endpoint: null, condition };
       break;
+    }
     case "raise_budget": {
       const raise = checkRaise(deps.policy, req);
       if (!raise.ok) return refuse(400, "invalid_request", raise.field, raise.message);

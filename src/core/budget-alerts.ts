@@ -22,6 +22,15 @@ export const levelEffect = (level: Exclude<Level, 0>, ofNamedBudget: boolean): s
   ofNamedBudget ? `Its ${EFFECT[level]}` : `${EFFECT[level].charAt(0).toUpperCase()}${EFFECT[level].slice(1)}`;
 
 /**
+ * A budget level alert's dedup key: `<day>:budget_level:<level>[:<budget>]`, with `:dry_run` after it
+ * in dry run. A level alert says what the guardrail did; the same level reached in dry run and then
+ * acted on in enforce the same day (a mode switch) are two things to tell, so each mode has its key,
+ * and a steady mode still sends one per level per day.
+ */
+export const levelAlertKey = (day: string, level: Exclude<Level, 0>, mode: Policy["mode"], budget?: string): string =>
+  `${day}:budget_level:${level}${budget === undefined ? "" : `:${budget}`}${mode === "dry_run" ? ":dry_run" : ""}`;
+
+/**
  * What the level's effect waits on, as the alert says it: nothing in dry run (" (dry run: recorded,
  * nothing changed)"), or a person when the policy's `approvals` names the level — the actions are
  * requested, not carried out, so "endpoints are paused" alone would say what did not happen.
@@ -37,7 +46,8 @@ export function effectNote(policy: Pick<Policy, "mode" | "approvals">, level: Ex
 
 const finite = (r: number | null) => (r !== null && Number.isFinite(r) ? Number(r.toFixed(4)) : null);
 
-function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, note: string): Alert {
+function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, policy: Pick<Policy, "mode" | "approvals">): Alert {
+  const note = effectNote(policy, level);
   const threshold = thresholdOf(level, s.thresholds);
   const byPace = s.ladderLevel < level;
   const pct = `${(threshold * 100).toFixed(0)}%`;
@@ -48,7 +58,7 @@ function levelAlert(s: BudgetState, level: Exclude<Level, 0>, day: string, note:
     kind: "budget_level",
     severity: LEVEL_SEVERITY[level],
     endpoint: null,
-    dedupKey: `${day}:budget_level:${level}:${s.name}`,
+    dedupKey: levelAlertKey(day, level, policy.mode, s.name),
     title,
     message: `${s.reason}; burning ${formatUsd(s.burnMicroPerHour)}/h. ${levelEffect(level, true)} (${s.members.length} endpoint(s) in "${s.name}")${note}.`,
     figures: {
@@ -126,7 +136,7 @@ function forecastAlerts(s: BudgetState, day: string, triggers: Policy["triggers"
 export function budgetAlerts(result: BudgetsResult, day: string, policy: Pick<Policy, "mode" | "triggers" | "approvals">): Alert[] {
   const out: Alert[] = [];
   for (const s of result.budgets) {
-    for (let l = 1; l <= s.level; l++) out.push(levelAlert(s, l as Exclude<Level, 0>, day, effectNote(policy, l as Exclude<Level, 0>)));
+    for (let l = 1; l <= s.level; l++) out.push(levelAlert(s, l as Exclude<Level, 0>, day, policy));
     const burn = policy.triggers.hourly_burn.enabled ? hourlyBurnAlert(s, day, policy.triggers.hourly_burn.window_minutes) : null;
     if (burn) out.push(burn);
     out.push(...forecastAlerts(s, day, policy.triggers));

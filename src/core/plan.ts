@@ -5,7 +5,7 @@ import { type ActionContext, holdReroutesOnSpentFallbacks, LADDER, rerouteWithou
 import { type ApprovalRecord, gateActions } from "./approvals.ts";
 import { applyBlastRadius, onePerEndpoint } from "./blast-radius.ts";
 import { type BlindState, blindAlert, escalates, isBlind } from "./blind.ts";
-import { budgetActionReason, budgetAlerts, effectNote, heldScaleUps, LEVEL_SEVERITY, levelEffect } from "./budget-alerts.ts";
+import { budgetActionReason, budgetAlerts, effectNote, heldScaleUps, LEVEL_SEVERITY, levelAlertKey, levelEffect } from "./budget-alerts.ts";
 import { budgetDayBounds } from "./budget-day.ts";
 import type { BudgetsResult, EndpointBudgetLevel } from "./budgets.ts";
 import { forecastEndOfDay } from "./forecast.ts";
@@ -89,7 +89,7 @@ function budgetLevelAlert(input: PlanInput, level: Exclude<Level, 0>, ratio: num
     kind: "budget_level",
     severity: LEVEL_SEVERITY[level],
     endpoint: null,
-    dedupKey: `${day}:budget_level:${level}`,
+    dedupKey: levelAlertKey(day, level, policy.mode),
     title: `Spend crossed ${(threshold * 100).toFixed(0)}% of the daily budget (${levelName(level)})`,
     message:
       `Today's spend ${formatUsd(spendMicro)}${sourcesText(input)} is ${(ratio * 100).toFixed(1)}% of the ${formatUsd(budgetMicro)} budget; ` +
@@ -299,8 +299,10 @@ export function plan(given: PlanInput): Plan {
     // An endpoint one of its budgets still holds above normal keeps yesterday's changes too.
     const restores = r.actions.filter((a) => !doneKeys.has(a.key) && !touched.has(a.endpoint) && !byBudget(a.endpoint)?.level);
     actions.push(...restores);
+    // A restore alert goes with its action; one with no action (already back as before: its rows settle now) stands alone.
     const planned = new Set(restores.map((a) => a.endpoint));
-    alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || planned.has(a.endpoint ?? "")));
+    const dropped = new Set(r.actions.filter((a) => !planned.has(a.endpoint)).map((a) => a.endpoint));
+    alerts.push(...r.alerts.filter((a) => a.kind !== "restore" || !dropped.has(a.endpoint ?? "")));
     restoreSettled = r.settled;
     restoreSettles = Object.fromEntries(restores.map((a) => [a.key, r.settles[a.key] ?? []]));
   }

@@ -123,6 +123,18 @@ const describe = (c: EndpointConfig, parts: readonly ConfigPart[]) =>
     )
     .join("; ");
 
+/**
+ * Who HF says last updated the endpoint, as a clause. HF keeps only the last updater: when that is
+ * the guardrail's own identity (a later change of its own), HF no longer says which person it was.
+ */
+function lastUpdater(o: Observation, actions: readonly DoneAction[], unknown: string): string {
+  const own = new Set(actions.map((a) => a.appliedBy).filter((n): n is string => typeof n === "string" && n !== ""));
+  if (o.updatedBy === null) return unknown;
+  return own.has(o.updatedBy)
+    ? ` (HF names the guardrail's own later change as the last update, so who changed it is not known)`
+    : ` (last updated by ${o.updatedBy})`;
+}
+
 /** Per part: back where it was, still as the guardrail left it (to put back), or changed by someone else. */
 export function splitParts(current: EndpointConfig, target: RestoreTarget) {
   const back: ConfigPart[] = [];
@@ -174,20 +186,19 @@ export function planRestores(input: RestoreInput): RestorePlan {
     const keysOfParts = (parts: readonly ConfigPart[]) => [...new Set(parts.flatMap((p) => target.keysOf[p] ?? []))];
     const restoring = new Set(keysOfParts(toRestore));
     // A key spanning a restored part and another part settles with the restore.
-    settle(
-      keysOfParts(back).filter((k) => !restoring.has(k)),
-      "restored",
-    );
+    const backKeys = keysOfParts(back).filter((k) => !restoring.has(k));
+    settle(backKeys, "restored");
+    // Parts already back as before (a person, or a restore that stopped half way): said in the restore alert.
+    const alreadyBack =
+      back.length === 0
+        ? ""
+        : `"${describe(target.expected, back)}", as the guardrail had left it, is now "${describe(current, back)}" again, as before its change` +
+          lastUpdater(o, actions, " (HF does not say who put it back)");
+    const backFigures: Record<string, string> =
+      back.length === 0 ? {} : { already_back: back.join(","), left: describe(target.expected, back), now: describe(current, back) };
     if (changed.length > 0) {
-      // HF keeps only the last updater: when that is the guardrail's own identity (a later change of
-      // its own), HF no longer says which person changed the part, so the alert must not name anyone.
-      const own = new Set(actions.map((a) => a.appliedBy).filter((n): n is string => typeof n === "string" && n !== ""));
-      const who =
-        o.updatedBy === null
-          ? ""
-          : own.has(o.updatedBy)
-            ? ` (HF names the guardrail's own later change as the last update, so who changed it is not known)`
-            : ` (last updated by ${o.updatedBy})`;
+      // The alert must not name the guardrail as the person who changed the part (lastUpdater).
+      const who = lastUpdater(o, actions, "");
       const left = keysOfParts(changed).filter((k) => !restoring.has(k) && !keysOfParts(back).includes(k));
       settle(left, "left_by_person");
       out.alerts.push({
@@ -205,10 +216,20 @@ export function planRestores(input: RestoreInput): RestorePlan {
         figures: { changed: changed.join(","), since: target.since },
       });
     }
-    if (toRestore.length === 0) continue;
     const ctx = { policy, settings: input.settingsOf(id), config: current, ratio: 0, restore: { ...target, parts: toRestore } };
-    if (!restore.needed(o, ctx)) {
+    if (toRestore.length === 0 || !restore.needed(o, ctx)) {
       settle([...restoring], "restored");
+      // Nothing to put back: the journal rows settle as restored, and the timeline says why and who.
+      if (back.length > 0)
+        out.alerts.push({
+          kind: "restore",
+          severity: "info",
+          endpoint: id,
+          dedupKey: `${day}:restore:${id}`,
+          title: `Nothing to restore on ${id}: it is already back as before the guardrail's change`,
+          message: `The guardrail changed ${id} on ${target.since}: ${alreadyBack}. Nothing is put back; its changes count as restored.`,
+          figures: { since: target.since, actions: backKeys.length + restoring.size, ...backFigures },
+        });
       continue;
     }
     const action: PlannedAction = {
@@ -233,8 +254,9 @@ export function planRestores(input: RestoreInput): RestorePlan {
       title: dryRun ? `Would restore ${id} after the budget day ended (dry run)` : `Restoring ${id} after the budget day ended`,
       message:
         `${action.reason}. Nobody changed ${describe(current, toRestore)} since the guardrail did, so its earlier configuration comes back` +
-        (dryRun ? " once you enforce again (dry run: recorded, nothing changed)." : "."),
-      figures: { since: target.since, actions: restoring.size },
+        (dryRun ? " once you enforce again (dry run: recorded, nothing changed)." : ".") +
+        (alreadyBack ? ` Already back: ${alreadyBack}.` : ""),
+      figures: { since: target.since, actions: restoring.size, ...backFigures },
     });
   }
   return out;

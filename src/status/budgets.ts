@@ -28,6 +28,13 @@ interface FleetInput {
   today: boolean;
 }
 
+/**
+ * A day gone by: the ledger keeps spend per endpoint, not which budgets an endpoint belonged to that
+ * day, so a named budget's members are today's (its tags and ids now); the entry says so.
+ */
+export const PAST_MEMBERS_NOTE =
+  "members are today's, not that day's: the guardrail keeps no record of a past day's budget membership, so an endpoint that joined, left (its tags changed) or was deleted since is counted as it is now";
+
 function namedJson(s: BudgetState, today: boolean) {
   const f = s.forecast;
   return {
@@ -64,6 +71,8 @@ function namedJson(s: BudgetState, today: boolean) {
     services: s.services.slice().sort(),
     raised_by: s.raised?.by ?? null,
     reason: s.reason,
+    /** what to bear in mind reading this entry (a day gone by); null when nothing */
+    note: today ? null : (PAST_MEMBERS_NOTE as string | null),
   };
 }
 
@@ -116,6 +125,8 @@ export function budgetsJson(input: FleetInput) {
     members: input.members,
     services: input.services,
     raised_by: null,
+    // The fleet is every endpoint: its members are today's observed ones and that day's ledger's.
+    note: null,
     // In the words of a named budget's reason (core/budgets.ts reasonOf).
     reason:
       `budget "${FLEET_BUDGET}" (day ${fleet.day}) at ${levelName(fleet.level)}: today's ${formatUsd(usdToMicro(fleet.spend_usd))} ` +

@@ -102,6 +102,21 @@ export const fromRawEvent = (r: RawEvent): EventRow => ({
   dedupKey: r.dedup_key,
 });
 
+/**
+ * Whether an alert was ever recorded under `dedupKey`, or under its condition (`condition`: the key
+ * without the budget day) on any budget day: what an ack may name.
+ */
+export async function alertKeyKnown(db: D1Database, dedupKey: string, condition: string): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `SELECT 1 AS known FROM events WHERE type = 'alert' AND (dedup_key = ?1
+         OR (dedup_key GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]:*' AND substr(dedup_key, 12) = ?2)) LIMIT 1`,
+    )
+    .bind(dedupKey, condition)
+    .first<{ known: number }>();
+  return row !== null;
+}
+
 export interface EventFilter {
   type?: EventType | undefined;
   kind?: string | undefined;

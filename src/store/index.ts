@@ -37,6 +37,7 @@ export { type ChannelFault, clearChannelFault, loadChannelFaults, markChannelFau
 export { coalescingDb } from "./coalesce.ts";
 export { type DaySpend, daySpend } from "./day-spend.ts";
 export {
+  alertKeyKnown,
   type EventFilter,
   type EventRow,
   type EventType,
@@ -130,6 +131,7 @@ export {
   SYNC_MAX_ATTEMPTS,
 } from "./schedule-syncs.ts";
 export {
+  addTickSubrequests,
   failTick,
   finishTick,
   recentTicks,

@@ -57,6 +57,11 @@ export async function failTick(db: D1Database, id: number, finishedAt: number, s
   await tickSummaryStatement(db, id, finishedAt, s, " AND outcome = 'running'").run();
 }
 
+/** Adds subrequests made after the tick's row was written, in the same invocation (the schedule sync's). */
+export async function addTickSubrequests(db: D1Database, id: number, n: number): Promise<void> {
+  await db.prepare("UPDATE ticks SET subrequests = coalesce(subrequests, 0) + ?2 WHERE id = ?1").bind(id, n).run();
+}
+
 function tickSummaryStatement(db: D1Database, id: number, finishedAt: number, s: TickSummary, onlyIf: string): D1PreparedStatement {
   return db
     .prepare(

@@ -89,6 +89,8 @@ export type TickLogEntry =
 
 export interface TickReport {
   ran: boolean;
+  /** the tick's row (when it ran): work done after it in the same invocation (the schedule sync) adds its subrequests there */
+  tickId?: number;
   outcome: "skipped" | "ok" | "partial" | "blind" | "policy_invalid" | "error";
   plan: Plan | null;
   executed: ExecutedAction[];
@@ -198,6 +200,9 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ]);
       log({ event: "error", message: "configuration invalid: the guardrail refuses to act", issues });
       await deps.notifier?.afterTick({ db, now, alerts: null, events, policy: deps.policy.ok ? deps.policy.policy.alerts : null });
+      // Counted as a tick that acts counts them: the alerts it recorded (once a day) and its sends.
+      summary.alerts = events.filter((e) => e.type === "alert").length;
+      summary.subrequests = deps.subrequests?.() ?? 0;
       await finishTick(db, tickId, clock(), {
         outcome: "policy_invalid",
         day,
@@ -208,7 +213,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         ...summary,
         error: "configuration invalid",
       });
-      return { ran: true, outcome: "policy_invalid", plan: null, executed: [], events };
+      return { ran: true, tickId, outcome: "policy_invalid", plan: null, executed: [], events };
     }
     const policy = valid;
     const tz = policy.budget.timezone;
@@ -458,7 +463,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ms: clock() - started,
     });
     const metering = { standardErrorMicro: standardError(spend.dedicated.varMicro2), confirmedSpendMicro };
-    return { ran: true, outcome, plan: thePlan, executed, events, metering, ...(billing ? { billing } : {}) };
+    return { ran: true, tickId, outcome, plan: thePlan, executed, events, metering, ...(billing ? { billing } : {}) };
   } catch (err) {
     // A thrown error is a bug or a storage failure: record it, keep the message free of secrets. Only on
     // a row still running: if the tick's last write landed and only D1's answer was lost, the tick did

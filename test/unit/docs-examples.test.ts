@@ -1,6 +1,6 @@
 // The examples a user copies from the docs do what the docs say: the small policy of docs/policy.md
 // validates without a warning, and the `ack` example of docs/control.md names a condition the
-// guardrail really raises (an ack of a key no alert has is accepted and silences nothing).
+// guardrail really raises (an ack of a key no alert ever had is refused with 404).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

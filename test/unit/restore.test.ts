@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { configOf } from "../../src/core/index.ts";
 import { type DoneAction, planRestores } from "../../src/core/restore.ts";
-import type { EndpointConfig, Observation } from "../../src/core/types.ts";
+import type { EndpointConfig, Observation, RouteMode } from "../../src/core/types.ts";
 import { settingsFor } from "../../src/policy/index.ts";
 import { endpoint, policy } from "../fixtures/builders.ts";
 
@@ -48,7 +48,7 @@ const pause: DoneAction = {
 function restoreFor(
   candidates: DoneAction[],
   o: Observation,
-  route = { mode: "overflow" as const, fallback: "acme/cpu" },
+  route: { mode: RouteMode; fallback: string | null } = { mode: "overflow", fallback: "acme/cpu" },
   failed: string[] = [],
 ) {
   return planRestores({
@@ -120,6 +120,45 @@ describe("restore at the next budget day", () => {
     expect(r.alerts.map((x) => [x.kind, x.severity])).toEqual([["restore", "info"]]);
     expect(r.settled).toEqual([{ keys: [pause.key], status: "restored" }]);
     expect(r.settles).toEqual({ "2026-11-24:restore:acme/llm": [cap.key, reroute.key] });
+  });
+
+  it("records a restore event, naming who, when a person already put everything back as it was before", () => {
+    const backByHand = endpoint({ state: "running", replicas: 3, minReplica: 2, maxReplica: 6, updatedBy: "alice" });
+    const r = restoreFor([cap], backByHand, { mode: "primary", fallback: null });
+    expect(r.actions).toEqual([]);
+    expect(r.settled).toEqual([{ keys: [cap.key], status: "restored" }]);
+    expect(r.alerts).toEqual([
+      expect.objectContaining({
+        kind: "restore",
+        severity: "info",
+        endpoint: "acme/llm",
+        dedupKey: "2026-11-24:restore:acme/llm",
+        title: "Nothing to restore on acme/llm: it is already back as before the guardrail's change",
+        figures: {
+          since: "2026-11-23",
+          actions: 1,
+          already_back: "scaling",
+          left: "replicas 0-1, scale to zero after 15 min",
+          now: "replicas 2-6",
+        },
+      }),
+    ]);
+    expect(r.alerts[0]?.message).toBe(
+      'The guardrail changed acme/llm on 2026-11-23: "replicas 0-1, scale to zero after 15 min", as the guardrail had left it, is now "replicas 2-6" again, as before its change (last updated by alice). Nothing is put back; its changes count as restored.',
+    );
+  });
+
+  it("says who is not known when HF does not name the person who put it back", () => {
+    const unnamed = endpoint({ state: "running", replicas: 3, minReplica: 2, maxReplica: 6, updatedBy: null });
+    const r = restoreFor([cap], unnamed, { mode: "primary", fallback: null });
+    expect(r.alerts.map((a) => a.kind)).toEqual(["restore"]);
+    expect(r.alerts[0]?.message).toContain("HF does not say who put it back");
+    const own = restoreFor(
+      [{ ...cap, appliedBy: "guardrail-bot" }],
+      { ...unnamed, updatedBy: "guardrail-bot" },
+      { mode: "primary", fallback: null },
+    );
+    expect(own.alerts[0]?.message).toContain("who changed it is not known");
   });
 
   it("does not overwrite a person's change to a part: it alerts restore_skipped and settles it as left by a person", () => {

@@ -110,7 +110,10 @@ describe("the deployed Worker", () => {
       path: "mode",
       allowed: ["enforce", "dry_run"],
     });
-    expect((body.last_tick as { outcome: string }).outcome).toBe("policy_invalid");
+    // The tick raised the policy_invalid alert: last_tick counts it (and a later tick that day, which repeats nothing, does not).
+    expect(body.last_tick).toMatchObject({ outcome: "policy_invalid", alerts: 1, actions: 0 });
+    await scheduled(T0 + 201 * MIN, bad);
+    expect((await get("/v1/status", bad)).body.last_tick).toMatchObject({ outcome: "policy_invalid", alerts: 0 });
   });
 
   it("refuses to act without the HF_TOKEN secret, and never prints a secret", async () => {

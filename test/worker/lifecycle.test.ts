@@ -126,6 +126,45 @@ describe("actions across days, modes and faults", () => {
     expect((await h.admin.mutations()).map((m) => m.path)).toEqual([`/v2/endpoint/${h.ns}/big/pause`]);
   });
 
+  it("sends the budget level alert again when enforce acts on a level dry run already alerted the same day, once per mode", async () => {
+    const h = harness("life-dry-enforce-alert", { mode: "dry_run" });
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 7, 10, 0, 0); // a budget day no other test here uses (the 08-03 test restores on 08-04)
+    const notifier = createNotifier({ secrets: {} });
+    const tick = (now: number) => {
+      const policy = h.policy();
+      if (!policy) throw new Error("policy");
+      return runTick({
+        db: env.DB,
+        provider: h.client,
+        policy: { ok: true, policy },
+        now,
+        clock: () => now,
+        holder: "t",
+        log: () => {},
+        notifier,
+      });
+    };
+    const levels = (t: Awaited<ReturnType<typeof tick>>) => t.events.filter((e) => e.kind === "budget_level").map((e) => e.dedupKey);
+    await tick(T0);
+    const dry = await tick(T0 + 3 * HOUR + 9 * MIN); // 315 %
+    expect(levels(dry)).toEqual([1, 2, 3].map((l) => `2026-08-10:budget_level:${l}:dry_run`));
+    expect(levels(await tick(T0 + 3 * HOUR + 10 * MIN))).toEqual([]); // steady dry run: nothing repeated
+
+    h.setPolicy({ mode: "enforce" });
+    const enforced = await tick(T0 + 3 * HOUR + 11 * MIN);
+    expect(kinds(enforced)).toEqual([`pause ${h.id("big")} applied`]);
+    expect(levels(enforced)).toEqual([1, 2, 3].map((l) => `2026-08-10:budget_level:${l}`));
+    // The enforce alert goes out through the outbox and says what was done.
+    const row = await env.DB.prepare(
+      "SELECT n.body AS body FROM notices n JOIN events e ON e.id = n.event_id WHERE e.dedup_key = '2026-08-10:budget_level:3'",
+    ).first<{ body: string }>();
+    expect(JSON.parse(row?.body ?? "{}").actions).toEqual([
+      expect.objectContaining({ kind: "pause", endpoint: h.id("big"), status: "applied" }),
+    ]);
+    expect(levels(await tick(T0 + 3 * HOUR + 12 * MIN))).toEqual([]); // steady enforce: nothing repeated
+  });
+
   it("records a dry run whose record D1 lost, so the first enforce tick that day still acts", async () => {
     const h = harness("life-dry-lost", { mode: "dry_run" });
     await h.admin.reset([FLEET[0] as EndpointSpec]);
@@ -500,6 +539,31 @@ describe("actions across days, modes and faults", () => {
     const skipped = next.events.find((e) => e.kind === "restore_skipped");
     expect(skipped?.message).toContain("who changed it is not known");
     expect(skipped?.message).not.toContain("guardrail-bot");
+  });
+
+  it("records a restore event naming who, when a person already put the endpoint back as it was before", async () => {
+    const h = harness("life-back-by-hand");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 7, 3, 0, 0); // budget days no other test here uses (it restores on 08-04)
+    await h.tick(T0);
+    expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]); // 133 %
+    // A person puts the scaling back exactly as it was (1-6) in the HF UI; HF stamps them.
+    await h.admin.patch("big", { compute: { scaling: { minReplica: 1, maxReplica: 6 } } });
+    const next = await h.tick(T0 + 24 * HOUR + MIN);
+    expect(kinds(next)).toEqual([]); // nothing to put back
+    expect((await actionsOfDay(env.DB, "2026-08-03")).map((a) => `${a.kind} ${a.status}`)).toEqual(["scale_down restored"]);
+    const restore = next.events.filter((e) => e.kind === "restore");
+    expect(restore).toHaveLength(1);
+    expect(restore[0]).toMatchObject({
+      type: "alert",
+      endpoint: h.id("big"),
+      title: `Nothing to restore on ${h.id("big")}: it is already back as before the guardrail's change`,
+      data: { since: "2026-08-03", already_back: "scaling", left: "replicas 0-1, scale to zero after 15 min" },
+    });
+    expect(restore[0]?.message).toMatch(
+      /is now "replicas 1-6, scale to zero after 15 min" again, as before its change \(last updated by [^)]+\)/,
+    );
+    expect(restore[0]?.message).not.toContain("guardrail-bot");
   });
 
   // Tests share this file's D1 and its fleet-wide day levels: each takes a budget day of its own.

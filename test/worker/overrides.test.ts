@@ -237,18 +237,39 @@ describe("POST /v1/overrides", () => {
 
   it("acknowledges one alert condition: it is not recorded again while the ack lasts", async () => {
     const g = guardrail("ovr-ack");
-    const T0 = day(5);
+    const T0 = day(6);
+    await g.admin.reset(FLEET);
+    await g.tick(T0 - HOUR);
+    const eve = await g.tick(T0 - MIN); // 217 % on 2026-03-05: the level 3 alert the person saw
+    expect(eve.events.map((e) => e.dedupKey)).toContain("2026-03-05:budget_level:3");
     await g.admin.reset(FLEET);
     await g.tick(T0);
+    // The key as the person copied it from yesterday's alert: the day is ignored, the condition is acked.
     const ack = await g.post(
       { op: "ack", dedup_key: "2026-03-05:budget_level:3", duration: "6h", reason: "known", actor: "erin" },
       T0 + MIN,
     );
+    expect(ack.status).toBe(201);
     expect(ack.body.override).toMatchObject({ op: "ack", condition: "budget_level:3", endpoint: null });
     const t = await g.tick(T0 + HOUR);
     const levels = t.events.filter((e) => e.kind === "budget_level").map((e) => e.dedupKey);
-    expect(levels).toEqual(["2026-03-05:budget_level:1", "2026-03-05:budget_level:2"]);
+    expect(levels).toEqual(["2026-03-06:budget_level:1", "2026-03-06:budget_level:2"]);
     expect(t.executed.some((x) => x.action.kind === "pause")).toBe(true); // acting goes on
+  });
+
+  it("refuses an ack of a key no alert ever had with 404, and stores nothing", async () => {
+    const g = guardrail("ovr-ack-none");
+    const T0 = day(7);
+    await g.admin.reset(FLEET);
+    await g.tick(T0);
+    const before = await stateCounts();
+    for (const dedup_key of ["2026-03-07:budget_level:9", "budget_level:9", "hourly_burn:ovr-ack-none/nowhere"]) {
+      const res = await g.post({ op: "ack", dedup_key, duration: "1h", reason: "typo", actor: "erin" }, T0 + MIN);
+      expect(res.status, dedup_key).toBe(404);
+      expect(res.body.error).toMatchObject({ code: "not_found", details: [{ path: "dedup_key" }] });
+      expect(res.body.error?.message).toContain(`no alert with key ${dedup_key}`);
+    }
+    expect(await stateCounts()).toEqual(before);
   });
 });
 

@@ -8,7 +8,7 @@ import { describe, expect, inject, it, vi } from "vitest";
 import worker from "../../handlers/worker.ts";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { syncFromWorker } from "../../src/schedule/index.ts";
-import { lastScheduleSync, listEvents } from "../../src/store/index.ts";
+import { lastScheduleSync, listEvents, recentTicks } from "../../src/store/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { schedulerAdmin, TEST_CREDENTIALS, testSchedulerClient } from "../fixtures/scheduler-admin.ts";
 
@@ -115,5 +115,8 @@ describe("schedule sync from the Worker", () => {
     expect(tick).toBeDefined();
     const [event] = (await listEvents(env.DB, { limit: 50 })).filter((e) => e.kind === "schedule_sync" && e.title.includes(group));
     expect(event?.data).toMatchObject({ subrequests: sent });
+    // The tick's row, as /v1/status shows it, counts the invocation's subrequests: the tick's and the sync's.
+    const [row] = await recentTicks(env.DB, 1);
+    expect(row?.subrequests).toBe(sync?.invocation_subrequests);
   });
 });

@@ -201,6 +201,16 @@ describe("POST /slack/interactions", () => {
     expect(text).toContain("alert condition budget_level:3 silenced");
   });
 
+  it("answers a snooze of a key no alert ever had to the presser alone, and suspends nothing", async () => {
+    const before = await stateCounts();
+    const value = JSON.stringify({ endpoint: "slack-btn/cpu", dedup_key: "2026-04-02:budget_level:9" });
+    await click(press(ACTION_IDS.snooze, value, "/r/snooze-none"), T0 + 3 * HOUR + MIN);
+    expect(await responses("/r/snooze-none")).toEqual([
+      { response_type: "ephemeral", replace_original: false, text: expect.stringContaining("no alert with key 2026-04-02:budget_level:9") },
+    ]);
+    expect(await stateCounts()).toEqual(before);
+  });
+
   it("restores an endpoint from the button", async () => {
     await click(press(ACTION_IDS.restore, "slack-btn/big", "/r/restore"), T0 + 4 * HOUR);
     expect((await responses("/r/restore"))[0]?.text).toContain("restore forced on slack-btn/big");

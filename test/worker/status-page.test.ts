@@ -175,6 +175,38 @@ describe("reading the status page", () => {
     expect(await page.text()).toContain('data-figure="ratio"');
   });
 
+  it("brings the reader back to the page they came from, path and query, once signed in", async () => {
+    const get = worker();
+    const page = await get("/?refresh=10");
+    expect(page.status).toBe(302);
+    expect(page.headers.get("location")).toBe("/login?next=%2F%3Frefresh%3D10");
+    const form = await (await get("/login?next=%2F%3Frefresh%3D10")).text();
+    expect(form).toContain('<input type="hidden" name="next" value="/?refresh=10"/>');
+    const res = await get("/login", { ...loginPost(TOKEN), body: new URLSearchParams({ token: TOKEN, next: "/?refresh=10" }) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/?refresh=10");
+    // A wrong token keeps where to go back to in the form it shows again.
+    const wrong = await get("/login", { ...loginPost(TOKEN), body: new URLSearchParams({ token: "nope", next: "/?refresh=10" }) });
+    expect(await wrong.text()).toContain('name="next" value="/?refresh=10"');
+  });
+
+  it.each([
+    "https://evil.example/",
+    "//evil.example/x",
+    "/\\evil.example",
+    "/\t/evil.example",
+    "/.//evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "",
+  ])("never sends a reader signing in off this origin (next=%j goes to /)", async (next) => {
+    const get = worker();
+    const res = await get("/login", { ...loginPost(TOKEN), body: new URLSearchParams({ token: TOKEN, next }) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    expect(await (await get(`/login?next=${encodeURIComponent(next)}`)).text()).not.toContain('name="next"');
+  });
+
   it("refuses a wrong token with 401, sets no cookie and says why", async () => {
     const res = await worker()("/login", loginPost(`${TOKEN}x`));
     expect(res.status).toBe(401);
@@ -330,6 +362,22 @@ describe("named budgets everywhere a budget shows", () => {
       );
     }
     expect(textOf(html, 'data-figure="budget-pace"')).toContain(`of ${dollars(chat.allowance?.usd ?? 0)}`);
+  });
+
+  it("says, for a day gone by, that named budgets are read with today's members (no record of that day's)", async () => {
+    await driveTeams();
+    const get = worker({}, teams());
+    const today = (await (await get("/v1/status", bearer)).json()) as { budgets: Array<{ name: string; note: string | null }> };
+    expect(today.budgets.map((b) => b.note)).toEqual([null, null, null]);
+    const past = (await (await get("/v1/status?day=2026-02-02", bearer)).json()) as {
+      budget: { day: string };
+      budgets: Array<{ name: string; note: string | null; members: string[] }>;
+    };
+    expect(past.budget.day).toBe("2026-02-02");
+    const [fleet, ...named] = past.budgets;
+    expect(fleet?.note).toBeNull();
+    expect(named.map((b) => b.name)).toEqual(["search", "chat"]);
+    for (const b of named) expect(b.note).toContain("members are today's, not that day's");
   });
 
   it("labels /metrics by budget and gives Slack /guardrail status a line per budget", async () => {

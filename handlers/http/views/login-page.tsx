@@ -1,5 +1,9 @@
 // The login form: the reader pastes READ_TOKEN once; the Worker keeps it in an HttpOnly cookie.
-export function LoginForm(props: { error: string | null; unconfigured: boolean }) {
+export function LoginForm(props: {
+  error: string | null;
+  unconfigured: boolean /** the page to come back to (returnPath) */;
+  next: string;
+}) {
   return (
     <main>
       <form class="login" method="post" action="/login">
@@ -20,6 +24,7 @@ export function LoginForm(props: { error: string | null; unconfigured: boolean }
           read token
         </label>
         <input id="token" name="token" type="password" autocomplete="current-password" required />
+        {props.next !== "/" && <input type="hidden" name="next" value={props.next} />}
         <button type="submit">Sign in</button>
       </form>
     </main>

@@ -1,5 +1,6 @@
 // The page's only script: every few seconds it fetches the <main> fragment (same cookie) and swaps
-// it in, so the page stays current without a full reload; a 401 sends the reader to /login.
+// it in, so the page stays current without a full reload; a 401 sends the reader to /login, which
+// brings them back to this page (its path and query) once signed in.
 export function refreshScript(seconds: number): string {
   return `(() => {
   let busy = false;
@@ -8,7 +9,7 @@ export function refreshScript(seconds: number): string {
     busy = true;
     try {
       const res = await fetch("/?part=main", { credentials: "same-origin", cache: "no-store" });
-      if (res.status === 401) { location.assign("/login"); return; }
+      if (res.status === 401) { location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search)); return; }
       if (!res.ok) throw new Error(String(res.status));
       const main = document.querySelector("main");
       if (main) main.outerHTML = await res.text();
