@@ -136,6 +136,39 @@ describe("metering through a price catalog outage", () => {
   });
 });
 
+describe("metering an endpoint whose hardware no catalog prices", () => {
+  it("meters an endpoint moved to unpriced hardware as unpriced, with the alert, not at its old hardware's price", async () => {
+    const ns = "meter-rehardware";
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 }, budget: { daily_usd: 1000, timezone: "UTC" } });
+    await admin.reset([FLEET[0] as (typeof FLEET)[number]]);
+    const T0 = Date.UTC(2026, 2, 25, 0, 0);
+    await tick(T0);
+    await tick(T0 + MIN);
+    // 4 x A100 at $2.5/h for a minute; then the endpoint is moved to hardware HF's catalog has no price for.
+    expect(Math.abs((await spendBounds(env.DB, "2026-03-25")).micro - 166_667)).toBeLessThanOrEqual(1);
+    await admin.patch("big", {
+      compute: {
+        id: "aws-us-east-1-nvidia-b300-x8",
+        accelerator: "gpu",
+        instanceType: "nvidia-b300",
+        instanceSize: "x8",
+        scaling: { minReplica: 1, maxReplica: 6 },
+      },
+    });
+    const unpriced: string[] = [];
+    for (const t of [2, 3, 4]) {
+      const r = await tick(T0 + t * MIN);
+      unpriced.push(...r.events.filter((e) => e.kind === "unpriced_endpoint").map((e) => e.title));
+    }
+    const bounds = await spendBounds(env.DB, "2026-03-25");
+    // The minute in which it moved is charged at the price it had when it was last seen (the move's instant
+    // is not seen); from there on its replica time is unpriced and said so, not metered at the A100's price.
+    expect(Math.abs(bounds.micro - 2 * 166_667)).toBeLessThanOrEqual(2);
+    expect(bounds.unpricedReplicaMs).toBe(2 * 4 * MIN);
+    expect(unpriced).toEqual([`No price for ${ns}/big`]);
+  });
+});
+
 describe("metering a long observation gap", () => {
   it("meters the gap at the earlier count, high bound at the later, marks it estimated, and does not pause on it alone", async () => {
     const ns = "meter-gap";
