@@ -90,3 +90,6 @@ export async function guardStatus(
     },
   };
 }
+
+/** The engine's part of the status, as `/v1/status` has it under `guard`. */
+export type GuardStatus = Awaited<ReturnType<typeof guardStatus>>;

@@ -28,6 +28,13 @@ function harness(ns: string, over: Partial<PolicyInput> = {}, priceCacheTtlMs = 
   return { tick, admin: emulatorAdmin(base, ns) };
 }
 
+/** One unlabelled or labelled sample of GET /metrics, e.g. `guardrail_spend_bounds_usd{bound="low"}`. */
+async function gauge(ns: string, series: string, at: number): Promise<number | undefined> {
+  const text = await (await guardrail(ns).read("/metrics", at)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 type StatusJson = {
   budget: { spend_usd: number; burn_usd_per_hour: number };
   guard: {
@@ -35,6 +42,7 @@ type StatusJson = {
     metering: {
       prices_stale: boolean;
       estimate_usd: number;
+      low_usd: number;
       high_usd: number;
       estimated_gap_usd: number;
       prices: Array<{ stale: boolean }>;
@@ -71,6 +79,8 @@ describe("metering through a price catalog outage", () => {
     expect(status.budget.burn_usd_per_hour).toBeGreaterThan(0);
     const page = await (await g.read("/", T0 + 120 * MIN)).text();
     expect(page).toContain("prices stale");
+    // A Prometheus rule can page on it too.
+    expect(await gauge(ns, `guardrail_prices_stale{namespace="${ns}"}`, T0 + 120 * MIN)).toBe(1);
   });
 
   it("dates the stored catalog from HF's answer, not from a tick the isolate's cache answered", async () => {
@@ -165,6 +175,7 @@ describe("metering an endpoint whose hardware no catalog prices", () => {
     // is not seen); from there on its replica time is unpriced and said so, not metered at the A100's price.
     expect(Math.abs(bounds.micro - 2 * 166_667)).toBeLessThanOrEqual(2);
     expect(bounds.unpricedReplicaMs).toBe(2 * 4 * MIN);
+    expect(await gauge(ns, "guardrail_unpriced_replica_hours", T0 + 4 * MIN)).toBe(0.133);
     expect(unpriced).toEqual([`No price for ${ns}/big`]);
   });
 });
@@ -194,6 +205,10 @@ describe("metering a long observation gap", () => {
     const status = (await (await guardrail(ns).read("/v1/status", morning + MIN)).json()) as StatusJson;
     expect(status.guard.metering.estimated_gap_usd).toBeCloseTo(22.65, 2);
     expect(status.guard.metering.high_usd).toBeGreaterThan(180);
+    // /metrics has the same bounds and the part estimated across the gap.
+    expect(await gauge(ns, 'guardrail_spend_bounds_usd{bound="low"}', morning + MIN)).toBe(status.guard.metering.low_usd);
+    expect(await gauge(ns, 'guardrail_spend_bounds_usd{bound="high"}', morning + MIN)).toBe(status.guard.metering.high_usd);
+    expect(await gauge(ns, "guardrail_spend_estimated_gap_usd", morning + MIN)).toBe(status.guard.metering.estimated_gap_usd);
     const budget = await listEvents(env.DB, { kind: "budget_level", limit: 10 });
     expect(budget.filter((e) => e.title.includes("200%") && e.at >= T0)).toEqual([]);
   });
