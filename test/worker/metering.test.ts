@@ -232,6 +232,11 @@ describe("replica starts", () => {
     expect(status.guard.metering.replica_starts_last_hour).toEqual([
       expect.objectContaining({ endpoint: `${ns}/big`, replica_starts: 3, wakes: 1, scale_ups: 2 }),
     ]);
+    // The page marks the line by the policy's cold_starts limit: 3 starts are within the default 10, over 2.
+    const flag = async (extra: string) =>
+      /<span class="flag (\w+)" data-flag="replica_starts">/.exec(await (await guardrail(ns, extra).read("/", T0 + 3 * MIN)).text())?.[1];
+    expect(await flag("")).toBe("ok");
+    expect(await flag("triggers: { cold_starts: { max_per_hour: 2 } }")).toBe("warn");
   });
 });
 

@@ -129,7 +129,8 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
   for (const x of m.replica_starts_last_hour.filter((r) => r.replica_starts > 0))
     flags.push({
       text: `${x.endpoint}: ${x.replica_starts} replica starts last hour (${x.wakes} from zero), ${x.initializing_minutes_per_hour} initializing min/h${x.initializing_usd_per_hour === null ? "" : ` = ${usd(x.initializing_usd_per_hour)}/h`}`,
-      tone: x.replica_starts > 10 ? "warn" : "ok",
+      // Over the cold_starts trigger's limit (the policy's, per hour), as its alert judges.
+      tone: m.replica_starts_max_per_hour !== null && x.replica_starts > m.replica_starts_max_per_hour ? "warn" : "ok",
       name: "replica_starts",
     });
   if (m.unpriced_replica_hours > 0)
