@@ -571,6 +571,16 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     const status = (await res.json()) as { alerts: { channels: { slack: { misconfigured: { error: string } | null; problem: string } } } };
     expect(status.alerts.channels.slack.misconfigured?.error).toBe("Slack answered HTTP 404: no_service");
     expect(JSON.stringify(status)).not.toContain(h.hook.url);
+    // The status page says so too, in red: alerts that do not arrive are not left for someone to notice.
+    const page = await (
+      await createApp({ clock: () => T0 + 41 * MIN }).fetch(
+        new Request("http://guardrail/", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
+        { ...env, ...h.secrets },
+      )
+    ).text();
+    expect(page).toMatch(
+      /<span class="flag bad" data-flag="slack_misconfigured">Slack alerts not delivered since \d\d:\d\d: Slack answered HTTP 404: no_service<\/span>/,
+    );
 
     // A new webhook URL (the fix) is tried again.
     const fixed = slackHook(slackBase, "slack-revoked-new");

@@ -135,6 +135,19 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
     });
   if (m.unpriced_replica_hours > 0)
     flags.push({ text: `${m.unpriced_replica_hours} replica-hours unpriced`, tone: "bad", name: "unpriced" });
+  // A channel that answered a permanent failure gets nothing until its configuration changes (docs/metering.md, delivery).
+  for (const [channel, label] of [
+    ["slack", "Slack"],
+    ["sns", "SNS"],
+  ] as const) {
+    const fault = json.alerts.channels[channel].misconfigured;
+    if (fault)
+      flags.push({
+        text: `${label} alerts not delivered since ${clockTime(Date.parse(fault.since), tz)}: ${fault.error}`,
+        tone: "bad",
+        name: `${channel}_misconfigured`,
+      });
+  }
   if (lastAt === null) flags.push({ text: "no tick yet", tone: "warn", name: "no_tick" });
   else if (now - lastAt > STALE_MS) flags.push({ text: `no tick for ${age(lastAt, now).replace(" ago", "")}`, tone: "bad", name: "stale" });
 
