@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { actionsOfDay, listEvents, spendBounds } from "../../src/store/index.ts";
+import { actionsOfDay, addGatewayCounters, listEvents, spendBounds } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { FLEET, guardrail } from "../fixtures/http.ts";
@@ -177,6 +177,31 @@ describe("metering an endpoint whose hardware no catalog prices", () => {
     expect(bounds.unpricedReplicaMs).toBe(2 * 4 * MIN);
     expect(await gauge(ns, "guardrail_unpriced_replica_hours", T0 + 4 * MIN)).toBe(0.133);
     expect(unpriced).toEqual([`No price for ${ns}/big`]);
+  });
+});
+
+describe("the bounds on the status page", () => {
+  it("add the gateway's token-priced spend to the metered endpoints' bounds, so today's spend lies inside them", async () => {
+    const ns = "meter-bounds-gateway";
+    const g = guardrail(ns);
+    await g.admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 8, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 26, 0, 0);
+    await g.tick(T0);
+    await g.admin.setReplicas("big", 4);
+    await g.tick(T0 + MIN);
+    // $3 of token-priced answers through the gateway today.
+    const series = { minute: T0, service: "summarize", target: "fallback", endpoint: "https://router.huggingface.co" };
+    await addGatewayCounters(env.DB, [{ ...series, name: "spend_micro:meta-llama/Llama-3.1-8B-Instruct", value: 3_000_000 }]);
+    const status = (await (await g.read("/v1/status", T0 + MIN)).json()) as StatusJson & {
+      budget: { sources: { gateway_usd: number } };
+    };
+    expect(status.budget.sources.gateway_usd).toBe(3);
+    const html = await (await g.read("/", T0 + MIN)).text();
+    const [low, high] = (/data-figure="spend-bounds">\s*\(\$([\d.,]+)–\$([\d.,]+)\)/.exec(html) ?? []).slice(1).map(Number);
+    expect(low).toBeCloseTo(status.guard.metering.low_usd + 3, 2);
+    expect(high).toBeCloseTo(status.guard.metering.high_usd + 3, 2);
+    expect(low).toBeLessThanOrEqual(status.budget.spend_usd);
+    expect(high).toBeGreaterThanOrEqual(status.budget.spend_usd);
   });
 });
 

@@ -191,8 +191,9 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
               <dt>spent today</dt>
               <dd>
                 <span data-figure="spend">{usd(b.spend_usd)}</span>
+                {/* The bounds are the metered endpoints'; the gateway's token-priced spend is exact and adds to both. */}
                 <span class="muted small" data-figure="spend-bounds">
-                  {` (${usd(json.guard.metering.low_usd)}–${usd(json.guard.metering.high_usd)})`}
+                  {` (${usd(json.guard.metering.low_usd + b.sources.gateway_usd)}–${usd(json.guard.metering.high_usd + b.sources.gateway_usd)})`}
                 </span>
                 {json.guard.metering.standard_error_usd > 0 ? (
                   <span class="muted small" data-figure="spend-standard-error" title="the estimate's standard error">
