@@ -10,7 +10,7 @@ import { createNotifier, type NoticeBody, type NotifyLogEntry } from "../../src/
 import { runOutbox } from "../../src/notify/outbox.ts";
 import { DEFAULT_ALERTS, type PolicyInput, type PolicyResult, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { listEvents, recordEvents } from "../../src/store/index.ts";
+import { listEvents, loadChannelFaults, recordEvents } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { slackHook, snsTopic } from "../fixtures/notify-admin.ts";
@@ -616,4 +616,30 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
       expect(slack.filter((t) => t?.includes("SNS alerts are not delivered"))).toHaveLength(1);
     });
   }
+
+  it("tries SNS again at once when its credentials change: new keys are a new configuration", async () => {
+    const h = harness("sns-newkey", { sns: { severities: ["warning", "critical"] } });
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 2, 29, 0, 0);
+    const tickWith = (now: number, notifier: typeof h.notifier) =>
+      runTick({
+        db: env.DB,
+        provider: h.provider,
+        policy: { ok: true, policy: h.policy },
+        now,
+        clock: () => now,
+        holder: crypto.randomUUID(),
+        log: () => {},
+        notifier,
+      });
+    // Deployed with a key AWS does not know: SNS answers InvalidClientTokenId, a sender fault.
+    await tickWith(T0, createNotifier({ secrets: { ...h.secrets, AWS_ACCESS_KEY_ID: "AKIDNOTAVALIDKEY0000" } }));
+    const snsFault = async () => (await loadChannelFaults(env.DB)).find((f) => f.channel === "sns");
+    expect((await snsFault())?.error).toContain("InvalidClientTokenId");
+    expect(await h.topic.messages()).toEqual([]);
+    // `wrangler secret put AWS_ACCESS_KEY_ID` with the right key, same topic: the next alerts are published at once.
+    for (let m = 30; m <= 40; m++) await tickWith(T0 + m * MIN, h.notifier);
+    expect((await h.topic.messages()).length).toBeGreaterThan(0);
+    expect(await snsFault()).toBeUndefined();
+  });
 });
