@@ -1,6 +1,6 @@
 // Channels found misconfigured: a permanent failure (Slack 403/404/410, an SNS sender fault) stops
-// sends to that target until its configuration changes. The target is kept only as a hash (a Slack
-// webhook URL is a secret).
+// sends to that target until its configuration changes, but for one try an hour (src/notify/outbox.ts).
+// The target is kept only as a hash (a Slack webhook URL is a secret).
 import type { Channel } from "./outbox.ts";
 
 export interface ChannelFault {
@@ -8,18 +8,21 @@ export interface ChannelFault {
   targetHash: string;
   error: string;
   since: number;
+  /** when a send to it was last tried and failed the same way (null: not since `since`) */
+  triedAt?: number | null;
 }
 
 export async function loadChannelFaults(db: D1Database): Promise<ChannelFault[]> {
   const { results } = await db
-    .prepare("SELECT channel, target_hash, error, since FROM channel_faults")
-    .all<{ channel: Channel; target_hash: string; error: string; since: number }>();
-  return results.map((r) => ({ channel: r.channel, targetHash: r.target_hash, error: r.error, since: r.since }));
+    .prepare("SELECT channel, target_hash, error, since, tried_at FROM channel_faults")
+    .all<{ channel: Channel; target_hash: string; error: string; since: number; tried_at: number | null }>();
+  return results.map((r) => ({ channel: r.channel, targetHash: r.target_hash, error: r.error, since: r.since, triedAt: r.tried_at }));
 }
 
 /**
  * Marks the channel misconfigured and fails its pending deliveries at once (they cannot succeed), in one
- * batch. Returns false when the channel was already marked for this target (nothing new to announce).
+ * batch. Returns false when the channel was already marked for this target (nothing new to announce): a
+ * later try that failed again, whose time is kept (`tried_at`) so the next try waits its turn.
  */
 export async function markChannelFault(db: D1Database, f: ChannelFault, now: number): Promise<boolean> {
   const [inserted] = await db.batch([
@@ -30,6 +33,9 @@ export async function markChannelFault(db: D1Database, f: ChannelFault, now: num
          WHERE channel_faults.target_hash IS NOT excluded.target_hash`,
       )
       .bind(f.channel, f.targetHash, f.error, f.since),
+    db
+      .prepare("UPDATE channel_faults SET tried_at = ?3, error = ?4 WHERE channel = ?1 AND target_hash = ?2 AND since < ?3")
+      .bind(f.channel, f.targetHash, f.since, f.error),
     db
       .prepare(`UPDATE deliveries SET status = 'failed', error = ?2, updated_at = ?3 WHERE channel = ?1 AND status IN ('pending', 'held')`)
       .bind(f.channel, `not sent: ${f.error}`, now),

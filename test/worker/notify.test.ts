@@ -642,4 +642,32 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     expect((await h.topic.messages()).length).toBeGreaterThan(0);
     expect(await snsFault()).toBeUndefined();
   });
+
+  it("tries a channel marked misconfigured again an hour later, and sends to it again once it was fixed outside the guardrail", async () => {
+    // Slack refuses the hook twice (403, e.g. an admin restriction), then someone fixes it in Slack: the URL stays the same.
+    const h = harness("slack-retry", { slack: { severities: ["info", "warning", "critical"] }, sns: { severities: ["critical"] } });
+    await h.admin.reset(FLEET);
+    await h.hook.faults({ status: 403, body: "action_prohibited", times: 2 });
+    const bad = validatePolicy({ budget: { daily_usd: -1 }, hf: { namespaces: ["x"] } });
+    const T0 = Date.UTC(2026, 2, 30, 0, 0);
+    await h.tick(T0);
+    for (let m = 30; m <= 40; m++) await h.tick(T0 + m * MIN);
+    // Marked at the first 403: nothing more for the rest of the hour, though alerts came.
+    expect((await h.hook.requests()).map((r) => r.status)).toEqual([403]);
+    // An hour on, a new alert (a bad policy deployed) tries Slack once more: still refused, and not announced again.
+    await h.tick(T0 + 61 * MIN, bad);
+    await h.tick(T0 + 62 * MIN, bad);
+    expect((await h.hook.requests()).map((r) => r.status)).toEqual([403, 403]);
+    const announced = (await h.topic.messages()).map(snsBody).filter((b) => b.kind === "channel_misconfigured");
+    expect(announced).toHaveLength(1);
+    // Another hour on, the next alert (the policy fixed: its recovery) goes through, and Slack is no longer marked.
+    await h.tick(T0 + 125 * MIN);
+    expect((await h.hook.requests()).map((r) => r.status).slice(0, 3)).toEqual([403, 403, 200]);
+    const res = await createApp({ clock: () => T0 + 126 * MIN }).fetch(
+      new Request("http://guardrail/v1/status", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
+      { ...env, ...h.secrets },
+    );
+    const status = (await res.json()) as { alerts: { channels: { slack: { misconfigured: unknown } } } };
+    expect(status.alerts.channels.slack.misconfigured).toBeNull();
+  });
 });
