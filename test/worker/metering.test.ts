@@ -146,65 +146,6 @@ describe("metering through a price catalog outage", () => {
   });
 });
 
-describe("metering an endpoint whose hardware no catalog prices", () => {
-  it("meters an endpoint moved to unpriced hardware as unpriced, with the alert, not at its old hardware's price", async () => {
-    const ns = "meter-rehardware";
-    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 }, budget: { daily_usd: 1000, timezone: "UTC" } });
-    await admin.reset([FLEET[0] as (typeof FLEET)[number]]);
-    const T0 = Date.UTC(2026, 2, 25, 0, 0);
-    await tick(T0);
-    await tick(T0 + MIN);
-    // 4 x A100 at $2.5/h for a minute; then the endpoint is moved to hardware HF's catalog has no price for.
-    expect(Math.abs((await spendBounds(env.DB, "2026-03-25")).micro - 166_667)).toBeLessThanOrEqual(1);
-    await admin.patch("big", {
-      compute: {
-        id: "aws-us-east-1-nvidia-b300-x8",
-        accelerator: "gpu",
-        instanceType: "nvidia-b300",
-        instanceSize: "x8",
-        scaling: { minReplica: 1, maxReplica: 6 },
-      },
-    });
-    const unpriced: string[] = [];
-    for (const t of [2, 3, 4]) {
-      const r = await tick(T0 + t * MIN);
-      unpriced.push(...r.events.filter((e) => e.kind === "unpriced_endpoint").map((e) => e.title));
-    }
-    const bounds = await spendBounds(env.DB, "2026-03-25");
-    // The minute in which it moved is charged at the price it had when it was last seen (the move's instant
-    // is not seen); from there on its replica time is unpriced and said so, not metered at the A100's price.
-    expect(Math.abs(bounds.micro - 2 * 166_667)).toBeLessThanOrEqual(2);
-    expect(bounds.unpricedReplicaMs).toBe(2 * 4 * MIN);
-    expect(await gauge(ns, "guardrail_unpriced_replica_hours", T0 + 4 * MIN)).toBe(0.133);
-    expect(unpriced).toEqual([`No price for ${ns}/big`]);
-  });
-});
-
-describe("the bounds on the status page", () => {
-  it("add the gateway's token-priced spend to the metered endpoints' bounds, so today's spend lies inside them", async () => {
-    const ns = "meter-bounds-gateway";
-    const g = guardrail(ns);
-    await g.admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 8, replicas: 1 }]);
-    const T0 = Date.UTC(2026, 2, 26, 0, 0);
-    await g.tick(T0);
-    await g.admin.setReplicas("big", 4);
-    await g.tick(T0 + MIN);
-    // $3 of token-priced answers through the gateway today.
-    const series = { minute: T0, service: "summarize", target: "fallback", endpoint: "https://router.huggingface.co" };
-    await addGatewayCounters(env.DB, [{ ...series, name: "spend_micro:meta-llama/Llama-3.1-8B-Instruct", value: 3_000_000 }]);
-    const status = (await (await g.read("/v1/status", T0 + MIN)).json()) as StatusJson & {
-      budget: { sources: { gateway_usd: number } };
-    };
-    expect(status.budget.sources.gateway_usd).toBe(3);
-    const html = await (await g.read("/", T0 + MIN)).text();
-    const [low, high] = (/data-figure="spend-bounds">\s*\(\$([\d.,]+)–\$([\d.,]+)\)/.exec(html) ?? []).slice(1).map(Number);
-    expect(low).toBeCloseTo(status.guard.metering.low_usd + 3, 2);
-    expect(high).toBeCloseTo(status.guard.metering.high_usd + 3, 2);
-    expect(low).toBeLessThanOrEqual(status.budget.spend_usd);
-    expect(high).toBeGreaterThanOrEqual(status.budget.spend_usd);
-  });
-});
-
 describe("metering a long observation gap", () => {
   it("meters the gap at the earlier count, high bound at the later, marks it estimated, and does not pause on it alone", async () => {
     const ns = "meter-gap";
@@ -319,4 +260,63 @@ describe("the pause and the estimate's standard error", () => {
     expect((eager.pausedAt as number) - (eager.crossed?.at as number)).toBeLessThanOrEqual(1);
     expect(eager.pausedAt).toBeLessThan(swing.pausedAt as number);
   }, 90_000);
+});
+
+describe("metering an endpoint whose hardware no catalog prices", () => {
+  it("meters an endpoint moved to unpriced hardware as unpriced, with the alert, not at its old hardware's price", async () => {
+    const ns = "meter-rehardware";
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 }, budget: { daily_usd: 1000, timezone: "UTC" } });
+    await admin.reset([FLEET[0] as (typeof FLEET)[number]]);
+    const T0 = Date.UTC(2026, 2, 25, 0, 0);
+    await tick(T0);
+    await tick(T0 + MIN);
+    // 4 x A100 at $2.5/h for a minute; then the endpoint is moved to hardware HF's catalog has no price for.
+    expect(Math.abs((await spendBounds(env.DB, "2026-03-25")).micro - 166_667)).toBeLessThanOrEqual(1);
+    await admin.patch("big", {
+      compute: {
+        id: "aws-us-east-1-nvidia-b300-x8",
+        accelerator: "gpu",
+        instanceType: "nvidia-b300",
+        instanceSize: "x8",
+        scaling: { minReplica: 1, maxReplica: 6 },
+      },
+    });
+    const unpriced: string[] = [];
+    for (const t of [2, 3, 4]) {
+      const r = await tick(T0 + t * MIN);
+      unpriced.push(...r.events.filter((e) => e.kind === "unpriced_endpoint").map((e) => e.title));
+    }
+    const bounds = await spendBounds(env.DB, "2026-03-25");
+    // The minute in which it moved is charged at the price it had when it was last seen (the move's instant
+    // is not seen); from there on its replica time is unpriced and said so, not metered at the A100's price.
+    expect(Math.abs(bounds.micro - 2 * 166_667)).toBeLessThanOrEqual(2);
+    expect(bounds.unpricedReplicaMs).toBe(2 * 4 * MIN);
+    expect(await gauge(ns, "guardrail_unpriced_replica_hours", T0 + 4 * MIN)).toBe(0.133);
+    expect(unpriced).toEqual([`No price for ${ns}/big`]);
+  });
+});
+
+describe("the bounds on the status page", () => {
+  it("add the gateway's token-priced spend to the metered endpoints' bounds, so today's spend lies inside them", async () => {
+    const ns = "meter-bounds-gateway";
+    const g = guardrail(ns);
+    await g.admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 8, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 26, 0, 0);
+    await g.tick(T0);
+    await g.admin.setReplicas("big", 4);
+    await g.tick(T0 + MIN);
+    // $3 of token-priced answers through the gateway today.
+    const series = { minute: T0, service: "summarize", target: "fallback", endpoint: "https://router.huggingface.co" };
+    await addGatewayCounters(env.DB, [{ ...series, name: "spend_micro:meta-llama/Llama-3.1-8B-Instruct", value: 3_000_000 }]);
+    const status = (await (await g.read("/v1/status", T0 + MIN)).json()) as StatusJson & {
+      budget: { sources: { gateway_usd: number } };
+    };
+    expect(status.budget.sources.gateway_usd).toBe(3);
+    const html = await (await g.read("/", T0 + MIN)).text();
+    const [low, high] = (/data-figure="spend-bounds">\s*\(\$([\d.,]+)–\$([\d.,]+)\)/.exec(html) ?? []).slice(1).map(Number);
+    expect(low).toBeCloseTo(status.guard.metering.low_usd + 3, 2);
+    expect(high).toBeCloseTo(status.guard.metering.high_usd + 3, 2);
+    expect(low).toBeLessThanOrEqual(status.budget.spend_usd);
+    expect(high).toBeGreaterThanOrEqual(status.budget.spend_usd);
+  });
 });
