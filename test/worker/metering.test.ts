@@ -320,3 +320,29 @@ describe("the bounds on the status page", () => {
     expect(high).toBeGreaterThanOrEqual(status.budget.spend_usd);
   });
 });
+
+describe("replica starts across an observation gap", () => {
+  it("are not a cold-start burst: one morning tick after a night unseen raises no cold_starts alert", async () => {
+    const ns = "meter-starts-gap";
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 5 }, budget: { daily_usd: 100_000, timezone: "UTC" } });
+    await admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 0, maxReplica: 16, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 27, 0, 0);
+    await tick(T0);
+    // Unseen for six hours, the autoscaler went from 1 to 13 replicas at some instant of the night.
+    await admin.setReplicas("big", 13);
+    const morning = await tick(T0 + 6 * 60 * MIN);
+    expect(morning.events.filter((e) => e.kind === "cold_starts")).toEqual([]);
+    const status = (await (await guardrail(ns).read("/v1/status", T0 + 6 * 60 * MIN)).json()) as {
+      guard: { metering: { replica_starts_last_hour: unknown[] } };
+    };
+    expect(status.guard.metering.replica_starts_last_hour).toEqual([]);
+    // Starts the guardrail sees happen count as before: 13 -> 1 -> 13 within two minutes is twelve starts.
+    await admin.setReplicas("big", 1);
+    await tick(T0 + 6 * 60 * MIN + MIN);
+    await admin.setReplicas("big", 13);
+    const seen = await tick(T0 + 6 * 60 * MIN + 2 * MIN);
+    expect(seen.events.filter((e) => e.kind === "cold_starts").map((e) => e.title)).toEqual([
+      `Autoscaling misconfiguration on ${ns}/big: 12 replica starts in 60 minutes`,
+    ]);
+  });
+});
