@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import { budgetDay, exposition, type MetricFamily as Family, microToUsd, PROMETHEUS_CONTENT_TYPE } from "../../src/core/index.ts";
 import { gatewayFamilies } from "../../src/gateway/index.ts";
 import { FLEET_BUDGET } from "../../src/policy/index.ts";
-import type { BillingJson } from "../../src/status/index.ts";
+import type { BillingJson, GuardStatus } from "../../src/status/index.ts";
 import { gatewayCounterTotals, metricCounts } from "../../src/store/index.ts";
 import type { AppEnv } from "./app.ts";
 import { requireReader } from "./auth.ts";
@@ -56,6 +56,39 @@ function billingFamilies(billing: BillingJson): Family[] {
   ];
 }
 
+/** How sure today's metered endpoint spend is (status `guard.metering`, docs/metering.md): bounds, gaps, prices. */
+function meteringFamilies(m: GuardStatus["metering"]): Family[] {
+  return [
+    {
+      name: "guardrail_spend_bounds_usd",
+      help: "Today's metered endpoint spend in USD at its low and high bound (the estimate between them: guardrail_spend_by_source_usd, source endpoints).",
+      type: "gauge",
+      samples: [
+        { labels: { bound: "low" }, value: m.low_usd },
+        { labels: { bound: "high" }, value: m.high_usd },
+      ],
+    },
+    {
+      name: "guardrail_spend_estimated_gap_usd",
+      help: "The part of today's metered endpoint spend estimated across observation gaps (never alone a reason to pause).",
+      type: "gauge",
+      samples: [{ value: m.estimated_gap_usd }],
+    },
+    {
+      name: "guardrail_unpriced_replica_hours",
+      help: "Billable replica-hours today no price was known for, metered at $0 (see the unpriced_endpoint alert).",
+      type: "gauge",
+      samples: [{ value: m.unpriced_replica_hours }],
+    },
+    {
+      name: "guardrail_prices_stale",
+      help: "1 when a namespace's price catalog is over an hour old (HF's catalog not answering) or was never read, else 0.",
+      type: "gauge",
+      samples: m.prices.map((p) => ({ labels: { namespace: p.namespace }, value: p.stale ? 1 : 0 })),
+    },
+  ];
+}
+
 export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c) => {
   const now = c.get("clock")();
   const db = c.env.DB;
@@ -101,6 +134,7 @@ export const metricsRoutes = new Hono<AppEnv>().get("/", requireReader, async (c
         type: "gauge",
         samples: [{ value: json.guard.metering.standard_error_usd }],
       },
+      ...meteringFamilies(json.guard.metering),
       {
         name: "guardrail_spend_by_source_usd",
         help: "Today's spend in USD by source: endpoints (replica-hours) and gateway (token-priced answers).",

@@ -95,7 +95,14 @@ export {
   standardError,
 } from "./metering.ts";
 export { costOf, formatUsd, HOUR_MS, MICRO, type MicroUsd, microToUsd, usdToMicro } from "./money.ts";
-export { ENDPOINT_STATES, type EndpointMetrics, type EndpointSnapshot, type EndpointState, type EndpointUpdate } from "./observation.ts";
+export {
+  ENDPOINT_STATES,
+  type EndpointMetrics,
+  type EndpointSnapshot,
+  type EndpointState,
+  type EndpointUpdate,
+  hardwareKey,
+} from "./observation.ts";
 export {
   ackedConditions,
   activeRaise,

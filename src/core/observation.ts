@@ -38,6 +38,14 @@ export interface EndpointSnapshot {
   tags?: string[];
 }
 
+/**
+ * The hardware a price is for: vendor, region, instance type and size. A price an endpoint was metered at
+ * holds only while the endpoint keeps this hardware.
+ */
+export function hardwareKey(e: Pick<EndpointSnapshot, "vendor" | "region" | "instanceType" | "instanceSize">): string {
+  return `${e.vendor}|${e.region}|${e.instanceType}|${e.instanceSize}`;
+}
+
 /** Partial update body: only the keys being changed (HF merges PUT bodies). */
 export interface EndpointUpdate {
   compute?: {

@@ -18,6 +18,8 @@ export interface MeterPoint {
   priceMicroPerHour: number | null;
   /** replicas that were initializing (billed, not serving) at `at`; absent: none known */
   initializing?: number;
+  /** the hardware (`hardwareKey`) observed at `at`: the price holds for it only; absent: not known */
+  hardware?: string;
 }
 
 export type Level = 0 | 1 | 2 | 3;

@@ -101,6 +101,13 @@ export function channelStates(secrets: NotifySecrets, policy: AlertsPolicy): { s
   };
 }
 
+/**
+ * What an SNS fault is tied to (only its hash is stored): the topic, and the access key and endpoint it is
+ * published with, so new credentials count as a new configuration and are tried at once.
+ */
+const snsTarget = (topic: string, secrets: NotifySecrets) =>
+  [topic, secrets.AWS_ACCESS_KEY_ID?.trim() ?? "", secrets.AWS_ENDPOINT_URL_SNS?.trim() ?? ""].join("\n");
+
 function senders(opts: NotifierOptions, policy: AlertsPolicy): Senders {
   const out: Senders = {};
   const count = <T>(p: () => Promise<T>) => {
@@ -121,10 +128,13 @@ function senders(opts: NotifierOptions, policy: AlertsPolicy): Senders {
     const sns: ChannelSender =
       accessKeyId && secretAccessKey
         ? {
-            target: topic,
+            target: snsTarget(topic, opts.secrets),
             send: (body, key) => count(() => publishToSns({ region, accessKeyId, secretAccessKey, endpoint }, renderSns(body, topic, key))),
           }
-        : { target: topic, send: async () => ({ ok: false, retry: true, error: states.sns.problem ?? "AWS credentials missing" }) };
+        : {
+            target: snsTarget(topic, opts.secrets),
+            send: async () => ({ ok: false, retry: true, error: states.sns.problem ?? "AWS credentials missing" }),
+          };
     out.sns = sns;
   }
   return out;
@@ -162,7 +172,7 @@ export async function alertStatus(db: D1Database, secrets: NotifySecrets, policy
   const [overview, faults] = await Promise.all([deliveryOverview(db, now - 24 * 3_600_000), loadChannelFaults(db)]);
   const count = (status: string) => overview.counts.filter((c) => c.status === status).reduce((a, c) => a + c.count, 0);
   const states = channelStates(secrets, p);
-  const targets = { slack: secrets.SLACK_WEBHOOK_URL?.trim() ?? "", sns: p.sns.topic_arn ?? "" };
+  const targets = { slack: secrets.SLACK_WEBHOOK_URL?.trim() ?? "", sns: p.sns.topic_arn ? snsTarget(p.sns.topic_arn, secrets) : "" };
   // A permanent failure stands while the channel still points at the same target (see outbox.ts).
   const misconfigured = async (channel: "slack" | "sns") => {
     const f = faults.find((x) => x.channel === channel);

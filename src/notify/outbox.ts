@@ -262,14 +262,25 @@ async function channelFailed(input: OutboxInput, channel: Channel, sender: Chann
     severity: "critical",
     endpoint: null,
     title: `${CHANNEL_NAME[channel]} alerts are not delivered: the channel is misconfigured`,
-    message: `${error}. The guardrail stopped sending to ${CHANNEL_NAME[channel]} until its configuration changes. ${CHANNEL_FIX[channel]}`,
+    message:
+      `${error}. The guardrail stopped sending to ${CHANNEL_NAME[channel]}: it tries again at once when its configuration changes, ` +
+      `else with the first alert an hour on. ${CHANNEL_FIX[channel]}`,
     data: { channel, error },
     dedupKey: `channel_misconfigured:${channel}:${hash.slice(0, 16)}:${now}`,
   });
 }
 
-/** Step 3: send what is due, record each result. Returns the sends attempted. */
-async function deliver(input: OutboxInput, senders: Senders, secrets: readonly string[], report: OutboxReport): Promise<number> {
+/**
+ * Step 3: send what is due, record each result. Returns the sends attempted. `retrying`: channels marked
+ * misconfigured whose hourly try this is; one that answers is no longer marked.
+ */
+async function deliver(
+  input: OutboxInput,
+  senders: Senders,
+  secrets: readonly string[],
+  report: OutboxReport,
+  retrying?: Set<Channel>,
+): Promise<number> {
   const { db, now, policy } = input;
   const budget = Math.min(policy.sends_per_tick, SUBREQUEST_CEILING - (input.subrequestsUsed ?? 0));
   if (budget <= 0) return 0;
@@ -300,6 +311,8 @@ async function deliver(input: OutboxInput, senders: Senders, secrets: readonly s
     if (outcome.ok) {
       results.push({ ...base, status: "sent", nextAt: now, providerId: outcome.id, error: null });
       report.sent++;
+      // The hourly try of a channel marked misconfigured went through: it was fixed outside the guardrail.
+      if (retrying?.delete(d.channel)) await clearChannelFault(db, d.channel);
       continue;
     }
     const error = redact(outcome.error, secrets);
@@ -320,8 +333,23 @@ async function deliver(input: OutboxInput, senders: Senders, secrets: readonly s
 /** The senders still worth sending to: a channel marked misconfigured for its current target is left out. */
 const anyChannel = (senders: Senders) => Boolean(senders.slack || senders.sns);
 
-/** The senders without the channels marked misconfigured for their current target (`faults`: loadChannelFaults). */
-async function healthySenders(db: D1Database, senders: Senders, faults?: readonly ChannelFault[]): Promise<Senders> {
+/**
+ * A channel marked misconfigured is tried again this long after it was marked (or last tried): a fix made
+ * outside the guardrail (a topic policy, a KMS key, a Slack admin setting) leaves its target as it was.
+ */
+export const MISCONFIGURED_RETRY_MS = HOUR_MS;
+
+/**
+ * The senders without the channels marked misconfigured for their current target (`faults`: loadChannelFaults),
+ * except a channel whose hourly try is due. `retrying` collects the channels let through for that try.
+ */
+async function healthySenders(
+  db: D1Database,
+  senders: Senders,
+  now: number,
+  faults?: readonly ChannelFault[],
+  retrying?: Set<Channel>,
+): Promise<Senders> {
   if (!anyChannel(senders)) return senders; // no channel: no fault to look up
   faults ??= await loadChannelFaults(db);
   if (faults.length === 0) return senders;
@@ -329,8 +357,10 @@ async function healthySenders(db: D1Database, senders: Senders, faults?: readonl
   for (const f of faults) {
     const sender = senders[f.channel];
     if (!sender) continue;
-    if ((await targetHash(sender.target ?? f.channel)) === f.targetHash) delete out[f.channel];
-    else await clearChannelFault(db, f.channel); // a person changed the target: try it again
+    if ((await targetHash(sender.target ?? f.channel)) !== f.targetHash)
+      await clearChannelFault(db, f.channel); // a person changed the target: try it again
+    else if (now - (f.triedAt ?? f.since) >= MISCONFIGURED_RETRY_MS) retrying?.add(f.channel);
+    else delete out[f.channel];
   }
   return out;
 }
@@ -380,15 +410,16 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
     if (outcome.changed.length > 0 || forget) await saveConditions(db, outcome.changed, forget ? now - FORGET_CLEARED_MS : null);
     if (recorded.length > 0) pending = await eventsWithoutNotice(db);
   }
-  let senders = await healthySenders(db, configured, faults);
+  const retrying = new Set<Channel>();
+  let senders = await healthySenders(db, configured, now, faults, retrying);
   const queued = await enqueue(input, senders, pending);
   report.enqueued = queued.enqueued;
   report.held = queued.held;
   report.expired = queued.expired;
-  const attempted = await deliver(input, senders, secrets, report);
+  const attempted = await deliver(input, senders, secrets, report, retrying);
   if (report.misconfigured.length > 0) {
     // Say so on the other channel in this tick, not the next one.
-    senders = await healthySenders(db, configured);
+    senders = await healthySenders(db, configured, now);
     const again = await enqueue(input, senders, await eventsWithoutNotice(db));
     report.enqueued += again.enqueued;
     report.expired += again.expired;

@@ -55,8 +55,10 @@ const coldStarts = z
       .int()
       .min(0)
       .default(10)
-      .describe("alert when an endpoint goes from 0 to >= 1 billable replica more often than this per hour"),
-    window_minutes: minutes(60, "cold starts are counted over this many minutes (the limit scales with it)"),
+      .describe(
+        "alert when an endpoint starts more replicas than this per hour: wakes from zero and scale-ups alike (each loads the model and bills while initializing)",
+      ),
+    window_minutes: minutes(60, "replica starts are counted over this many minutes (the limit scales with it)"),
   })
   .strict();
 

@@ -87,6 +87,11 @@ export async function guardStatus(
       prices_stale: prices.some((p) => p.stale),
       prices,
       replica_starts_last_hour: starts,
+      /** the cold_starts trigger's limit per hour (null when it is off): the page marks an endpoint over it */
+      replica_starts_max_per_hour: policy.triggers.cold_starts.enabled ? policy.triggers.cold_starts.max_per_hour : null,
     },
   };
 }
+
+/** The engine's part of the status, as `/v1/status` has it under `guard`. */
+export type GuardStatus = Awaited<ReturnType<typeof guardStatus>>;

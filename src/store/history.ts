@@ -155,10 +155,13 @@ export async function loadHistory(
 function historyReads(db: D1Database, now: number, windows: readonly number[], hours: readonly number[]): D1PreparedStatement[] {
   const stmts: D1PreparedStatement[] = [];
   if (windows.length > 0) {
+    // Replica starts across an observation gap are left out: when in the gap they came is unknown, so
+    // they are not "in the last hour" (one morning tick after a night unseen is no cold-start storm).
     const parts = windows.map(
       (_, i) =>
         `SELECT ?${2 * i + 1} AS w, endpoint,
-           SUM(f * duration_ms) AS span, SUM(f * spend_micro) AS spend, SUM(starts) AS cold, SUM(cold_start) AS wakes,
+           SUM(f * duration_ms) AS span, SUM(f * spend_micro) AS spend, SUM(CASE WHEN estimated = 1 THEN 0 ELSE starts END) AS cold,
+           SUM(CASE WHEN estimated = 1 THEN 0 ELSE cold_start END) AS wakes,
            SUM(f * initializing_ms) AS initializing_ms,
            SUM(CASE WHEN billable > 0 THEN f * duration_ms ELSE 0 END) AS billable_ms,
            SUM(fm * metrics_ms) AS metrics_ms, SUM(fm * requests) AS requests, SUM(fm * errors) AS errors,

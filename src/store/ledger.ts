@@ -3,7 +3,7 @@
 // so the number of D1 queries does not grow with the fleet.
 
 import type { Level, MeterPoint, Observation } from "../core/index.ts";
-import { type Accrual, initializingReplicas } from "../core/index.ts";
+import { type Accrual, hardwareKey, initializingReplicas } from "../core/index.ts";
 import type { EndpointState } from "../providers/index.ts";
 
 export async function loadMeterPoints(db: D1Database): Promise<Map<string, MeterPoint>> {
@@ -11,7 +11,9 @@ export async function loadMeterPoints(db: D1Database): Promise<Map<string, Meter
     .prepare(
       `SELECT endpoint, observed_at, billable_replicas, price_micro_per_hour,
               json_extract(snapshot, '$.state') AS state, json_extract(snapshot, '$.readyReplica') AS ready,
-              json_extract(snapshot, '$.targetReplica') AS target
+              json_extract(snapshot, '$.targetReplica') AS target,
+              json_extract(snapshot, '$.vendor') AS vendor, json_extract(snapshot, '$.region') AS region,
+              json_extract(snapshot, '$.instanceType') AS instance_type, json_extract(snapshot, '$.instanceSize') AS instance_size
        FROM endpoint_state`,
     )
     .all<{
@@ -22,6 +24,10 @@ export async function loadMeterPoints(db: D1Database): Promise<Map<string, Meter
       state: EndpointState | null;
       ready: number | null;
       target: number | null;
+      vendor: string | null;
+      region: string | null;
+      instance_type: string | null;
+      instance_size: string | null;
     }>();
   return new Map(
     results.map((r) => [
@@ -32,6 +38,7 @@ export async function loadMeterPoints(db: D1Database): Promise<Map<string, Meter
         priceMicroPerHour: r.price_micro_per_hour,
         initializing:
           r.state === null ? 0 : initializingReplicas({ state: r.state, readyReplica: r.ready ?? 0, targetReplica: r.target ?? 0 }),
+        hardware: hardwareKey({ vendor: r.vendor, region: r.region, instanceType: r.instance_type, instanceSize: r.instance_size }),
       },
     ]),
   );
@@ -67,8 +74,17 @@ export async function recordMetering(
          FROM json_each(?1) WHERE true
          ON CONFLICT (endpoint) DO UPDATE SET observed_at = excluded.observed_at,
            billable_replicas = excluded.billable_replicas,
-           -- A catalog without this price (an outage, a withdrawn compute) keeps the last known one.
-           price_micro_per_hour = COALESCE(excluded.price_micro_per_hour, endpoint_state.price_micro_per_hour),
+           -- A catalog without this price (an outage, a withdrawn compute) keeps the last known one, but only
+           -- for the same hardware: an endpoint moved to hardware no catalog prices is unpriced, not metered
+           -- at the price of what it ran on before.
+           price_micro_per_hour = CASE
+             WHEN excluded.price_micro_per_hour IS NOT NULL THEN excluded.price_micro_per_hour
+             WHEN json_extract(excluded.snapshot, '$.vendor') IS json_extract(endpoint_state.snapshot, '$.vendor')
+              AND json_extract(excluded.snapshot, '$.region') IS json_extract(endpoint_state.snapshot, '$.region')
+              AND json_extract(excluded.snapshot, '$.instanceType') IS json_extract(endpoint_state.snapshot, '$.instanceType')
+              AND json_extract(excluded.snapshot, '$.instanceSize') IS json_extract(endpoint_state.snapshot, '$.instanceSize')
+             THEN endpoint_state.price_micro_per_hour
+           END,
            snapshot = excluded.snapshot
          WHERE excluded.observed_at > endpoint_state.observed_at`,
       )

@@ -1,8 +1,8 @@
 // Observation: list every guarded namespace and price each endpoint from the provider catalog.
 // A namespace that fails is reported and skipped; one bad endpoint never spoils the rest. When the
 // catalog does not answer, the last catalog stored in D1 prices the fleet (stale past an hour), and
-// an endpoint missing from every catalog keeps the last price it was metered at.
-import type { Observation, PriceSource } from "../core/index.ts";
+// an endpoint missing from every catalog keeps the last price it was metered at, while on the same hardware.
+import { hardwareKey, type Observation, type PriceSource } from "../core/index.ts";
 import type { ComputePrice, EndpointProvider, EndpointSnapshot, ProviderError } from "../providers/index.ts";
 import type { StoredCatalog } from "../store/index.ts";
 
@@ -24,26 +24,21 @@ export interface FleetObservation {
 export interface PriceMemory {
   now: number;
   catalogs: ReadonlyMap<string, StoredCatalog>;
-  /** the price an endpoint was last metered at (endpoint_state), for hardware no catalog lists */
-  lastPrice: (id: string) => number | null;
+  /** the price an endpoint was last metered at (endpoint_state), if on this same hardware (`hardwareKey`) */
+  lastPrice: (id: string, hardware: string) => number | null;
 }
-
-const priceKey = (vendor: string | null, region: string | null, type: string | null, size: string | null) =>
-  `${vendor}|${region}|${type}|${size}`;
 
 export function priceIndex(prices: readonly ComputePrice[]): Map<string, number> {
   const index = new Map<string, number>();
   for (const p of prices) {
-    index.set(priceKey(p.vendor, p.region, p.instanceType, p.instanceSize), p.priceMicroPerHour);
+    index.set(hardwareKey(p), p.priceMicroPerHour);
     if (p.id) index.set(p.id, p.priceMicroPerHour);
   }
   return index;
 }
 
 export function priceOf(e: EndpointSnapshot, index: ReadonlyMap<string, number>): number | null {
-  return (
-    index.get(priceKey(e.vendor, e.region, e.instanceType, e.instanceSize)) ?? (e.computeId ? index.get(e.computeId) : undefined) ?? null
-  );
+  return index.get(hardwareKey(e)) ?? (e.computeId ? index.get(e.computeId) : undefined) ?? null;
 }
 
 /** A catalog's JSON, once per array: the client's cached catalog and the stored one are the same arrays tick after tick. */
@@ -107,7 +102,7 @@ export async function observeFleet(
     out.errors.push(...list.value.invalid);
     for (const e of list.value.endpoints) {
       const id = `${e.namespace}/${e.name}`;
-      out.observations.push({ ...e, id, priceMicroPerHour: priceOf(e, index) ?? memory.lastPrice(id) });
+      out.observations.push({ ...e, id, priceMicroPerHour: priceOf(e, index) ?? memory.lastPrice(id, hardwareKey(e)) });
     }
   }
   return out;

@@ -224,7 +224,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     const fleet = await observeFleet(deps.provider, policy.hf.namespaces, {
       now,
       catalogs,
-      lastPrice: (id) => points.get(id)?.priceMicroPerHour ?? null,
+      lastPrice: (id, hardware) => {
+        const point = points.get(id);
+        return point?.hardware === hardware ? point.priceMicroPerHour : null;
+      },
     });
     const reading = await readMetrics(deps.provider, fleet.observations, policy, now);
     const openMetrics = deps.provider.getOpenMetrics !== undefined && policy.metrics.open_metrics;

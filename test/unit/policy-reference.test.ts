@@ -31,5 +31,7 @@ describe("the generated policy reference", () => {
     expect(doc).toMatch(/^\| `budget\.daily_usd` \| number > 0 \| required \| /m);
     expect(doc).toMatch(/^\| `endpoints\["ns\/name"\]\.critical` \| boolean \| none \| /m);
     expect(doc).toMatch(/^\| `schedules\.entries\[\]\.cron` \| string \| required \| /m);
+    // What the cold_starts trigger counts (docs/metering.md, "Cold starts are replica starts"): every start.
+    expect(doc).toMatch(/^\| `triggers\.cold_starts\.max_per_hour` \| .*wakes from zero and scale-ups alike/m);
   });
 });

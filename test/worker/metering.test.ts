@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { type PolicyInput, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { actionsOfDay, listEvents, spendBounds } from "../../src/store/index.ts";
+import { actionsOfDay, addGatewayCounters, listEvents, spendBounds } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { FLEET, guardrail } from "../fixtures/http.ts";
@@ -28,6 +28,13 @@ function harness(ns: string, over: Partial<PolicyInput> = {}, priceCacheTtlMs = 
   return { tick, admin: emulatorAdmin(base, ns) };
 }
 
+/** One unlabelled or labelled sample of GET /metrics, e.g. `guardrail_spend_bounds_usd{bound="low"}`. */
+async function gauge(ns: string, series: string, at: number): Promise<number | undefined> {
+  const text = await (await guardrail(ns).read("/metrics", at)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 type StatusJson = {
   budget: { spend_usd: number; burn_usd_per_hour: number };
   guard: {
@@ -35,6 +42,7 @@ type StatusJson = {
     metering: {
       prices_stale: boolean;
       estimate_usd: number;
+      low_usd: number;
       high_usd: number;
       estimated_gap_usd: number;
       prices: Array<{ stale: boolean }>;
@@ -71,6 +79,8 @@ describe("metering through a price catalog outage", () => {
     expect(status.budget.burn_usd_per_hour).toBeGreaterThan(0);
     const page = await (await g.read("/", T0 + 120 * MIN)).text();
     expect(page).toContain("prices stale");
+    // A Prometheus rule can page on it too.
+    expect(await gauge(ns, `guardrail_prices_stale{namespace="${ns}"}`, T0 + 120 * MIN)).toBe(1);
   });
 
   it("dates the stored catalog from HF's answer, not from a tick the isolate's cache answered", async () => {
@@ -161,6 +171,10 @@ describe("metering a long observation gap", () => {
     const status = (await (await guardrail(ns).read("/v1/status", morning + MIN)).json()) as StatusJson;
     expect(status.guard.metering.estimated_gap_usd).toBeCloseTo(22.65, 2);
     expect(status.guard.metering.high_usd).toBeGreaterThan(180);
+    // /metrics has the same bounds and the part estimated across the gap.
+    expect(await gauge(ns, 'guardrail_spend_bounds_usd{bound="low"}', morning + MIN)).toBe(status.guard.metering.low_usd);
+    expect(await gauge(ns, 'guardrail_spend_bounds_usd{bound="high"}', morning + MIN)).toBe(status.guard.metering.high_usd);
+    expect(await gauge(ns, "guardrail_spend_estimated_gap_usd", morning + MIN)).toBe(status.guard.metering.estimated_gap_usd);
     const budget = await listEvents(env.DB, { kind: "budget_level", limit: 10 });
     expect(budget.filter((e) => e.title.includes("200%") && e.at >= T0)).toEqual([]);
   });
@@ -184,6 +198,11 @@ describe("replica starts", () => {
     expect(status.guard.metering.replica_starts_last_hour).toEqual([
       expect.objectContaining({ endpoint: `${ns}/big`, replica_starts: 3, wakes: 1, scale_ups: 2 }),
     ]);
+    // The page marks the line by the policy's cold_starts limit: 3 starts are within the default 10, over 2.
+    const flag = async (extra: string) =>
+      /<span class="flag (\w+)" data-flag="replica_starts">/.exec(await (await guardrail(ns, extra).read("/", T0 + 3 * MIN)).text())?.[1];
+    expect(await flag("")).toBe("ok");
+    expect(await flag("triggers: { cold_starts: { max_per_hour: 2 } }")).toBe("warn");
   });
 });
 
@@ -241,4 +260,89 @@ describe("the pause and the estimate's standard error", () => {
     expect((eager.pausedAt as number) - (eager.crossed?.at as number)).toBeLessThanOrEqual(1);
     expect(eager.pausedAt).toBeLessThan(swing.pausedAt as number);
   }, 90_000);
+});
+
+describe("metering an endpoint whose hardware no catalog prices", () => {
+  it("meters an endpoint moved to unpriced hardware as unpriced, with the alert, not at its old hardware's price", async () => {
+    const ns = "meter-rehardware";
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 1440 }, budget: { daily_usd: 1000, timezone: "UTC" } });
+    await admin.reset([FLEET[0] as (typeof FLEET)[number]]);
+    const T0 = Date.UTC(2026, 2, 25, 0, 0);
+    await tick(T0);
+    await tick(T0 + MIN);
+    // 4 x A100 at $2.5/h for a minute; then the endpoint is moved to hardware HF's catalog has no price for.
+    expect(Math.abs((await spendBounds(env.DB, "2026-03-25")).micro - 166_667)).toBeLessThanOrEqual(1);
+    await admin.patch("big", {
+      compute: {
+        id: "aws-us-east-1-nvidia-b300-x8",
+        accelerator: "gpu",
+        instanceType: "nvidia-b300",
+        instanceSize: "x8",
+        scaling: { minReplica: 1, maxReplica: 6 },
+      },
+    });
+    const unpriced: string[] = [];
+    for (const t of [2, 3, 4]) {
+      const r = await tick(T0 + t * MIN);
+      unpriced.push(...r.events.filter((e) => e.kind === "unpriced_endpoint").map((e) => e.title));
+    }
+    const bounds = await spendBounds(env.DB, "2026-03-25");
+    // The minute in which it moved is charged at the price it had when it was last seen (the move's instant
+    // is not seen); from there on its replica time is unpriced and said so, not metered at the A100's price.
+    expect(Math.abs(bounds.micro - 2 * 166_667)).toBeLessThanOrEqual(2);
+    expect(bounds.unpricedReplicaMs).toBe(2 * 4 * MIN);
+    expect(await gauge(ns, "guardrail_unpriced_replica_hours", T0 + 4 * MIN)).toBe(0.133);
+    expect(unpriced).toEqual([`No price for ${ns}/big`]);
+  });
+});
+
+describe("the bounds on the status page", () => {
+  it("add the gateway's token-priced spend to the metered endpoints' bounds, so today's spend lies inside them", async () => {
+    const ns = "meter-bounds-gateway";
+    const g = guardrail(ns);
+    await g.admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 1, maxReplica: 8, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 26, 0, 0);
+    await g.tick(T0);
+    await g.admin.setReplicas("big", 4);
+    await g.tick(T0 + MIN);
+    // $3 of token-priced answers through the gateway today.
+    const series = { minute: T0, service: "summarize", target: "fallback", endpoint: "https://router.huggingface.co" };
+    await addGatewayCounters(env.DB, [{ ...series, name: "spend_micro:meta-llama/Llama-3.1-8B-Instruct", value: 3_000_000 }]);
+    const status = (await (await g.read("/v1/status", T0 + MIN)).json()) as StatusJson & {
+      budget: { sources: { gateway_usd: number } };
+    };
+    expect(status.budget.sources.gateway_usd).toBe(3);
+    const html = await (await g.read("/", T0 + MIN)).text();
+    const [low, high] = (/data-figure="spend-bounds">\s*\(\$([\d.,]+)–\$([\d.,]+)\)/.exec(html) ?? []).slice(1).map(Number);
+    expect(low).toBeCloseTo(status.guard.metering.low_usd + 3, 2);
+    expect(high).toBeCloseTo(status.guard.metering.high_usd + 3, 2);
+    expect(low).toBeLessThanOrEqual(status.budget.spend_usd);
+    expect(high).toBeGreaterThanOrEqual(status.budget.spend_usd);
+  });
+});
+
+describe("replica starts across an observation gap", () => {
+  it("are not a cold-start burst: one morning tick after a night unseen raises no cold_starts alert", async () => {
+    const ns = "meter-starts-gap";
+    const { tick, admin } = harness(ns, { metering: { gap_minutes: 5 }, budget: { daily_usd: 100_000, timezone: "UTC" } });
+    await admin.reset([{ name: "big", instanceType: "nvidia-a100", instanceSize: "x1", minReplica: 0, maxReplica: 16, replicas: 1 }]);
+    const T0 = Date.UTC(2026, 2, 27, 0, 0);
+    await tick(T0);
+    // Unseen for six hours, the autoscaler went from 1 to 13 replicas at some instant of the night.
+    await admin.setReplicas("big", 13);
+    const morning = await tick(T0 + 6 * 60 * MIN);
+    expect(morning.events.filter((e) => e.kind === "cold_starts")).toEqual([]);
+    const status = (await (await guardrail(ns).read("/v1/status", T0 + 6 * 60 * MIN)).json()) as {
+      guard: { metering: { replica_starts_last_hour: unknown[] } };
+    };
+    expect(status.guard.metering.replica_starts_last_hour).toEqual([]);
+    // Starts the guardrail sees happen count as before: 13 -> 1 -> 13 within two minutes is twelve starts.
+    await admin.setReplicas("big", 1);
+    await tick(T0 + 6 * 60 * MIN + MIN);
+    await admin.setReplicas("big", 13);
+    const seen = await tick(T0 + 6 * 60 * MIN + 2 * MIN);
+    expect(seen.events.filter((e) => e.kind === "cold_starts").map((e) => e.title)).toEqual([
+      `Autoscaling misconfiguration on ${ns}/big: 12 replica starts in 60 minutes`,
+    ]);
+  });
 });

@@ -10,7 +10,7 @@ import { createNotifier, type NoticeBody, type NotifyLogEntry } from "../../src/
 import { runOutbox } from "../../src/notify/outbox.ts";
 import { DEFAULT_ALERTS, type PolicyInput, type PolicyResult, validatePolicy } from "../../src/policy/index.ts";
 import { HfClient } from "../../src/providers/hf/index.ts";
-import { listEvents, recordEvents } from "../../src/store/index.ts";
+import { listEvents, loadChannelFaults, recordEvents } from "../../src/store/index.ts";
 import { runTick } from "../../src/tick/index.ts";
 import { emulatorAdmin } from "../fixtures/emulator-admin.ts";
 import { slackHook, snsTopic } from "../fixtures/notify-admin.ts";
@@ -573,6 +573,16 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
     const status = (await res.json()) as { alerts: { channels: { slack: { misconfigured: { error: string } | null; problem: string } } } };
     expect(status.alerts.channels.slack.misconfigured?.error).toBe("Slack answered HTTP 404: no_service");
     expect(JSON.stringify(status)).not.toContain(h.hook.url);
+    // The status page says so too, in red: alerts that do not arrive are not left for someone to notice.
+    const page = await (
+      await createApp({ clock: () => T0 + 41 * MIN }).fetch(
+        new Request("http://guardrail/", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
+        { ...env, ...h.secrets },
+      )
+    ).text();
+    expect(page).toMatch(
+      /<span class="flag bad" data-flag="slack_misconfigured">Slack alerts not delivered since \d\d:\d\d: Slack answered HTTP 404: no_service<\/span>/,
+    );
 
     // A new webhook URL (the fix) is tried again.
     const fixed = slackHook(slackBase, "slack-revoked-new");
@@ -608,4 +618,58 @@ describe("alerts through the outbox", { timeout: 30_000 }, () => {
       expect(slack.filter((t) => t?.includes("SNS alerts are not delivered"))).toHaveLength(1);
     });
   }
+
+  it("tries SNS again at once when its credentials change: new keys are a new configuration", async () => {
+    const h = harness("sns-newkey", { sns: { severities: ["warning", "critical"] } });
+    await h.admin.reset(FLEET);
+    const T0 = Date.UTC(2026, 2, 29, 0, 0);
+    const tickWith = (now: number, notifier: typeof h.notifier) =>
+      runTick({
+        db: env.DB,
+        provider: h.provider,
+        policy: { ok: true, policy: h.policy },
+        now,
+        clock: () => now,
+        holder: crypto.randomUUID(),
+        log: () => {},
+        notifier,
+      });
+    // Deployed with a key AWS does not know: SNS answers InvalidClientTokenId, a sender fault.
+    await tickWith(T0, createNotifier({ secrets: { ...h.secrets, AWS_ACCESS_KEY_ID: "AKIDNOTAVALIDKEY0000" } }));
+    const snsFault = async () => (await loadChannelFaults(env.DB)).find((f) => f.channel === "sns");
+    expect((await snsFault())?.error).toContain("InvalidClientTokenId");
+    expect(await h.topic.messages()).toEqual([]);
+    // `wrangler secret put AWS_ACCESS_KEY_ID` with the right key, same topic: the next alerts are published at once.
+    for (let m = 30; m <= 40; m++) await tickWith(T0 + m * MIN, h.notifier);
+    expect((await h.topic.messages()).length).toBeGreaterThan(0);
+    expect(await snsFault()).toBeUndefined();
+  });
+
+  it("tries a channel marked misconfigured again an hour later, and sends to it again once it was fixed outside the guardrail", async () => {
+    // Slack refuses the hook twice (403, e.g. an admin restriction), then someone fixes it in Slack: the URL stays the same.
+    const h = harness("slack-retry", { slack: { severities: ["info", "warning", "critical"] }, sns: { severities: ["critical"] } });
+    await h.admin.reset(FLEET);
+    await h.hook.faults({ status: 403, body: "action_prohibited", times: 2 });
+    const bad = validatePolicy({ budget: { daily_usd: -1 }, hf: { namespaces: ["x"] } });
+    const T0 = Date.UTC(2026, 2, 30, 0, 0);
+    await h.tick(T0);
+    for (let m = 30; m <= 40; m++) await h.tick(T0 + m * MIN);
+    // Marked at the first 403: nothing more for the rest of the hour, though alerts came.
+    expect((await h.hook.requests()).map((r) => r.status)).toEqual([403]);
+    // An hour on, a new alert (a bad policy deployed) tries Slack once more: still refused, and not announced again.
+    await h.tick(T0 + 61 * MIN, bad);
+    await h.tick(T0 + 62 * MIN, bad);
+    expect((await h.hook.requests()).map((r) => r.status)).toEqual([403, 403]);
+    const announced = (await h.topic.messages()).map(snsBody).filter((b) => b.kind === "channel_misconfigured");
+    expect(announced).toHaveLength(1);
+    // Another hour on, the next alert (the policy fixed: its recovery) goes through, and Slack is no longer marked.
+    await h.tick(T0 + 125 * MIN);
+    expect((await h.hook.requests()).map((r) => r.status).slice(0, 3)).toEqual([403, 403, 200]);
+    const res = await createApp({ clock: () => T0 + 126 * MIN }).fetch(
+      new Request("http://guardrail/v1/status", { headers: { authorization: `Bearer ${env.READ_TOKEN}` } }),
+      { ...env, ...h.secrets },
+    );
+    const status = (await res.json()) as { alerts: { channels: { slack: { misconfigured: unknown } } } };
+    expect(status.alerts.channels.slack.misconfigured).toBeNull();
+  });
 });

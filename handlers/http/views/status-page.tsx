@@ -129,11 +129,25 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
   for (const x of m.replica_starts_last_hour.filter((r) => r.replica_starts > 0))
     flags.push({
       text: `${x.endpoint}: ${x.replica_starts} replica starts last hour (${x.wakes} from zero), ${x.initializing_minutes_per_hour} initializing min/h${x.initializing_usd_per_hour === null ? "" : ` = ${usd(x.initializing_usd_per_hour)}/h`}`,
-      tone: x.replica_starts > 10 ? "warn" : "ok",
+      // Over the cold_starts trigger's limit (the policy's, per hour), as its alert judges.
+      tone: m.replica_starts_max_per_hour !== null && x.replica_starts > m.replica_starts_max_per_hour ? "warn" : "ok",
       name: "replica_starts",
     });
   if (m.unpriced_replica_hours > 0)
     flags.push({ text: `${m.unpriced_replica_hours} replica-hours unpriced`, tone: "bad", name: "unpriced" });
+  // A channel that answered a permanent failure gets nothing until its configuration changes (docs/metering.md, delivery).
+  for (const [channel, label] of [
+    ["slack", "Slack"],
+    ["sns", "SNS"],
+  ] as const) {
+    const fault = json.alerts.channels[channel].misconfigured;
+    if (fault)
+      flags.push({
+        text: `${label} alerts not delivered since ${clockTime(Date.parse(fault.since), tz)}: ${fault.error}`,
+        tone: "bad",
+        name: `${channel}_misconfigured`,
+      });
+  }
   if (lastAt === null) flags.push({ text: "no tick yet", tone: "warn", name: "no_tick" });
   else if (now - lastAt > STALE_MS) flags.push({ text: `no tick for ${age(lastAt, now).replace(" ago", "")}`, tone: "bad", name: "stale" });
 
@@ -177,8 +191,9 @@ function Acting(props: StatusPageData & { json: ActingStatusJson; day: NonNullab
               <dt>spent today</dt>
               <dd>
                 <span data-figure="spend">{usd(b.spend_usd)}</span>
+                {/* The bounds are the metered endpoints'; the gateway's token-priced spend is exact and adds to both. */}
                 <span class="muted small" data-figure="spend-bounds">
-                  {` (${usd(json.guard.metering.low_usd)}–${usd(json.guard.metering.high_usd)})`}
+                  {` (${usd(json.guard.metering.low_usd + b.sources.gateway_usd)}–${usd(json.guard.metering.high_usd + b.sources.gateway_usd)})`}
                 </span>
                 {json.guard.metering.standard_error_usd > 0 ? (
                   <span class="muted small" data-figure="spend-standard-error" title="the estimate's standard error">
