@@ -189,6 +189,29 @@ describe("the sweep's cost", () => {
 });
 
 describe("named budgets' conditions across the upgrade (migration 0014)", () => {
+  it("reads a level under a raise by its budget, not by the raise: the fleet's stays, a named budget's moves to its name", async () => {
+    const T0 = Date.UTC(2026, 6, 6, 12, 0);
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0014_"));
+    if (!migration) throw new Error("migration 0014 not found");
+    const migrated = async (dedupKey: string) => {
+      await env.DB.prepare("DELETE FROM alert_conditions").run();
+      await env.DB.prepare(
+        `INSERT INTO alert_conditions (key, kind, endpoint, severity, title, dedup_key, state, episode, since, cleared_at)
+         VALUES ('budget_level:fleet', 'budget_level', NULL, 'warning', 't', ?1, 'active', 1, ?2, NULL)`,
+      )
+        .bind(dedupKey, T0 - HOUR)
+        .run();
+      await env.DB.batch(migration.queries.map((q: string) => env.DB.prepare(q)));
+      return (await loadConditions(env.DB)).map((r) => r.key);
+    };
+    // src/core/overrides.ts appends `:raise:<id>` to a level alert under a raise of its budget.
+    expect(await migrated("2026-07-06:budget_level:2:raise:17")).toEqual(["budget_level:fleet"]);
+    expect(await migrated("2026-07-06:budget_level:2:search:raise:17")).toEqual(["budget_level:budget:search"]);
+    expect(await migrated("2026-07-06:budget_level:2:dry_run")).toEqual(["budget_level:fleet"]);
+    expect(await migrated("2026-07-06:budget_level:2:search:dry_run")).toEqual(["budget_level:budget:search"]);
+    await env.DB.prepare("DELETE FROM alert_conditions").run();
+  });
+
   it("moves a named budget's condition off the fleet's key, so the first tick sends no spurious 'Resolved'", async () => {
     const T0 = Date.UTC(2026, 6, 5, 12, 0);
     const row = (key: string, kind: string, dedupKey: string) =>
