@@ -20,7 +20,7 @@ import { ACTION_IDS, approvalButtons, interactionPayload, isGuardrailAction, sno
 import { formatPath, type Policy } from "../../src/policy/index.ts";
 import { verifySlackSignature } from "../../src/security/index.ts";
 import { budgetLine } from "../../src/status/index.ts";
-import { approvalsOfDay } from "../../src/store/index.ts";
+import { approvalsOfDay, isErrorKey } from "../../src/store/index.ts";
 import type { Config } from "../config.ts";
 import type { AppEnv } from "./app.ts";
 import { limitBody } from "./body.ts";
@@ -68,6 +68,8 @@ function problemOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message
 interface Answer {
   text: string;
   done: boolean;
+  /** why it was not done, as the control API's error code */
+  code?: string;
 }
 
 const notDone = (text: string): Answer => ({ text: `Not done: ${text}`, done: false });
@@ -76,7 +78,7 @@ async function create(deps: ControlDeps, body: Record<string, unknown>): Promise
   const parsed = overrideRequestSchema.safeParse(body);
   if (!parsed.success) return notDone(problemOf(parsed.error));
   const res = await createOverride(deps, parsed.data as CreateRequest, "slack");
-  if (!res.ok) return notDone(res.error.message);
+  if (!res.ok) return { ...notDone(res.error.message), code: res.error.code };
   const failed = res.value.executed.filter((x) => x.status === "failed");
   const tail = failed.length ? ` (failed: ${failed.map((x) => x.error).join("; ")})` : "";
   const who = body.actor?.toString().replace("slack:", "");
@@ -155,7 +157,7 @@ async function press(deps: ControlDeps, actor: string, action: { action_id: stri
     case ACTION_IDS.reject: {
       const op = action.action_id === ACTION_IDS.approve ? "approve" : "reject";
       const res = await decide(deps, { op, key: value, actor, reason: "from Slack" });
-      if (!res.ok) return notDone(res.error.message);
+      if (!res.ok) return { ...notDone(res.error.message), code: res.error.code };
       const a = res.value;
       // In dry run an approved action is only recorded: saying it runs would mislead the person who approved.
       const then =
@@ -169,11 +171,15 @@ async function press(deps: ControlDeps, actor: string, action: { action_id: stri
       } catch {
         return notDone("this button's value is not one the guardrail made.");
       }
-      // The ack first: a key no alert had (or any refusal) is told to the presser alone, and nothing is suspended.
-      const ack = target.dedup_key
+      // The ack first: a refusal is told to the presser alone, and nothing is suspended. A key no alert had
+      // is an error notice's (provider and billing errors are `error` events, not alerts, and carry the
+      // button too): there is no condition to silence, but the endpoint is still suspended.
+      const asked = target.dedup_key
         ? await create(deps, { op: "ack", dedup_key: target.dedup_key, duration: "1h", reason: "snoozed from Slack", actor })
         : null;
-      if (ack && !ack.done) return ack;
+      const errorNotice = asked !== null && !asked.done && asked.code === "not_found" && (await isErrorKey(deps.db, target.dedup_key));
+      if (asked && !asked.done && !errorNotice) return asked;
+      const ack = errorNotice ? null : asked;
       const suspend = await create(deps, {
         op: "suspend",
         endpoint: target.endpoint ?? "*",

@@ -107,14 +107,23 @@ export const fromRawEvent = (r: RawEvent): EventRow => ({
  * without the budget day) on any budget day: what an ack may name.
  */
 export async function alertKeyKnown(db: D1Database, dedupKey: string, condition: string): Promise<boolean> {
+  // The exact key first (dedup_key is unique, so indexed); only then the condition on other days, a scan.
+  const exact = await db.prepare("SELECT 1 AS known FROM events WHERE dedup_key = ?1 AND type = 'alert'").bind(dedupKey).first();
+  if (exact !== null) return true;
   const row = await db
     .prepare(
-      `SELECT 1 AS known FROM events WHERE type = 'alert' AND (dedup_key = ?1
-         OR (dedup_key GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]:*' AND substr(dedup_key, 12) = ?2)) LIMIT 1`,
+      `SELECT 1 AS known FROM events WHERE type = 'alert'
+         AND dedup_key GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]:*' AND substr(dedup_key, 12) = ?1 LIMIT 1`,
     )
-    .bind(dedupKey, condition)
+    .bind(condition)
     .first<{ known: number }>();
   return row !== null;
+}
+
+/** Whether `dedupKey` is an error event's (a provider or billing error: its notice has a Snooze button too). */
+export async function isErrorKey(db: D1Database, dedupKey: string | null): Promise<boolean> {
+  if (dedupKey === null) return false;
+  return (await db.prepare("SELECT 1 AS known FROM events WHERE dedup_key = ?1 AND type = 'error'").bind(dedupKey).first()) !== null;
 }
 
 export interface EventFilter {

@@ -43,6 +43,7 @@ export {
   type EventType,
   eventsStatement,
   fromRawEvent,
+  isErrorKey,
   listEvents,
   type NewEvent,
   type RawEvent,

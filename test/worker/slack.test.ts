@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import type { ReceivedSlackMessage } from "../../src/fakes/index.ts";
 import { ACTION_IDS, createNotifier } from "../../src/notify/index.ts";
-import { actionsOfDay, activeOverrides, approvalsOfDay, listEvents } from "../../src/store/index.ts";
+import { actionsOfDay, activeOverrides, approvalsOfDay, listEvents, recordEvents } from "../../src/store/index.ts";
 import { FLEET, guardrail, HOUR, MIN, ORIGIN, send, slackRequest, stateCounts } from "../fixtures/http.ts";
 import { slackHook } from "../fixtures/notify-admin.ts";
 
@@ -209,6 +209,28 @@ describe("POST /slack/interactions", () => {
       { response_type: "ephemeral", replace_original: false, text: expect.stringContaining("no alert with key 2026-04-02:budget_level:9") },
     ]);
     expect(await stateCounts()).toEqual(before);
+  });
+
+  it("snoozes an error notice (its key is an error event's, no alert's): suspends its endpoint, silences nothing", async () => {
+    const dedupKey = "2026-04-02:error:hf_unavailable:slack-btn/cpu";
+    await recordEvents(env.DB, [
+      {
+        at: T0 + 3 * HOUR,
+        type: "error",
+        kind: "hf_unavailable",
+        severity: "warning",
+        endpoint: "slack-btn/cpu",
+        title: "HF did not answer",
+        message: "m",
+        data: {},
+        dedupKey,
+      },
+    ]);
+    const value = JSON.stringify({ endpoint: "slack-btn/cpu", dedup_key: dedupKey });
+    await click(press(ACTION_IDS.snooze, value, "/r/snooze-error"), T0 + 3 * HOUR + 2 * MIN);
+    const [text] = (await responses("/r/snooze-error")).map((r) => r.text);
+    expect(text).toContain("automatic actions suspended on slack-btn/cpu");
+    expect(text).not.toContain("Not done");
   });
 
   it("restores an endpoint from the button", async () => {
