@@ -419,11 +419,12 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
   const attempted = await deliver(input, senders, secrets, report, retrying);
   if (report.misconfigured.length > 0) {
     // Say so on the other channel in this tick, not the next one.
-    senders = await healthySenders(db, configured, now);
+    // A channel whose hourly try falls to this pass is let through as in the first, and cleared if it answers.
+    senders = await healthySenders(db, configured, now, undefined, retrying);
     const again = await enqueue(input, senders, await eventsWithoutNotice(db));
     report.enqueued += again.enqueued;
     report.expired += again.expired;
-    await deliver({ ...input, subrequestsUsed: (input.subrequestsUsed ?? 0) + attempted }, senders, secrets, report);
+    await deliver({ ...input, subrequestsUsed: (input.subrequestsUsed ?? 0) + attempted }, senders, secrets, report, retrying);
   }
   return report;
 }

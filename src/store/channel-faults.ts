@@ -32,7 +32,7 @@ export async function markChannelFault(db: D1Database, f: ChannelFault, now: num
     db
       .prepare(
         `INSERT INTO channel_faults (channel, target_hash, error, since) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (channel) DO UPDATE SET target_hash = excluded.target_hash, error = excluded.error, since = excluded.since
+         ON CONFLICT (channel) DO UPDATE SET target_hash = excluded.target_hash, error = excluded.error, since = excluded.since, tried_at = NULL
          WHERE channel_faults.target_hash IS NOT excluded.target_hash`,
       )
       .bind(f.channel, f.targetHash, f.error, f.since),

@@ -55,7 +55,8 @@ export async function hourUsage(db: D1Database, hour: number): Promise<Map<Chann
   const { results } = await db
     .prepare(
       `SELECT d.channel AS channel,
-              SUM(CASE WHEN d.status != 'held' AND n.notice != 'summary' THEN 1 ELSE 0 END) AS counted,
+              SUM(CASE WHEN d.status != 'held' AND n.notice != 'summary'
+                        AND NOT (d.status = 'failed' AND d.error LIKE 'expired:%') THEN 1 ELSE 0 END) AS counted,
               MAX(CASE WHEN n.notice = 'summary' THEN 1 ELSE 0 END) AS summary
        FROM deliveries d JOIN notices n ON n.key = d.notice_key WHERE d.hour = ?1 GROUP BY d.channel`,
     )

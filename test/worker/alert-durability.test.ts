@@ -143,6 +143,49 @@ describe("the outbox's sweep", () => {
       },
     ]);
   });
+
+  it("does not count expired deliveries against the hour's rate limit: a fresh alert after a backlog is sent, not held", async () => {
+    const h = harness("expired-rate", { alerts: { sns: { severities: [] }, slack: { rate_limit_per_hour: 2 } } });
+    const T0 = Date.UTC(2026, 6, 7, 0, 0);
+    const now = T0 + QUEUE_WITHIN_MS + HOUR;
+    await recordEvents(env.DB, [
+      alert(T0, "old 1", "2026-07-07:durable:backlog-1"),
+      alert(T0 + MIN, "old 2", "2026-07-07:durable:backlog-2"),
+      alert(T0 + 2 * MIN, "old 3", "2026-07-07:durable:backlog-3"),
+      alert(now - MIN, "fresh", "2026-07-08:durable:fresh"),
+    ]);
+    const sent: string[] = [];
+    const report = await runOutbox(
+      { db: env.DB, now, alerts: null, events: [], policy: h.policy.alerts },
+      {
+        slack: {
+          send: async (n: { title: string }) => {
+            sent.push(n.title);
+            return { ok: true as const, id: null };
+          },
+        },
+      },
+      [],
+    );
+    expect(report).toMatchObject({ expired: 3, held: 0 });
+    expect(sent).toEqual(["fresh"]);
+    // A later tick in the same hour, with the backlog's failed rows stored: still room for one more.
+    await recordEvents(env.DB, [alert(now + MIN, "fresh 2", "2026-07-08:durable:fresh-2")]);
+    const later = await runOutbox(
+      { db: env.DB, now: now + 2 * MIN, alerts: null, events: [], policy: h.policy.alerts },
+      {
+        slack: {
+          send: async (n: { title: string }) => {
+            sent.push(n.title);
+            return { ok: true as const, id: null };
+          },
+        },
+      },
+      [],
+    );
+    expect(later).toMatchObject({ held: 0 });
+    expect(sent).toEqual(["fresh", "fresh 2"]);
+  });
 });
 
 /** The D1 binding with the rows each statement read (D1 bills rows read), for `.all()`. */
