@@ -1,7 +1,7 @@
 // One guard tick: lease, observe, meter, decide, act, record. The imperative shell around the
 // pure core; every dependency (D1, provider, clock, log) comes in as a parameter.
 import { act, alertEvent, type ExecutedAction, RECORD_MARGIN_MS, reconcile } from "../act/index.ts";
-import type { MicroUsd, Override, Plan } from "../core/index.ts";
+import type { Alert, MicroUsd, Override, Plan } from "../core/index.ts";
 import {
   ALERT_KINDS,
   ackedConditions,
@@ -344,7 +344,10 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         .filter((a) => ALERT_KINDS[a.kind] === "event" && actionKeys.has(a.dedupKey))
         .map((a) => [a.dedupKey, alertEvent(now, a)]),
     );
-    const settling = thePlan.alerts.filter((a) => a.kind === "restore_skipped");
+    // Written with the journal rows they settle: a restore left to a person, and one a person already made
+    // (a `restore` alert with no action of its own: nothing else would raise it once its rows are settled).
+    const settlesRows = (a: Alert) => a.kind === "restore_skipped" || (a.kind === "restore" && !actionKeys.has(a.dedupKey));
+    const settling = thePlan.alerts.filter(settlesRows);
     const executed = await act(
       {
         db,
@@ -385,7 +388,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
       ...(await recordEvents(db, [
         ...[...fleet.errors, ...reading.errors].map((e) => providerErrorEvent(now, day, e)),
         ...reconciled.alerts,
-        ...thePlan.alerts.filter((a) => !announcing.has(a.dedupKey) && a.kind !== "restore_skipped").map((a) => alertEvent(now, a)),
+        ...thePlan.alerts.filter((a) => !announcing.has(a.dedupKey) && !settlesRows(a)).map((a) => alertEvent(now, a)),
       ])),
     ].sort((a, b) => a.id - b.id);
     await deps.notifier?.afterTick({
