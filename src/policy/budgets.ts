@@ -62,6 +62,8 @@ export const budgetEntrySchema = z
     name: z
       .string()
       .regex(BUDGET_NAME, "a slug: lowercase letters, digits, - and _")
+      // The fleet's dry-run level alerts end in `:dry_run` where a named budget's end in its name.
+      .refine((n) => n !== "dry_run", { message: "dry_run is reserved (the fleet's dry-run alerts use it)" })
       .describe("unique name, shown in alerts, /v1/status and the `budget` metric label"),
     period: z.enum(["day", "month"]).describe("day: resets at local midnight; month: resets at local midnight on the 1st"),
     amount_usd: z.number().positive().describe("the budget for one period, in US dollars"),

@@ -108,6 +108,13 @@ describe("budget findings of npm run check", () => {
       ...over,
     });
 
+  it("refuses a budget named dry_run: the fleet's dry-run level alerts end in it where a budget's end in its name", () => {
+    expect(issuesOf({ budgets: [{ name: "dry_run", period: "day", amount_usd: 10, scope: { tags: ["x"] } }] })).toContainEqual([
+      "budgets[0].name",
+      "dry_run is reserved (the fleet's dry-run alerts use it)",
+    ]);
+  });
+
   it("finds nothing wrong with two teams under a larger fleet budget", () => {
     expect(budgetFindings(budgetsOf(teams()))).toEqual([]);
   });
