@@ -74,7 +74,8 @@ const INSERT_EVENTS = `INSERT OR IGNORE INTO events (at, type, kind, severity, e
          json_extract(value, '$.message'), json_extract(value, '$.data'), json_extract(value, '$.dedupKey')
   FROM json_each(?1)`;
 const RETURNING_EVENTS = "RETURNING id, at, type, kind, severity, endpoint, title, message, data, dedup_key";
-const eventsJson = (events: readonly NewEvent[]) => JSON.stringify(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })));
+/** Events as the JSON the inserts read (`data` as its own JSON text, as the column keeps it). */
+export const eventsJson = (events: readonly NewEvent[]) => JSON.stringify(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })));
 
 export interface RawEvent {
   id: number;

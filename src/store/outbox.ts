@@ -279,6 +279,27 @@ export async function loadConditions(db: D1Database): Promise<ConditionRow[]> {
   return results;
 }
 
+/**
+ * The alert conditions and the events without a notice (eventsWithoutNotice), in one statement: what the
+ * outbox starts from each tick, one D1 query instead of two.
+ */
+export async function conditionsAndPending(db: D1Database): Promise<{ rows: ConditionRow[]; pending: EventRow[] }> {
+  const row = await db
+    .prepare(
+      `SELECT (SELECT json_group_array(json_object('key', key, 'kind', kind, 'endpoint', endpoint, 'severity', severity,
+                'title', title, 'dedupKey', dedup_key, 'state', state, 'episode', episode, 'since', since, 'clearedAt', cleared_at))
+              FROM alert_conditions) AS rows,
+              (SELECT json_group_array(json_object('id', id, 'at', at, 'type', type, 'kind', kind, 'severity', severity,
+                'endpoint', endpoint, 'title', title, 'message', message, 'data', data, 'dedup_key', dedup_key))
+              FROM (SELECT e.* FROM events e LEFT JOIN notices n ON n.event_id = e.id
+                    WHERE e.id > coalesce((SELECT event_id FROM outbox_sweep WHERE id = 1), 0) AND e.type IN ('alert', 'error')
+                      AND n.key IS NULL)) AS pending`,
+    )
+    .first<{ rows: string; pending: string }>();
+  const pending = (JSON.parse(row?.pending ?? "[]") as RawEvent[]).map(fromRawEvent).sort((a, b) => a.id - b.id);
+  return { rows: JSON.parse(row?.rows ?? "[]") as ConditionRow[], pending };
+}
+
 /** Writes changed conditions and forgets ones cleared before `forgetBefore`, in one batch. */
 /** Upserts the changed conditions; with `forgetBefore`, also forgets conditions cleared before it. */
 export async function saveConditions(db: D1Database, changed: readonly ConditionRow[], forgetBefore: number | null): Promise<void> {
