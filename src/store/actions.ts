@@ -4,7 +4,16 @@
 
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { type ActionEvent, claimSources, type JournalState, MAX_ATTEMPTS, settledStates, sourcesOf, targetOf } from "../core/index.ts";
-import { actionEventsStatement, type EventRow, eventsJson, fromRawEvent, insertedEvents, type NewEvent, type RawEvent } from "./events.ts";
+import {
+  actionEventsStatement,
+  EVENT_JSON,
+  type EventRow,
+  eventsJson,
+  fromRawEvent,
+  insertedEvents,
+  type NewEvent,
+  type RawEvent,
+} from "./events.ts";
 
 export { MAX_ATTEMPTS };
 export type ActionStatus = JournalState;
@@ -183,9 +192,7 @@ export async function finishAction(
          result_events = CASE WHEN ?7 IS NULL THEN NULL
            ELSE json_object('after', (SELECT COALESCE(MAX(id), 0) FROM events), 'events', json(?7)) END
        WHERE key = ?1 AND status IN (${list(sourcesOf(r.event))})
-       RETURNING (SELECT json_group_array(json_object('id', id, 'at', at, 'type', type, 'kind', kind, 'severity', severity,
-           'endpoint', endpoint, 'title', title, 'message', message, 'data', data, 'dedup_key', dedup_key))
-         FROM events WHERE id > result_events ->> '$.after') AS events`,
+       RETURNING (SELECT json_group_array(${EVENT_JSON}) FROM events WHERE id > result_events ->> '$.after') AS events`,
     )
     .bind(
       r.key,
