@@ -13,6 +13,7 @@ import {
   type ClaimedDelivery,
   claimDueDeliveries,
   clearChannelFault,
+  conditionsAndPending,
   type DeliveryResult,
   type EventRow,
   enqueueNotices,
@@ -21,7 +22,6 @@ import {
   heldInHour,
   hourUsage,
   loadChannelFaults,
-  loadConditions,
   markChannelFault,
   type NewDelivery,
   type NewNotice,
@@ -380,11 +380,10 @@ export async function runOutbox(input: OutboxInput, configured: Senders, secrets
     misconfigured: [],
   };
   const { db, now } = input;
-  // The reads the steps start from go to D1 together (one round trip): the conditions, the events without
-  // a notice (read again below if step 1 records any) and the channels' faults.
-  const [rows, pendingBefore, faults] = await Promise.all([
-    input.alerts ? loadConditions(db) : null,
-    eventsWithoutNotice(db),
+  // The reads the steps start from go to D1 together (one round trip): the conditions with the events
+  // without a notice (one statement; read again below if step 1 records any) and the channels' faults.
+  const [{ rows, pending: pendingBefore }, faults] = await Promise.all([
+    input.alerts ? conditionsAndPending(db) : eventsWithoutNotice(db).then((pending) => ({ rows: null, pending })),
     anyChannel(configured) ? loadChannelFaults(db) : [],
   ]);
   let pending = pendingBefore;

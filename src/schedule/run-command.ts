@@ -20,7 +20,6 @@ import type { Policy } from "../policy/index.ts";
 import type { EndpointProvider } from "../providers/index.ts";
 import {
   activeOverrides,
-  dayLevel,
   daySpend,
   type EventRow,
   lastObservations,
@@ -119,10 +118,9 @@ export async function runScheduledCommand(deps: CommandDeps, command: ScheduledC
       events: [],
     };
   }
-  const [stored, spendMicro, level, done, routes, overrides] = await Promise.all([
+  const [stored, { totalMicro: spendMicro, level }, done, routes, overrides] = await Promise.all([
     lastObservations(db),
-    daySpend(db, day, budgetDayBounds(now, policy.budget.timezone)).then((s) => s.totalMicro),
-    dayLevel(db, day),
+    daySpend(db, day, budgetDayBounds(now, policy.budget.timezone)),
     settledToday(db, day, policy.mode),
     loadRoutes(db),
     activeOverrides(db, now),

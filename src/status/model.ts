@@ -21,7 +21,6 @@ import {
   actionsOfDay,
   activeOverrides,
   type DaySpend,
-  dayLevel,
   daySpend,
   lastObservations,
   loadRoutes,
@@ -105,15 +104,15 @@ export async function readStatus(db: D1Database, config: StatusConfig, secrets: 
   const tickAt = lastTick?.scheduledAt ?? null;
   const at = tickAt !== null && tickAt >= bounds.start && tickAt < bounds.end ? Math.min(now, tickAt) : Math.min(now, bounds.end - 1);
   const observations = stored.map((s) => s.observation);
-  const [sources, byEndpoint, level, routes, actions, named, billing] = await Promise.all([
+  const [sources, byEndpoint, routes, actions, named, billing] = await Promise.all([
     daySpend(db, day, bounds),
     spendByEndpoint(db, day),
-    dayLevel(db, day),
     loadRoutes(db),
     actionsOfDay(db, day),
     namedBudgets(db, policy, day, at, observations, null, overrides),
     billingStatus(db, policy, now),
   ]);
+  const level = sources.level;
   // Every dollar: the endpoints' replica-hours and the gateway's token-priced answers (store/day-spend.ts).
   const total = sources.totalMicro;
   const gateway = sources.gateway;

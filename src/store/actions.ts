@@ -4,7 +4,16 @@
 
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { type ActionEvent, claimSources, type JournalState, MAX_ATTEMPTS, settledStates, sourcesOf, targetOf } from "../core/index.ts";
-import { actionEventsStatement, type EventRow, fromRawEvent, insertedEvents, type NewEvent, type RawEvent } from "./events.ts";
+import {
+  actionEventsStatement,
+  EVENT_JSON,
+  type EventRow,
+  eventsJson,
+  fromRawEvent,
+  insertedEvents,
+  type NewEvent,
+  type RawEvent,
+} from "./events.ts";
 
 export { MAX_ATTEMPTS };
 export type ActionStatus = JournalState;
@@ -165,10 +174,11 @@ export interface ActionResult {
 }
 
 /**
- * Records an action's result and its timeline events in one batch (one transaction): the result only
+ * Records an action's result and its timeline events in one statement (migration 0017): the result only
  * from a state the lifecycle allows for the event (a late answer never overwrites a row reconciliation
- * already resolved), the events only with it. So a result is never in the journal without its events.
- * Returns whether the row moved, and the events recorded.
+ * already resolved), the events only with it, inserted by a trigger for the row the UPDATE moves. So a
+ * result is never in the journal without its events, and the pair costs one D1 query. Returns whether
+ * the row moved, and the events recorded (new ones only: an alert's dedup key keeps it once).
  */
 export async function finishAction(
   db: D1Database,
@@ -176,17 +186,26 @@ export async function finishAction(
   now: number,
   events: readonly NewEvent[] = [],
 ): Promise<{ changed: boolean; events: EventRow[] }> {
-  const result = db
+  const row = await db
     .prepare(
-      `UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5, observed = ?6
-       WHERE key = ?1 AND status IN (${list(sourcesOf(r.event))})`,
+      `UPDATE actions SET status = ?2, after = ?3, error = ?4, updated_at = ?5, observed = ?6,
+         result_events = CASE WHEN ?7 IS NULL THEN NULL
+           ELSE json_object('after', (SELECT COALESCE(MAX(id), 0) FROM events), 'events', json(?7)) END
+       WHERE key = ?1 AND status IN (${list(sourcesOf(r.event))})
+       RETURNING (SELECT json_group_array(${EVENT_JSON}) FROM events WHERE id > result_events ->> '$.after') AS events`,
     )
-    .bind(r.key, targetOf(r.event), r.after === null ? null : JSON.stringify(r.after), r.error, now, observedJson(r.observed ?? null));
-  const [res, recorded] = await db.batch<RawEvent>([
-    result,
-    ...(events.length > 0 ? [actionEventsStatement(db, events, { key: r.key, status: targetOf(r.event), at: now })] : []),
-  ]);
-  return { changed: res?.meta.changes === 1, events: (recorded?.results ?? []).map(fromRawEvent).sort((a, b) => a.id - b.id) };
+    .bind(
+      r.key,
+      targetOf(r.event),
+      r.after === null ? null : JSON.stringify(r.after),
+      r.error,
+      now,
+      observedJson(r.observed ?? null),
+      events.length > 0 ? eventsJson(events) : null,
+    )
+    .first<{ events: string }>();
+  const recorded = row === null ? [] : (JSON.parse(row.events) as RawEvent[]);
+  return { changed: row !== null, events: recorded.map(fromRawEvent).sort((a, b) => a.id - b.id) };
 }
 
 /** One statement per result, for a batch (reconciliation). */

@@ -74,7 +74,12 @@ const INSERT_EVENTS = `INSERT OR IGNORE INTO events (at, type, kind, severity, e
          json_extract(value, '$.message'), json_extract(value, '$.data'), json_extract(value, '$.dedupKey')
   FROM json_each(?1)`;
 const RETURNING_EVENTS = "RETURNING id, at, type, kind, severity, endpoint, title, message, data, dedup_key";
-const eventsJson = (events: readonly NewEvent[]) => JSON.stringify(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })));
+/** Events as the JSON the inserts read (`data` as its own JSON text, as the column keeps it). */
+export const eventsJson = (events: readonly NewEvent[]) => JSON.stringify(events.map((e) => ({ ...e, data: JSON.stringify(e.data) })));
+
+/** An events row as a JSON object of RawEvent's fields, for a statement that returns events as JSON (json_group_array). */
+export const EVENT_JSON = `json_object('id', id, 'at', at, 'type', type, 'kind', kind, 'severity', severity, 'endpoint', endpoint,
+  'title', title, 'message', message, 'data', data, 'dedup_key', dedup_key)`;
 
 export interface RawEvent {
   id: number;

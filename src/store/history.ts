@@ -30,19 +30,24 @@ export async function loadGuard(db: D1Database): Promise<GuardRow> {
   return toGuard(await db.prepare("SELECT * FROM guard_state WHERE name = 'guard'").first<RawGuard>());
 }
 
-/** The guard row and, per endpoint, the counters of its latest metrics reading still in the samples. */
+/**
+ * The guard row and, per endpoint, the counters of its latest metrics reading still in the samples: one
+ * statement (the counters as a JSON array beside the row).
+ */
 export async function loadBeforeObserving(db: D1Database): Promise<{ guard: GuardRow; counters: Map<string, CounterPoint> }> {
-  const [guard, counters] = await db.batch<unknown>([
-    db.prepare("SELECT * FROM guard_state WHERE name = 'guard'"),
-    db.prepare(
-      `SELECT s.endpoint, s.at, s.counters FROM samples s
-       JOIN (SELECT endpoint, MAX(at) AS at FROM samples WHERE counters IS NOT NULL GROUP BY endpoint) m
-         ON s.endpoint = m.endpoint AND s.at = m.at`,
-    ),
-  ]);
-  const rows = (counters?.results ?? []) as Array<{ endpoint: string; at: number; counters: string }>;
+  const row = await db
+    .prepare(
+      `SELECT g.blind_streak, g.blind_since, g.failed_namespaces, g.last_sample_at,
+         (SELECT json_group_array(json_object('endpoint', s.endpoint, 'at', s.at, 'counters', s.counters)) FROM samples s
+          JOIN (SELECT endpoint, MAX(at) AS at FROM samples WHERE counters IS NOT NULL GROUP BY endpoint) m
+            ON s.endpoint = m.endpoint AND s.at = m.at) AS latest
+       FROM (SELECT 1) LEFT JOIN guard_state g ON g.name = 'guard'`,
+    )
+    .first<{ [K in keyof RawGuard]: RawGuard[K] | null } & { latest: string }>();
+  const guard = row?.failed_namespaces == null ? null : (row as RawGuard);
+  const rows = JSON.parse(row?.latest ?? "[]") as Array<{ endpoint: string; at: number; counters: string }>;
   return {
-    guard: toGuard(((guard?.results ?? [])[0] as RawGuard | undefined) ?? null),
+    guard: toGuard(guard),
     counters: new Map(rows.map((r) => [r.endpoint, { at: r.at, counters: JSON.parse(r.counters) as Counters }])),
   };
 }

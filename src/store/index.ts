@@ -76,7 +76,6 @@ export {
 export { LATENCY_BOUNDS_MS, type LatencyPercentiles, latencyQuantile, percentiles } from "./latency.ts";
 export { releaseLease, TICK_LEASE } from "./lease.ts";
 export {
-  dayLevel,
   type EndpointAccrual,
   lastObservations,
   loadMeterPoints,
@@ -95,6 +94,7 @@ export {
   type ClaimedDelivery,
   type ConditionRow,
   claimDueDeliveries,
+  conditionsAndPending,
   type DeliveryOverview,
   type DeliveryResult,
   type DeliveryStatus,

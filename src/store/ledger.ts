@@ -146,16 +146,20 @@ export interface SpendBounds {
   varMicro2: number;
 }
 
-export async function spendBounds(db: D1Database, day: string): Promise<SpendBounds> {
+/**
+ * Today's spend as the ledger keeps it, and the highest level the budget day reached (budget_days), in
+ * one statement: every reader of the day's spend reads its level beside it (one D1 query fewer a tick).
+ */
+export async function spendBounds(db: D1Database, day: string): Promise<SpendBounds & { level: Level }> {
   const row = await db
     .prepare(
       `SELECT COALESCE(SUM(spend_micro), 0) AS micro, COALESCE(SUM(low_micro), 0) AS low, COALESCE(SUM(high_micro), 0) AS high,
               COALESCE(SUM(gap_micro), 0) AS gap, COALESCE(SUM(unpriced_replica_ms), 0) AS unpriced,
-              COALESCE(SUM(var_micro2), 0) AS variance
+              COALESCE(SUM(var_micro2), 0) AS variance, (SELECT level FROM budget_days WHERE day = ?1) AS level
        FROM ledger WHERE day = ?1`,
     )
     .bind(day)
-    .first<{ micro: number; low: number; high: number; gap: number; unpriced: number; variance: number }>();
+    .first<{ micro: number; low: number; high: number; gap: number; unpriced: number; variance: number; level: number | null }>();
   return {
     micro: row?.micro ?? 0,
     lowMicro: row?.low ?? 0,
@@ -163,12 +167,8 @@ export async function spendBounds(db: D1Database, day: string): Promise<SpendBou
     gapMicro: row?.gap ?? 0,
     unpricedReplicaMs: row?.unpriced ?? 0,
     varMicro2: row?.variance ?? 0,
+    level: (row?.level ?? 0) as Level,
   };
-}
-
-export async function dayLevel(db: D1Database, day: string): Promise<Level> {
-  const row = await db.prepare("SELECT level FROM budget_days WHERE day = ?1").bind(day).first<{ level: number }>();
-  return (row?.level ?? 0) as Level;
 }
 
 /** Raises (never lowers) the level reached on `day`. */

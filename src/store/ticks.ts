@@ -28,7 +28,8 @@ export interface TickRow extends TickSummary {
  * Takes the tick lease (lease.ts's conditional UPDATE) and, only if it was taken, inserts the tick's
  * row, in one batch: one round trip to D1. The tick's id, or null when another tick holds the lease
  * (no row is written then). `changes()` is the UPDATE's row count: the batch runs its statements in
- * order on one connection, as one transaction.
+ * order on one connection, as one transaction. The row names the lease's holder: writing its outcome
+ * releases the lease (a trigger, migration 0017), so the tick's last write is one statement.
  */
 export async function startLeasedTick(
   db: D1Database,
@@ -38,20 +39,23 @@ export async function startLeasedTick(
   const [, row] = await db.batch<{ id: number }>([
     takeLeaseStatement(db, lease.holder, lease.now, lease.ttlMs),
     db
-      .prepare("INSERT INTO ticks (scheduled_at, started_at, outcome) SELECT ?1, ?2, 'running' WHERE changes() = 1 RETURNING id")
-      .bind(lease.now, startedAt),
+      .prepare(
+        "INSERT INTO ticks (scheduled_at, started_at, outcome, holder) SELECT ?1, ?2, 'running', ?3 WHERE changes() = 1 RETURNING id",
+      )
+      .bind(lease.now, startedAt, lease.holder),
   ]);
   return row?.results[0]?.id ?? null;
 }
 
-/** Writes the tick's outcome. */
+/** Writes the tick's outcome, and so releases the tick's lease (its row's holder's; migration 0017). */
 export async function finishTick(db: D1Database, id: number, finishedAt: number, s: TickSummary): Promise<void> {
   await tickSummaryStatement(db, id, finishedAt, s, "").run();
 }
 
 /**
  * Writes a failed tick's outcome, only while its row still says `running`: when the tick's own
- * finishTick landed and only D1's answer was lost, the row keeps what the tick did.
+ * finishTick landed and only D1's answer was lost, the row keeps what the tick did. Releases the lease
+ * when it writes (as finishTick does).
  */
 export async function failTick(db: D1Database, id: number, finishedAt: number, s: TickSummary): Promise<void> {
   await tickSummaryStatement(db, id, finishedAt, s, " AND outcome = 'running'").run();

@@ -22,7 +22,6 @@ import type { EndpointProvider, ProviderError } from "../providers/index.ts";
 import {
   activeOverrides,
   coalescingDb,
-  dayLevel,
   daySpend,
   type EndpointAccrual,
   type EventRow,
@@ -180,7 +179,8 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     log({ event: "tick_skipped", reason: "another tick holds the lease" });
     return { ran: false, outcome: "skipped", plan: null, executed: [], events: [] };
   }
-  let released: Promise<void> | undefined;
+  // The tick's row, once its outcome is written, has released the lease (migration 0017's trigger).
+  let finished = false;
   const summary = { endpoints: 0, actions: 0, alerts: 0, subrequests: 0 };
   try {
     if (!valid) {
@@ -213,6 +213,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
         ...summary,
         error: "configuration invalid",
       });
+      finished = true;
       return { ran: true, tickId, outcome: "policy_invalid", plan: null, executed: [], events };
     }
     const policy = valid;
@@ -285,14 +286,14 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     // minute, the tick reads this seconds later, and a suspend or forced restore made in between is a
     // decision the tick must not undo (bounded by the lease, so a simulator's virtual `now` ignores the wall clock).
     const active = activeOverrides(db, now, Math.min(clock(), now + leaseMs));
-    const [spend, previousLevel, settled, overrides, approvalRecords, budgets] = await Promise.all([
+    const [spend, settled, overrides, approvalRecords, budgets] = await Promise.all([
       daySpend(db, day, budgetDayBounds(now, tz)),
-      dayLevel(db, day),
       settledToday(db, day, policy.mode),
       active,
       loadApprovals(db, policy, day),
       active.then((o) => namedBudgets(db, policy, day, now, [...fleet.observations, ...engine.stale], engine.history, o)),
     ]);
+    const previousLevel = spend.level;
     const confirmedSpendMicro = confirmedSpend(
       {
         totalMicro: spend.totalMicro,
@@ -438,8 +439,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     summary.alerts = events.filter((e) => e.type === "alert").length;
     summary.subrequests = deps.subrequests?.() ?? 0;
     const outcome = blind ? "blind" : fleet.errors.length > 0 || executed.some((x) => x.status === "failed") ? "partial" : "ok";
-    // The tick's row and the lease's release go to D1 together (one round trip).
-    released = releaseLease(db, deps.holder).catch(() => {});
+    // The tick's row, which releases the lease with it: one statement.
     await finishTick(db, tickId, clock(), {
       outcome,
       day,
@@ -455,6 +455,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
             .slice(0, 1000)
         : null,
     });
+    finished = true;
     log({
       event: "tick",
       outcome,
@@ -488,6 +489,7 @@ export async function runTick(deps: TickDeps): Promise<TickReport> {
     }).catch(() => {});
     throw err;
   } finally {
-    await (released ?? releaseLease(db, deps.holder).catch(() => {}));
+    // Released with the row's outcome, unless that write failed (or its answer was lost: releasing again is harmless).
+    if (!finished) await releaseLease(db, deps.holder).catch(() => {});
   }
 }

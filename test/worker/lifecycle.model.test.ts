@@ -468,10 +468,14 @@ const crashCmd = (at: number, when: "before" | "after") =>
 const D1_TARGETS = {
   request: undefined,
   "ledger batch": /INSERT INTO ledger/,
+  // claims, and results with their timeline events (one statement since migration 0017)
   "journal write": /(INSERT INTO|UPDATE) actions/,
+  // an action's result and its events, alone
+  "journal result": /UPDATE actions SET status = \?2[\s\S]*result_events/,
   "events write": /INTO events/,
   // the tick's own write of its alerts (and, before they were written with their results, its actions' events)
   "tick's events write": /INTO events[\s\S]*FROM json_each\(\?1\)\s*RETURNING/,
+  // its row, which releases its lease (a trigger, migration 0017)
   "tick's last write": /UPDATE ticks SET finished_at/,
   // new approval requests and timeouts (and, with them now, their alerts)
   "approvals write": /INTO approvals/,
