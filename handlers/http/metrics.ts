@@ -40,6 +40,12 @@ function billingFamilies(billing: BillingJson): Family[] {
       samples: each((n) => n.drift_usd),
     },
     {
+      name: "guardrail_billing_rounding_allowance_usd",
+      help: "Of the metered figure at the last billing read, the started-minute allowance (metering.partial_minute rounded_up): what a prorating bill would not show.",
+      type: "gauge",
+      samples: each((n) => n.rounding_allowance_usd),
+    },
+    {
       name: "guardrail_billing_fetched_timestamp_seconds",
       help: "When HF's billing usage last answered, unix seconds; alert when it is over two hours old.",
       type: "gauge",
@@ -73,6 +79,12 @@ function meteringFamilies(m: GuardStatus["metering"]): Family[] {
       help: "The part of today's metered endpoint spend estimated across observation gaps (never alone a reason to pause).",
       type: "gauge",
       samples: [{ value: m.estimated_gap_usd }],
+    },
+    {
+      name: "guardrail_spend_rounding_allowance_usd",
+      help: "The part of today's metered endpoint spend that is the started-minute allowance (metering.partial_minute rounded_up; 0 when prorated).",
+      type: "gauge",
+      samples: [{ value: m.rounding_allowance_usd }],
     },
     {
       name: "guardrail_unpriced_replica_hours",

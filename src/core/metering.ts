@@ -71,6 +71,12 @@ export interface Accrual {
   /** billable replica-milliseconds no price was known for (metered at $0: the tick must say so) */
   unpricedReplicaMs: number;
   /**
+   * the part of `micro` that is the started-minute allowance (`rounded_up`: half a minute per run seen to
+   * start; 0 when `prorated`): what a bill that prorates would not show, so the billing reconciliation
+   * can tell which reading the bill follows (docs/metering.md, "The world the simulator assumes")
+   */
+  roundingMicro: MicroUsd;
+  /**
    * variance of `micro`'s error, micro-USD^2: the instants of changes the two observations place but do
    * not see, and the unknown share of each started run's last minute. Errors of separate intervals are
    * independent, so a day's variances add up; its square root is the estimate's standard error.
@@ -130,8 +136,9 @@ export function meter(prev: MeterPoint | undefined, cur: Observation, now: numbe
   // estimate never waits for a stop it may not see (a pause ends every run at once).
   const { started, wake } = replicaStarts(prev, cur);
   r.high += started * 60_000;
+  const roundingMs = roundedUp ? started * ROUNDING_SHARE_MS : 0;
   if (roundedUp) {
-    r.est += started * ROUNDING_SHARE_MS;
+    r.est += roundingMs;
     r.variance += started * ROUNDING_VARIANCE_MS2;
   }
   // Gone to zero and woken again between the observations: for an unknown part of the interval nothing ran.
@@ -160,6 +167,7 @@ export function meter(prev: MeterPoint | undefined, cur: Observation, now: numbe
       highMicro: cost(r.high, s.f),
       gapMicro: r.gap ? cost(r.est, s.f) : 0,
       unpricedReplicaMs: price === null ? Math.round(r.est * s.f) : 0,
+      roundingMicro: cost(roundingMs, s.f),
       varMicro2: variance(s.f),
     }));
 }

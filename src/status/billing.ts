@@ -18,6 +18,9 @@ function namespaceJson(namespace: string, kind: "org" | "user", row: BillingRow 
   const billed = row?.billedMicro ?? null;
   const metered = row?.meteredMicro ?? null;
   const drift = billed !== null && metered !== null ? billingDrift(metered, billed) : null;
+  // The same drift without the started-minute allowance: the figure a prorating bill would match.
+  const rounding = row?.meteredRoundingMicro ?? null;
+  const prorated = billed !== null && metered !== null && rounding !== null ? billingDrift(metered - rounding, billed) : null;
   const stale = fetched !== null && now - fetched > BILLING_STALE_MS;
   const state: BillingState = row?.error ? "error" : fetched === null ? "pending" : stale ? "stale" : "ok";
   return {
@@ -29,6 +32,9 @@ function namespaceJson(namespace: string, kind: "org" | "user", row: BillingRow 
     metered_usd: metered === null ? null : usd(metered),
     drift_usd: drift === null ? null : usd(drift.driftMicro),
     drift_pct: drift?.driftPct ?? null,
+    rounding_allowance_usd: rounding === null ? null : usd(rounding),
+    drift_without_allowance_usd: prorated === null ? null : usd(prorated.driftMicro),
+    drift_without_allowance_pct: prorated?.driftPct ?? null,
     free_grant_usd: row?.freeGrantMicro == null ? null : usd(row.freeGrantMicro),
     items: row?.items ?? null,
     period:

@@ -83,6 +83,9 @@ export async function guardStatus(
       pause_margin_sigmas: policy.metering.pause_margin_sigmas,
       /** the part of the estimate metered across observation gaps (never alone a reason to pause) */
       estimated_gap_usd: spend.gapMicro / 1e6,
+      /** the part of the estimate that is the started-minute allowance (`partial_minute: rounded_up`; 0 when prorated) */
+      rounding_allowance_usd: spend.roundingMicro / 1e6,
+      partial_minute: policy.metering.partial_minute,
       unpriced_replica_hours: Number((spend.unpricedReplicaMs / 3_600_000).toFixed(3)),
       prices_stale: prices.some((p) => p.stale),
       prices,

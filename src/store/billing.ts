@@ -14,6 +14,8 @@ export interface BillingRow {
   freeGrantMicro: number | null;
   items: number | null;
   meteredMicro: number | null;
+  /** of `meteredMicro`, the started-minute allowance (`rounded_up`); null for reads before migration 0018 */
+  meteredRoundingMicro: number | null;
   meteredFromDay: string | null;
   aligned: boolean | null;
   error: { code: string; status: number | null; message: string; since: number } | null;
@@ -31,6 +33,7 @@ interface Raw {
   free_grant_micro: number | null;
   items: number | null;
   metered_micro: number | null;
+  metered_rounding_micro: number | null;
   metered_from_day: string | null;
   aligned: number | null;
   error_code: string | null;
@@ -53,6 +56,7 @@ export async function loadBillingRows(db: D1Database): Promise<BillingRow[]> {
     freeGrantMicro: r.free_grant_micro,
     items: r.items,
     meteredMicro: r.metered_micro,
+    meteredRoundingMicro: r.metered_rounding_micro ?? null,
     meteredFromDay: r.metered_from_day,
     aligned: r.aligned === null ? null : r.aligned === 1,
     error:
@@ -73,6 +77,7 @@ export interface BillingRead {
   freeGrantMicro: number;
   items: number;
   meteredMicro: number;
+  meteredRoundingMicro: number;
   meteredFromDay: string;
   aligned: boolean;
 }
@@ -82,13 +87,14 @@ export async function recordBillingRead(db: D1Database, r: BillingRead): Promise
   await db
     .prepare(
       `INSERT INTO billing_usage (namespace, kind, attempted_at, fetched_at, entity_name, period_start, period_end, billed_micro,
-         free_grant_micro, items, metered_micro, metered_from_day, aligned, error_code, error_status, error_message, error_since)
-       VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, NULL, NULL, NULL)
+         free_grant_micro, items, metered_micro, metered_from_day, aligned, metered_rounding_micro,
+         error_code, error_status, error_message, error_since)
+       VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, NULL, NULL, NULL, NULL)
        ON CONFLICT (namespace) DO UPDATE SET kind = excluded.kind, attempted_at = excluded.attempted_at,
          fetched_at = excluded.fetched_at, entity_name = excluded.entity_name, period_start = excluded.period_start,
          period_end = excluded.period_end, billed_micro = excluded.billed_micro, free_grant_micro = excluded.free_grant_micro,
          items = excluded.items, metered_micro = excluded.metered_micro, metered_from_day = excluded.metered_from_day,
-         aligned = excluded.aligned, error_code = NULL, error_status = NULL, error_message = NULL, error_since = NULL`,
+         aligned = excluded.aligned, metered_rounding_micro = excluded.metered_rounding_micro, error_code = NULL, error_status = NULL, error_message = NULL, error_since = NULL`,
     )
     .bind(
       r.namespace,
@@ -103,6 +109,7 @@ export async function recordBillingRead(db: D1Database, r: BillingRead): Promise
       r.meteredMicro,
       r.meteredFromDay,
       r.aligned ? 1 : 0,
+      r.meteredRoundingMicro,
     )
     .run();
 }
@@ -124,12 +131,23 @@ export async function recordBillingFailure(
     .run();
 }
 
-/** The ledger's endpoint spend of `namespace` (endpoints `namespace/...`) over the budget days [fromDay, toDay]. */
-export async function namespaceSpendBetween(db: D1Database, namespace: string, fromDay: string, toDay: string): Promise<number> {
+/**
+ * The ledger's endpoint spend of `namespace` (endpoints `namespace/...`) over the budget days [fromDay, toDay],
+ * and the part of it that is the started-minute allowance.
+ */
+export async function namespaceSpendBetween(
+  db: D1Database,
+  namespace: string,
+  fromDay: string,
+  toDay: string,
+): Promise<{ micro: number; roundingMicro: number }> {
   const prefix = `${namespace}/`;
   const row = await db
-    .prepare("SELECT COALESCE(SUM(spend_micro), 0) AS total FROM ledger WHERE day >= ?1 AND day <= ?2 AND substr(endpoint, 1, ?3) = ?4")
+    .prepare(
+      `SELECT COALESCE(SUM(spend_micro), 0) AS total, COALESCE(SUM(rounding_micro), 0) AS rounding
+       FROM ledger WHERE day >= ?1 AND day <= ?2 AND substr(endpoint, 1, ?3) = ?4`,
+    )
     .bind(fromDay, toDay, prefix.length, prefix)
-    .first<{ total: number }>();
-  return row?.total ?? 0;
+    .first<{ total: number; rounding: number }>();
+  return { micro: row?.total ?? 0, roundingMicro: row?.rounding ?? 0 };
 }

@@ -91,15 +91,16 @@ export async function recordMetering(
       .bind(JSON.stringify(rows), now),
     db
       .prepare(
-        `INSERT INTO ledger (day, endpoint, spend_micro, low_micro, high_micro, gap_micro, unpriced_replica_ms, var_micro2, updated_at)
+        `INSERT INTO ledger (day, endpoint, spend_micro, low_micro, high_micro, gap_micro, unpriced_replica_ms, var_micro2, rounding_micro, updated_at)
          SELECT json_extract(value, '$.day'), json_extract(value, '$.endpoint'), json_extract(value, '$.micro'),
                 json_extract(value, '$.lowMicro'), json_extract(value, '$.highMicro'), json_extract(value, '$.gapMicro'),
-                json_extract(value, '$.unpricedReplicaMs'), json_extract(value, '$.varMicro2'), ?2
+                json_extract(value, '$.unpricedReplicaMs'), json_extract(value, '$.varMicro2'), json_extract(value, '$.roundingMicro'), ?2
          FROM json_each(?1) WHERE true
          ON CONFLICT (day, endpoint) DO UPDATE SET spend_micro = spend_micro + excluded.spend_micro,
            low_micro = low_micro + excluded.low_micro, high_micro = high_micro + excluded.high_micro,
            gap_micro = gap_micro + excluded.gap_micro, unpriced_replica_ms = unpriced_replica_ms + excluded.unpriced_replica_ms,
-           var_micro2 = var_micro2 + excluded.var_micro2, updated_at = excluded.updated_at`,
+           var_micro2 = var_micro2 + excluded.var_micro2, rounding_micro = rounding_micro + excluded.rounding_micro,
+           updated_at = excluded.updated_at`,
       )
       .bind(
         JSON.stringify(
@@ -112,6 +113,7 @@ export async function recordMetering(
               gapMicro: a.gapMicro ?? 0,
               unpricedReplicaMs: a.unpricedReplicaMs ?? 0,
               varMicro2: a.varMicro2 ?? 0,
+              roundingMicro: a.roundingMicro ?? 0,
             })),
         ),
         now,
@@ -144,6 +146,8 @@ export interface SpendBounds {
   unpricedReplicaMs: number;
   /** the estimate's variance, micro-USD^2 (its square root is the standard error) */
   varMicro2: number;
+  /** the part of `micro` that is the started-minute allowance (`rounded_up`; 0 when prorated) */
+  roundingMicro: number;
 }
 
 /**
@@ -155,11 +159,21 @@ export async function spendBounds(db: D1Database, day: string): Promise<SpendBou
     .prepare(
       `SELECT COALESCE(SUM(spend_micro), 0) AS micro, COALESCE(SUM(low_micro), 0) AS low, COALESCE(SUM(high_micro), 0) AS high,
               COALESCE(SUM(gap_micro), 0) AS gap, COALESCE(SUM(unpriced_replica_ms), 0) AS unpriced,
-              COALESCE(SUM(var_micro2), 0) AS variance, (SELECT level FROM budget_days WHERE day = ?1) AS level
+              COALESCE(SUM(var_micro2), 0) AS variance, COALESCE(SUM(rounding_micro), 0) AS rounding,
+              (SELECT level FROM budget_days WHERE day = ?1) AS level
        FROM ledger WHERE day = ?1`,
     )
     .bind(day)
-    .first<{ micro: number; low: number; high: number; gap: number; unpriced: number; variance: number; level: number | null }>();
+    .first<{
+      micro: number;
+      low: number;
+      high: number;
+      gap: number;
+      unpriced: number;
+      variance: number;
+      rounding: number;
+      level: number | null;
+    }>();
   return {
     micro: row?.micro ?? 0,
     lowMicro: row?.low ?? 0,
@@ -167,6 +181,7 @@ export async function spendBounds(db: D1Database, day: string): Promise<SpendBou
     gapMicro: row?.gap ?? 0,
     unpricedReplicaMs: row?.unpriced ?? 0,
     varMicro2: row?.variance ?? 0,
+    roundingMicro: row?.rounding ?? 0,
     level: (row?.level ?? 0) as Level,
   };
 }

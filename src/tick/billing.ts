@@ -53,6 +53,7 @@ export async function reconcileBilling(input: BillingTickInput): Promise<Billing
     if (result.ok) {
       const usage = result.value;
       const days = billingDays({ start: usage.periodStart, end: usage.periodEnd }, now, policy.budget.timezone);
+      const metered = await namespaceSpendBetween(db, namespace, days.fromDay, days.toDay);
       await recordBillingRead(db, {
         namespace,
         kind,
@@ -63,7 +64,8 @@ export async function reconcileBilling(input: BillingTickInput): Promise<Billing
         billedMicro: usage.endpointsMicro,
         freeGrantMicro: usage.freeGrantMicro,
         items: usage.items,
-        meteredMicro: await namespaceSpendBetween(db, namespace, days.fromDay, days.toDay),
+        meteredMicro: metered.micro,
+        meteredRoundingMicro: metered.roundingMicro,
         meteredFromDay: days.fromDay,
         aligned: days.aligned,
       });

@@ -21,7 +21,7 @@ describe("metering", () => {
     // 3 replicas at $1/h for 1 minute = $0.05 = 50,000 micro-USD; nothing changed, so the bounds are the estimate.
     const o = endpoint({ replicas: 3 });
     expect(meter(point(3), o, T0 + MIN, "UTC")).toEqual([
-      { day: "2026-11-24", micro: 50_000, lowMicro: 50_000, highMicro: 50_000, gapMicro: 0, unpricedReplicaMs: 0, varMicro2: 0 },
+      { day: "2026-11-24", micro: 50_000, lowMicro: 50_000, highMicro: 50_000, gapMicro: 0, unpricedReplicaMs: 0, varMicro2: 0, roundingMicro: 0 },
     ]);
   });
 
@@ -97,6 +97,9 @@ describe("metering", () => {
     // 1 -> 3 at an unknown instant: 2 replica-minutes of replica time, plus half a minute for each of the 2 starts.
     const up = meter(point(1), endpoint({ replicas: 3 }), T0 + MIN, "UTC");
     expect(total(up).micro).toBe(Math.round(3e6 / 60));
+    // The allowance is kept apart: 2 x 30 s at $1/h, so the reconciliation can show the drift without it.
+    expect(up[0]?.roundingMicro).toBe(Math.round(1e6 / 60));
+    expect(meter(point(1), endpoint({ replicas: 3 }), T0 + MIN, "UTC", { partialMinute: "prorated" })[0]?.roundingMicro).toBe(0);
     // Its variance: the change's instant ((2 x 60 s)^2 / 12) and each start's share of a minute ((60 s)^2 / 12), at $1/h.
     const perMs = 1e6 / 3_600_000;
     expect(up[0]?.varMicro2).toBeCloseTo(((2 * MIN) ** 2 / 12 + (2 * MIN ** 2) / 12) * perMs ** 2, 3);

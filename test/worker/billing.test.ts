@@ -45,7 +45,9 @@ describe("billing reconciliation", () => {
     const r = await s.tickAt(T0 + 61 * MIN);
     expect(r.billing?.read).toEqual([ns]);
     const billed = (await s.g.admin.cost()).totalMicroUsd;
-    const metered = (await spendBounds(env.DB, "2027-05-10")).micro;
+    const { micro: metered, roundingMicro: rounding } = await spendBounds(env.DB, "2027-05-10");
+    // The scale-up seen between two ticks is a run seen to start: rounded_up adds half a replica-minute for it.
+    expect(rounding).toBeGreaterThan(0);
     expect(billed).toBeGreaterThan(0);
     expect(metered).not.toBe(billed);
     expect(r.executed).toEqual([]);
@@ -61,6 +63,9 @@ describe("billing reconciliation", () => {
       metered_usd: metered / 1e6,
       drift_usd: (metered - billed) / 1e6,
       drift_pct: Number((((metered - billed) / billed) * 100).toFixed(2)),
+      rounding_allowance_usd: rounding / 1e6,
+      drift_without_allowance_usd: (metered - rounding - billed) / 1e6,
+      drift_without_allowance_pct: Number((((metered - rounding - billed) / billed) * 100).toFixed(2)),
       items: 1,
       free_grant_usd: 0,
       period: { start: PERIOD.periodStart, end: PERIOD.periodEnd, metered_from_day: "2027-05-01", aligned: true },
@@ -77,6 +82,8 @@ describe("billing reconciliation", () => {
     expect(metrics).toContain(`guardrail_billed_usd{namespace="${ns}"} ${billed / 1e6}`);
     expect(metrics).toContain(`guardrail_billing_drift_usd{namespace="${ns}"} ${(metered - billed) / 1e6}`);
     expect(metrics).toContain(`guardrail_billing_read_ok{namespace="${ns}"} 1`);
+    expect(metrics).toContain(`guardrail_billing_rounding_allowance_usd{namespace="${ns}"} ${rounding / 1e6}`);
+    expect(metrics).toContain(`guardrail_spend_rounding_allowance_usd ${rounding / 1e6}`);
   });
 
   it("reads each namespace once an hour, counted from the last read kept in D1", async () => {
