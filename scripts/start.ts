@@ -106,6 +106,8 @@ async function main() {
     `  steer it            OVERRIDE_SIGNING_SECRET=${OVERRIDE_SECRET} GUARDRAIL_URL=${base} npm run override -- suspend demo/batch-llm 30m --reason demo`,
   );
 
+  /** the endpoints' metered spend at the last tick (`/v1/status` budget.sources.endpoints_usd) */
+  let metered: number | null = null;
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   const stop = async (code: number) => {
@@ -116,7 +118,12 @@ async function main() {
     dev.stop();
     await Promise.all([emulator.close(), slack.close(), sns.close(), summarizer.close(), router.close()]);
     const cost = emulator.cost(DEMO_NAMESPACE);
-    console.log(`simulated bill while the demo ran: ${formatUsd(cost.totalMicroUsd)}`);
+    console.log(
+      `simulated bill while the demo ran: ${formatUsd(cost.totalMicroUsd)} (each replica's run in started minutes, from the fleet's start)`,
+    );
+    // The guardrail's own figure beside it: it meters from its first tick, and estimates what it did not see.
+    if (metered !== null)
+      console.log(`the guardrail metered for the endpoints:  $${metered.toFixed(4)} (from its first tick, at the last one)`);
     process.exit(code);
   };
   process.on("SIGINT", () => void stop(0));
@@ -173,6 +180,7 @@ async function main() {
     }
     if (status.budget) {
       const b = status.budget;
+      metered = b.sources.endpoints_usd;
       say(`${cyan("traffic")} ${REQUESTS_PER_TICK} callers of summarize via the gateway: ${await traffic(b.level_name)}`);
       const lvl = (LEVEL_COLOR[b.level_name] ?? ((s: string) => s))(b.level_name.padEnd(10));
       const billing = (status.endpoints ?? []).reduce((n, e) => n + (e.state === "running" ? e.replicas.target : 0), 0);
