@@ -21,7 +21,16 @@ describe("metering", () => {
     // 3 replicas at $1/h for 1 minute = $0.05 = 50,000 micro-USD; nothing changed, so the bounds are the estimate.
     const o = endpoint({ replicas: 3 });
     expect(meter(point(3), o, T0 + MIN, "UTC")).toEqual([
-      { day: "2026-11-24", micro: 50_000, lowMicro: 50_000, highMicro: 50_000, gapMicro: 0, unpricedReplicaMs: 0, varMicro2: 0, roundingMicro: 0 },
+      {
+        day: "2026-11-24",
+        micro: 50_000,
+        lowMicro: 50_000,
+        highMicro: 50_000,
+        gapMicro: 0,
+        unpricedReplicaMs: 0,
+        varMicro2: 0,
+        roundingMicro: 0,
+      },
     ]);
   });
 
