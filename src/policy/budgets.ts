@@ -62,8 +62,9 @@ export const budgetEntrySchema = z
     name: z
       .string()
       .regex(BUDGET_NAME, "a slug: lowercase letters, digits, - and _")
-      // The fleet's dry-run level alerts end in `:dry_run` where a named budget's end in its name.
-      .refine((n) => n !== "dry_run", { message: "dry_run is reserved (the fleet's dry-run alerts use it)" })
+      // Alert keys end in a named budget's name where the fleet's dry-run level alerts end in `:dry_run` and
+      // alerts under a raise in `:raise:<id>`: a budget of either name would read as one of those.
+      .refine((n) => n !== "dry_run" && n !== "raise", { message: "dry_run and raise are reserved (alert keys use them)" })
       .describe("unique name, shown in alerts, /v1/status and the `budget` metric label"),
     period: z.enum(["day", "month"]).describe("day: resets at local midnight; month: resets at local midnight on the 1st"),
     amount_usd: z.number().positive().describe("the budget for one period, in US dollars"),

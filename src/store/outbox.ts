@@ -53,7 +53,7 @@ export async function hourUsage(db: D1Database, hour: number): Promise<Map<Chann
     .prepare(
       `SELECT d.channel AS channel,
               SUM(CASE WHEN d.status != 'held' AND n.notice != 'summary'
-                        AND NOT (d.status = 'failed' AND d.error LIKE 'expired:%') THEN 1 ELSE 0 END) AS counted,
+                        AND NOT (d.status = 'failed' AND COALESCE(d.error, '') LIKE 'expired:%') THEN 1 ELSE 0 END) AS counted,
               MAX(CASE WHEN n.notice = 'summary' THEN 1 ELSE 0 END) AS summary
        FROM deliveries d JOIN notices n ON n.key = d.notice_key WHERE d.hour = ?1 GROUP BY d.channel`,
     )
@@ -282,17 +282,28 @@ export async function loadConditions(db: D1Database): Promise<ConditionRow[]> {
  * outbox starts from each tick, one D1 query instead of two.
  */
 export async function conditionsAndPending(db: D1Database): Promise<{ rows: ConditionRow[]; pending: EventRow[] }> {
-  const row = await db
-    .prepare(
-      `SELECT (SELECT json_group_array(json_object('key', key, 'kind', kind, 'endpoint', endpoint, 'severity', severity,
-                'title', title, 'dedupKey', dedup_key, 'state', state, 'episode', episode, 'since', since, 'clearedAt', cleared_at))
-              FROM alert_conditions) AS rows,
-              (SELECT json_group_array(${EVENT_JSON}) FROM (${WITHOUT_NOTICE})) AS pending`,
-    )
-    .first<{ rows: string; pending: string }>();
-  const pending = (JSON.parse(row?.pending ?? "[]") as RawEvent[]).map(fromRawEvent).sort((a, b) => a.id - b.id);
-  return { rows: JSON.parse(row?.rows ?? "[]") as ConditionRow[], pending };
+  // Each figure comes back as one JSON value, and D1 caps a value's size: the events waiting are taken
+  // oldest first, PENDING_PER_READ at a time (a backlog drains over ticks, as their notices move the sweep
+  // mark), and should the read fail whole (a fleet with thousands of conditions), the two reads run apart.
+  try {
+    const row = await db
+      .prepare(
+        `SELECT (SELECT json_group_array(json_object('key', key, 'kind', kind, 'endpoint', endpoint, 'severity', severity,
+                  'title', title, 'dedupKey', dedup_key, 'state', state, 'episode', episode, 'since', since, 'clearedAt', cleared_at))
+                FROM alert_conditions) AS rows,
+                (SELECT json_group_array(${EVENT_JSON}) FROM (${WITHOUT_NOTICE} ORDER BY e.id LIMIT ${PENDING_PER_READ})) AS pending`,
+      )
+      .first<{ rows: string; pending: string }>();
+    const pending = (JSON.parse(row?.pending ?? "[]") as RawEvent[]).map(fromRawEvent).sort((a, b) => a.id - b.id);
+    return { rows: JSON.parse(row?.rows ?? "[]") as ConditionRow[], pending };
+  } catch {
+    const [rows, pending] = await Promise.all([loadConditions(db), eventsWithoutNotice(db)]);
+    return { rows, pending };
+  }
 }
+
+/** Events waiting for a notice that one combined read takes (about 700 bytes each as JSON). */
+const PENDING_PER_READ = 500;
 
 /** Writes changed conditions and forgets ones cleared before `forgetBefore`, in one batch. */
 /** Upserts the changed conditions; with `forgetBefore`, also forgets conditions cleared before it. */

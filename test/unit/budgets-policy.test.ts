@@ -108,10 +108,14 @@ describe("budget findings of npm run check", () => {
       ...over,
     });
 
-  it("refuses a budget named dry_run: the fleet's dry-run level alerts end in it where a budget's end in its name", () => {
+  it("refuses a budget named dry_run or raise: alert keys end in a budget's name, and in those for dry run and raises", () => {
     expect(issuesOf({ budgets: [{ name: "dry_run", period: "day", amount_usd: 10, scope: { tags: ["x"] } }] })).toContainEqual([
       "budgets[0].name",
-      "dry_run is reserved (the fleet's dry-run alerts use it)",
+      "dry_run and raise are reserved (alert keys use them)",
+    ]);
+    expect(issuesOf({ budgets: [{ name: "raise", period: "day", amount_usd: 10, scope: { tags: ["x"] } }] })).toContainEqual([
+      "budgets[0].name",
+      "dry_run and raise are reserved (alert keys use them)",
     ]);
   });
 
