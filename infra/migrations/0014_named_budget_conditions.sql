@@ -12,6 +12,7 @@
 -- the code's dry-run level alerts `:dry_run`: both are cut off before the name is read, so the fleet's own
 -- row under a raise stays where it is.
 
+CREATE TABLE rekey_0014 AS
 WITH shared AS (
   SELECT key, kind, substr(dedup_key, instr(dedup_key, ':' || kind || ':') + length(kind) + 2) AS rest0
   FROM alert_conditions
@@ -24,33 +25,19 @@ unraised AS (
 core AS (
   SELECT key, kind, CASE WHEN rest1 LIKE '%:dry_run' THEN substr(rest1, 1, length(rest1) - 8) ELSE rest1 END AS rest
   FROM unraised
-),
-named AS (
-  SELECT key, kind || ':budget:' || CASE
-      WHEN kind = 'hourly_burn' THEN CASE WHEN rest LIKE 'budget:%' THEN substr(rest, 8) END
-      ELSE CASE WHEN instr(rest, ':') > 0 THEN substr(rest, instr(rest, ':') + 1) END
-    END AS new_key
-  FROM core
 )
-UPDATE OR IGNORE alert_conditions SET key = (SELECT new_key FROM named WHERE named.key = alert_conditions.key)
-WHERE key IN (SELECT key FROM named WHERE new_key IS NOT NULL AND new_key NOT LIKE '%:budget:');
+SELECT key, kind || ':budget:' || CASE
+    WHEN kind = 'hourly_burn' THEN CASE WHEN rest LIKE 'budget:%' THEN substr(rest, 8) END
+    ELSE CASE WHEN instr(rest, ':') > 0 THEN substr(rest, instr(rest, ':') + 1) END
+  END AS new_key
+FROM core;
+
+DELETE FROM rekey_0014 WHERE new_key IS NULL OR new_key LIKE '%:budget:';
+
+UPDATE OR IGNORE alert_conditions SET key = (SELECT new_key FROM rekey_0014 WHERE rekey_0014.key = alert_conditions.key)
+WHERE key IN (SELECT key FROM rekey_0014);
 
 -- Left under the old key with a budget's dedup key: its new key was taken by a row of its own.
-WITH shared AS (
-  SELECT key, kind, substr(dedup_key, instr(dedup_key, ':' || kind || ':') + length(kind) + 2) AS rest0
-  FROM alert_conditions
-  WHERE endpoint IS NULL AND key = kind || ':fleet' AND kind IN ('budget_level', 'hourly_burn', 'forecast')
-),
-unraised AS (
-  SELECT key, kind, CASE WHEN instr(rest0, ':raise:') > 0 THEN substr(rest0, 1, instr(rest0, ':raise:') - 1) ELSE rest0 END AS rest1
-  FROM shared
-),
-core AS (
-  SELECT key, kind, CASE WHEN rest1 LIKE '%:dry_run' THEN substr(rest1, 1, length(rest1) - 8) ELSE rest1 END AS rest
-  FROM unraised
-)
-DELETE FROM alert_conditions
-WHERE key IN (
-  SELECT key FROM core
-  WHERE (kind = 'hourly_burn' AND rest LIKE 'budget:%') OR (kind IN ('budget_level', 'forecast') AND instr(rest, ':') > 0)
-);
+DELETE FROM alert_conditions WHERE key IN (SELECT key FROM rekey_0014);
+
+DROP TABLE rekey_0014;
