@@ -8,15 +8,7 @@
 import type { EndpointConfig, PlannedAction } from "../core/index.ts";
 import { MAX_ATTEMPTS, showsChange } from "../core/index.ts";
 import type { EndpointProvider, ProviderError } from "../providers/index.ts";
-import {
-  type ActionResult,
-  claimAction,
-  claimAnnounced,
-  type EndpointAfter,
-  type EventRow,
-  finishAction,
-  type NewEvent,
-} from "../store/index.ts";
+import { type ActionResult, claimAnnounced, type EndpointAfter, type EventRow, finishAction, type NewEvent } from "../store/index.ts";
 import { apply, callsProvider, configAfter, splitId } from "./apply.ts";
 import { actionEvents } from "./events.ts";
 
@@ -93,10 +85,7 @@ async function claimAndCarryOut(deps: ActDeps, a: PlannedAction, announced: Even
   const held = await deps.heldOff?.(a);
   if (held) return skipped(held);
   const announce = deps.announce?.(a) ?? [];
-  const claim =
-    announce.length > 0
-      ? await claimAnnounced(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs, announce)
-      : { attempt: await claimAction(deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs), events: [] };
+  const claim = await claimAnnounced(announce, deps.db, a, deps.day, deps.mode, deps.now, deps.now - deps.claimMs);
   const { attempt } = claim;
   announced.push(...claim.events);
   if (attempt === null) return skipped("already recorded, or another change to this endpoint is in flight");

@@ -68,37 +68,31 @@ export async function settledToday(db: D1Database, day: string, mode: "enforce" 
  * A dead caller's intent is never re-claimed blindly: reconciliation resolves it first.
  * Returns the attempt number this claim is (1 for the first), or null when it may not act.
  */
-export async function claimAction(
-  db: D1Database,
-  a: PlannedAction,
-  day: string,
-  mode: "enforce" | "dry_run",
-  now: number,
-  staleBefore: number,
-): Promise<number | null> {
-  return (await claimStatement(db, a, day, mode, now, staleBefore).first<{ attempts: number }>())?.attempts ?? null;
+export async function claimAction(...args: ClaimArgs): Promise<number | null> {
+  return (await claimStatement(...args).first<{ attempts: number }>())?.attempts ?? null;
 }
 
 /**
  * `claimAction` with the one-shot alerts that say the action begins (a restore's), written with the claim
  * in one batch and only when the claim was taken: an action under way has its announcement, and a claim
- * not taken announces nothing. Returns the attempt (as claimAction) and the events recorded.
+ * not taken announces nothing. With nothing to announce, the claim alone (one statement). Returns the
+ * attempt (as claimAction) and the events recorded.
  */
 export async function claimAnnounced(
-  db: D1Database,
-  a: PlannedAction,
-  day: string,
-  mode: "enforce" | "dry_run",
-  now: number,
-  staleBefore: number,
   announce: readonly NewEvent[],
+  ...args: ClaimArgs
 ): Promise<{ attempt: number | null; events: EventRow[] }> {
+  if (announce.length === 0) return { attempt: await claimAction(...args), events: [] };
+  const [db, a, , , now] = args;
   const [claimed, recorded] = await db.batch([
-    claimStatement(db, a, day, mode, now, staleBefore),
+    claimStatement(...args),
     actionEventsStatement(db, announce, { key: a.key, status: "intent", at: now }),
   ]);
   return { attempt: (claimed?.results[0] as { attempts: number } | undefined)?.attempts ?? null, events: insertedEvents(recorded) };
 }
+
+/** What a claim takes: the journal, the action, its budget day, the mode, now, and the instant before which an intent is stale. */
+type ClaimArgs = Parameters<typeof claimStatement>;
 
 function claimStatement(
   db: D1Database,
