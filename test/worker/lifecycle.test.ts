@@ -566,6 +566,29 @@ describe("actions across days, modes and faults", () => {
     expect(restore[0]?.message).not.toContain("guardrail-bot");
   });
 
+  it("keeps the 'already back' restore alert when the tick's later events write fails: it is written with the rows it settles", async () => {
+    const h = harness("life-back-by-hand-lost");
+    await h.admin.reset([FLEET[0] as EndpointSpec]);
+    const T0 = Date.UTC(2026, 7, 20, 0, 0); // budget days no other test here uses (it restores on 08-21)
+    await h.tick(T0);
+    expect(kinds(await h.tick(T0 + 80 * MIN))).toEqual([`scale_down ${h.id("big")} applied`]);
+    await h.admin.patch("big", { compute: { scaling: { minReplica: 1, maxReplica: 6 } } });
+    // The next budget day's tick settles the rows (the first events insert: the settling batch); its own
+    // later write of the tick's alerts (the second) never reaches D1.
+    const d1 = faultyD1(env.DB);
+    d1.arm({ nth: 2, when: "before", sql: /INTO events[\s\S]*FROM json_each\(\?1\)\s*RETURNING/ });
+    await expect(h.tick(T0 + 24 * HOUR + MIN, h.client, undefined, d1.db)).rejects.toThrow("injected fault");
+    expect(d1.fired()).toBe(true);
+    expect((await actionsOfDay(env.DB, "2026-08-20")).map((a) => `${a.kind} ${a.status}`)).toEqual(["scale_down restored"]);
+    const restores = await listEvents(env.DB, { type: "alert", kind: "restore", endpoint: h.id("big"), limit: 10 });
+    expect(restores.map((e) => e.title)).toEqual([
+      `Nothing to restore on ${h.id("big")}: it is already back as before the guardrail's change`,
+    ]);
+    // The rows are settled, so no later tick raises it again: it was either written with them or never.
+    await h.tick(T0 + 24 * HOUR + 2 * MIN);
+    expect(await listEvents(env.DB, { type: "alert", kind: "restore", endpoint: h.id("big"), limit: 10 })).toHaveLength(1);
+  });
+
   // Tests share this file's D1 and its fleet-wide day levels: each takes a budget day of its own.
   it("lets a scheduled scale-up run after a pause that failed its last attempt and a raise: that pause paused nothing", async () => {
     const ns = "life-sched-failed-pause";
